@@ -1,0 +1,58 @@
+// Loads the userscript's pure part exactly as shipped (no bundler, no `require` semantics needed).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+export const SCRIPT_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'raterhub-tracker.user.js');
+export const SOURCE = readFileSync(SCRIPT_PATH, 'utf8');
+
+export function loadScript(src = SOURCE) {
+  const module = { exports: {} };
+  // eslint-disable-next-line no-new-func
+  new Function('module', 'exports', src)(module, module.exports);
+  return module.exports;
+}
+
+/** In-memory storage with the same surface as the GM_* adapter. */
+export function memoryStorage(initial = {}) {
+  const data = new Map(Object.entries(structuredClone(initial)));
+  return {
+    data,
+    get: (k, d) => (data.has(k) ? structuredClone(data.get(k)) : d),
+    set: (k, v) => { if (v === undefined) data.delete(k); else data.set(k, structuredClone(v)); },
+    del: (k) => { data.delete(k); },
+    keys: () => [...data.keys()],
+    dump: () => Object.fromEntries(data),
+  };
+}
+
+/** Manual clock + timers: advance() runs due timers in order. */
+export function fakeTime(start = Date.parse('2026-11-26T10:00:00Z')) {
+  let t = start;
+  let nextId = 1;
+  const timers = new Map();
+  return {
+    now: () => t,
+    setTimeout: (f, ms) => { const id = nextId++; timers.set(id, { f, at: t + (ms || 0) }); return id; },
+    clearTimeout: (id) => { timers.delete(id); },
+    pending: () => [...timers.values()].map((x) => x.at - t).sort((a, b) => a - b),
+    async advance(ms) {
+      const end = t + ms;
+      for (;;) {
+        let best = null;
+        for (const [id, x] of timers) if (x.at <= end && (!best || x.at < best[1].at)) best = [id, x];
+        if (!best) break;
+        timers.delete(best[0]);
+        t = Math.max(t, best[1].at);
+        await best[1].f();
+        await settle();
+      }
+      t = end;
+      await settle();
+    },
+  };
+}
+
+export async function settle() {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
