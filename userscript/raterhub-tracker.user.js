@@ -535,7 +535,7 @@ function timerView(st, nowMs) {
   const activeSeconds = Math.max(0, (end - st.startedAt) / 1000 - st.pausedSeconds - openPause);
   const target = st.targetSeconds || DEFAULT_TARGET_SECONDS;
   const remaining = target - activeSeconds;
-  const warnAt = Math.min(90, Math.max(30, target * 0.2));
+  const warnAt = Math.min(target / 2, 90, Math.max(30, target * 0.2));
   let phase = 'ok';
   if (remaining < 0) phase = 'over';
   else if (remaining <= warnAt) phase = 'warn';
@@ -561,6 +561,9 @@ function buildView(input) {
   if (!auth || !auth.token) {
     status = n ? `Signed out \u2014 ${queued}; sign in to send` : 'Signed out \u2014 sign in below';
     statusLevel = 'signedout';
+  } else if (offline === null) {
+    status = n ? `Connecting\u2026 \u2014 ${queued}` : 'Connecting\u2026';
+    statusLevel = 'syncing';
   } else if (offline) {
     const secs = retryInMs > 0 ? Math.ceil(retryInMs / 1000) : 0;
     status = `Offline \u2014 ${queued}${secs ? ` \u00b7 retry in ${secs}s` : ''}`;
@@ -634,7 +637,7 @@ function createTracker(opts) {
   let failures = 0;
   let retryAt = 0;
   let retryTimer = null;
-  let offline = false;
+  let offline = null; // null: no answer from the server yet
   let batchLimit = MAX_BATCH;
   let lastError = null;
 
@@ -716,7 +719,7 @@ function createTracker(opts) {
   }
 
   function setOnline() {
-    if (offline) {
+    if (offline !== false) {
       offline = false;
       emit();
     }

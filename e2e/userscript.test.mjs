@@ -1,0 +1,579 @@
+// Browser end-to-end tests of the userscript overlay: headless Debian Chromium (playwright-core),
+// a fake RaterHub task page served by request routing, the script injected with GM_* shims
+// (lib/gm-harness.mjs), and the real server binary on a fresh SQLite database.
+//
+//   cd e2e && node --test --test-concurrency=1 userscript.test.mjs
+//
+// Screenshots go to e2e/artifacts/userscript-*.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestServer } from './lib/server.mjs';
+import { launchBrowser, artifact } from './lib/browser.mjs';
+import { installUserscript } from './lib/gm-harness.mjs';
+import { routeRaterHub, taskUrl, RATERHUB } from './fixtures/raterhub.mjs';
+
+const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'userscript', 'raterhub-tracker.user.js');
+const PASSWORD = 'correct horse battery staple';
+
+let server;
+let userCounter = 0;
+
+before(async () => {
+  server = new TestServer();
+  await server.start();
+});
+
+after(async () => {
+  if (server) await server.stop();
+});
+
+// --- helpers ---------------------------------------------------------------------------------
+
+async function gql(query, variables, token) {
+  const r = await server.gql(query, variables, token);
+  if (r.errors) throw new Error(`GraphQL: ${JSON.stringify(r.errors)}`);
+  return r.data;
+}
+
+/** A fresh user: { email, jwt } (the JWT from register is the dashboard's kind of token). */
+async function newUser() {
+  userCounter += 1;
+  const email = `rater${userCounter}-${Date.now()}@example.com`;
+  const { token } = await server.register(email, PASSWORD);
+  return { email, jwt: token };
+}
+
+async function deviceToken(email, deviceName = 'e2e seeded device') {
+  const d = await gql('mutation($e:String!,$p:String!,$d:String){login(email:$e,password:$p,deviceName:$d){token}}', { e: email, p: PASSWORD, d: deviceName });
+  return d.login.token;
+}
+
+const QUESTION = 'index startedAt endedAt rawSeconds activeSeconds pausedSeconds targetSeconds taskId';
+async function serverState(token) {
+  return gql(`{
+    activeSession { id questionCount isPaused current { index startedAt pausedSeconds isPaused targetSeconds taskId } questions { ${QUESTION} } }
+    sessions(limit: 5) { id isActive questionCount questions { ${QUESTION} } }
+  }`, {}, token);
+}
+
+/**
+ * Opens a browser with the fake RaterHub and the userscript. `signedIn` seeds a device token
+ * (the sign-in flow itself is tested once, through the form). Returns helpers.
+ */
+async function openTracker({ user, signedIn = true, settings, aet, viewport, beforeScript } = {}) {
+  const ctx = await launchBrowser(viewport ? { viewport } : {});
+  const served = await routeRaterHub(ctx, { aet });
+  if (beforeScript) await ctx.addInitScript(beforeScript);
+  const store = {};
+  if (signedIn) store['rht.auth'] = { server: server.url, email: user.email, deviceName: 'e2e', token: await deviceToken(user.email) };
+  if (settings) store['rht.settings'] = settings;
+  const h = await installUserscript(ctx, { scriptPath: SCRIPT, origin: server.url, store });
+  const errors = [];
+  const watch = (page) => {
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  };
+  ctx.on('page', watch);
+  const page = await ctx.newPage();
+  return { ctx, page, h, served, errors, token: signedIn ? store['rht.auth'].token : null };
+}
+
+const sel = (name) => `#rht-overlay [data-rht="${name}"]`;
+const text = (page, name) => page.locator(sel(name)).textContent();
+
+async function waitText(page, name, pred, timeout = 10_000) {
+  const test = typeof pred === 'string' ? (t) => t === pred : pred instanceof RegExp ? (t) => pred.test(t) : pred;
+  const start = Date.now();
+  let last;
+  for (;;) {
+    last = await page.locator(sel(name)).textContent().catch(() => null);
+    if (last != null && test(last)) return last;
+    if (Date.now() - start > timeout) throw new Error(`[data-rht=${name}] never matched ${pred}; last: ${JSON.stringify(last)}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+async function waitFor(fn, what, timeout = 10_000) {
+  const start = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function gotoTask(page, taskId) {
+  await page.goto(taskUrl(taskId));
+  await page.locator(sel('status')).waitFor();
+}
+
+async function connected(page) {
+  await waitText(page, 'status', 'Connected');
+}
+
+const shot = (page, name) => page.screenshot({ path: artifact(`userscript-${name}.png`) });
+
+/** Everything the script sent to the server, for the "nothing from the page leaks" checks. */
+function assertNoPageContentSent(h) {
+  for (const r of h.requests) {
+    assert.ok(r.url.startsWith(`${server.url}/graphql`), `only the tracker's /graphql is called (${r.url})`);
+    assert.ok(!/confidential|raterhub\.com|Rate the result|Notes/i.test(r.body), `no page content or URL in ${r.body}`);
+  }
+}
+
+// --- tests -----------------------------------------------------------------------------------
+
+test('sign-in through the overlay stores only a device token, never the password', async () => {
+  const user = await newUser();
+  const { ctx, page, h, errors } = await openTracker({ user, signedIn: false });
+  try {
+    await gotoTask(page, 'task-001');
+    await waitText(page, 'status', /^Signed out/);
+    assert.equal(await page.locator(sel('server')).inputValue(), server.url, 'the served script defaults to its server');
+    await shot(page, '01-signed-out');
+    await page.fill(sel('email'), user.email);
+    await page.fill(sel('password'), 'wrong password!!');
+    await page.click(sel('signin-btn'));
+    await waitText(page, 'signin-error', 'Wrong email or password');
+    await page.fill(sel('password'), PASSWORD);
+    await page.fill(sel('device'), 'Chromium e2e');
+    await page.click(sel('signin-btn'));
+    await connected(page);
+    assert.equal(await page.locator(sel('password')).inputValue(), '', 'the form forgets the password');
+    assert.ok(await page.locator(sel('signin')).isHidden());
+    const auth = h.store['rht.auth'];
+    assert.match(auth.token, /^rht_/);
+    assert.deepEqual(Object.keys(auth).sort(), ['deviceName', 'email', 'server', 'token']);
+    assert.ok(!JSON.stringify(h.store).includes(PASSWORD), 'no password in GM storage');
+    const { deviceTokens } = await gql('{ deviceTokens { id name } }', {}, user.jwt);
+    assert.ok(deviceTokens.some((d) => d.name === 'Chromium e2e'), JSON.stringify(deviceTokens));
+    await shot(page, '02-signed-in');
+    assertNoPageContentSent(h);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('buttons and hotkeys drive the server; hotkeys are ignored while typing', async () => {
+  const user = await newUser();
+  const { ctx, page, h, token, errors } = await openTracker({ user, settings: { detectTask: true }, aet: { 'task-001': '3 - 4 minutes' } });
+  try {
+    await gotoTask(page, 'task-001');
+    await connected(page);
+    await page.keyboard.press('Control+q');
+    await waitText(page, 'task', 'Task #1');
+    await connected(page);
+    let s = await serverState(token);
+    assert.equal(s.activeSession.current.index, 1);
+    assert.equal(s.activeSession.current.targetSeconds, 240, 'the AET upper bound');
+    assert.equal(s.activeSession.current.taskId, 'task-001');
+    assert.match(await text(page, 'countdown'), /^0[34]:\d\d$/);
+
+    // Typing in the page's textarea or the task frame's contenteditable never fires a hotkey.
+    await page.click('#comment');
+    await page.keyboard.press('Control+q');
+    await page.keyboard.type('hello');
+    const frame = page.frameLocator('iframe.ewok-task-frame');
+    await frame.locator('#notes').click();
+    await page.keyboard.press('Control+q');
+    await page.keyboard.press('Control+Shift+X');
+    await page.waitForTimeout(400);
+    assert.equal(h.queued().length, 0);
+    assert.equal(await text(page, 'task'), 'Task #1');
+    assert.equal((await serverState(token)).activeSession.current.index, 1);
+
+    // A hotkey pressed while the task frame has focus is relayed to the overlay.
+    await frame.locator('#frame-focus').focus();
+    await page.keyboard.press('Control+q');
+    await waitText(page, 'task', 'Task #2');
+
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+Shift+P');
+    await waitText(page, 'btn-pause', 'RESUME');
+    assert.ok(await page.locator(sel('paused')).isVisible());
+    await connected(page);
+    s = await serverState(token);
+    assert.equal(s.activeSession.current.isPaused, true);
+    await shot(page, '03-paused');
+    const frozen = await text(page, 'elapsed');
+    await page.waitForTimeout(1200);
+    assert.equal(await text(page, 'elapsed'), frozen, 'the timer stands still while paused');
+
+    await page.click(sel('btn-pause'));
+    await waitText(page, 'btn-pause', 'PAUSE');
+    await connected(page);
+    assert.equal((await serverState(token)).activeSession.current.isPaused, false);
+
+    await page.keyboard.press('Control+Shift+Q'); // UNDO the second NEXT
+    await waitText(page, 'task', 'Task #1');
+    await connected(page);
+    s = await serverState(token);
+    assert.equal(s.activeSession.current.index, 1);
+    assert.equal(s.activeSession.questionCount, 0);
+    assert.ok(s.activeSession.current.pausedSeconds >= 1, 'the pause survives the UNDO as paused time');
+
+    await page.click(sel('btn-next'));
+    await waitText(page, 'task', 'Task #2');
+    await page.keyboard.press('Control+Shift+X');
+    await waitText(page, 'task', 'No session');
+    await connected(page);
+    s = await serverState(token);
+    assert.equal(s.activeSession, null);
+    assert.equal(s.sessions[0].isActive, false);
+    assert.deepEqual(s.sessions[0].questions.map((q) => [q.index, q.taskId, q.targetSeconds]), [[1, 'task-001', 240], [2, 'task-001', 240]]);
+    await waitText(page, 'today', /· 2 q$/);
+    await shot(page, '04-session-ended');
+    assertNoPageContentSent(h);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('an event the server rejects is shown clearly and dropped from the queue', async () => {
+  const user = await newUser();
+  const { ctx, page, h, token } = await openTracker({ user });
+  try {
+    await gotoTask(page, 'task-001');
+    await connected(page);
+    await page.click(sel('btn-pause'));
+    await waitText(page, 'notice', /^PAUSE rejected: no active session/);
+    await waitFor(() => h.queued().length === 0, 'queue drained');
+    await page.waitForTimeout(2500);
+    const calls = h.requests.filter((r) => r.body.includes('recordEvents')).length;
+    assert.equal(calls, 1, 'not retried');
+    assert.equal((await serverState(token)).activeSession, null);
+    await shot(page, '05-rejected');
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('server down: three NEXTs are queued across a reload and arrive exactly once with their original times', async () => {
+  const user = await newUser();
+  const { ctx, page, h, token } = await openTracker({ user });
+  try {
+    await gotoTask(page, 'task-001');
+    await connected(page);
+    await page.click(sel('btn-next'));
+    await waitText(page, 'task', 'Task #1');
+    await connected(page);
+
+    await server.stop();
+    const presses = [];
+    await page.click(sel('btn-next'));
+    await waitText(page, 'task', 'Task #2');
+    await page.waitForTimeout(700);
+    await page.keyboard.press('Control+q');
+    await waitText(page, 'task', 'Task #3');
+    await waitText(page, 'status', /^Offline — 2 events queued/);
+    await page.reload(); // the queue lives in GM storage, not in the page
+    await page.locator(sel('status')).waitFor();
+    await waitText(page, 'task', 'Task #3');
+    await page.waitForTimeout(700);
+    await page.click(sel('btn-next'));
+    await waitText(page, 'task', 'Task #4');
+    await waitText(page, 'status', /^Offline — 3 events queued/);
+    for (const ev of h.queued()) presses.push(ev.at + (ev.off || 0));
+    assert.equal(presses.length, 3);
+    await shot(page, '06-offline-queued');
+
+    await page.waitForTimeout(2000); // the replay happens well after the presses
+    const restartedAt = Date.now();
+    await server.start();
+    await waitFor(() => h.queued().length === 0, 'the queue to drain after the restart', 45_000);
+    await connected(page);
+    const s = await serverState(token);
+    const qs = s.activeSession.questions;
+    assert.equal(s.activeSession.questionCount, 3, 'exactly three questions');
+    assert.deepEqual(qs.map((q) => q.index), [1, 2, 3]);
+    assert.equal(s.activeSession.current.index, 4);
+    const ended = qs.map((q) => Date.parse(q.endedAt));
+    ended.forEach((t, i) => {
+      assert.ok(Math.abs(t - presses[i]) < 1000, `question ${i + 1} ended at its press (${new Date(t).toISOString()} vs ${new Date(presses[i]).toISOString()})`);
+      assert.ok(t < restartedAt - 1500, 'not at replay time');
+    });
+    assert.equal(await text(page, 'task'), 'Task #4');
+    await shot(page, '07-back-online');
+  } finally {
+    await ctx.close();
+    if (!server.proc) await server.start();
+  }
+});
+
+test('a lost response is retried with the same id and never counted twice', async () => {
+  const user = await newUser();
+  const { ctx, page, h, token } = await openTracker({ user });
+  try {
+    let dropped = 0;
+    h.setNetwork((req) => (req.body.includes('recordEvents') && dropped++ === 0 ? 'drop-response' : undefined));
+    await gotoTask(page, 'task-001');
+    await connected(page);
+    await page.click(sel('btn-next'));
+    await waitFor(() => h.queued().length === 0, 'the retry to succeed', 15_000);
+    const sends = h.requests.filter((r) => r.body.includes('recordEvents'));
+    assert.equal(sends.length, 2);
+    const ids = sends.map((r) => JSON.parse(r.body).variables.inputs[0].clientEventId);
+    assert.equal(ids[0], ids[1]);
+    assert.match(sends[1].response, /"duplicate":true/);
+    const s = await serverState(token);
+    assert.equal(s.activeSession.current.index, 1);
+    assert.equal(s.sessions.length, 1);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('after a reload the overlay restores the running timer from the server', async () => {
+  const user = await newUser();
+  const { ctx, page, h } = await openTracker({ user });
+  try {
+    await gotoTask(page, 'task-001');
+    await connected(page);
+    await page.click(sel('btn-next'));
+    await page.click(sel('btn-next'));
+    await waitText(page, 'task', 'Task #2');
+    await connected(page);
+    await page.waitForTimeout(2200);
+    // Forget the local snapshot too: the timer must come from activeSession.current.
+    await page.evaluate(() => window.__gm_del('rht.base'));
+    delete h.store['rht.base'];
+    await page.reload();
+    await waitText(page, 'task', 'Task #2');
+    const elapsed = await waitText(page, 'elapsed', /^active 00:0[2-9]/);
+    assert.match(elapsed, /target 05:30$/);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('two RaterHub task tabs share one timer and both warn', async () => {
+  const user = await newUser();
+  const { ctx, page, token } = await openTracker({ user });
+  try {
+    await gotoTask(page, 'task-001');
+    await connected(page);
+    await page.click(sel('btn-next'));
+    await waitText(page, 'task', 'Task #1');
+    const page2 = await ctx.newPage();
+    await gotoTask(page2, 'task-002');
+    await waitText(page2, 'task', 'Task #1');
+    await waitText(page, 'tabs-warning', '2 RaterHub task tabs are open — they share one timer');
+    await waitText(page2, 'tabs-warning', '2 RaterHub task tabs are open — they share one timer');
+    await page2.bringToFront();
+    await page2.keyboard.press('Control+q');
+    await waitText(page2, 'task', 'Task #2');
+    await waitText(page, 'task', 'Task #2');
+    await connected(page2);
+    const s = await serverState(token);
+    assert.equal(s.sessions.length, 1, 'one session');
+    assert.equal(s.activeSession.current.index, 2);
+    await shot(page2, '08-two-tabs');
+    await page2.close();
+    await waitFor(() => page.locator(sel('tabs-warning')).isHidden(), 'the warning to go', 15_000);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a revoked device token sends the overlay back to sign-in; queued presses survive it', async () => {
+  const user = await newUser();
+  const { ctx, page, h } = await openTracker({ user });
+  try {
+    await gotoTask(page, 'task-001');
+    await connected(page);
+    const { deviceTokens } = await gql('{ deviceTokens { id name } }', {}, user.jwt);
+    for (const d of deviceTokens) await gql('mutation($id:ID!){revokeDeviceToken(id:$id)}', { id: d.id }, user.jwt);
+    await page.click(sel('btn-next'));
+    await waitText(page, 'status', 'Signed out — 1 event queued; sign in to send');
+    assert.ok(await page.locator(sel('signin')).isVisible());
+    assert.equal(h.store['rht.auth'].token, null);
+    assert.equal(await page.locator(sel('email')).inputValue(), user.email);
+    await waitText(page, 'task', 'Task #1');
+    await shot(page, '09-revoked');
+    await page.fill(sel('password'), PASSWORD);
+    await page.click(sel('signin-btn'));
+    await connected(page);
+    await waitFor(() => h.queued().length === 0, 'queued NEXT sent after sign-in');
+    const s = await serverState(h.store['rht.auth'].token);
+    assert.equal(s.activeSession.current.index, 1);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('times are corrected for a browser clock that is 7 minutes fast', async () => {
+  const user = await newUser();
+  const SKEW = 7 * 60_000;
+  const { ctx, page, token } = await openTracker({
+    user,
+    beforeScript: `{ const real = Date.now.bind(Date); Date.now = () => real() + ${SKEW}; }`,
+  });
+  try {
+    await gotoTask(page, 'task-001');
+    await connected(page);
+    const before = Date.now();
+    await page.click(sel('btn-next'));
+    await waitText(page, 'task', 'Task #1');
+    await connected(page);
+    const s = await serverState(token);
+    assert.ok(s.activeSession, 'not rejected as "in the future"');
+    const started = Date.parse(s.activeSession.current.startedAt);
+    assert.ok(Math.abs(started - before) < 3000, `started ${new Date(started).toISOString()} ≈ ${new Date(before).toISOString()}`);
+    assert.match(await text(page, 'elapsed'), /^active 00:0\d/, 'the timer is not 7 minutes off either');
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('auto mode sends NEXT when a new task id appears, never twice for one task', async () => {
+  const user = await newUser();
+  const { ctx, page, h, token } = await openTracker({ user, aet: { 'task-A': '90 seconds', 'task-B': '1 - 2 minutes' } });
+  try {
+    await page.goto(`${RATERHUB}/evaluation/rater`);
+    await connected(page);
+    await page.click(sel('gear'));
+    assert.equal(await page.locator(sel('detect')).isChecked(), false, 'detection is off by default');
+    assert.equal(await page.locator(sel('auto')).isChecked(), false);
+    await page.check(sel('auto'));
+    assert.equal(await page.locator(sel('detect')).isChecked(), true, 'auto implies detection');
+    await shot(page, '10-settings');
+    await page.click(sel('save-settings'));
+    assert.deepEqual({ ...h.store['rht.settings'], hotkeys: undefined }, {
+      hotkeys: undefined, alertSound: false, alertFlash: false, alertSeconds: 30, detectTask: true, autoNext: true,
+    });
+    await page.waitForTimeout(1500);
+    assert.equal(h.queued().length, 0, 'no task on the home page, no NEXT');
+
+    await gotoTask(page, 'task-A');
+    await waitText(page, 'task', 'Task #1');
+    await connected(page);
+    await page.reload();
+    await page.locator(sel('status')).waitFor();
+    await page.waitForTimeout(2500);
+    await gotoTask(page, 'task-A');
+    await page.waitForTimeout(2500);
+    assert.equal(await text(page, 'task'), 'Task #1', 'a reload of the same task sends nothing');
+
+    await gotoTask(page, 'task-B');
+    await waitText(page, 'task', 'Task #2');
+    await connected(page);
+    await shot(page, '11-auto');
+    const s = await serverState(token);
+    assert.deepEqual(s.activeSession.questions.map((q) => [q.taskId, q.targetSeconds]), [['task-A', 90]]);
+    assert.equal(s.activeSession.current.taskId, 'task-B');
+    assert.equal(s.activeSession.current.targetSeconds, 120);
+    const nexts = h.requests.filter((r) => r.body.includes('recordEvents')).flatMap((r) => JSON.parse(r.body).variables.inputs);
+    assert.equal(nexts.length, 2);
+    for (const i of nexts) assert.deepEqual(Object.keys(i).sort(), ['clientEventId', 'occurredAt', 'targetSeconds', 'taskId', 'type']);
+    assertNoPageContentSent(h);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('hotkeys can be reassigned in the settings', async () => {
+  const user = await newUser();
+  const { ctx, page, h } = await openTracker({ user });
+  try {
+    await gotoTask(page, 'task-001');
+    await connected(page);
+    await page.click(sel('gear'));
+    await page.click(sel('hk-next'));
+    await page.keyboard.press('Alt+n');
+    assert.equal(await page.locator(sel('hk-next')).inputValue(), 'Alt+N');
+    await page.click(sel('save-settings'));
+    assert.equal(h.store['rht.settings'].hotkeys.next, 'Alt+N');
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+q');
+    await page.waitForTimeout(400);
+    assert.equal(await text(page, 'task'), 'No session', 'the old key is free again');
+    await page.keyboard.press('Alt+n');
+    await waitText(page, 'task', 'Task #1');
+    assert.match(await page.locator(sel('btn-next')).getAttribute('title'), /Alt\+N/);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('countdown turns amber near the target and red with a minus sign over it; flash alert', async () => {
+  const user = await newUser();
+  const { ctx, page } = await openTracker({
+    user,
+    settings: { detectTask: true, alertFlash: true, alertSeconds: 3 },
+    aet: { 'task-fast': '6 seconds' },
+  });
+  try {
+    await gotoTask(page, 'task-fast');
+    await connected(page);
+    await page.click(sel('btn-next'));
+    await waitText(page, 'countdown', /^00:0[3-6]$/);
+    await waitFor(async () => /\bwarn\b/.test(await page.locator(sel('countdown')).getAttribute('class')), 'amber', 8000);
+    await waitFor(async () => /\bflash\b/.test(await page.evaluate(() => document.querySelector('#rht-overlay').shadowRoot.querySelector('.rht').className)), 'the flash alert', 8000);
+    await shot(page, '12-near-target');
+    await waitText(page, 'countdown', /^\u221200:0[1-9]$/, 10_000);
+    assert.match(await page.locator(sel('countdown')).getAttribute('class'), /\bover\b/);
+    const color = await page.locator(sel('countdown')).evaluate((el) => getComputedStyle(el).color);
+    assert.equal(color, 'rgb(220, 38, 38)');
+    await shot(page, '13-overtime');
+  } finally {
+    await ctx.close();
+  }
+});
+
+function overlaps(a, b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+test('the overlay never covers the submit buttons at common widths; drag and collapse are kept', async () => {
+  const user = await newUser();
+  for (const viewport of [{ width: 1024, height: 768 }, { width: 1280, height: 800 }, { width: 1366, height: 768 }, { width: 1440, height: 900 }, { width: 1920, height: 1080 }]) {
+    const { ctx, page } = await openTracker({ user, viewport });
+    try {
+      await gotoTask(page, 'task-001');
+      await connected(page);
+      await page.click(sel('btn-next'));
+      await page.waitForTimeout(1300); // the position check runs every second
+      const box = await page.locator('#rht-overlay .rht').boundingBox();
+      for (const id of ['#ewok-buds-validation-submit', '#release']) {
+        const b = await page.locator(id).boundingBox();
+        assert.ok(!overlaps(box, b), `${viewport.width}px: overlay ${JSON.stringify(box)} covers ${id} ${JSON.stringify(b)}`);
+      }
+      assert.ok(box.x + box.width <= viewport.width && box.y >= 0, 'inside the viewport');
+      if (viewport.width === 1280 || viewport.width === 1920) await shot(page, `14-layout-${viewport.width}`);
+    } finally {
+      await ctx.close();
+    }
+  }
+
+  const { ctx, page, h } = await openTracker({ user });
+  try {
+    await gotoTask(page, 'task-001');
+    await connected(page);
+    const hdr = page.locator(sel('header'));
+    const hb = await hdr.boundingBox();
+    const start = await page.locator('#rht-overlay .rht').boundingBox();
+    await page.mouse.move(hb.x + 40, hb.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(hb.x - 500, hb.y - 150, { steps: 8 });
+    await page.mouse.up();
+    const moved = await page.locator('#rht-overlay .rht').boundingBox();
+    assert.ok(Math.abs(moved.x - (start.x - 540)) < 1.5 && Math.abs(moved.y - (start.y - 160)) < 1.5, `dragged to ${JSON.stringify(moved)}`);
+    assert.deepEqual(Object.keys(h.store['rht.ui']).sort(), ['collapsed', 'left', 'top']);
+    await page.click(sel('toggle'));
+    await page.reload();
+    await page.locator(sel('mini')).waitFor();
+    const again = await page.locator('#rht-overlay .rht').boundingBox();
+    assert.ok(Math.abs(again.x - moved.x) < 2 && Math.abs(again.y - moved.y) < 2, 'the position is kept');
+    assert.ok(await page.locator(sel('countdown')).isHidden(), 'still collapsed');
+    assert.ok(again.height < 40, `one line (${again.height}px)`);
+    await waitText(page, 'mini', /^(--:--|\d\d:\d\d)/);
+    await shot(page, '15-collapsed');
+  } finally {
+    await ctx.close();
+  }
+});
