@@ -1,1 +1,15 @@
+//! Database schema migrations, applied in order at server start-up.
+#![forbid(unsafe_code)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_initial;
+
 pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_initial::Migration)]
+    }
+}

@@ -1,1 +1,114 @@
-fn main() {}
+//! `raterhub-tracker`: wires configuration, logging, the database and the HTTP server.
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use server::config::{Cli, Command, Config};
+use server::db::Db;
+use server::{AppState, app, auth};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    dotenvy::dotenv().ok();
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Schema => {
+            print!("{}", server::graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = Db::connect(&cli.config.normalized_database_url()).await?;
+            db.migrate().await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Healthcheck => healthcheck(cli.config.listen_addr).await,
+        Command::Serve => serve(cli.config).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let secret = load_secret(&config)?;
+    let db = Db::connect(&config.normalized_database_url()).await.context("connecting to the database")?;
+    db.migrate().await.context("applying migrations")?;
+    let listener = tokio::net::TcpListener::bind(config.listen_addr).await.with_context(|| format!("binding {}", config.listen_addr))?;
+    let state = AppState::new(config, db, secret.as_bytes()).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening");
+    // Tests and scripts read this line to find the port.
+    println!("listening on http://{addr}");
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+/// SECRET_KEY, or a generated one kept beside the database (mode 0600).
+fn load_secret(config: &Config) -> anyhow::Result<String> {
+    if let Some(key) = &config.secret_key {
+        if key.len() < 32 {
+            bail!("SECRET_KEY is too weak: it must be at least 32 bytes (generate one with `openssl rand -base64 48`)");
+        }
+        return Ok(key.clone());
+    }
+    let path = config.secret_file();
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let key = existing.trim().to_owned();
+        if key.len() < 32 {
+            bail!("the key in {} is too weak (under 32 bytes); delete it to generate a new one", path.display());
+        }
+        return Ok(key);
+    }
+    let key = auth::generate_secret();
+    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    tracing::warn!(path = %path.display(), "SECRET_KEY not set: generated a new key and stored it");
+    Ok(key)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+async fn healthcheck(addr: SocketAddr) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await?;
+    if response.starts_with("HTTP/1.1 200") { Ok(()) } else { bail!("unhealthy: {}", response.lines().next().unwrap_or("")) }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down; letting requests in flight finish");
+}

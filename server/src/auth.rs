@@ -1,0 +1,142 @@
+//! Passwords, JWTs, device tokens and the session cookie.
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{AppError, AppResult};
+
+pub const COOKIE_NAME: &str = "rht_session";
+/// Device tokens carry this prefix so they are recognisable (and never parsed as JWTs).
+pub const DEVICE_TOKEN_PREFIX: &str = "rht_";
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// The signing keys and token lifetime.
+#[derive(Clone)]
+pub struct Keys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    pub ttl: Duration,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id.
+    pub sub: String,
+    /// The user's token version when issued; bumping it revokes the token.
+    pub ver: i32,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+impl Keys {
+    pub fn new(secret: &[u8], ttl: Duration) -> Self {
+        Keys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), ttl }
+    }
+
+    pub fn issue(&self, user_id: i32, token_version: i32, now: DateTime<Utc>) -> AppResult<String> {
+        let claims = Claims { sub: user_id.to_string(), ver: token_version, iat: now.timestamp(), exp: (now + self.ttl).timestamp() };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)
+    }
+
+    /// The claims of a valid, unexpired token signed by us.
+    pub fn verify(&self, token: &str) -> Option<(i32, i32)> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+        let data = decode::<Claims>(token, &self.decoding, &validation).ok()?;
+        Some((data.claims.sub.parse().ok()?, data.claims.ver))
+    }
+}
+
+pub fn check_password_policy(password: &str) -> AppResult<()> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::WeakPassword(format!("password must have at least {MIN_PASSWORD_CHARS} characters")));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::bad_input(format!("password must be at most {MAX_PASSWORD_BYTES} bytes")));
+    }
+    Ok(())
+}
+
+/// argon2id with the crate's recommended parameters, on the blocking pool.
+pub async fn hash_password(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(AppError::internal)
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
+pub async fn verify_password(password: String, hash: String) -> AppResult<bool> {
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+        .await
+        .map_err(AppError::internal)
+}
+
+/// A fresh device token and the hash to store.
+pub fn new_device_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = format!("{DEVICE_TOKEN_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random secret for signing, URL-safe base64 of 64 bytes.
+pub fn generate_secret() -> String {
+    let mut bytes = [0u8; 64];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// `Set-Cookie` value carrying the session token.
+pub fn session_cookie(token: &str, max_age: Duration, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", max_age.num_seconds())
+}
+
+pub fn clear_cookie(secure: bool) -> String {
+    session_cookie("", Duration::zero(), secure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwt_round_trip_and_tamper() {
+        let keys = Keys::new(&[7u8; 32], Duration::minutes(5));
+        let token = keys.issue(42, 3, Utc::now()).unwrap();
+        assert_eq!(keys.verify(&token), Some((42, 3)));
+        let other = Keys::new(&[8u8; 32], Duration::minutes(5));
+        assert_eq!(other.verify(&token), None);
+        let expired = keys.issue(42, 3, Utc::now() - Duration::minutes(10)).unwrap();
+        assert_eq!(keys.verify(&expired), None);
+    }
+
+    #[test]
+    fn device_tokens_are_prefixed_and_hashed() {
+        let (token, hash) = new_device_token();
+        assert!(token.starts_with(DEVICE_TOKEN_PREFIX));
+        assert_eq!(hash, token_hash(&token));
+        assert_eq!(hash.len(), 64);
+    }
+
+    #[tokio::test]
+    async fn argon2_verifies_only_the_right_password() {
+        let hash = hash_password("a long enough password".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("a long enough password".into(), hash.clone()).await.unwrap());
+        assert!(!verify_password("a long enough passwore".into(), hash).await.unwrap());
+    }
+}

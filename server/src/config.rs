@@ -1,0 +1,81 @@
+//! Command line and environment configuration.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "raterhub-tracker", version, about = "Self-hosted time tracking for RaterHub raters")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Exit 0 when the server at LISTEN_ADDR answers /healthz with 200 (for container health checks).
+    Healthcheck,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// `sqlite://path?mode=rwc`, a plain file path, or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "raterhub.db")]
+    pub database_url: String,
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8000")]
+    pub listen_addr: SocketAddr,
+    /// Signs session tokens; at least 32 bytes. Generated and kept beside the database when unset.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    #[arg(long, env = "ACCESS_TOKEN_EXPIRE_MINUTES", default_value_t = 1440)]
+    pub access_token_expire_minutes: i64,
+    /// Extra origins allowed by CORS (comma separated). Empty: CORS off.
+    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// The server's public URL, written into the userscript (default: from the request's Host).
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Peers (IPs or CIDRs, comma separated) whose X-Forwarded-For/-Proto headers are trusted.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve the dashboard from this directory instead of the embedded copy.
+    #[arg(long, env = "DIST_DIR")]
+    pub dist_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// The sqlx URL, turning a bare path into a SQLite URL that creates the file.
+    pub fn normalized_database_url(&self) -> String {
+        let url = self.database_url.trim();
+        if url.contains("://") || url.starts_with("sqlite:") {
+            url.to_owned()
+        } else {
+            format!("sqlite://{url}?mode=rwc")
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.normalized_database_url().starts_with("sqlite:")
+    }
+
+    /// Where a generated secret is kept: beside a SQLite file, else in the working directory.
+    pub fn secret_file(&self) -> PathBuf {
+        let url = self.normalized_database_url();
+        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = rest.split('?').next().unwrap_or(rest);
+            if !path.is_empty() && path != ":memory:" {
+                return PathBuf::from(format!("{path}.secret"));
+            }
+        }
+        PathBuf::from("raterhub.secret")
+    }
+}

@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub is_active: bool,
+    pub token_version: i32,
+    pub event_seq: i64,
+    pub timezone: String,
+    pub target_ms: i64,
+    pub idle_timeout_minutes: i32,
+    pub weekly_goal_hours: f64,
+    /// 0 = Monday … 6 = Sunday.
+    pub week_starts_on: i16,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

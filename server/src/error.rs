@@ -1,0 +1,106 @@
+//! The server's error type and how each variant reaches a GraphQL client.
+
+use async_graphql::ErrorExtensions;
+
+use crate::engine::EngineError;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Every failure a client can see. Internal variants carry details for the log only;
+/// their Display text is deliberately generic.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("sign in required")]
+    Unauthenticated,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    BadInput(String),
+    #[error("no active session: press NEXT to start one")]
+    NoActiveSession,
+    #[error("nothing to undo")]
+    NothingToUndo,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("{0}")]
+    WeakPassword(String),
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("internal error")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        AppError::BadInput(message.into())
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        AppError::Internal(detail.to_string())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Forbidden => "FORBIDDEN",
+            AppError::NotFound(_) => "NOT_FOUND",
+            AppError::BadInput(_) => "BAD_USER_INPUT",
+            AppError::NoActiveSession => "NO_ACTIVE_SESSION",
+            AppError::NothingToUndo => "NOTHING_TO_UNDO",
+            AppError::InvalidCredentials => "INVALID_CREDENTIALS",
+            AppError::EmailTaken => "EMAIL_TAKEN",
+            AppError::WeakPassword(_) => "WEAK_PASSWORD",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::Db(_) | AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The GraphQL error, with `extensions.code`. Internal details are logged here and
+    /// never sent.
+    pub fn into_graphql(self) -> async_graphql::Error {
+        match &self {
+            AppError::Db(e) => tracing::error!(error = %e, "database error"),
+            AppError::Internal(e) => tracing::error!(error = %e, "internal error"),
+            _ => {}
+        }
+        self.extend()
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let AppError::RateLimited { retry_after_secs } = self {
+                ext.set("retryAfter", *retry_after_secs);
+            }
+        })
+    }
+}
+
+impl From<EngineError> for AppError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::NoActiveSession => AppError::NoActiveSession,
+            EngineError::NothingToUndo => AppError::NothingToUndo,
+            EngineError::InFuture | EngineError::BeforeLastEvent { .. } => AppError::BadInput(e.to_string()),
+        }
+    }
+}
+
+/// Converts a layer result into a resolver result with a typed error code.
+pub trait GqlResult<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GqlResult<T> for AppResult<T> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(AppError::into_graphql)
+    }
+}

@@ -1,0 +1,109 @@
+//! The GraphQL API: one schema, split by feature and merged.
+
+mod account;
+mod activity;
+mod devices;
+mod reports;
+mod scalars;
+mod sessions;
+mod tracking;
+mod types;
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, MergedObject, Schema, SDLExportOptions};
+use chrono::{DateTime, Utc};
+
+pub use activity::{Activity, ActivityUpdate, Subscription};
+pub use scalars::Date;
+
+use crate::auth::Keys;
+use crate::config::Config;
+use crate::db::Db;
+use crate::entity::user;
+use crate::error::{AppError, AppResult};
+
+#[derive(MergedObject, Default)]
+pub struct Query(account::AccountQuery, sessions::SessionQuery, reports::ReportQuery, devices::DeviceQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(account::AccountMutation, tracking::TrackingMutation, sessions::SessionMutation, devices::DeviceMutation);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+/// Shared services the resolvers need.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    pub keys: Keys,
+    pub config: Arc<Config>,
+    pub activity: Activity,
+    /// Verified against when the email is unknown, so both paths take the same time.
+    pub dummy_hash: Arc<String>,
+}
+
+/// Who is calling, resolved once per request from the bearer token or the cookie.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub user: user::Model,
+    pub via: AuthSource,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthSource {
+    Cookie,
+    Bearer,
+    Device(i32),
+}
+
+/// Facts about the HTTP request a resolver may need.
+#[derive(Clone, Debug)]
+pub struct RequestMeta {
+    /// HTTPS directly or via a trusted proxy: cookies get `Secure`.
+    pub secure: bool,
+    pub client_ip: std::net::IpAddr,
+}
+
+pub fn build_schema(services: Option<Services>) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
+        .limit_depth(12)
+        .limit_complexity(2_000);
+    if let Some(services) = services {
+        builder = builder.data(DataLoader::new(sessions::QuestionLoader(services.db.clone()), tokio::spawn)).data(services);
+    }
+    builder.finish()
+}
+
+/// The SDL as checked into `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None).sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}
+
+/// Typed access to request data; missing data is an error, never a panic.
+pub trait ContextExt {
+    fn services(&self) -> AppResult<&Services>;
+    fn identity(&self) -> AppResult<&Identity>;
+    fn user(&self) -> AppResult<&user::Model> {
+        Ok(&self.identity()?.user)
+    }
+    fn meta(&self) -> Option<&RequestMeta>;
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+impl ContextExt for Context<'_> {
+    fn services(&self) -> AppResult<&Services> {
+        self.data_opt::<Services>().ok_or_else(|| AppError::internal("schema built without services"))
+    }
+
+    fn identity(&self) -> AppResult<&Identity> {
+        self.data_opt::<Identity>().ok_or(AppError::Unauthenticated)
+    }
+
+    fn meta(&self) -> Option<&RequestMeta> {
+        self.data_opt::<RequestMeta>()
+    }
+}
+

@@ -1,0 +1,143 @@
+//! recordEvent / recordEvents: the overlay's write path.
+
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::types::{Question, Session};
+use super::{ContextExt, sessions};
+use crate::error::{AppError, AppResult, GqlResult};
+use crate::store::events::{self, EventKind, NewEvent, Recorded};
+use crate::store::sessions as session_store;
+use crate::validate;
+
+/// The most events one `recordEvents` call may carry.
+pub const MAX_BATCH: usize = 500;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EventType {
+    /// Finish the current question and start the next (starts a session if none).
+    Next,
+    /// Toggle a pause.
+    Pause,
+    /// Finish the current question and end the session.
+    Exit,
+    /// Revert the latest NEXT or EXIT.
+    Undo,
+}
+
+#[derive(InputObject, Clone)]
+pub struct EventInput {
+    #[graphql(name = "type")]
+    kind: EventType,
+    /// Idempotency key (≤ 128 chars): a repeat returns the first result, changing nothing.
+    client_event_id: Option<String>,
+    /// When the button was pressed; default now. At most 5 minutes ahead of the server.
+    occurred_at: Option<DateTime<Utc>>,
+    /// RaterHub task id (≤ 128 chars), stored with the question a NEXT starts.
+    task_id: Option<String>,
+    /// Target for the question a NEXT starts, 1 s to 4 h; default the user's setting.
+    target_seconds: Option<f64>,
+}
+
+#[derive(SimpleObject)]
+pub struct EventError {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(SimpleObject)]
+pub struct EventResult {
+    session: Option<Session>,
+    /// The question this event finished, if any.
+    question: Option<Question>,
+    /// True when `clientEventId` was seen before; nothing changed.
+    duplicate: bool,
+    /// Set only in `recordEvents` results, for an event that was rejected (the batch goes on).
+    error: Option<EventError>,
+    server_time: DateTime<Utc>,
+}
+
+#[derive(Default)]
+pub struct TrackingMutation;
+
+#[Object]
+impl TrackingMutation {
+    /// Applies one event.
+    async fn record_event(&self, ctx: &Context<'_>, input: EventInput) -> async_graphql::Result<EventResult> {
+        record(ctx, input).await.gql()
+    }
+
+    /// Applies events in order, each on its own; a rejected event is reported in its
+    /// result's `error` and the rest still apply. For replaying an offline queue.
+    async fn record_events(&self, ctx: &Context<'_>, inputs: Vec<EventInput>) -> async_graphql::Result<Vec<EventResult>> {
+        async {
+            if inputs.len() > MAX_BATCH {
+                return Err(AppError::bad_input(format!("at most {MAX_BATCH} events per batch")));
+            }
+            ctx.user()?;
+            let mut results = Vec::with_capacity(inputs.len());
+            for input in inputs {
+                let result = match record(ctx, input).await {
+                    Ok(result) => result,
+                    Err(e @ (AppError::Db(_) | AppError::Internal(_) | AppError::Unauthenticated)) => return Err(e),
+                    Err(e) => EventResult {
+                        session: None,
+                        question: None,
+                        duplicate: false,
+                        error: Some(EventError { code: e.code().to_owned(), message: e.to_string() }),
+                        server_time: ctx.now(),
+                    },
+                };
+                results.push(result);
+            }
+            Ok(results)
+        }
+        .await
+        .gql()
+    }
+}
+
+fn validate(input: EventInput) -> AppResult<NewEvent> {
+    let optional = |field: &str, value: Option<String>, max: usize| value.map(|v| validate::bounded_text(field, &v, max)).transpose();
+    let target_ms = input
+        .target_seconds
+        .map(|s| validate::in_range("targetSeconds", s, 1.0, 4.0 * 3600.0).map(|s| (s * 1000.0).round() as i64))
+        .transpose()?;
+    if let Some(at) = input.occurred_at {
+        if at.timestamp() < 946_684_800 {
+            return Err(AppError::bad_input("occurredAt must be after 2000-01-01"));
+        }
+    }
+    Ok(NewEvent {
+        kind: match input.kind {
+            EventType::Next => EventKind::Next,
+            EventType::Pause => EventKind::Pause,
+            EventType::Exit => EventKind::Exit,
+            EventType::Undo => EventKind::Undo,
+        },
+        client_event_id: optional("clientEventId", input.client_event_id, validate::MAX_CLIENT_EVENT_ID_LEN)?,
+        occurred_at: input.occurred_at,
+        task_id: optional("taskId", input.task_id, validate::MAX_TASK_ID_LEN)?,
+        target_ms,
+    })
+}
+
+async fn record(ctx: &Context<'_>, input: EventInput) -> AppResult<EventResult> {
+    let services = ctx.services()?;
+    let user = ctx.user()?;
+    let new = validate(input)?;
+    let now = ctx.now();
+    let Recorded { session_id, question_id, duplicate } = events::record(&services.db, user.id, &new, now).await?;
+    if !duplicate {
+        services.activity.publish(user.id, new.kind.as_str(), session_id, now);
+    }
+    let session = match session_id {
+        Some(id) => sessions::load_one(ctx, id).await?,
+        None => None,
+    };
+    let question = match question_id {
+        Some(id) => session_store::question(&services.db.conn, user.id, id).await?.map(Question),
+        None => None,
+    };
+    Ok(EventResult { session, question, duplicate, error: None, server_time: now })
+}

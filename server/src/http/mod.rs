@@ -1,0 +1,77 @@
+//! HTTP routes: GraphQL, the playground, health, the SDL, the userscript and the dashboard.
+
+mod assets;
+mod graphql;
+mod identity;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+pub use identity::resolve_identity;
+
+use crate::AppState;
+
+/// Largest request body accepted (a full offline batch fits easily).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub fn app(state: AppState) -> Router {
+    let cors = cors_layer(&state.services.config.allowed_origins);
+    Router::new()
+        .route("/graphql", post(graphql::execute).get(graphql::playground))
+        .route("/graphql/ws", get(graphql::websocket))
+        .route("/healthz", get(healthz))
+        .route("/schema.graphql", get(schema_sdl))
+        .route("/userscript/raterhub-tracker.user.js", get(assets::userscript))
+        .fallback(assets::dashboard)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(cors)
+        .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("x-frame-options"), HeaderValue::from_static("DENY")))
+        .layer(CatchPanicLayer::custom(|_| (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()))
+        .layer(
+            // One line per request; the path only, since query strings may carry secrets.
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| tracing::info_span!("request", method = %req.method(), path = %req.uri().path()))
+                .on_request(())
+                .on_response(|res: &Response<_>, latency: Duration, _span: &Span| {
+                    tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "request");
+                }),
+        )
+}
+
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins.iter().filter(|o| !o.trim().is_empty()).filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
+    if allowed.is_empty() {
+        return CorsLayer::new();
+    }
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([axum::http::header::CONTENT_TYPE, axum::http::header::AUTHORIZATION])
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.services.db.conn.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn schema_sdl() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], crate::graphql::sdl())
+}

@@ -1,0 +1,162 @@
+//! Reading and deleting a user's sessions and questions. Every query is scoped by user.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::Totals;
+use crate::db::Db;
+use crate::entity::{question, session};
+use crate::error::{AppError, AppResult};
+
+pub async fn active(db: &impl ConnectionTrait, user_id: i32) -> AppResult<Option<session::Model>> {
+    Ok(session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::IsActive.eq(true))
+        .one(db)
+        .await?)
+}
+
+/// The session if it exists and belongs to `user_id`.
+pub async fn get(db: &impl ConnectionTrait, user_id: i32, id: i32) -> AppResult<Option<session::Model>> {
+    Ok(session::Entity::find_by_id(id).filter(session::Column::UserId.eq(user_id)).one(db).await?)
+}
+
+/// Sessions started in `[from, to)` (either bound optional), newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    limit: u64,
+    offset: u64,
+) -> AppResult<Vec<session::Model>> {
+    let mut query = session::Entity::find().filter(session::Column::UserId.eq(user_id));
+    if let Some(from) = from {
+        query = query.filter(session::Column::StartedAt.gte(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(session::Column::StartedAt.lt(to));
+    }
+    Ok(query
+        .order_by_desc(session::Column::StartedAt)
+        .order_by_desc(session::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?)
+}
+
+#[derive(FromQueryResult)]
+struct TotalsRow {
+    session_id: i32,
+    n: i64,
+    raw: Option<i64>,
+    paused: Option<i64>,
+    active: Option<i64>,
+    target: Option<i64>,
+}
+
+/// Question totals of each session, in one grouped query.
+pub async fn totals(db: &impl ConnectionTrait, session_ids: &[i32]) -> AppResult<HashMap<i32, Totals>> {
+    if session_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // SUM of BIGINT is NUMERIC on PostgreSQL; cast back so both backends decode an i64.
+    let rows = question::Entity::find()
+        .select_only()
+        .column(question::Column::SessionId)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(Expr::cust("CAST(SUM(raw_ms) AS BIGINT)"), "raw")
+        .column_as(Expr::cust("CAST(SUM(paused_ms) AS BIGINT)"), "paused")
+        .column_as(Expr::cust("CAST(SUM(active_ms) AS BIGINT)"), "active")
+        .column_as(Expr::cust("CAST(SUM(target_ms) AS BIGINT)"), "target")
+        .filter(question::Column::SessionId.is_in(session_ids.iter().copied()))
+        .group_by(question::Column::SessionId)
+        .into_model::<TotalsRow>()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let totals = Totals {
+                count: r.n,
+                raw_ms: r.raw.unwrap_or(0),
+                paused_ms: r.paused.unwrap_or(0),
+                active_ms: r.active.unwrap_or(0),
+                target_ms: r.target.unwrap_or(0),
+            };
+            (r.session_id, totals)
+        })
+        .collect())
+}
+
+/// Questions of each session, in order, in one query.
+pub async fn questions(db: &impl ConnectionTrait, session_ids: &[i32]) -> AppResult<HashMap<i32, Vec<question::Model>>> {
+    let rows = question::Entity::find()
+        .filter(question::Column::SessionId.is_in(session_ids.iter().copied()))
+        .order_by_asc(question::Column::SessionId)
+        .order_by_asc(question::Column::Position)
+        .all(db)
+        .await?;
+    let mut by_session: HashMap<i32, Vec<question::Model>> = HashMap::new();
+    for row in rows {
+        by_session.entry(row.session_id).or_default().push(row);
+    }
+    Ok(by_session)
+}
+
+pub async fn question(db: &impl ConnectionTrait, user_id: i32, id: i32) -> AppResult<Option<question::Model>> {
+    Ok(question::Entity::find_by_id(id).filter(question::Column::UserId.eq(user_id)).one(db).await?)
+}
+
+pub async fn count_questions(db: &impl ConnectionTrait, session_id: i32) -> AppResult<u64> {
+    Ok(question::Entity::find().filter(question::Column::SessionId.eq(session_id)).count(db).await?)
+}
+
+/// Deletes a session and its questions. Deleting the active one stops tracking.
+pub async fn delete_session(db: &Db, user_id: i32, id: i32) -> AppResult<()> {
+    let txn = db.begin_write().await?;
+    let result = session::Entity::delete_many()
+        .filter(session::Column::Id.eq(id))
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(&*txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(AppError::NotFound("session"));
+    }
+    txn.commit().await
+}
+
+/// Deletes a question and renumbers the later ones (and the running one) of its session.
+/// Returns the session id.
+pub async fn delete_question(db: &Db, user_id: i32, id: i32) -> AppResult<i32> {
+    let txn = db.begin_write().await?;
+    let q = question(&*txn, user_id, id).await?.ok_or(AppError::NotFound("question"))?;
+    question::Entity::delete_by_id(q.id).exec(&*txn).await?;
+    // Two steps through negative numbers, so the unique (session, position) index never
+    // sees two rows with the same number mid-update.
+    question::Entity::update_many()
+        .col_expr(question::Column::Position, Expr::val(1).sub(Expr::col(question::Column::Position)))
+        .filter(question::Column::SessionId.eq(q.session_id))
+        .filter(question::Column::Position.gt(q.position))
+        .exec(&*txn)
+        .await?;
+    question::Entity::update_many()
+        .col_expr(question::Column::Position, Expr::val(0).sub(Expr::col(question::Column::Position)))
+        .filter(question::Column::SessionId.eq(q.session_id))
+        .filter(question::Column::Position.lt(0))
+        .exec(&*txn)
+        .await?;
+    session::Entity::update_many()
+        .col_expr(session::Column::CurIndex, Expr::col(session::Column::CurIndex).sub(1))
+        .filter(session::Column::Id.eq(q.session_id))
+        .filter(session::Column::IsActive.eq(true))
+        .filter(session::Column::CurIndex.gt(q.position))
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(q.session_id)
+}

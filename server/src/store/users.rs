@@ -1,0 +1,63 @@
+//! Accounts and their settings.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
+
+use crate::entity::user;
+use crate::error::{AppError, AppResult};
+
+pub const DEFAULT_TARGET_MS: i64 = 330_000;
+pub const DEFAULT_IDLE_TIMEOUT_MINUTES: i32 = 60;
+pub const DEFAULT_WEEKLY_GOAL_HOURS: f64 = 20.0;
+
+pub struct NewUser {
+    pub email: String,
+    pub password_hash: String,
+    pub timezone: String,
+}
+
+pub async fn create(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>) -> AppResult<user::Model> {
+    let model = user::ActiveModel {
+        email: Set(new.email),
+        password_hash: Set(new.password_hash),
+        role: Set("user".into()),
+        is_active: Set(true),
+        token_version: Set(0),
+        event_seq: Set(0),
+        timezone: Set(new.timezone),
+        target_ms: Set(DEFAULT_TARGET_MS),
+        idle_timeout_minutes: Set(DEFAULT_IDLE_TIMEOUT_MINUTES),
+        weekly_goal_hours: Set(DEFAULT_WEEKLY_GOAL_HOURS),
+        week_starts_on: Set(0),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    model.insert(db).await.map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::EmailTaken,
+        _ => AppError::Db(e),
+    })
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i32) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
+}
+
+/// Revokes every JWT issued so far; returns the new version.
+pub async fn bump_token_version(db: &impl ConnectionTrait, id: i32) -> AppResult<i32> {
+    user::Entity::update_many()
+        .col_expr(user::Column::TokenVersion, Expr::col(user::Column::TokenVersion).add(1))
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    let user = find(db, id).await?.ok_or(AppError::Unauthenticated)?;
+    Ok(user.token_version)
+}
+
+pub async fn save(db: &impl ConnectionTrait, model: user::ActiveModel) -> AppResult<user::Model> {
+    Ok(model.update(db).await?)
+}
