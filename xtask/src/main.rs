@@ -1,1 +1,133 @@
-fn main() {}
+//! `cargo xtask dist [--release]`: builds the Yew dashboard to wasm and writes `dist/`
+//! (index.html, dashboard.js, dashboard_bg.wasm, style.css) at the workspace root, which
+//! the server embeds. No binary is downloaded: wasm-bindgen runs as a library, and
+//! wasm-opt is used only when found (npm `binaryen` in e2e/node_modules/.bin, or PATH).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("dist") => {
+            let release = args.iter().any(|a| a == "--release");
+            let no_opt = args.iter().any(|a| a == "--no-wasm-opt");
+            match dist(release, !no_opt) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("xtask dist: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        _ => {
+            eprintln!("usage: cargo xtask dist [--release] [--no-wasm-opt]");
+            eprintln!("  --release      size-optimised build (profile release-wasm) + wasm-opt -Oz");
+            eprintln!("  --no-wasm-opt  skip wasm-opt even when it is available");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The target directory cargo uses: CARGO_TARGET_DIR (relative to the root) or `target/`.
+/// `cargo metadata` would also tell, but this covers what the workspace supports.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) if !d.is_empty() => root.join(d),
+        _ => root.join("target"),
+    }
+}
+
+fn dist(release: bool, wasm_opt: bool) -> Result<(), String> {
+    let root = workspace_root();
+    let profile = if release { "release-wasm" } else { "dev" };
+    let started = Instant::now();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args([
+            "build", "-p", "dashboard", "--bin", "dashboard",
+            "--target", "wasm32-unknown-unknown", "--profile", profile,
+        ])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo build of the dashboard failed ({status})"));
+    }
+    let dir = if profile == "dev" { "debug" } else { profile };
+    let wasm = target_dir(&root).join("wasm32-unknown-unknown").join(dir).join("dashboard.wasm");
+    if !wasm.exists() {
+        return Err(format!("{} not found after the build", wasm.display()));
+    }
+
+    let out = root.join("dist");
+    // Start from an empty dist/ so that no stale file gets embedded.
+    if out.exists() {
+        std::fs::remove_dir_all(&out).map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
+    }
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)
+        .map_err(|e| e.to_string())?
+        .typescript(false)
+        .debug(!release)
+        .generate(&out)
+        .map_err(|e| format!("wasm-bindgen: {e}"))?;
+
+    let bg = out.join("dashboard_bg.wasm");
+    if release && wasm_opt {
+        run_wasm_opt(&root, &bg);
+    }
+
+    let static_dir = root.join("dashboard").join("static");
+    for entry in std::fs::read_dir(&static_dir).map_err(|e| format!("{}: {e}", static_dir.display()))? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            std::fs::copy(entry.path(), out.join(entry.file_name())).map_err(|e| e.to_string())?;
+        }
+    }
+
+    let size = std::fs::metadata(&bg).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "dist/ written ({profile}): dashboard_bg.wasm {} bytes, in {:.1}s",
+        size,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn run_wasm_opt(root: &Path, wasm: &Path) {
+    let local = root.join("e2e").join("node_modules").join(".bin").join("wasm-opt");
+    let exe = if local.exists() { local.into_os_string() } else { "wasm-opt".into() };
+    let tmp = wasm.with_extension("opt.wasm");
+    let result = Command::new(&exe)
+        .args([
+            "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
+            "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+        ])
+        .arg(wasm)
+        .arg("-o")
+        .arg(&tmp)
+        .output();
+    match result {
+        Ok(o) if o.status.success() => {
+            std::fs::rename(&tmp, wasm).expect("replace wasm with optimised one");
+            println!("wasm-opt -Oz applied ({})", exe.to_string_lossy());
+        }
+        Ok(o) => {
+            let _ = std::fs::remove_file(&tmp);
+            println!(
+                "wasm-opt failed, keeping the unoptimised wasm (Debian's binaryen 108 cannot parse it; \
+                 run `npm ci` in e2e/ for binaryen 132): {}",
+                String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")
+            );
+        }
+        Err(_) => println!("wasm-opt not found; skipping (run `npm ci` in e2e/ to get it)"),
+    }
+}

@@ -1,0 +1,211 @@
+//! The app shell: routes, auth gate, navigation and the live-update connection.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::components::Spinner;
+use crate::gql::{self, Me};
+use crate::live::LiveUpdates;
+use crate::pages::{
+    auth::{LoginPage, RegisterPage},
+    export::ExportPage,
+    history::{HistoryPage, HistoryView},
+    overlay::OverlayPage,
+    session::SessionPage,
+    settings::SettingsPage,
+    today::TodayPage,
+};
+use crate::state::{Action, AppContext, AppState, Auth, LiveMode};
+use crate::user_from;
+
+#[derive(Clone, Debug, PartialEq, Routable)]
+pub enum Route {
+    #[at("/")]
+    Today,
+    #[at("/day/:date")]
+    Day { date: String },
+    #[at("/sessions/:id")]
+    Session { id: String },
+    #[at("/history")]
+    History,
+    #[at("/history/week/:start")]
+    HistoryWeek { start: String },
+    #[at("/history/month/:month")]
+    HistoryMonth { month: String },
+    #[at("/export")]
+    Export,
+    #[at("/settings")]
+    Settings,
+    #[at("/overlay")]
+    Overlay,
+    #[at("/login")]
+    Login,
+    #[at("/register")]
+    Register,
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(AppState::default);
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            yew::platform::spawn_local(async move {
+                match gql::call::<Me>(gql::me::Variables).await {
+                    Ok(data) => match data.me {
+                        Some(u) => state.dispatch(Action::SignedIn(user_from!(&u))),
+                        None => state.dispatch(Action::SignedOut { expired: false }),
+                    },
+                    Err(_) => state.dispatch(Action::SignedOut { expired: false }),
+                }
+            });
+        });
+    }
+    html! {
+        <ContextProvider<AppContext> context={state}>
+            <BrowserRouter>
+                <Shell />
+            </BrowserRouter>
+        </ContextProvider<AppContext>>
+    }
+}
+
+/// The app with a fixed state and route, for server-side rendering in tests.
+#[derive(Properties, PartialEq)]
+pub struct StaticAppProps {
+    pub state: AppState,
+    pub path: AttrValue,
+}
+
+#[function_component(StaticApp)]
+pub fn static_app(p: &StaticAppProps) -> Html {
+    let initial = p.state.clone();
+    let state = use_reducer(move || initial);
+    let history = yew_router::history::AnyHistory::from(yew_router::history::MemoryHistory::with_entries(vec![
+        p.path.to_string(),
+    ]));
+    html! {
+        <ContextProvider<AppContext> context={state}>
+            <Router history={history}>
+                <Shell />
+            </Router>
+        </ContextProvider<AppContext>>
+    }
+}
+
+#[function_component(Shell)]
+fn shell() -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let signed_in = ctx.user().is_some();
+    html! {
+        <>
+            <a class="skip" href="#main">{ "Skip to content" }</a>
+            <header class="top">
+                <Link<Route> to={Route::Today} classes="brand">
+                    <span aria-hidden="true">{ "⏱ " }</span>{ "RaterHub Tracker" }
+                </Link<Route>>
+                if signed_in { <Nav /> }
+            </header>
+            <main id="main" tabindex="-1">
+                <Switch<Route> render={|route: Route| html! { <Routed route={route} /> }} />
+            </main>
+            if signed_in { <LiveUpdates /> }
+        </>
+    }
+}
+
+#[function_component(Nav)]
+fn nav() -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let route = use_route::<Route>().unwrap_or(Route::Today);
+    let section = |r: &Route| match r {
+        Route::Today | Route::Day { .. } | Route::Session { .. } => 0,
+        Route::History | Route::HistoryWeek { .. } | Route::HistoryMonth { .. } => 1,
+        Route::Export => 2,
+        Route::Settings => 3,
+        Route::Overlay => 4,
+        _ => 9,
+    };
+    let current = section(&route);
+    let item = |to: Route, label: &str| {
+        let active = section(&to) == current;
+        html! {
+            <li>
+                <Link<Route> to={to} classes={classes!(active.then_some("active"))}>
+                    <span aria-current={active.then_some("page")}>{ label.to_string() }</span>
+                </Link<Route>>
+            </li>
+        }
+    };
+    let (live_class, live_text) = match ctx.live_mode {
+        LiveMode::Socket => ("live on", "live"),
+        LiveMode::Polling => ("live polling", "polling"),
+        LiveMode::Connecting => ("live", "connecting"),
+        LiveMode::Off => ("live", "offline"),
+    };
+    html! {
+        <nav aria-label="Main">
+            <ul>
+                { item(Route::Today, "Today") }
+                { item(Route::History, "History") }
+                { item(Route::Export, "Export") }
+                { item(Route::Settings, "Settings") }
+                { item(Route::Overlay, "Overlay") }
+            </ul>
+            <span class={live_class} id="live-status" title="Live updates">{ live_text }</span>
+        </nav>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RoutedProps {
+    route: Route,
+}
+
+#[function_component(Routed)]
+fn routed(p: &RoutedProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    match &ctx.auth {
+        Auth::Checking => html! { <Spinner /> },
+        Auth::SignedOut { expired } => match p.route {
+            Route::Register => html! { <RegisterPage /> },
+            Route::Overlay => html! { <OverlayPage /> },
+            _ => html! { <LoginPage expired={*expired} /> },
+        },
+        Auth::SignedIn(_) => match &p.route {
+            Route::Login | Route::Register => html! { <Redirect<Route> to={Route::Today} /> },
+            Route::Today => html! { <TodayPage /> },
+            Route::Day { date } => html! { <TodayPage date={Some(AttrValue::from(date.clone()))} /> },
+            Route::Session { id } => html! { <SessionPage id={AttrValue::from(id.clone())} /> },
+            Route::History => html! { <HistoryPage view={HistoryView::Week(None)} /> },
+            Route::HistoryWeek { start } => html! { <HistoryPage view={HistoryView::Week(Some(start.clone()))} /> },
+            Route::HistoryMonth { month } => html! { <HistoryPage view={HistoryView::Month(Some(month.clone()))} /> },
+            Route::Export => html! { <ExportPage /> },
+            Route::Settings => html! { <SettingsPage /> },
+            Route::Overlay => html! { <OverlayPage /> },
+            Route::NotFound => html! {
+                <section class="page">
+                    <h1>{ "Page not found" }</h1>
+                    <p><Link<Route> to={Route::Today}>{ "Go to today" }</Link<Route>></p>
+                </section>
+            },
+        },
+    }
+}
+
+/// Mounts the app on `#app` (replacing the boot message), or on `<body>`.
+pub fn run() {
+    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => {
+            root.set_inner_html("");
+            yew::Renderer::<App>::with_root(root).render();
+        }
+        None => {
+            yew::Renderer::<App>::new().render();
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! Reusable presentational components (no data fetching): states, cards, confirm, charts.
+
+use yew::prelude::*;
+
+use crate::chart::{heat_level, hours_label, minutes_label, nice_axis_in, scale, ticks};
+use crate::format;
+use crate::gql::ApiError;
+
+#[function_component(Spinner)]
+pub fn spinner() -> Html {
+    html! { <p class="loading" role="status" aria-live="polite"><span class="dot" aria-hidden="true"></span>{ "Loading…" }</p> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ErrorBoxProps {
+    pub error: ApiError,
+    #[prop_or_default]
+    pub retry: Option<Callback<()>>,
+}
+
+#[function_component(ErrorBox)]
+pub fn error_box(p: &ErrorBoxProps) -> Html {
+    let retry = p.retry.clone().map(|r| {
+        html! { <button type="button" class="secondary" onclick={move |_| r.emit(())}>{ "Try again" }</button> }
+    });
+    html! {
+        <div class="error-box" role="alert">
+            <p>{ p.error.friendly() }</p>
+            { for retry }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CardProps {
+    pub label: AttrValue,
+    pub value: AttrValue,
+    #[prop_or_default]
+    pub detail: Option<AttrValue>,
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
+    #[prop_or_default]
+    pub children: Html,
+}
+
+#[function_component(Card)]
+pub fn card(p: &CardProps) -> Html {
+    html! {
+        <section class="card" id={p.id.clone()} aria-label={p.label.clone()}>
+            <h3>{ p.label.clone() }</h3>
+            <p class="value">{ p.value.clone() }</p>
+            if let Some(d) = &p.detail { <p class="detail">{ d.clone() }</p> }
+            { p.children.clone() }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct PaceProps {
+    pub emoji: AttrValue,
+    pub label: AttrValue,
+    pub score: i64,
+    #[prop_or_default]
+    pub ratio: f64,
+}
+
+#[function_component(PaceBadge)]
+pub fn pace_badge(p: &PaceProps) -> Html {
+    let title = format!("pace ratio {:.2}", p.ratio);
+    html! {
+        <span class="pace" title={title}>
+            <span class="emoji" aria-hidden="true">{ p.emoji.clone() }</span>
+            { " " }<span class="pace-label">{ p.label.clone() }</span>
+            { " · " }<span class="score">{ format::score(p.score) }</span>
+        </span>
+    }
+}
+
+/// Builds [`PaceProps`] from any generated `Pace` selection.
+#[macro_export]
+macro_rules! pace_props {
+    ($p:expr) => {{
+        let p = &$p;
+        $crate::components::PaceProps {
+            emoji: p.emoji.clone().into(),
+            label: p.label.clone().into(),
+            score: p.score,
+            ratio: p.ratio,
+        }
+    }};
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ConfirmProps {
+    /// The button's text, e.g. "Delete".
+    pub label: AttrValue,
+    /// The question asked, e.g. "Delete session 2?".
+    pub question: AttrValue,
+    pub on_confirm: Callback<()>,
+    #[prop_or_default]
+    pub busy: bool,
+}
+
+/// A destructive action behind an inline "Are you sure?" step (keyboard friendly: no dialog).
+#[function_component(ConfirmButton)]
+pub fn confirm_button(p: &ConfirmProps) -> Html {
+    let asking = use_state(|| false);
+    let cancel_ref = use_node_ref();
+    {
+        let cancel_ref = cancel_ref.clone();
+        use_effect_with(*asking, move |asking| {
+            if *asking {
+                if let Some(el) = cancel_ref.cast::<web_sys::HtmlElement>() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+    if p.busy {
+        return html! { <span class="confirm busy" role="status">{ "Deleting…" }</span> };
+    }
+    if *asking {
+        let yes = {
+            let asking = asking.clone();
+            let cb = p.on_confirm.clone();
+            Callback::from(move |_: MouseEvent| {
+                asking.set(false);
+                cb.emit(())
+            })
+        };
+        let no = {
+            let asking = asking.clone();
+            Callback::from(move |_: MouseEvent| asking.set(false))
+        };
+        html! {
+            <span class="confirm" role="group" aria-label={p.question.clone()}>
+                <span class="confirm-q">{ p.question.clone() }</span>
+                <button type="button" class="danger confirm-yes" onclick={yes}>{ "Yes, delete" }</button>
+                <button type="button" class="secondary" ref={cancel_ref} onclick={no}>{ "Cancel" }</button>
+            </span>
+        }
+    } else {
+        let ask = {
+            let asking = asking.clone();
+            Callback::from(move |_: MouseEvent| asking.set(true))
+        };
+        html! {
+            <button type="button" class="danger-outline delete" aria-label={p.question.clone()} onclick={ask}>
+                { p.label.clone() }
+            </button>
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charts. All are SVGs with a viewBox, so they scale down to 360 px wide; fonts are sized for
+// that. Each has a <title>/<desc> and per-mark <title>s for assistive tech and tooltips.
+
+const CHART_W: f64 = 400.0;
+const CHART_H: f64 = 190.0;
+const PAD_L: f64 = 34.0;
+const PAD_R: f64 = 8.0;
+const PAD_T: f64 = 12.0;
+const PAD_B: f64 = 28.0;
+
+fn plot_h() -> f64 {
+    CHART_H - PAD_T - PAD_B
+}
+
+fn y_of(v: f64, top: f64) -> f64 {
+    PAD_T + plot_h() - scale(v, top, plot_h())
+}
+
+fn y_axis(top: f64, step: f64, label: fn(f64) -> String, unit: &str) -> Html {
+    let lines = ticks(top, step).into_iter().map(|t| {
+        let y = y_of(t, top);
+        html! {
+            <g class="tick">
+                <line x1={PAD_L.to_string()} x2={(CHART_W - PAD_R).to_string()} y1={y.to_string()} y2={y.to_string()} />
+                <text x={(PAD_L - 4.0).to_string()} y={(y + 4.0).to_string()} text-anchor="end">{ label(t) }</text>
+            </g>
+        }
+    });
+    html! {
+        <g class="axis y">
+            { for lines }
+            <text class="unit" x="2" y={(PAD_T - 2.0).to_string()}>{ unit.to_string() }</text>
+        </g>
+    }
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct HourlyProps {
+    /// (local hour, questions, active seconds)
+    pub hours: Vec<(i64, i64, f64)>,
+}
+
+/// Active minutes per local hour of the day.
+#[function_component(HourlyChart)]
+pub fn hourly_chart(p: &HourlyProps) -> Html {
+    let max = p.hours.iter().map(|h| h.2).fold(0.0, f64::max);
+    let (top, step) = nice_axis_in(max.max(60.0), 60.0);
+    let n = p.hours.len().max(1) as f64;
+    let slot = (CHART_W - PAD_L - PAD_R) / n;
+    let bars = p.hours.iter().enumerate().map(|(i, (hour, count, secs))| {
+        let x = PAD_L + i as f64 * slot;
+        let h = scale(*secs, top, plot_h());
+        let label = (hour % 3 == 0).then(|| {
+            html! { <text x={(x + slot / 2.0).to_string()} y={(CHART_H - PAD_B + 14.0).to_string()} text-anchor="middle">{ format!("{hour:02}") }</text> }
+        });
+        html! {
+            <g class="bar">
+                <rect x={(x + 1.0).to_string()} y={(PAD_T + plot_h() - h).to_string()}
+                      width={(slot - 2.0).max(1.0).to_string()} height={h.to_string()}>
+                    <title>{ format!("{hour:02}:00 – {} active, {count} questions", format::duration(*secs)) }</title>
+                </rect>
+                { for label }
+            </g>
+        }
+    });
+    html! {
+        <svg class="chart hourly" viewBox={format!("0 0 {CHART_W} {CHART_H}")} role="img" aria-labelledby="hourly-title">
+            <title id="hourly-title">{ "Active minutes per hour (local time)" }</title>
+            { y_axis(top, step, minutes_label, "min") }
+            { for bars }
+            <text class="unit" x={(CHART_W - PAD_R).to_string()} y={(CHART_H - 2.0).to_string()} text-anchor="end">{ "hour" }</text>
+        </svg>
+    }
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct QuestionChartProps {
+    /// (question number, active seconds, target seconds)
+    pub questions: Vec<(i64, f64, f64)>,
+}
+
+/// Each question's active time as a bar, with its target as a line across the bar.
+#[function_component(QuestionChart)]
+pub fn question_chart(p: &QuestionChartProps) -> Html {
+    if p.questions.is_empty() {
+        return html! { <p class="empty">{ "No finished questions yet." }</p> };
+    }
+    let max = p.questions.iter().map(|q| q.1.max(q.2)).fold(0.0, f64::max);
+    let (top, step) = nice_axis_in(max, 60.0);
+    let n = p.questions.len() as f64;
+    let slot = (CHART_W - PAD_L - PAD_R) / n;
+    let every = (n / 12.0).ceil().max(1.0) as usize;
+    let marks = p.questions.iter().enumerate().map(|(i, (num, active, target))| {
+        let x = PAD_L + i as f64 * slot;
+        let h = scale(*active, top, plot_h());
+        let ty = y_of(*target, top);
+        let class = if active.round() > target.round() { "bar over" } else { "bar under" };
+        let label = (i % every == 0).then(|| {
+            html! { <text x={(x + slot / 2.0).to_string()} y={(CHART_H - PAD_B + 14.0).to_string()} text-anchor="middle">{ num.to_string() }</text> }
+        });
+        html! {
+            <g class={class}>
+                <rect x={(x + slot * 0.15).to_string()} y={(PAD_T + plot_h() - h).to_string()}
+                      width={(slot * 0.7).max(1.0).to_string()} height={h.to_string()}>
+                    <title>{ format!("Question {num}: {} (target {})", format::duration(*active), format::duration(*target)) }</title>
+                </rect>
+                <line class="target" x1={x.to_string()} x2={(x + slot).to_string()} y1={ty.to_string()} y2={ty.to_string()} />
+                { for label }
+            </g>
+        }
+    });
+    html! {
+        <svg class="chart questions" viewBox={format!("0 0 {CHART_W} {CHART_H}")} role="img" aria-labelledby="qchart-title">
+            <title id="qchart-title">{ "Active time per question against its target (dashed line)" }</title>
+            { y_axis(top, step, minutes_label, "min") }
+            { for marks }
+            <text class="unit" x={(CHART_W - PAD_R).to_string()} y={(CHART_H - 2.0).to_string()} text-anchor="end">{ "question" }</text>
+        </svg>
+    }
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub struct DayBar {
+    pub label: String,
+    pub date: String,
+    pub questions: i64,
+    pub active_seconds: f64,
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct WeekChartProps {
+    pub days: Vec<DayBar>,
+    /// The daily share of the weekly goal, drawn as a line (seconds).
+    pub daily_goal_seconds: f64,
+}
+
+/// Seven daily bars of active hours, question counts above them, and the goal line.
+#[function_component(WeekChart)]
+pub fn week_chart(p: &WeekChartProps) -> Html {
+    let max = p.days.iter().map(|d| d.active_seconds).fold(p.daily_goal_seconds, f64::max);
+    let (top, step) = nice_axis_in(max.max(3600.0), 3600.0);
+    let n = p.days.len().max(1) as f64;
+    let slot = (CHART_W - PAD_L - PAD_R) / n;
+    let bars = p.days.iter().enumerate().map(|(i, d)| {
+        let x = PAD_L + i as f64 * slot;
+        let h = scale(d.active_seconds, top, plot_h());
+        let y = PAD_T + plot_h() - h;
+        html! {
+            <g class="bar">
+                <rect x={(x + slot * 0.15).to_string()} y={y.to_string()} width={(slot * 0.7).to_string()} height={h.to_string()}>
+                    <title>{ format!("{} {}: {} active, {} questions", d.label, d.date, format::duration(d.active_seconds), d.questions) }</title>
+                </rect>
+                <text class="count" x={(x + slot / 2.0).to_string()} y={(y - 3.0).max(PAD_T + 8.0).to_string()} text-anchor="middle">{ d.questions.to_string() }</text>
+                <text x={(x + slot / 2.0).to_string()} y={(CHART_H - PAD_B + 14.0).to_string()} text-anchor="middle">{ d.label.clone() }</text>
+            </g>
+        }
+    });
+    let gy = y_of(p.daily_goal_seconds, top);
+    let goal = (p.daily_goal_seconds > 0.0).then(|| html! {
+        <g class="goal">
+            <line x1={PAD_L.to_string()} x2={(CHART_W - PAD_R).to_string()} y1={gy.to_string()} y2={gy.to_string()} />
+            <text x={(CHART_W - PAD_R).to_string()} y={(gy - 3.0).to_string()} text-anchor="end">{ "daily goal" }</text>
+        </g>
+    });
+    html! {
+        <svg class="chart week" viewBox={format!("0 0 {CHART_W} {CHART_H}")} role="img" aria-labelledby="week-title">
+            <title id="week-title">{ "Active hours per day, with question counts and the daily share of the weekly goal" }</title>
+            { y_axis(top, step, hours_label, "h") }
+            { for bars }
+            { for goal }
+        </svg>
+    }
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub struct HeatCell {
+    pub date: String,
+    pub day: u32,
+    pub in_month: bool,
+    pub active_seconds: f64,
+    pub questions: i64,
+}
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct HeatmapProps {
+    pub labels: Vec<&'static str>,
+    /// 42 cells, week by week.
+    pub cells: Vec<HeatCell>,
+}
+
+/// A month calendar whose cells are shaded by active time.
+#[function_component(Heatmap)]
+pub fn heatmap(p: &HeatmapProps) -> Html {
+    let max = p.cells.iter().filter(|c| c.in_month).map(|c| c.active_seconds).fold(0.0, f64::max);
+    let cw = 54.0;
+    let ch = 40.0;
+    let top = 18.0;
+    let weeks = p.cells.len().div_ceil(7);
+    let h = top + weeks as f64 * ch;
+    let heads = p.labels.iter().enumerate().map(|(i, l)| html! {
+        <text class="head" x={(i as f64 * cw + cw / 2.0).to_string()} y="12" text-anchor="middle">{ *l }</text>
+    });
+    let cells = p.cells.iter().enumerate().filter(|(_, c)| c.in_month).map(|(i, c)| {
+        let x = (i % 7) as f64 * cw;
+        let y = top + (i / 7) as f64 * ch;
+        let level = heat_level(c.active_seconds, max);
+        html! {
+            <g class={format!("cell l{level}")}>
+                <rect x={(x + 2.0).to_string()} y={(y + 2.0).to_string()} width={(cw - 4.0).to_string()} height={(ch - 4.0).to_string()} rx="4">
+                    <title>{ format!("{}: {} active, {} questions", c.date, format::duration(c.active_seconds), c.questions) }</title>
+                </rect>
+                <text x={(x + 7.0).to_string()} y={(y + 15.0).to_string()}>{ c.day.to_string() }</text>
+                if c.active_seconds > 0.0 {
+                    <text class="amount" x={(x + cw - 6.0).to_string()} y={(y + ch - 8.0).to_string()} text-anchor="end">{ format!("{}h", hours_label(c.active_seconds)) }</text>
+                }
+            </g>
+        }
+    });
+    html! {
+        <svg class="chart heatmap" viewBox={format!("0 0 {} {h}", 7.0 * cw)} role="img" aria-labelledby="heat-title">
+            <title id="heat-title">{ "Active time per day this month (darker is more)" }</title>
+            { for heads }
+            { for cells }
+        </svg>
+    }
+}

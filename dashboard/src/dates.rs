@@ -1,0 +1,203 @@
+//! Pure calendar helpers for day, week and month navigation.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday as ChronoWeekday};
+use serde::{Deserialize, Serialize};
+
+/// The schema's `Weekday` enum (shared by all generated operations via `extern_enums`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl Weekday {
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+        Weekday::Saturday,
+        Weekday::Sunday,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Weekday::Monday => "Monday",
+            Weekday::Tuesday => "Tuesday",
+            Weekday::Wednesday => "Wednesday",
+            Weekday::Thursday => "Thursday",
+            Weekday::Friday => "Friday",
+            Weekday::Saturday => "Saturday",
+            Weekday::Sunday => "Sunday",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Weekday::Monday => "MONDAY",
+            Weekday::Tuesday => "TUESDAY",
+            Weekday::Wednesday => "WEDNESDAY",
+            Weekday::Thursday => "THURSDAY",
+            Weekday::Friday => "FRIDAY",
+            Weekday::Saturday => "SATURDAY",
+            Weekday::Sunday => "SUNDAY",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Weekday> {
+        Weekday::ALL.into_iter().find(|w| w.key() == key)
+    }
+
+    fn chrono(self) -> ChronoWeekday {
+        match self {
+            Weekday::Monday => ChronoWeekday::Mon,
+            Weekday::Tuesday => ChronoWeekday::Tue,
+            Weekday::Wednesday => ChronoWeekday::Wed,
+            Weekday::Thursday => ChronoWeekday::Thu,
+            Weekday::Friday => ChronoWeekday::Fri,
+            Weekday::Saturday => ChronoWeekday::Sat,
+            Weekday::Sunday => ChronoWeekday::Sun,
+        }
+    }
+}
+
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+pub fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
+    d + Duration::days(n)
+}
+
+/// The first day of the week containing `d`, for weeks starting on `starts_on`.
+pub fn week_start(d: NaiveDate, starts_on: Weekday) -> NaiveDate {
+    let back = (d.weekday().num_days_from_monday() + 7 - starts_on.chrono().num_days_from_monday()) % 7;
+    d - Duration::days(i64::from(back))
+}
+
+/// First day of the month containing `d`.
+pub fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).expect("day 1 exists")
+}
+
+/// First day of the month `n` months after (or before) the month of `d`.
+pub fn add_months(d: NaiveDate, n: i32) -> NaiveDate {
+    let total = d.year() * 12 + d.month0() as i32 + n;
+    NaiveDate::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1).expect("valid month")
+}
+
+/// Parses `YYYY-MM` into the first day of that month.
+pub fn parse_month(s: &str) -> Option<NaiveDate> {
+    parse_date(&format!("{}-01", s.trim()))
+}
+
+pub fn month_key(d: NaiveDate) -> String {
+    d.format("%Y-%m").to_string()
+}
+
+pub fn days_in_month(d: NaiveDate) -> u32 {
+    let first = month_start(d);
+    (add_months(first, 1) - first).num_days() as u32
+}
+
+/// The six week starts that cover a month's calendar grid (always six, so a request has a fixed
+/// shape; the last ones may lie entirely after the month).
+pub fn month_week_starts(month: NaiveDate, starts_on: Weekday) -> [NaiveDate; 6] {
+    let first = week_start(month_start(month), starts_on);
+    std::array::from_fn(|i| add_days(first, 7 * i as i64))
+}
+
+/// Short labels for the seven columns of a week that starts on `starts_on`.
+pub fn weekday_labels(starts_on: Weekday) -> Vec<&'static str> {
+    let start = Weekday::ALL.iter().position(|w| *w == starts_on).unwrap_or(0);
+    (0..7).map(|i| &Weekday::ALL[(start + i) % 7].name()[..3]).collect()
+}
+
+/// e.g. "Thu 26 Nov 2026".
+pub fn long_day(d: NaiveDate) -> String {
+    d.format("%a %-d %b %Y").to_string()
+}
+
+/// e.g. "November 2026".
+pub fn month_title(d: NaiveDate) -> String {
+    d.format("%B %Y").to_string()
+}
+
+/// e.g. "23–29 Nov 2026" (or across months "30 Nov – 6 Dec 2026").
+pub fn week_title(start: NaiveDate) -> String {
+    let end = add_days(start, 6);
+    if start.month() == end.month() {
+        format!("{}–{}", start.format("%-d"), end.format("%-d %b %Y"))
+    } else if start.year() == end.year() {
+        format!("{} – {}", start.format("%-d %b"), end.format("%-d %b %Y"))
+    } else {
+        format!("{} – {}", start.format("%-d %b %Y"), end.format("%-d %b %Y"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn day_navigation_crosses_months_and_years() {
+        assert_eq!(add_days(d("2026-03-01"), -1), d("2026-02-28"));
+        assert_eq!(add_days(d("2028-02-28"), 1), d("2028-02-29"));
+        assert_eq!(add_days(d("2026-12-31"), 1), d("2027-01-01"));
+        assert_eq!(iso(d("2026-01-05")), "2026-01-05");
+        assert_eq!(parse_date("2026-13-01"), None);
+    }
+
+    #[test]
+    fn week_starts_follow_the_setting() {
+        // 2026-11-26 is a Thursday.
+        assert_eq!(week_start(d("2026-11-26"), Weekday::Monday), d("2026-11-23"));
+        assert_eq!(week_start(d("2026-11-26"), Weekday::Sunday), d("2026-11-22"));
+        assert_eq!(week_start(d("2026-11-26"), Weekday::Thursday), d("2026-11-26"));
+        assert_eq!(week_start(d("2026-11-26"), Weekday::Friday), d("2026-11-20"));
+        assert_eq!(week_start(d("2026-11-23"), Weekday::Monday), d("2026-11-23"));
+    }
+
+    #[test]
+    fn months() {
+        assert_eq!(add_months(d("2026-11-26"), 1), d("2026-12-01"));
+        assert_eq!(add_months(d("2026-12-15"), 1), d("2027-01-01"));
+        assert_eq!(add_months(d("2026-01-31"), -1), d("2025-12-01"));
+        assert_eq!(add_months(d("2026-01-31"), -13), d("2024-12-01"));
+        assert_eq!(days_in_month(d("2028-02-10")), 29);
+        assert_eq!(days_in_month(d("2026-02-10")), 28);
+        assert_eq!(days_in_month(d("2026-11-10")), 30);
+        assert_eq!(parse_month("2026-11"), Some(d("2026-11-01")));
+        assert_eq!(month_key(d("2026-11-26")), "2026-11");
+        let starts = month_week_starts(d("2026-11-26"), Weekday::Monday);
+        assert_eq!(starts[0], d("2026-10-26"));
+        assert_eq!(starts[5], d("2026-11-30"));
+    }
+
+    #[test]
+    fn labels_and_titles() {
+        assert_eq!(weekday_labels(Weekday::Sunday)[..2], ["Sun", "Mon"]);
+        assert_eq!(weekday_labels(Weekday::Monday)[6], "Sun");
+        assert_eq!(long_day(d("2026-11-26")), "Thu 26 Nov 2026");
+        assert_eq!(week_title(d("2026-11-23")), "23–29 Nov 2026");
+        assert_eq!(week_title(d("2026-11-30")), "30 Nov – 6 Dec 2026");
+        assert_eq!(week_title(d("2026-12-28")), "28 Dec 2026 – 3 Jan 2027");
+        assert_eq!(month_title(d("2026-11-26")), "November 2026");
+        assert_eq!(Weekday::from_key("SUNDAY"), Some(Weekday::Sunday));
+    }
+}

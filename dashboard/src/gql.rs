@@ -1,0 +1,328 @@
+//! GraphQL operations, checked at compile time against `../schema.graphql` by graphql_client,
+//! and the tiny HTTP client that sends them (same-origin POST /graphql; the HttpOnly session
+//! cookie travels by itself).
+
+use graphql_client::{GraphQLQuery, QueryBody};
+use serde::Deserialize;
+
+// Custom scalars of the schema.
+pub type DateTime = chrono::DateTime<chrono::Utc>;
+pub type Date = chrono::NaiveDate;
+pub type Id = String;
+pub use crate::dates::Weekday;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/auth.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct Me;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/auth.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct Login;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/auth.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct Register;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/auth.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct Logout;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/today.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct Today;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/session.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct SessionDetail;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/session.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct DeleteSession;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/session.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct DeleteQuestion;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/history.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct WeekView;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/history.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct MonthView;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/settings.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct Timezones;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/settings.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct UpdateSettings;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/settings.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct ChangePassword;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/settings.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct DeviceTokens;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/settings.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct RevokeDeviceToken;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/export.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct ExportCsv;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/activity.graphql",
+    response_derives = "Clone, PartialEq",
+    variables_derives = "Clone, PartialEq",
+    extern_enums("Weekday"),
+    normalization = "rust"
+)]
+pub struct Activity;
+
+/// What went wrong with a request, with the server's `extensions.code` when there is one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    /// The argument or input field the error is about, when the server says (`extensions.field`).
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn network(message: impl Into<String>) -> Self {
+        ApiError { code: "NETWORK".into(), message: message.into(), field: None }
+    }
+
+    pub fn is_unauthenticated(&self) -> bool {
+        self.code == "UNAUTHENTICATED"
+    }
+
+    /// A message fit for a person, for the codes the dashboard knows.
+    pub fn friendly(&self) -> String {
+        match self.code.as_str() {
+            "INVALID_CREDENTIALS" => "Wrong email or password.".into(),
+            "EMAIL_TAKEN" => "An account with this email already exists.".into(),
+            "WEAK_PASSWORD" => {
+                if self.message.is_empty() {
+                    "This password is too weak.".into()
+                } else {
+                    self.message.clone()
+                }
+            }
+            "RATE_LIMITED" => "Too many attempts. Wait a minute and try again.".into(),
+            "UNAUTHENTICATED" => "Your session has expired. Please sign in again.".into(),
+            "NOT_FOUND" => "Not found (it may have been deleted).".into(),
+            "NETWORK" => format!("Cannot reach the server: {}", self.message),
+            _ if !self.message.is_empty() => self.message.clone(),
+            _ => "Something went wrong.".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.friendly())
+    }
+}
+
+#[derive(Deserialize)]
+struct RawError {
+    message: String,
+    #[serde(default)]
+    extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Turns a GraphQL response body into data or the first error.
+pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
+    #[derive(Deserialize)]
+    struct Body<T> {
+        data: Option<T>,
+        #[serde(default)]
+        errors: Option<Vec<RawError>>,
+    }
+    let parsed: Body<T> =
+        serde_json::from_str(body).map_err(|e| ApiError::network(format!("bad response: {e}")))?;
+    if let Some(first) = parsed.errors.and_then(|e| e.into_iter().next()) {
+        let ext = first.extensions.unwrap_or_default();
+        let code = ext.get("code").and_then(|c| c.as_str()).unwrap_or("INTERNAL").to_string();
+        let field = ext.get("field").and_then(|c| c.as_str()).map(str::to_string);
+        return Err(ApiError { code, message: first.message, field });
+    }
+    parsed.data.ok_or_else(|| ApiError::network("empty response"))
+}
+
+/// Sends one operation to `/graphql`.
+pub async fn call<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::ResponseData, ApiError>
+where
+    Q::ResponseData: for<'de> Deserialize<'de>,
+{
+    let body: QueryBody<Q::Variables> = Q::build_query(variables);
+    send(&body).await
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn send<V: serde::Serialize, T: for<'de> Deserialize<'de>>(body: &QueryBody<V>) -> Result<T, ApiError> {
+    let request = gloo_net::http::Request::post("/graphql")
+        .header("accept", "application/json")
+        .json(body)
+        .map_err(|e| ApiError::network(e.to_string()))?;
+    let response = request.send().await.map_err(|e| ApiError::network(e.to_string()))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| ApiError::network(e.to_string()))?;
+    if status == 429 {
+        return Err(ApiError { code: "RATE_LIMITED".into(), message: String::new(), field: None });
+    }
+    if !(200..300).contains(&status) && !text.trim_start().starts_with('{') {
+        return Err(ApiError::network(format!("HTTP {status}")));
+    }
+    decode(&text)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn send<V: serde::Serialize, T: for<'de> Deserialize<'de>>(_body: &QueryBody<V>) -> Result<T, ApiError> {
+    Err(ApiError::network("no HTTP outside the browser"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_carry_codes() {
+        let body = r#"{"data":null,"errors":[{"message":"Email taken","extensions":{"code":"EMAIL_TAKEN"}}]}"#;
+        let err = decode::<me::ResponseData>(body).unwrap_err();
+        assert_eq!(err.code, "EMAIL_TAKEN");
+        assert_eq!(err.friendly(), "An account with this email already exists.");
+        let body = r#"{"errors":[{"message":"boom"}]}"#;
+        assert_eq!(decode::<me::ResponseData>(body).unwrap_err().code, "INTERNAL");
+    }
+
+    #[test]
+    fn typed_responses_decode() {
+        let body = r#"{"data":{"me":{"id":"1","email":"a@b.c","timezone":"Europe/Paris","targetSeconds":330,
+            "idleTimeoutMinutes":60,"weeklyGoalHours":40,"weekStartsOn":"MONDAY"}}}"#;
+        let me = decode::<me::ResponseData>(body).unwrap().me.unwrap();
+        assert_eq!(me.week_starts_on, Weekday::Monday);
+        assert_eq!(me.timezone, "Europe/Paris");
+        assert_eq!(decode::<me::ResponseData>(r#"{"data":{"me":null}}"#).unwrap().me, None);
+    }
+}

@@ -1,0 +1,101 @@
+//! Data hooks: run a GraphQL query when its variables (or the live tick) change.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use chrono::{DateTime, Utc};
+use graphql_client::GraphQLQuery;
+use yew::prelude::*;
+
+use crate::gql::{self, ApiError};
+use crate::state::{Action, AppContext};
+
+#[derive(PartialEq)]
+pub enum Load<T> {
+    Loading,
+    Ready(Rc<T>),
+    Failed(ApiError),
+}
+
+impl<T> Clone for Load<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Load::Loading => Load::Loading,
+            Load::Ready(d) => Load::Ready(d.clone()),
+            Load::Failed(e) => Load::Failed(e.clone()),
+        }
+    }
+}
+
+/// Handles an error from any request: an expired session sends the app back to sign-in
+/// (the current URL stays, so the page comes back after signing in).
+pub fn report(ctx: &AppContext, err: &ApiError) {
+    if err.is_unauthenticated() {
+        ctx.dispatch(Action::SignedOut { expired: true });
+    }
+}
+
+/// Fetches `Q` with `vars`; refetches when `vars` change, when `reload` is emitted, and (if
+/// `live`) on each activity notification. Data already shown stays on screen during a refetch.
+#[hook]
+pub fn use_query<Q>(vars: Q::Variables, live: bool) -> (Load<Q::ResponseData>, Callback<()>)
+where
+    Q: GraphQLQuery + 'static,
+    Q::Variables: Clone + PartialEq + 'static,
+    Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
+{
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let state = use_state(|| Load::<Q::ResponseData>::Loading);
+    let reload = use_state(|| 0u32);
+    let generation = use_mut_ref(|| 0u64);
+    let last_vars: Rc<RefCell<Option<Q::Variables>>> = use_mut_ref(|| None);
+    let tick = if live { ctx.live_tick } else { 0 };
+    {
+        let state = state.clone();
+        let ctx = ctx.clone();
+        use_effect_with((vars, tick, *reload), move |(vars, _, _)| {
+            let changed = last_vars.borrow().as_ref() != Some(vars);
+            if changed {
+                *last_vars.borrow_mut() = Some(vars.clone());
+                state.set(Load::Loading);
+            }
+            *generation.borrow_mut() += 1;
+            let mine = *generation.borrow();
+            let vars = vars.clone();
+            yew::platform::spawn_local(async move {
+                let result = gql::call::<Q>(vars).await;
+                if *generation.borrow() != mine {
+                    return; // a newer request is on its way
+                }
+                match result {
+                    Ok(data) => state.set(Load::Ready(Rc::new(data))),
+                    Err(e) => {
+                        report(&ctx, &e);
+                        state.set(Load::Failed(e));
+                    }
+                }
+            });
+        });
+    }
+    let reload_cb = {
+        let reload = reload.clone();
+        Callback::from(move |_| reload.set(reload.wrapping_add(1)))
+    };
+    ((*state).clone(), reload_cb)
+}
+
+/// The current time, refreshed every second while `running` (for live timers).
+#[hook]
+pub fn use_now(running: bool) -> DateTime<Utc> {
+    let now = use_state(crate::tz::now);
+    {
+        let now = now.clone();
+        use_effect_with(running, move |running| {
+            let interval = running.then(|| {
+                gloo_timers::callback::Interval::new(1000, move || now.set(crate::tz::now()))
+            });
+            move || drop(interval)
+        });
+    }
+    *now
+}

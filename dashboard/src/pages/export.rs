@@ -1,0 +1,156 @@
+//! CSV export of questions or daily totals, as a file download.
+
+use yew::prelude::*;
+
+use super::input_value;
+use crate::components::ErrorBox;
+use crate::dates::{self, iso, month_start};
+use crate::gql::{self, export_csv, ApiError, ExportCsv};
+use crate::hooks::report;
+use crate::state::AppContext;
+use crate::tz;
+
+/// The file name for an export.
+pub fn file_name(kind: &str, from: &str, to: &str) -> String {
+    format!("raterhub-{}-{from}-to-{to}.csv", kind.to_lowercase())
+}
+
+/// Data rows of a CSV text (lines after the header, ignoring blank ones).
+pub fn data_rows(csv: &str) -> usize {
+    csv.lines().skip(1).filter(|l| !l.trim().is_empty()).count()
+}
+
+#[function_component(ExportPage)]
+pub fn export_page() -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let tzname = ctx.timezone();
+    let today = tz::local_date(&tz::now(), &tzname);
+    let kind = use_state(|| "QUESTIONS".to_string());
+    let from = use_state(|| iso(month_start(today)));
+    let to = use_state(|| iso(today));
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<ApiError>);
+    let range_error = use_state(|| None::<String>);
+    let done = use_state(|| None::<String>);
+
+    let onsubmit = {
+        let (kind, from, to, busy, error, range_error, done, ctx) =
+            (kind.clone(), from.clone(), to.clone(), busy.clone(), error.clone(), range_error.clone(), done.clone(), ctx.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (Some(f), Some(t)) = (dates::parse_date(&from), dates::parse_date(&to)) else {
+                range_error.set(Some("Choose both dates.".into()));
+                return;
+            };
+            if f > t {
+                range_error.set(Some("The start date must not be after the end date.".into()));
+                return;
+            }
+            range_error.set(None);
+            busy.set(true);
+            done.set(None);
+            let export_kind = if *kind == "DAILY" { export_csv::ExportKind::Daily } else { export_csv::ExportKind::Questions };
+            let name = file_name(&kind, &iso(f), &iso(t));
+            let (busy, error, done, ctx) = (busy.clone(), error.clone(), done.clone(), ctx.clone());
+            yew::platform::spawn_local(async move {
+                let r = gql::call::<ExportCsv>(export_csv::Variables { kind: export_kind, from: f, to: t }).await;
+                busy.set(false);
+                match r {
+                    Ok(data) => {
+                        error.set(None);
+                        let rows = data_rows(&data.export_csv);
+                        match download(&name, &data.export_csv) {
+                            Ok(()) => done.set(Some(format!("Downloaded {name} ({rows} rows)."))),
+                            Err(msg) => error.set(Some(ApiError::network(msg))),
+                        }
+                    }
+                    Err(e) => {
+                        report(&ctx, &e);
+                        error.set(Some(e));
+                    }
+                }
+            });
+        })
+    };
+    let set = |s: &UseStateHandle<String>| {
+        let s = s.clone();
+        Callback::from(move |e: Event| s.set(input_value(&e)))
+    };
+    html! {
+        <section class="page export">
+            <h1>{ "Export" }</h1>
+            <p>{ format!("Dates and times are in your timezone ({tzname}). Both dates are included.") }</p>
+            <form class="panel" onsubmit={onsubmit} id="export-form">
+                <fieldset>
+                    <legend>{ "What" }</legend>
+                    <label class="radio">
+                        <input type="radio" name="kind" value="QUESTIONS" checked={*kind == "QUESTIONS"} onchange={set(&kind)} />
+                        { " Every question" }
+                    </label>
+                    <label class="radio">
+                        <input type="radio" name="kind" value="DAILY" checked={*kind == "DAILY"} onchange={set(&kind)} />
+                        { " Daily totals" }
+                    </label>
+                </fieldset>
+                <div class="row">
+                    <div class="field">
+                        <label for="export-from">{ "From" }</label>
+                        <input type="date" id="export-from" value={(*from).clone()} onchange={set(&from)} />
+                    </div>
+                    <div class="field">
+                        <label for="export-to">{ "To" }</label>
+                        <input type="date" id="export-to" value={(*to).clone()} onchange={set(&to)} />
+                    </div>
+                </div>
+                if let Some(r) = &*range_error { <p class="form-error" role="alert">{ r.clone() }</p> }
+                <button type="submit" id="export-button" disabled={*busy}>{ if *busy { "Preparing…" } else { "Download CSV" } }</button>
+                if let Some(d) = &*done { <p class="notice" role="status" id="export-done">{ d.clone() }</p> }
+                if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
+            </form>
+        </section>
+    }
+}
+
+/// Saves `text` as a file through a Blob URL and a temporary `<a download>`.
+#[cfg(target_arch = "wasm32")]
+fn download(name: &str, text: &str) -> Result<(), String> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/csv;charset=utf-8");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|_| "cannot create file")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "cannot create file URL")?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(|_| "no anchor")?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    let body = document.body().ok_or("no body")?;
+    body.append_child(&a).map_err(|_| "cannot attach link")?;
+    a.click();
+    body.remove_child(&a).ok();
+    // Revoke later: some browsers read the URL after click() returns.
+    let url2 = url.clone();
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url2);
+    })
+    .forget();
+    Ok(())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn download(_name: &str, _text: &str) -> Result<(), String> {
+    Err("downloads need a browser".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_rows() {
+        assert_eq!(file_name("QUESTIONS", "2026-11-01", "2026-11-26"), "raterhub-questions-2026-11-01-to-2026-11-26.csv");
+        assert_eq!(data_rows("a,b\n1,2\n3,4\n"), 2);
+        assert_eq!(data_rows("a,b\n"), 0);
+        assert_eq!(data_rows("a,b\r\n1,2\r\n\r\n"), 1);
+    }
+}

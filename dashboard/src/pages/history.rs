@@ -1,0 +1,209 @@
+//! History: a week of daily bars with the goal line, or a month heat map.
+
+use std::rc::Rc;
+
+use chrono::{Datelike, NaiveDate};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::app::Route;
+use crate::components::{Card, DayBar, ErrorBox, HeatCell, Heatmap, PaceBadge, Spinner, WeekChart};
+use crate::dates::{self, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels, Weekday};
+use crate::format;
+use crate::gql::{month_view, week_view, MonthView, WeekView};
+use crate::hooks::{use_query, Load};
+use crate::pace_props;
+use crate::state::AppContext;
+use crate::tz;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HistoryView {
+    /// A week start (any day of the week is accepted), or this week.
+    Week(Option<String>),
+    /// `YYYY-MM`, or this month.
+    Month(Option<String>),
+}
+
+#[derive(Properties, PartialEq)]
+pub struct HistoryProps {
+    pub view: HistoryView,
+}
+
+#[function_component(HistoryPage)]
+pub fn history_page(p: &HistoryProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let user = ctx.user().cloned().expect("signed in");
+    let today = tz::local_date(&tz::now(), &user.timezone);
+    let ws = user.week_starts_on;
+    let (is_week, body) = match &p.view {
+        HistoryView::Week(start) => {
+            let d = start.as_deref().and_then(dates::parse_date).unwrap_or(today);
+            (true, html! { <WeekPanel start={dates::week_start(d, ws)} week_starts_on={ws} goal_hours={user.weekly_goal_hours} /> })
+        }
+        HistoryView::Month(m) => {
+            let d = m.as_deref().and_then(dates::parse_month).unwrap_or(dates::month_start(today));
+            (false, html! { <MonthPanel month={d} week_starts_on={ws} /> })
+        }
+    };
+    html! {
+        <section class="page history">
+            <div class="page-head">
+                <h1>{ "History" }</h1>
+                <div class="tabs" role="group" aria-label="View">
+                    <Link<Route> to={Route::History} classes={classes!("button", if is_week { "primary" } else { "secondary" })}>
+                        <span aria-current={is_week.then_some("page")}>{ "Week" }</span>
+                    </Link<Route>>
+                    <Link<Route> to={Route::HistoryMonth { month: month_key(today) }}
+                                 classes={classes!("button", if is_week { "secondary" } else { "primary" })}>
+                        <span aria-current={(!is_week).then_some("page")}>{ "Month" }</span>
+                    </Link<Route>>
+                </div>
+            </div>
+            { body }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct WeekPanelProps {
+    start: NaiveDate,
+    week_starts_on: Weekday,
+    goal_hours: f64,
+}
+
+#[function_component(WeekPanel)]
+fn week_panel(p: &WeekPanelProps) -> Html {
+    let (load, reload) = use_query::<WeekView>(week_view::Variables { start: p.start }, true);
+    let nav = html! {
+        <div class="pager" role="group" aria-label="Choose week">
+            <Link<Route> to={Route::HistoryWeek { start: iso(add_days(p.start, -7)) }} classes="button secondary">
+                <span aria-label="Previous week">{ "‹ Prev" }</span>
+            </Link<Route>>
+            <h2 id="week-title-h">{ week_title(p.start) }</h2>
+            <Link<Route> to={Route::HistoryWeek { start: iso(add_days(p.start, 7)) }} classes="button secondary">
+                <span aria-label="Next week">{ "Next ›" }</span>
+            </Link<Route>>
+        </div>
+    };
+    let body = match load {
+        Load::Loading => html! { <Spinner /> },
+        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Ready(data) => html! { <WeekBody data={data} /> },
+    };
+    html! { <>{ nav }{ body }</> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct WeekBodyProps {
+    pub data: Rc<week_view::ResponseData>,
+}
+
+#[function_component(WeekBody)]
+pub fn week_body(p: &WeekBodyProps) -> Html {
+    let w = &p.data.week;
+    let days: Vec<DayBar> = w
+        .days
+        .iter()
+        .map(|d| DayBar {
+            label: d.date.format("%a").to_string(),
+            date: iso(d.date),
+            questions: d.question_count,
+            active_seconds: d.active_seconds,
+        })
+        .collect();
+    let pct = if w.goal_seconds > 0.0 { w.active_seconds / w.goal_seconds * 100.0 } else { 0.0 };
+    html! {
+        <>
+            <div class="cards">
+                <Card id="w-active" label="Active this week" value={format::hours(w.active_seconds)}
+                      detail={format!("{} · {pct:.0}% of the {} goal", format::duration(w.active_seconds), format::hours(w.goal_seconds))} />
+                <Card id="w-questions" label="Questions" value={w.question_count.to_string()} />
+                <Card label="Pace" value={format!("{} {}", w.pace.emoji, format::score(w.pace.score))} detail={w.pace.label.clone()} />
+            </div>
+            <section class="panel" aria-labelledby="week-chart-h">
+                <h2 id="week-chart-h">{ "Active hours per day" }</h2>
+                <WeekChart days={days} daily_goal_seconds={w.goal_seconds / 7.0} />
+                <p class="legend">{ "Numbers above the bars are questions. The line is the weekly goal spread over 7 days." }</p>
+                <p class="legend"><PaceBadge ..pace_props!(w.pace) /></p>
+            </section>
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MonthPanelProps {
+    month: NaiveDate,
+    week_starts_on: Weekday,
+}
+
+#[function_component(MonthPanel)]
+fn month_panel(p: &MonthPanelProps) -> Html {
+    let s = dates::month_week_starts(p.month, p.week_starts_on);
+    let vars = month_view::Variables { w0: s[0], w1: s[1], w2: s[2], w3: s[3], w4: s[4], w5: s[5] };
+    let (load, reload) = use_query::<MonthView>(vars, true);
+    let nav = html! {
+        <div class="pager" role="group" aria-label="Choose month">
+            <Link<Route> to={Route::HistoryMonth { month: month_key(add_months(p.month, -1)) }} classes="button secondary">
+                <span aria-label="Previous month">{ "‹ Prev" }</span>
+            </Link<Route>>
+            <h2>{ month_title(p.month) }</h2>
+            <Link<Route> to={Route::HistoryMonth { month: month_key(add_months(p.month, 1)) }} classes="button secondary">
+                <span aria-label="Next month">{ "Next ›" }</span>
+            </Link<Route>>
+        </div>
+    };
+    let body = match load {
+        Load::Loading => html! { <Spinner /> },
+        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Ready(data) => html! { <MonthBody data={data} month={p.month} week_starts_on={p.week_starts_on} /> },
+    };
+    html! { <>{ nav }{ body }</> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MonthBodyProps {
+    pub data: Rc<month_view::ResponseData>,
+    pub month: NaiveDate,
+    pub week_starts_on: Weekday,
+}
+
+#[function_component(MonthBody)]
+pub fn month_body(p: &MonthBodyProps) -> Html {
+    let d = &p.data;
+    // Each aliased week has its own generated type: flatten them field by field.
+    macro_rules! days {
+        ($w:expr) => {
+            $w.days.iter().map(|x| (x.date, x.question_count, x.active_seconds)).collect::<Vec<_>>()
+        };
+    }
+    let weeks = [days!(d.w0), days!(d.w1), days!(d.w2), days!(d.w3), days!(d.w4), days!(d.w5)];
+    let cells: Vec<HeatCell> = weeks
+        .iter()
+        .flatten()
+        .map(|&(date, questions, active_seconds)| HeatCell {
+            date: iso(date),
+            day: date.day(),
+            in_month: date.year() == p.month.year() && date.month() == p.month.month(),
+            active_seconds,
+            questions,
+        })
+        .collect();
+    let total: f64 = cells.iter().filter(|c| c.in_month).map(|c| c.active_seconds).sum();
+    let questions: i64 = cells.iter().filter(|c| c.in_month).map(|c| c.questions).sum();
+    let active_days = cells.iter().filter(|c| c.in_month && c.active_seconds > 0.0).count();
+    html! {
+        <>
+            <div class="cards">
+                <Card id="m-active" label="Active this month" value={format::hours(total)} detail={format::duration(total)} />
+                <Card id="m-questions" label="Questions" value={questions.to_string()} />
+                <Card label="Days worked" value={active_days.to_string()} />
+            </div>
+            <section class="panel" aria-label="Month heat map">
+                <Heatmap labels={weekday_labels(p.week_starts_on)} cells={cells} />
+                <p class="legend heat-legend" aria-hidden="true">
+                    { "less " }<span class="swatch l1"></span><span class="swatch l2"></span><span class="swatch l3"></span><span class="swatch l4"></span>{ " more" }
+                </p>
+            </section>
+        </>
+    }
+}

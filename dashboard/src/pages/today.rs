@@ -1,0 +1,233 @@
+//! Today (or any day): cards, hourly chart, one card per session.
+
+use std::rc::Rc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::app::Route;
+use crate::components::{Card, ConfirmButton, ErrorBox, HourlyChart, HourlyProps, PaceBadge, Spinner};
+use crate::dates::{self, add_days, iso, long_day};
+use crate::format;
+use crate::gql::{self, today, DeleteSession, Today};
+use crate::hooks::{report, use_now, use_query, Load};
+use crate::pace_props;
+use crate::state::AppContext;
+use crate::timer::running_active;
+use crate::tz;
+
+#[derive(Properties, PartialEq)]
+pub struct TodayProps {
+    #[prop_or_default]
+    pub date: Option<AttrValue>,
+}
+
+#[function_component(TodayPage)]
+pub fn today_page(p: &TodayProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let user = ctx.user().cloned().expect("signed in");
+    let today = tz::local_date(&tz::now(), &user.timezone);
+    let date = p.date.as_deref().and_then(dates::parse_date).unwrap_or(today);
+    let vars = today::Variables { date, week_start: dates::week_start(date, user.week_starts_on) };
+    let (load, reload) = use_query::<Today>(vars, true);
+    let body = match load {
+        Load::Loading => html! { <Spinner /> },
+        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload.clone()} /> },
+        Load::Ready(data) => html! {
+            <TodayView data={data} tz={user.timezone.clone()} on_changed={reload.clone()} />
+        },
+    };
+    html! {
+        <section class="page today">
+            <DayNav date={date} today={today} />
+            { body }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DayNavProps {
+    date: NaiveDate,
+    today: NaiveDate,
+}
+
+#[function_component(DayNav)]
+fn day_nav(p: &DayNavProps) -> Html {
+    let navigator = use_navigator();
+    let go = |d: NaiveDate, today: NaiveDate| -> Route {
+        if d == today { Route::Today } else { Route::Day { date: iso(d) } }
+    };
+    let on_pick = {
+        let navigator = navigator.clone();
+        let today = p.today;
+        Callback::from(move |e: Event| {
+            if let (Some(n), Some(d)) = (&navigator, dates::parse_date(&super::input_value(&e))) {
+                n.push(&go(d, today));
+            }
+        })
+    };
+    let title = if p.date == p.today { format!("Today · {}", long_day(p.date)) } else { long_day(p.date) };
+    html! {
+        <div class="page-head">
+            <h1 id="day-title">{ title }</h1>
+            <div class="pager" role="group" aria-label="Choose day">
+                <Link<Route> to={go(add_days(p.date, -1), p.today)} classes="button secondary" >
+                    <span aria-label="Previous day" id="prev-day">{ "‹ Prev" }</span>
+                </Link<Route>>
+                <label class="sr-only" for="day-picker">{ "Date" }</label>
+                <input type="date" id="day-picker" value={iso(p.date)} onchange={on_pick} />
+                <Link<Route> to={go(add_days(p.date, 1), p.today)} classes="button secondary">
+                    <span aria-label="Next day" id="next-day">{ "Next ›" }</span>
+                </Link<Route>>
+                if p.date != p.today {
+                    <Link<Route> to={Route::Today} classes="button secondary">{ "Today" }</Link<Route>>
+                }
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TodayViewProps {
+    pub data: Rc<today::ResponseData>,
+    pub tz: AttrValue,
+    #[prop_or_default]
+    pub on_changed: Callback<()>,
+    /// Fixed clock for tests; the live clock when `None`.
+    #[prop_or_default]
+    pub now: Option<DateTime<Utc>>,
+}
+
+#[function_component(TodayView)]
+pub fn today_view(p: &TodayViewProps) -> Html {
+    let day = &p.data.day;
+    let week = &p.data.week;
+    let running = day.sessions.iter().any(|s| s.is_active);
+    let live_now = use_now(running && p.now.is_none());
+    let now = p.now.unwrap_or(live_now);
+    let goal_pct = if week.goal_seconds > 0.0 { (week.active_seconds / week.goal_seconds * 100.0).min(999.0) } else { 0.0 };
+    let hours = HourlyProps { hours: day.hours.iter().map(|h| (h.hour, h.question_count, h.active_seconds)).collect() };
+    let avg_detail = format!("target {}", format::duration(day.target_seconds));
+    let avg_class = if day.question_count == 0 {
+        ""
+    } else if day.average_seconds.round() > day.target_seconds.round() {
+        "over"
+    } else {
+        "under"
+    };
+    html! {
+        <>
+            <div class="cards" id="day-cards">
+                <Card id="card-sessions" label="Sessions" value={day.session_count.to_string()} />
+                <Card id="card-questions" label="Questions" value={day.question_count.to_string()} />
+                <Card id="card-active" label="Active time" value={format::duration(day.active_seconds)} />
+                <Card id="card-average" label="Average / question" value={format::duration(day.average_seconds)} detail={avg_detail}>
+                    if !avg_class.is_empty() {
+                        <p class={classes!("delta", avg_class)}>{ format::delta(day.average_seconds - day.target_seconds) }{ " vs target" }</p>
+                    }
+                </Card>
+                <Card id="card-pace" label="Pace" value={format!("{} {}", day.pace.emoji, format::score(day.pace.score))} detail={day.pace.label.clone()} />
+                <Card id="card-week" label="This week" value={format!("{} / {}", format::hours(week.active_seconds), format::hours(week.goal_seconds))}
+                      detail={format!("{goal_pct:.0}% of weekly goal")}>
+                    <div class="progress" role="progressbar" aria-label="Weekly goal progress"
+                         aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{:.0}", goal_pct.min(100.0))}>
+                        <span style={format!("width:{:.1}%", goal_pct.min(100.0))}></span>
+                    </div>
+                </Card>
+            </div>
+            <section class="panel" aria-labelledby="hourly-h">
+                <h2 id="hourly-h">{ format!("Activity by hour ({})", p.tz) }</h2>
+                <HourlyChart ..hours />
+            </section>
+            <section class="panel" aria-labelledby="sessions-h">
+                <h2 id="sessions-h">{ "Sessions" }</h2>
+                if day.sessions.is_empty() {
+                    <p class="empty" id="no-sessions">{ "No sessions on this day. Start one with NEXT in the overlay." }</p>
+                }
+                <div class="session-list">
+                    { for day.sessions.iter().enumerate().map(|(i, s)| html! {
+                        <SessionCard key={s.id.clone()} number={day.sessions.len() - i} session={s.clone()}
+                                     tz={p.tz.clone()} now={now} on_changed={p.on_changed.clone()} />
+                    }) }
+                </div>
+            </section>
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SessionCardProps {
+    pub session: today::TodayDaySessions,
+    /// Its position in the day (1 = first).
+    pub number: usize,
+    pub tz: AttrValue,
+    pub now: DateTime<Utc>,
+    pub on_changed: Callback<()>,
+}
+
+#[function_component(SessionCard)]
+pub fn session_card(p: &SessionCardProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<gql::ApiError>);
+    let s = &p.session;
+    let current = s.current.as_ref().map(|c| running_active(p.now, c.started_at, c.paused_seconds, c.is_paused, c.paused_at));
+    let total_active = s.active_seconds + current.unwrap_or(0.0);
+    let on_delete = {
+        let (id, busy, error, ctx, changed) = (s.id.clone(), busy.clone(), error.clone(), ctx.clone(), p.on_changed.clone());
+        Callback::from(move |_| {
+            busy.set(true);
+            let (id, busy, error, ctx, changed) = (id.clone(), busy.clone(), error.clone(), ctx.clone(), changed.clone());
+            yew::platform::spawn_local(async move {
+                let r = gql::call::<DeleteSession>(gql::delete_session::Variables { id }).await;
+                busy.set(false);
+                match r {
+                    Ok(_) => changed.emit(()),
+                    Err(e) => {
+                        report(&ctx, &e);
+                        error.set(Some(e));
+                    }
+                }
+            });
+        })
+    };
+    let end = match (&s.ended_at, s.is_active) {
+        (_, true) => html! { <span class="badge running">{ if s.is_paused { "paused" } else { "running" } }</span> },
+        (Some(e), _) => html! { <time datetime={e.to_rfc3339()}>{ tz::hm(e, &p.tz) }</time> },
+        (None, _) => html! { { "—" } },
+    };
+    html! {
+        <article class={classes!("session-card", s.is_active.then_some("active"))} id={format!("session-{}", s.id)}
+                 aria-label={format!("Session {}", p.number)}>
+            <header>
+                <h3>
+                    <Link<Route> to={Route::Session { id: s.id.clone() }}>{ format!("Session {}", p.number) }</Link<Route>>
+                </h3>
+                <p class="when">
+                    <time datetime={s.started_at.to_rfc3339()}>{ tz::hm(&s.started_at, &p.tz) }</time>{ " – " }{ end }
+                </p>
+            </header>
+            if let (Some(c), Some(active)) = (&s.current, current) {
+                <p class="timer" aria-live="off">
+                    { format!("Question {} · ", c.index) }
+                    <strong class="live-timer">{ format::duration(active) }</strong>
+                    { format!(" of {}", format::duration(c.target_seconds)) }
+                </p>
+            }
+            <dl class="stats">
+                <div><dt>{ "Questions" }</dt><dd class="q-count">{ s.question_count }</dd></div>
+                <div><dt>{ "Active" }</dt><dd>{ format::duration(total_active) }</dd></div>
+                <div><dt>{ "Average" }</dt><dd>{ format::duration(s.average_seconds) }</dd></div>
+                <div><dt>{ "Target" }</dt><dd>{ format::duration(s.target_seconds) }</dd></div>
+            </dl>
+            <p><PaceBadge ..pace_props!(s.pace) /></p>
+            <footer>
+                <Link<Route> to={Route::Session { id: s.id.clone() }} classes="button secondary">{ "Details" }</Link<Route>>
+                <ConfirmButton label="Delete" question={format!("Delete session {} and its {} questions?", p.number, s.question_count)}
+                               on_confirm={on_delete} busy={*busy} />
+            </footer>
+            if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
+        </article>
+    }
+}

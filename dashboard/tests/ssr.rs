@@ -1,0 +1,269 @@
+//! Component tests: render with Yew's server-side renderer (no browser) and check the HTML.
+
+use std::rc::Rc;
+
+use chrono::{DateTime, Utc};
+use dashboard::app::StaticApp;
+use dashboard::dates::Weekday;
+use dashboard::gql::{decode, month_view, session_detail, today, week_view};
+use dashboard::pages::history::{MonthBody, MonthBodyProps, WeekBody};
+use dashboard::pages::session::{SessionView, SessionViewProps};
+use dashboard::pages::today::{TodayView, TodayViewProps};
+use dashboard::state::{AppContext, AppState, Auth, User};
+use yew::prelude::*;
+use yew::LocalServerRenderer;
+use yew_router::history::{AnyHistory, MemoryHistory};
+use yew_router::Router;
+
+fn user(tz: &str) -> User {
+    User {
+        id: "u1".into(),
+        email: "rater@example.com".into(),
+        timezone: tz.into(),
+        target_seconds: 330.0,
+        idle_timeout_minutes: 60,
+        weekly_goal_hours: 20.0,
+        week_starts_on: Weekday::Monday,
+    }
+}
+
+fn signed_in(tz: &str) -> AppState {
+    AppState { auth: Auth::SignedIn(user(tz)), ..AppState::default() }
+}
+
+#[derive(Properties, PartialEq)]
+struct HarnessProps {
+    state: AppState,
+    children: Html,
+}
+
+/// Provides the app context and a router around a component under test.
+#[function_component(Harness)]
+fn harness(p: &HarnessProps) -> Html {
+    let initial = p.state.clone();
+    let state = use_reducer(move || initial);
+    let history = AnyHistory::from(MemoryHistory::with_entries(vec!["/".to_string()]));
+    html! {
+        <ContextProvider<AppContext> context={state}>
+            <Router history={history}>{ p.children.clone() }</Router>
+        </ContextProvider<AppContext>>
+    }
+}
+
+async fn render(state: AppState, children: Html) -> String {
+    LocalServerRenderer::<Harness>::with_props(HarnessProps { state, children }).hydratable(false).render().await
+}
+
+fn now() -> DateTime<Utc> {
+    "2026-11-26T10:47:30Z".parse().unwrap()
+}
+
+const PACE: &str = r#"{"ratio":0.848,"score":83,"label":"slightly fast","emoji":"🙂"}"#;
+
+fn today_fixture() -> Rc<today::ResponseData> {
+    let mut hours = Vec::new();
+    for h in 0..24 {
+        let (q, s) = match h { 9 => (3, 900.0), 10 => (2, 600.5), _ => (0, 0.0) };
+        hours.push(format!(r#"{{"hour":{h},"questionCount":{q},"activeSeconds":{s}}}"#));
+    }
+    let body = format!(
+        r#"{{"data":{{
+        "day":{{"date":"2026-11-26","timezone":"Europe/Paris","sessionCount":2,"questionCount":5,
+          "activeSeconds":1500.5,"averageSeconds":300.1,"targetSeconds":330,"pace":{PACE},
+          "hours":[{hours}],
+          "sessions":[
+            {{"id":"s2","startedAt":"2026-11-26T09:40:00Z","endedAt":null,"isActive":true,"isPaused":false,
+              "questionCount":1,"activeSeconds":300,"averageSeconds":300,"targetSeconds":330,"pace":{PACE},
+              "current":{{"index":2,"startedAt":"2026-11-26T10:45:00Z","pausedSeconds":10,"isPaused":false,"pausedAt":null,"targetSeconds":330}}}},
+            {{"id":"s1","startedAt":"2026-11-26T08:00:00Z","endedAt":"2026-11-26T08:20:00Z","isActive":false,"isPaused":false,
+              "questionCount":4,"activeSeconds":1200.5,"averageSeconds":300.1,"targetSeconds":330,"pace":{PACE},"current":null}}
+          ]}},
+        "week":{{"start":"2026-11-23","end":"2026-11-29","activeSeconds":36000,"goalSeconds":72000}}
+        }}}}"#,
+        hours = hours.join(",")
+    );
+    Rc::new(decode::<today::ResponseData>(&body).expect("fixture decodes"))
+}
+
+#[tokio::test]
+async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
+    let props = TodayViewProps { data: today_fixture(), tz: "Europe/Paris".into(), on_changed: Callback::noop(), now: Some(now()) };
+    let html = render(signed_in("Europe/Paris"), html! { <TodayView ..props /> }).await;
+    // Cards.
+    assert!(html.contains(r#"id="card-questions""#), "{html}");
+    assert!(html.contains("<p class=\"value\">5</p>"), "{html}");
+    assert!(html.contains("25:01"), "active 1500.5 s -> 25:01: {html}");
+    assert!(html.contains("5:00"), "average: {html}");
+    assert!(html.contains("target 5:30"));
+    assert!(html.contains("\u{2212}0:30 vs target"), "{html}");
+    assert!(html.contains("🙂 83/100"));
+    assert!(html.contains("10.0 h / 20.0 h"), "{html}");
+    assert!(html.contains("50% of weekly goal"));
+    // Hourly chart: an SVG with 24 bars and axis labels.
+    assert!(html.contains("class=\"chart hourly\""));
+    assert_eq!(html.matches("<g class=\"bar\">").count(), 24);
+    assert!(html.contains("09:00 – 15:00 active, 3 questions"), "{html}");
+    // Sessions in local time (Paris = UTC+1 in November), newest first, numbered by the day.
+    assert!(html.contains("Session 2"));
+    assert!(html.contains("10:40"), "running session start in Paris time: {html}");
+    assert!(html.contains(">09:00</time>") && html.contains(">09:20</time>"), "{html}");
+    assert!(html.contains("running"));
+    // Live timer: 10:45:00 -> 10:47:30 minus 10 s of pauses = 2:20; session active 300 + 140 s.
+    assert!(html.contains("<strong class=\"live-timer\">2:20</strong>"), "{html}");
+    assert!(html.contains("7:20"), "{html}");
+    assert!(html.contains("href=\"/sessions/s1\""));
+    assert!(html.contains("Delete session 1 and its 4 questions?"));
+}
+
+#[tokio::test]
+async fn today_regroups_hours_by_zone() {
+    let props = TodayViewProps { data: today_fixture(), tz: "Asia/Tokyo".into(), on_changed: Callback::noop(), now: Some(now()) };
+    let html = render(signed_in("Asia/Tokyo"), html! { <TodayView ..props /> }).await;
+    assert!(html.contains(">17:00</time>"), "08:00Z is 17:00 in Tokyo: {html}");
+    assert!(html.contains("Activity by hour (Asia/Tokyo)"));
+}
+
+fn session_fixture(active: bool) -> Rc<session_detail::ResponseData> {
+    let current = if active {
+        r#"{"index":3,"startedAt":"2026-11-26T10:40:00Z","pausedSeconds":0,"isPaused":true,"pausedAt":"2026-11-26T10:46:00Z","targetSeconds":300}"#
+    } else {
+        "null"
+    };
+    let body = format!(
+        r#"{{"data":{{"session":{{"id":"s1","startedAt":"2026-11-26T10:30:00Z","endedAt":null,"isActive":{active},"isPaused":{active},
+        "questionCount":2,"activeSeconds":560,"rawSeconds":600,"pausedSeconds":40,"averageSeconds":280,"targetSeconds":330,
+        "pace":{PACE},"current":{current},
+        "questions":[
+          {{"id":"q1","index":1,"startedAt":"2026-11-26T10:30:00Z","endedAt":"2026-11-26T10:35:59.6Z","rawSeconds":359.6,
+            "activeSeconds":359.6,"pausedSeconds":0,"targetSeconds":330,"deltaSeconds":29.6,"taskId":"task-abc"}},
+          {{"id":"q2","index":2,"startedAt":"2026-11-26T10:35:59.6Z","endedAt":"2026-11-26T10:40:00Z","rawSeconds":240.4,
+            "activeSeconds":200.4,"pausedSeconds":40,"targetSeconds":330,"deltaSeconds":-129.6,"taskId":null}}
+        ]}}}}}}"#
+    );
+    Rc::new(decode::<session_detail::ResponseData>(&body).expect("fixture decodes"))
+}
+
+#[tokio::test]
+async fn session_detail_table_and_chart() {
+    let props = SessionViewProps {
+        data: session_fixture(true),
+        tz: "UTC".into(),
+        on_changed: Callback::noop(),
+        on_deleted: Callback::noop(),
+        now: Some(now()),
+    };
+    let html = render(signed_in("UTC"), html! { <SessionView ..props /> }).await;
+    assert!(html.contains("Session · Thu 26 Nov 2026"), "{html}");
+    assert!(html.contains(r#"<tr id="q-1">"#), "{html}");
+    assert!(html.contains(">10:30:00</time>") && html.contains(">10:35:59</time>"), "{html}");
+    assert!(html.contains("6:00"), "359.6 s rounds to 6:00: {html}");
+    assert!(html.contains(r#"class="num delta over">+0:30<"#), "{html}");
+    assert!(html.contains("class=\"num delta under\">\u{2212}2:10<"), "{html}");
+    assert!(html.contains("task-abc"));
+    assert!(html.contains("Delete question 2?"));
+    // Paused running question: frozen at 10:46 - 10:40 = 6:00, over its 5:00 target.
+    assert!(html.contains(r#"<tr id="q-current" class="running-row">"#));
+    assert!(html.contains("<td class=\"num live-timer\">6:00</td>"), "{html}");
+    // Chart: one bar per finished question plus its target line.
+    assert!(html.contains("class=\"chart questions\""));
+    assert_eq!(html.matches("class=\"target\"").count(), 2);
+    assert!(html.contains("Question 1: 6:00 (target 5:30)"));
+    assert!(html.contains("<g class=\"bar over\">") && html.contains("<g class=\"bar under\">"));
+}
+
+#[tokio::test]
+async fn week_and_month_views() {
+    let days: Vec<String> = (23..30)
+        .map(|d| format!(r#"{{"date":"2026-11-{d}","questionCount":{q},"activeSeconds":{s}}}"#, q = d - 22, s = (d - 22) * 1800))
+        .collect();
+    let body = format!(
+        r#"{{"data":{{"week":{{"start":"2026-11-23","end":"2026-11-29","questionCount":28,"activeSeconds":50400,
+        "goalSeconds":72000,"pace":{PACE},"days":[{}]}}}}}}"#,
+        days.join(",")
+    );
+    let data = Rc::new(decode::<week_view::ResponseData>(&body).unwrap());
+    let html = render(signed_in("UTC"), html! { <WeekBody data={data} /> }).await;
+    assert!(html.contains("14.0 h"), "{html}");
+    assert!(html.contains("70% of the 20.0 h goal"), "{html}");
+    assert_eq!(html.matches("<g class=\"bar\">").count(), 7);
+    assert!(html.contains(">Mon<") && html.contains(">Sun<"));
+    assert!(html.contains("daily goal"));
+
+    let week = |start: u32| {
+        let d: Vec<String> = (0..7)
+            .map(|i| {
+                let date = chrono::NaiveDate::from_ymd_opt(2026, 10, 26).unwrap() + chrono::Duration::days((start * 7 + i) as i64);
+                let s = if date.to_string() == "2026-11-26" { 7200 } else if date.to_string() == "2026-10-30" { 99999 } else { 0 };
+                format!(r#"{{"date":"{date}","questionCount":{},"activeSeconds":{s}}}"#, s / 300)
+            })
+            .collect();
+        format!(r#"{{"days":[{}]}}"#, d.join(","))
+    };
+    let body = format!(
+        r#"{{"data":{{"w0":{},"w1":{},"w2":{},"w3":{},"w4":{},"w5":{}}}}}"#,
+        week(0), week(1), week(2), week(3), week(4), week(5)
+    );
+    let data = Rc::new(decode::<month_view::ResponseData>(&body).unwrap());
+    let month = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let props = MonthBodyProps { data, month, week_starts_on: Weekday::Monday };
+    let html = render(signed_in("UTC"), html! { <MonthBody ..props /> }).await;
+    // Only November's 30 days are drawn; October's busy day is ignored for the scale.
+    assert_eq!(html.matches("<g class=\"cell").count(), 30, "{html}");
+    assert!(html.contains("<g class=\"cell l4\">"), "{html}");
+    assert!(html.contains("2026-11-26: 2:00:00 active, 24 questions"), "{html}");
+    assert!(html.contains("2.0 h"));
+}
+
+#[tokio::test]
+async fn signed_out_deep_link_shows_sign_in_in_place() {
+    let state = AppState { auth: Auth::SignedOut { expired: true }, ..AppState::default() };
+    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
+        state,
+        path: "/sessions/42".into(),
+    })
+    .hydratable(false)
+    .render()
+    .await;
+    assert!(html.contains("<h1>Sign in</h1>"), "{html}");
+    assert!(html.contains("Your session has expired"));
+    assert!(html.contains(r#"id="email""#) && html.contains(r#"autocomplete="current-password""#));
+    assert!(!html.contains("<nav"), "no navigation while signed out");
+}
+
+#[tokio::test]
+async fn signed_in_shell_has_navigation_and_overlay_page() {
+    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
+        state: signed_in("UTC"),
+        path: "/overlay".into(),
+    })
+    .hydratable(false)
+    .render()
+    .await;
+    assert!(html.contains(r#"<nav aria-label="Main">"#), "{html}");
+    assert!(html.contains(r#"href="/userscript/raterhub-tracker.user.js""#));
+    assert!(html.contains("Ctrl+Shift+P"));
+    assert!(html.contains(r#"<a href="/overlay" class="active"><span aria-current="page">Overlay"#), "{html}");
+}
+
+#[tokio::test]
+async fn register_page_and_settings_render() {
+    let state = AppState { auth: Auth::SignedOut { expired: false }, ..AppState::default() };
+    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps { state, path: "/register".into() })
+        .hydratable(false)
+        .render()
+        .await;
+    assert!(html.contains("Create your account"), "{html}");
+    assert!(html.contains("At least 12 characters."));
+
+    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
+        state: signed_in("Asia/Tokyo"),
+        path: "/settings".into(),
+    })
+    .hydratable(false)
+    .render()
+    .await;
+    assert!(html.contains(r#"<strong id="tz-selected">Asia/Tokyo</strong>"#), "{html}");
+    assert!(html.contains(r#"value="5:30""#), "target as m:ss: {html}");
+    assert!(html.contains("Sign out everywhere"));
+    assert!(html.contains(r#"<option value="MONDAY" selected"#) || html.contains(r#"<option selected value="MONDAY""#), "{html}");
+}

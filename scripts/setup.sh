@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Idempotent setup of everything the build and tests need, from package registries only.
+#   scripts/setup.sh          wasm target + e2e npm packages (playwright-core, binaryen's wasm-opt)
+#   scripts/setup.sh --test   also Debian chromium + chromium-driver for the browser tests
+# Never downloads a browser or binaries from GitHub (no `playwright install`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*"; }
+
+# 1. The wasm target for the toolchain pinned in rust-toolchain.toml.
+if command -v rustup >/dev/null 2>&1; then
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding rust target wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+else
+  log "rustup not found; assuming the wasm32-unknown-unknown target is available"
+fi
+
+# 2. npm packages for e2e tests and wasm-opt (binaryen from npm: Debian's is too old).
+if command -v npm >/dev/null 2>&1; then
+  need_npm=0
+  [ -x e2e/node_modules/.bin/wasm-opt ] || need_npm=1
+  [ -d e2e/node_modules/playwright-core ] || need_npm=1
+  # Re-install when package.json changed after the last install.
+  if [ -f e2e/node_modules/.package-lock.json ] && [ e2e/package.json -nt e2e/node_modules/.package-lock.json ]; then
+    need_npm=1
+  fi
+  if [ "$need_npm" = 1 ]; then
+    if [ -f e2e/package-lock.json ]; then
+      log "npm ci in e2e/"
+      (cd e2e && npm ci --no-audit --no-fund)
+    else
+      log "npm install in e2e/"
+      (cd e2e && npm install --no-audit --no-fund)
+    fi
+  fi
+else
+  log "npm not found: browser tests and wasm-opt will be unavailable"
+fi
+
+# 3. Chromium for the browser tests.
+if [ "${1:-}" = "--test" ]; then
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    log "installing Debian chromium + chromium-driver"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+  fi
+fi
+log "ok"
