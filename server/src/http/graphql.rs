@@ -73,8 +73,12 @@ fn ensure_codes(errors: &mut [ServerError]) {
 }
 
 fn refuse(status: StatusCode, error: AppError) -> Response {
-    let error = error.into_graphql().into_server_error(async_graphql::Pos::default());
-    let body = serde_json::json!({ "data": null, "errors": [error] });
+    let code = error.code();
+    let body = serde_json::json!({ "data": null, "errors": [{ "message": error.to_string(), "extensions": { "code": code } }] });
+    if code == "INTERNAL" {
+        // Logs the detail; the client sees only the generic text.
+        let _ = error.into_graphql();
+    }
     (status, axum::Json(body)).into_response()
 }
 

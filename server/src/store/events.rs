@@ -61,6 +61,9 @@ pub async fn record(db: &Db, user_id: i32, new: &NewEvent, now: DateTime<Utc>) -
         return Err(AppError::Unauthenticated);
     }
     let user = user::Entity::find_by_id(user_id).one(&*txn).await?.ok_or(AppError::Unauthenticated)?;
+    // An event without a time happens when it is applied, not when it arrived: a request
+    // that waited for the lock must not land before the one it waited for.
+    let now = std::cmp::max(now, Utc::now());
 
     if let Some(client_id) = &new.client_event_id {
         let earlier = event::Entity::find()

@@ -1,0 +1,8 @@
+//! Integration tests through the real HTTP/GraphQL API.
+
+mod accounts;
+mod common;
+mod events;
+mod reports;
+mod schema;
+mod security;
