@@ -15,8 +15,8 @@ pub use crate::dates::Weekday;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/auth.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -26,8 +26,8 @@ pub struct Me;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/auth.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -37,8 +37,8 @@ pub struct Login;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/auth.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -48,8 +48,8 @@ pub struct Register;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/auth.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -59,8 +59,8 @@ pub struct Logout;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/today.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -70,8 +70,8 @@ pub struct Today;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/session.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -81,8 +81,8 @@ pub struct SessionDetail;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/session.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -92,8 +92,8 @@ pub struct DeleteSession;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/session.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -103,8 +103,8 @@ pub struct DeleteQuestion;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/history.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -114,8 +114,8 @@ pub struct WeekView;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/history.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -125,8 +125,8 @@ pub struct MonthView;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/settings.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -136,8 +136,8 @@ pub struct Timezones;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/settings.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -147,8 +147,8 @@ pub struct UpdateSettings;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/settings.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -158,8 +158,8 @@ pub struct ChangePassword;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/settings.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -169,8 +169,8 @@ pub struct DeviceTokens;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/settings.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -180,8 +180,8 @@ pub struct RevokeDeviceToken;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/export.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]
@@ -191,8 +191,8 @@ pub struct ExportCsv;
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/activity.graphql",
-    response_derives = "Clone, PartialEq",
-    variables_derives = "Clone, PartialEq",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
     extern_enums("Weekday"),
     normalization = "rust"
 )]

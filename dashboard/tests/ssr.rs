@@ -69,14 +69,14 @@ fn today_fixture() -> Rc<today::ResponseData> {
     let body = format!(
         r#"{{"data":{{
         "day":{{"date":"2026-11-26","timezone":"Europe/Paris","sessionCount":2,"questionCount":5,
-          "activeSeconds":1500.5,"averageSeconds":300.1,"targetSeconds":330,"pace":{PACE},
+          "activeSeconds":1500.5,"averageSeconds":300.1,"targetSeconds":1650,"pace":{PACE},
           "hours":[{hours}],
           "sessions":[
+            {{"id":"s1","startedAt":"2026-11-26T08:00:00Z","endedAt":"2026-11-26T08:20:00Z","isActive":false,"isPaused":false,
+              "questionCount":4,"activeSeconds":1200.5,"averageSeconds":300.1,"targetSeconds":330,"pace":{PACE},"current":null}},
             {{"id":"s2","startedAt":"2026-11-26T09:40:00Z","endedAt":null,"isActive":true,"isPaused":false,
               "questionCount":1,"activeSeconds":300,"averageSeconds":300,"targetSeconds":330,"pace":{PACE},
-              "current":{{"index":2,"startedAt":"2026-11-26T10:45:00Z","pausedSeconds":10,"isPaused":false,"pausedAt":null,"targetSeconds":330}}}},
-            {{"id":"s1","startedAt":"2026-11-26T08:00:00Z","endedAt":"2026-11-26T08:20:00Z","isActive":false,"isPaused":false,
-              "questionCount":4,"activeSeconds":1200.5,"averageSeconds":300.1,"targetSeconds":330,"pace":{PACE},"current":null}}
+              "current":{{"index":2,"startedAt":"2026-11-26T10:45:00Z","pausedSeconds":10,"isPaused":false,"pausedAt":null,"targetSeconds":330}}}}
           ]}},
         "week":{{"start":"2026-11-23","end":"2026-11-29","activeSeconds":36000,"goalSeconds":72000}}
         }}}}"#,

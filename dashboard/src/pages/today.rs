@@ -108,10 +108,17 @@ pub fn today_view(p: &TodayViewProps) -> Html {
     let now = p.now.unwrap_or(live_now);
     let goal_pct = if week.goal_seconds > 0.0 { (week.active_seconds / week.goal_seconds * 100.0).min(999.0) } else { 0.0 };
     let hours = HourlyProps { hours: day.hours.iter().map(|h| (h.hour, h.question_count, h.active_seconds)).collect() };
-    let avg_detail = format!("target {}", format::duration(day.target_seconds));
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    // `Day.targetSeconds` is the sum of the finished questions' targets.
+    let avg_target = if day.question_count > 0 {
+        day.target_seconds / day.question_count as f64
+    } else {
+        ctx.user().map(|u| u.target_seconds).unwrap_or(330.0)
+    };
+    let avg_detail = format!("target {}", format::duration(avg_target));
     let avg_class = if day.question_count == 0 {
         ""
-    } else if day.average_seconds.round() > day.target_seconds.round() {
+    } else if day.average_seconds.round() > avg_target.round() {
         "over"
     } else {
         "under"
@@ -124,7 +131,7 @@ pub fn today_view(p: &TodayViewProps) -> Html {
                 <Card id="card-active" label="Active time" value={format::duration(day.active_seconds)} />
                 <Card id="card-average" label="Average / question" value={format::duration(day.average_seconds)} detail={avg_detail}>
                     if !avg_class.is_empty() {
-                        <p class={classes!("delta", avg_class)}>{ format::delta(day.average_seconds - day.target_seconds) }{ " vs target" }</p>
+                        <p class={classes!("delta", avg_class)}>{ format::delta(day.average_seconds - avg_target) }{ " vs target" }</p>
                     }
                 </Card>
                 <Card id="card-pace" label="Pace" value={format!("{} {}", day.pace.emoji, format::score(day.pace.score))} detail={day.pace.label.clone()} />
@@ -146,8 +153,9 @@ pub fn today_view(p: &TodayViewProps) -> Html {
                     <p class="empty" id="no-sessions">{ "No sessions on this day. Start one with NEXT in the overlay." }</p>
                 }
                 <div class="session-list">
+                    // Oldest first, numbered through the day.
                     { for day.sessions.iter().enumerate().map(|(i, s)| html! {
-                        <SessionCard key={s.id.clone()} number={day.sessions.len() - i} session={s.clone()}
+                        <SessionCard key={s.id.clone()} number={i + 1} session={s.clone()}
                                      tz={p.tz.clone()} now={now} on_changed={p.on_changed.clone()} />
                     }) }
                 </div>
