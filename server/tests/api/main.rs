@@ -6,3 +6,4 @@ mod events;
 mod reports;
 mod schema;
 mod security;
+mod props;
