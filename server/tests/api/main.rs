@@ -7,3 +7,4 @@ mod reports;
 mod schema;
 mod security;
 mod props;
+mod clients;
