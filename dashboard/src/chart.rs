@@ -56,24 +56,23 @@ pub fn heat_level(value: f64, max: f64) -> u8 {
     1 + ((f * 4.0).ceil() as u8).saturating_sub(1).min(3)
 }
 
-/// A tick label for a value in seconds shown as minutes (`5`, `2.5`).
-pub fn minutes_label(secs: f64) -> String {
-    let m = secs / 60.0;
-    if (m - m.round()).abs() < 1e-9 {
-        format!("{}", m.round() as i64)
-    } else {
-        format!("{m:.1}")
+/// A number with at most two decimals and no trailing zeros (`5`, `2.5`, `0.25`).
+pub fn short_number(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        return format!("{}", v.round() as i64);
     }
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// A tick label for a value in seconds shown as hours (`2`, `1.5`).
+/// A tick label for a value in seconds shown as minutes (`5`, `2.5`).
+pub fn minutes_label(secs: f64) -> String {
+    short_number(secs / 60.0)
+}
+
+/// A tick label for a value in seconds shown as hours (`2`, `1.5`, `0.25`).
 pub fn hours_label(secs: f64) -> String {
-    let h = secs / 3600.0;
-    if (h - h.round()).abs() < 1e-9 {
-        format!("{}", h.round() as i64)
-    } else {
-        format!("{h:.1}")
-    }
+    short_number(secs / 3600.0)
 }
 
 #[cfg(test)]
@@ -137,5 +136,7 @@ mod tests {
         assert_eq!(minutes_label(150.0), "2.5");
         assert_eq!(hours_label(5400.0), "1.5");
         assert_eq!(hours_label(7200.0), "2");
+        assert_eq!(hours_label(900.0), "0.25");
+        assert_eq!(minutes_label(30.0), "0.5");
     }
 }

@@ -3,6 +3,7 @@
 use yew::prelude::*;
 
 use crate::chart::{heat_level, hours_label, minutes_label, nice_axis_in, scale, ticks};
+
 use crate::format;
 use crate::gql::ApiError;
 
@@ -156,35 +157,51 @@ pub fn confirm_button(p: &ConfirmProps) -> Html {
 // Charts. All are SVGs with a viewBox, so they scale down to 360 px wide; fonts are sized for
 // that. Each has a <title>/<desc> and per-mark <title>s for assistive tech and tooltips.
 
-const CHART_W: f64 = 400.0;
-const CHART_H: f64 = 190.0;
-const PAD_L: f64 = 34.0;
+const PAD_L: f64 = 36.0;
 const PAD_R: f64 = 8.0;
-const PAD_T: f64 = 12.0;
-const PAD_B: f64 = 28.0;
+const PAD_T: f64 = 24.0;
+const PAD_B: f64 = 30.0;
 
-fn plot_h() -> f64 {
-    CHART_H - PAD_T - PAD_B
+/// The drawing area: a narrow frame for phones (fonts stay readable at 360 px) and a wide one
+/// for larger screens.
+#[derive(Clone, Copy)]
+struct Frame {
+    w: f64,
+    h: f64,
 }
 
-fn y_of(v: f64, top: f64) -> f64 {
-    PAD_T + plot_h() - scale(v, top, plot_h())
+impl Frame {
+    fn new(wide: bool) -> Frame {
+        if wide { Frame { w: 760.0, h: 240.0 } } else { Frame { w: 400.0, h: 200.0 } }
+    }
+    fn plot_h(self) -> f64 {
+        self.h - PAD_T - PAD_B
+    }
+    fn y_of(self, v: f64, top: f64) -> f64 {
+        PAD_T + self.plot_h() - scale(v, top, self.plot_h())
+    }
+    fn view_box(self) -> String {
+        format!("0 0 {} {}", self.w, self.h)
+    }
+    fn class(self, name: &'static str) -> Classes {
+        classes!("chart", name, if self.w > 500.0 { "wide" } else { "narrow" })
+    }
 }
 
-fn y_axis(top: f64, step: f64, label: fn(f64) -> String, unit: &str) -> Html {
+fn y_axis(f: Frame, top: f64, step: f64, label: fn(f64) -> String, unit: &str) -> Html {
     let lines = ticks(top, step).into_iter().map(|t| {
-        let y = y_of(t, top);
+        let y = f.y_of(t, top);
         html! {
             <g class="tick">
-                <line x1={PAD_L.to_string()} x2={(CHART_W - PAD_R).to_string()} y1={y.to_string()} y2={y.to_string()} />
-                <text x={(PAD_L - 4.0).to_string()} y={(y + 4.0).to_string()} text-anchor="end">{ label(t) }</text>
+                <line x1={PAD_L.to_string()} x2={(f.w - PAD_R).to_string()} y1={y.to_string()} y2={y.to_string()} />
+                <text x={(PAD_L - 5.0).to_string()} y={(y + 4.0).to_string()} text-anchor="end">{ label(t) }</text>
             </g>
         }
     });
     html! {
         <g class="axis y">
             { for lines }
-            <text class="unit" x="2" y={(PAD_T - 2.0).to_string()}>{ unit.to_string() }</text>
+            <text class="unit" x="2" y="12">{ unit.to_string() }</text>
         </g>
     }
 }
@@ -193,24 +210,27 @@ fn y_axis(top: f64, step: f64, label: fn(f64) -> String, unit: &str) -> Html {
 pub struct HourlyProps {
     /// (local hour, questions, active seconds)
     pub hours: Vec<(i64, i64, f64)>,
+    #[prop_or_default]
+    pub wide: bool,
 }
 
 /// Active minutes per local hour of the day.
 #[function_component(HourlyChart)]
 pub fn hourly_chart(p: &HourlyProps) -> Html {
+    let f = Frame::new(p.wide);
     let max = p.hours.iter().map(|h| h.2).fold(0.0, f64::max);
-    let (top, step) = nice_axis_in(max.max(60.0), 60.0);
+    let (top, step) = nice_axis_in(max.max(300.0), 60.0);
     let n = p.hours.len().max(1) as f64;
-    let slot = (CHART_W - PAD_L - PAD_R) / n;
+    let slot = (f.w - PAD_L - PAD_R) / n;
     let bars = p.hours.iter().enumerate().map(|(i, (hour, count, secs))| {
         let x = PAD_L + i as f64 * slot;
-        let h = scale(*secs, top, plot_h());
-        let label = (hour % 3 == 0).then(|| {
-            html! { <text x={(x + slot / 2.0).to_string()} y={(CHART_H - PAD_B + 14.0).to_string()} text-anchor="middle">{ format!("{hour:02}") }</text> }
+        let h = scale(*secs, top, f.plot_h());
+        let label = (p.wide || hour % 3 == 0).then(|| {
+            html! { <text x={(x + slot / 2.0).to_string()} y={(f.h - PAD_B + 14.0).to_string()} text-anchor="middle">{ format!("{hour:02}") }</text> }
         });
         html! {
             <g class="bar">
-                <rect x={(x + 1.0).to_string()} y={(PAD_T + plot_h() - h).to_string()}
+                <rect x={(x + 1.0).to_string()} y={(PAD_T + f.plot_h() - h).to_string()}
                       width={(slot - 2.0).max(1.0).to_string()} height={h.to_string()}>
                     <title>{ format!("{hour:02}:00 – {} active, {count} questions", format::duration(*secs)) }</title>
                 </rect>
@@ -219,11 +239,11 @@ pub fn hourly_chart(p: &HourlyProps) -> Html {
         }
     });
     html! {
-        <svg class="chart hourly" viewBox={format!("0 0 {CHART_W} {CHART_H}")} role="img" aria-labelledby="hourly-title">
+        <svg class={f.class("hourly")} viewBox={f.view_box()} role="img" aria-labelledby="hourly-title">
             <title id="hourly-title">{ "Active minutes per hour (local time)" }</title>
-            { y_axis(top, step, minutes_label, "min") }
+            { y_axis(f, top, step, minutes_label, "min") }
             { for bars }
-            <text class="unit" x={(CHART_W - PAD_R).to_string()} y={(CHART_H - 2.0).to_string()} text-anchor="end">{ "hour" }</text>
+            <text class="unit" x={(f.w - PAD_R).to_string()} y={(f.h - 2.0).to_string()} text-anchor="end">{ "hour" }</text>
         </svg>
     }
 }
@@ -232,6 +252,8 @@ pub fn hourly_chart(p: &HourlyProps) -> Html {
 pub struct QuestionChartProps {
     /// (question number, active seconds, target seconds)
     pub questions: Vec<(i64, f64, f64)>,
+    #[prop_or_default]
+    pub wide: bool,
 }
 
 /// Each question's active time as a bar, with its target as a line across the bar.
@@ -240,22 +262,23 @@ pub fn question_chart(p: &QuestionChartProps) -> Html {
     if p.questions.is_empty() {
         return html! { <p class="empty">{ "No finished questions yet." }</p> };
     }
+    let f = Frame::new(p.wide);
     let max = p.questions.iter().map(|q| q.1.max(q.2)).fold(0.0, f64::max);
     let (top, step) = nice_axis_in(max, 60.0);
     let n = p.questions.len() as f64;
-    let slot = (CHART_W - PAD_L - PAD_R) / n;
-    let every = (n / 12.0).ceil().max(1.0) as usize;
+    let slot = (f.w - PAD_L - PAD_R) / n;
+    let every = (n / if p.wide { 24.0 } else { 12.0 }).ceil().max(1.0) as usize;
     let marks = p.questions.iter().enumerate().map(|(i, (num, active, target))| {
         let x = PAD_L + i as f64 * slot;
-        let h = scale(*active, top, plot_h());
-        let ty = y_of(*target, top);
+        let h = scale(*active, top, f.plot_h());
+        let ty = f.y_of(*target, top);
         let class = if active.round() > target.round() { "bar over" } else { "bar under" };
         let label = (i % every == 0).then(|| {
-            html! { <text x={(x + slot / 2.0).to_string()} y={(CHART_H - PAD_B + 14.0).to_string()} text-anchor="middle">{ num.to_string() }</text> }
+            html! { <text x={(x + slot / 2.0).to_string()} y={(f.h - PAD_B + 14.0).to_string()} text-anchor="middle">{ num.to_string() }</text> }
         });
         html! {
             <g class={class}>
-                <rect x={(x + slot * 0.15).to_string()} y={(PAD_T + plot_h() - h).to_string()}
+                <rect x={(x + slot * 0.15).to_string()} y={(PAD_T + f.plot_h() - h).to_string()}
                       width={(slot * 0.7).max(1.0).to_string()} height={h.to_string()}>
                     <title>{ format!("Question {num}: {} (target {})", format::duration(*active), format::duration(*target)) }</title>
                 </rect>
@@ -265,11 +288,11 @@ pub fn question_chart(p: &QuestionChartProps) -> Html {
         }
     });
     html! {
-        <svg class="chart questions" viewBox={format!("0 0 {CHART_W} {CHART_H}")} role="img" aria-labelledby="qchart-title">
+        <svg class={f.class("questions")} viewBox={f.view_box()} role="img" aria-labelledby="qchart-title">
             <title id="qchart-title">{ "Active time per question against its target (dashed line)" }</title>
-            { y_axis(top, step, minutes_label, "min") }
+            { y_axis(f, top, step, minutes_label, "min") }
             { for marks }
-            <text class="unit" x={(CHART_W - PAD_R).to_string()} y={(CHART_H - 2.0).to_string()} text-anchor="end">{ "question" }</text>
+            <text class="unit" x={(f.w - PAD_R).to_string()} y={(f.h - 2.0).to_string()} text-anchor="end">{ "question" }</text>
         </svg>
     }
 }
@@ -287,40 +310,43 @@ pub struct WeekChartProps {
     pub days: Vec<DayBar>,
     /// The daily share of the weekly goal, drawn as a line (seconds).
     pub daily_goal_seconds: f64,
+    #[prop_or_default]
+    pub wide: bool,
 }
 
 /// Seven daily bars of active hours, question counts above them, and the goal line.
 #[function_component(WeekChart)]
 pub fn week_chart(p: &WeekChartProps) -> Html {
+    let f = Frame::new(p.wide);
     let max = p.days.iter().map(|d| d.active_seconds).fold(p.daily_goal_seconds, f64::max);
     let (top, step) = nice_axis_in(max.max(3600.0), 3600.0);
     let n = p.days.len().max(1) as f64;
-    let slot = (CHART_W - PAD_L - PAD_R) / n;
+    let slot = (f.w - PAD_L - PAD_R) / n;
     let bars = p.days.iter().enumerate().map(|(i, d)| {
         let x = PAD_L + i as f64 * slot;
-        let h = scale(d.active_seconds, top, plot_h());
-        let y = PAD_T + plot_h() - h;
+        let h = scale(d.active_seconds, top, f.plot_h());
+        let y = PAD_T + f.plot_h() - h;
         html! {
             <g class="bar">
                 <rect x={(x + slot * 0.15).to_string()} y={y.to_string()} width={(slot * 0.7).to_string()} height={h.to_string()}>
                     <title>{ format!("{} {}: {} active, {} questions", d.label, d.date, format::duration(d.active_seconds), d.questions) }</title>
                 </rect>
                 <text class="count" x={(x + slot / 2.0).to_string()} y={(y - 3.0).max(PAD_T + 8.0).to_string()} text-anchor="middle">{ d.questions.to_string() }</text>
-                <text x={(x + slot / 2.0).to_string()} y={(CHART_H - PAD_B + 14.0).to_string()} text-anchor="middle">{ d.label.clone() }</text>
+                <text x={(x + slot / 2.0).to_string()} y={(f.h - PAD_B + 14.0).to_string()} text-anchor="middle">{ d.label.clone() }</text>
             </g>
         }
     });
-    let gy = y_of(p.daily_goal_seconds, top);
+    let gy = f.y_of(p.daily_goal_seconds, top);
     let goal = (p.daily_goal_seconds > 0.0).then(|| html! {
         <g class="goal">
-            <line x1={PAD_L.to_string()} x2={(CHART_W - PAD_R).to_string()} y1={gy.to_string()} y2={gy.to_string()} />
-            <text x={(CHART_W - PAD_R).to_string()} y={(gy - 3.0).to_string()} text-anchor="end">{ "daily goal" }</text>
+            <line x1={PAD_L.to_string()} x2={(f.w - PAD_R).to_string()} y1={gy.to_string()} y2={gy.to_string()} />
+            <text x={(f.w - PAD_R).to_string()} y={(gy - 3.0).to_string()} text-anchor="end">{ "daily goal" }</text>
         </g>
     });
     html! {
-        <svg class="chart week" viewBox={format!("0 0 {CHART_W} {CHART_H}")} role="img" aria-labelledby="week-title">
+        <svg class={f.class("week")} viewBox={f.view_box()} role="img" aria-labelledby="week-title">
             <title id="week-title">{ "Active hours per day, with question counts and the daily share of the weekly goal" }</title>
-            { y_axis(top, step, hours_label, "h") }
+            { y_axis(f, top, step, hours_label, "h") }
             { for bars }
             { for goal }
         </svg>
@@ -366,7 +392,7 @@ pub fn heatmap(p: &HeatmapProps) -> Html {
                 </rect>
                 <text x={(x + 7.0).to_string()} y={(y + 15.0).to_string()}>{ c.day.to_string() }</text>
                 if c.active_seconds > 0.0 {
-                    <text class="amount" x={(x + cw - 6.0).to_string()} y={(y + ch - 8.0).to_string()} text-anchor="end">{ format!("{}h", hours_label(c.active_seconds)) }</text>
+                    <text class="amount" x={(x + cw - 6.0).to_string()} y={(y + ch - 8.0).to_string()} text-anchor="end">{ format::duration(c.active_seconds) }</text>
                 }
             </g>
         }

@@ -84,6 +84,41 @@ where
     ((*state).clone(), reload_cb)
 }
 
+/// Whether the window is wide enough for the wide chart layout (updates on resize).
+#[hook]
+pub fn use_wide() -> bool {
+    let wide = use_state(is_wide);
+    {
+        let wide = wide.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo_events::EventListener::new(&w, "resize", move |_| {
+                    let now = is_wide();
+                    if now != *wide {
+                        wide.set(now);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    *wide
+}
+
+fn is_wide() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|v| v.as_f64())
+            .is_some_and(|v| v >= 720.0)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        false
+    }
+}
+
 /// The current time, refreshed every second while `running` (for live timers).
 #[hook]
 pub fn use_now(running: bool) -> DateTime<Utc> {

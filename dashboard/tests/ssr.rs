@@ -92,7 +92,8 @@ async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
     // Cards.
     assert!(html.contains(r#"id="card-questions""#), "{html}");
     assert!(html.contains("<p class=\"value\">5</p>"), "{html}");
-    assert!(html.contains("25:01"), "active 1500.5 s -> 25:01: {html}");
+    assert!(html.contains("27:21"), "active 1500.5 s + 140 s running -> 27:21: {html}");
+    assert!(html.contains("incl. 2:20 running"));
     assert!(html.contains("5:00"), "average: {html}");
     assert!(html.contains("target 5:30"));
     assert!(html.contains("\u{2212}0:30 vs target"), "{html}");
@@ -100,7 +101,7 @@ async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
     assert!(html.contains("10.0 h / 20.0 h"), "{html}");
     assert!(html.contains("50% of weekly goal"));
     // Hourly chart: an SVG with 24 bars and axis labels.
-    assert!(html.contains("class=\"chart hourly\""));
+    assert!(html.contains("class=\"chart hourly narrow\""));
     assert_eq!(html.matches("<g class=\"bar\">").count(), 24);
     assert!(html.contains("09:00 – 15:00 active, 3 questions"), "{html}");
     // Sessions in local time (Paris = UTC+1 in November), newest first, numbered by the day.
@@ -165,7 +166,7 @@ async fn session_detail_table_and_chart() {
     assert!(html.contains(r#"<tr id="q-current" class="running-row">"#));
     assert!(html.contains("<td class=\"num live-timer\">6:00</td>"), "{html}");
     // Chart: one bar per finished question plus its target line.
-    assert!(html.contains("class=\"chart questions\""));
+    assert!(html.contains("class=\"chart questions narrow\""));
     assert_eq!(html.matches("class=\"target\"").count(), 2);
     assert!(html.contains("Question 1: 6:00 (target 5:30)"));
     assert!(html.contains("<g class=\"bar over\">") && html.contains("<g class=\"bar under\">"));

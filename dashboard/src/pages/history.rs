@@ -11,7 +11,7 @@ use crate::components::{Card, DayBar, ErrorBox, HeatCell, Heatmap, PaceBadge, Sp
 use crate::dates::{self, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels, Weekday};
 use crate::format;
 use crate::gql::{month_view, week_view, MonthView, WeekView};
-use crate::hooks::{use_query, Load};
+use crate::hooks::{use_query, use_wide, Load};
 use crate::pace_props;
 use crate::state::AppContext;
 use crate::tz;
@@ -101,6 +101,7 @@ pub struct WeekBodyProps {
 #[function_component(WeekBody)]
 pub fn week_body(p: &WeekBodyProps) -> Html {
     let w = &p.data.week;
+    let wide = use_wide();
     let days: Vec<DayBar> = w
         .days
         .iter()
@@ -122,7 +123,7 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
             </div>
             <section class="panel" aria-labelledby="week-chart-h">
                 <h2 id="week-chart-h">{ "Active hours per day" }</h2>
-                <WeekChart days={days} daily_goal_seconds={w.goal_seconds / 7.0} />
+                <WeekChart days={days} daily_goal_seconds={w.goal_seconds / 7.0} wide={wide} />
                 <p class="legend">{ "Numbers above the bars are questions. The line is the weekly goal spread over 7 days." }</p>
                 <p class="legend"><PaceBadge ..pace_props!(w.pace) /></p>
             </section>

@@ -11,7 +11,7 @@ use crate::components::{Card, ConfirmButton, ErrorBox, PaceBadge, QuestionChart,
 use crate::dates::{iso, long_day};
 use crate::format;
 use crate::gql::{self, session_detail, DeleteQuestion, DeleteSession, SessionDetail};
-use crate::hooks::{report, use_now, use_query, Load};
+use crate::hooks::{report, use_now, use_query, use_wide, Load};
 use crate::pace_props;
 use crate::state::AppContext;
 use crate::timer::running_active;
@@ -74,6 +74,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
     let now = p.now.unwrap_or(live_now);
     let current = s.current.as_ref().map(|c| (c, running_active(now, c.started_at, c.paused_seconds, c.is_paused, c.paused_at)));
     let tz = p.tz.to_string();
+    let wide = use_wide();
 
     let delete_question = {
         let (deleting, error, ctx, changed) = (deleting.clone(), error.clone(), ctx.clone(), p.on_changed.clone());
@@ -179,7 +180,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
             </div>
             <section class="panel" aria-labelledby="qchart-h">
                 <h2 id="qchart-h">{ "Time per question" }</h2>
-                <QuestionChart questions={chart} />
+                <QuestionChart questions={chart} wide={wide} />
                 <p class="legend"><PaceBadge ..pace_props!(s.pace) /></p>
             </section>
             <section class="panel" aria-labelledby="qtable-h">

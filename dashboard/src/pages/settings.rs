@@ -142,7 +142,7 @@ fn preferences() -> Html {
                     <select id="timezone" size="8" aria-label="Timezone" aria-describedby="tz-count" onchange={on_pick}>
                         { for shown.iter().map(|z| html! { <option value={z.clone()} selected={*z == *zone}>{ z.clone() }</option> }) }
                     </select>
-                    <p class="hint" id="tz-count">{ format!("{count} zones shown") }</p>
+                    <p class="hint" id="tz-count">{ if count == 1 { "1 zone shown".to_string() } else { format!("{count} zones shown") } }</p>
                 </>
             }
         }

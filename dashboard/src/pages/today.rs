@@ -11,7 +11,7 @@ use crate::components::{Card, ConfirmButton, ErrorBox, HourlyChart, HourlyProps,
 use crate::dates::{self, add_days, iso, long_day};
 use crate::format;
 use crate::gql::{self, today, DeleteSession, Today};
-use crate::hooks::{report, use_now, use_query, Load};
+use crate::hooks::{report, use_now, use_query, use_wide, Load};
 use crate::pace_props;
 use crate::state::AppContext;
 use crate::timer::running_active;
@@ -106,8 +106,16 @@ pub fn today_view(p: &TodayViewProps) -> Html {
     let running = day.sessions.iter().any(|s| s.is_active);
     let live_now = use_now(running && p.now.is_none());
     let now = p.now.unwrap_or(live_now);
+    // The running questions' live time, on top of the finished questions' total.
+    let running_active_total: f64 = day
+        .sessions
+        .iter()
+        .filter_map(|s| s.current.as_ref())
+        .map(|c| running_active(now, c.started_at, c.paused_seconds, c.is_paused, c.paused_at))
+        .sum();
     let goal_pct = if week.goal_seconds > 0.0 { (week.active_seconds / week.goal_seconds * 100.0).min(999.0) } else { 0.0 };
-    let hours = HourlyProps { hours: day.hours.iter().map(|h| (h.hour, h.question_count, h.active_seconds)).collect() };
+    let wide = use_wide();
+    let hours = HourlyProps { hours: day.hours.iter().map(|h| (h.hour, h.question_count, h.active_seconds)).collect(), wide };
     let ctx = use_context::<AppContext>().expect("AppContext");
     // `Day.targetSeconds` is the sum of the finished questions' targets.
     let avg_target = if day.question_count > 0 {
@@ -128,7 +136,8 @@ pub fn today_view(p: &TodayViewProps) -> Html {
             <div class="cards" id="day-cards">
                 <Card id="card-sessions" label="Sessions" value={day.session_count.to_string()} />
                 <Card id="card-questions" label="Questions" value={day.question_count.to_string()} />
-                <Card id="card-active" label="Active time" value={format::duration(day.active_seconds)} />
+                <Card id="card-active" label="Active time" value={format::duration(day.active_seconds + running_active_total)}
+                      detail={(running_active_total > 0.0).then(|| AttrValue::from(format!("incl. {} running", format::duration(running_active_total))))} />
                 <Card id="card-average" label="Average / question" value={format::duration(day.average_seconds)} detail={avg_detail}>
                     if !avg_class.is_empty() {
                         <p class={classes!("delta", avg_class)}>{ format::delta(day.average_seconds - avg_target) }{ " vs target" }</p>
