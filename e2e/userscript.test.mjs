@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TestServer } from './lib/server.mjs';
 import { launchBrowser, artifact } from './lib/browser.mjs';
@@ -18,11 +19,15 @@ const SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'userscrip
 const PASSWORD = 'correct horse battery staple';
 
 let server;
+let servedScript; // the userscript as the server serves it
 let userCounter = 0;
 
 before(async () => {
   server = new TestServer();
   await server.start();
+  const res = await fetch(`${server.url}/userscript/raterhub-tracker.user.js`);
+  assert.equal(res.status, 200, 'the server serves the userscript');
+  servedScript = await res.text();
 });
 
 after(async () => {
@@ -69,7 +74,7 @@ async function openTracker({ user, signedIn = true, settings, aet, viewport, bef
   const store = {};
   if (signedIn) store['rht.auth'] = { server: server.url, email: user.email, deviceName: 'e2e', token: await deviceToken(user.email) };
   if (settings) store['rht.settings'] = settings;
-  const h = await installUserscript(ctx, { scriptPath: SCRIPT, origin: server.url, store });
+  const h = await installUserscript(ctx, { source: servedScript, origin: server.url, store });
   const errors = [];
   const watch = (page) => {
     page.on('pageerror', (e) => errors.push(e.message));
@@ -125,6 +130,17 @@ function assertNoPageContentSent(h) {
 }
 
 // --- tests -----------------------------------------------------------------------------------
+
+test('the server serves the script with its own URL in the header', () => {
+  const served = servedScript;
+  const header = served.slice(0, served.indexOf('// ==/UserScript=='));
+  assert.match(header, /^\/\/ @connect\s+127\.0\.0\.1$/m);
+  assert.ok(header.includes(`// @downloadURL  ${server.url}/userscript/raterhub-tracker.user.js`), header);
+  assert.ok(header.includes(`// @updateURL    ${server.url}/userscript/raterhub-tracker.user.js`), header);
+  assert.ok(!served.includes('__RHT_'), 'no placeholder left');
+  assert.ok(served.includes(`const DEFAULT_SERVER_URL = '${server.url}';`));
+  assert.equal(served.replaceAll(server.url, '__RHT_ORIGIN__').replace(/(@connect\s+)127\.0\.0\.1/, '$1__RHT_HOST__'), readFileSync(SCRIPT, 'utf8'), 'otherwise the file as committed');
+});
 
 test('sign-in through the overlay stores only a device token, never the password', async () => {
   const user = await newUser();
@@ -373,7 +389,7 @@ test('two RaterHub task tabs share one timer and both warn', async () => {
     assert.equal(s.sessions.length, 1, 'one session');
     assert.equal(s.activeSession.current.index, 2);
     await shot(page2, '08-two-tabs');
-    await page2.close();
+    await page2.close({ runBeforeUnload: true }); // a real tab close: pagehide runs
     await waitFor(() => page.locator(sel('tabs-warning')).isHidden(), 'the warning to go', 15_000);
   } finally {
     await ctx.close();

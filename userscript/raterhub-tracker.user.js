@@ -108,7 +108,8 @@ const DEFAULT_SETTINGS = Object.freeze({
 const DEFAULT_TARGET_SECONDS = 330;
 const MAX_BATCH = 50;
 const MAX_BACKOFF_MS = 30000;
-const TAB_STALE_MS = 9000;
+// Background tabs may run timers only once a minute (Chrome's intensive throttling).
+const TAB_STALE_MS = 75000;
 const EVENT_TYPES = ['NEXT', 'PAUSE', 'EXIT', 'UNDO'];
 // Codes with which the server rejects one event for good: drop it, show it, never retry it.
 const REJECT_CODES = ['NO_ACTIVE_SESSION', 'NOTHING_TO_UNDO', 'BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN'];
@@ -566,7 +567,7 @@ function buildView(input) {
     statusLevel = 'syncing';
   } else if (offline) {
     const secs = retryInMs > 0 ? Math.ceil(retryInMs / 1000) : 0;
-    status = `Offline \u2014 ${queued}${secs ? ` \u00b7 retry in ${secs}s` : ''}`;
+    status = `Offline \u2014 ${n ? queued : 'server unreachable'}${secs ? ` \u00b7 retry in ${secs}s` : ''}`;
     statusLevel = 'offline';
   } else if (n) {
     status = sending ? `Connected \u2014 sending ${n}\u2026` : `Connected \u2014 ${queued}`;
@@ -759,8 +760,12 @@ function createTracker(opts) {
     const auth = getAuth();
     if (!auth || !auth.token) return;
     let events = queued();
-    if (!events.length) return;
     if (retryTimer && now() < retryAt) return; // a retry is already scheduled
+    if (!events.length) {
+      // Nothing to send (another tab may have sent it): still find out whether we are online.
+      if (offline !== false) await refresh({ quiet: true });
+      return;
+    }
     const wait = acquireLock();
     if (wait) {
       if (!retryTimer) retryTimer = setT(() => { retryTimer = null; flush(); }, Math.min(wait + 50, 5000));
@@ -849,6 +854,7 @@ function createTracker(opts) {
     }
     if (r.kind === 'network') {
       offline = true;
+      if (!retryTimer) scheduleRetry(); // keep probing, with backoff
       emit();
       return false;
     }
@@ -1074,7 +1080,14 @@ function bootFrameRelay() {
 
 function bootOverlay() {
   const storage = gmStorage();
-  const tracker = createTracker({ storage, transport: gmTransport() });
+  // One id per browser tab, kept across reloads (sessionStorage is per tab), so a reloaded tab
+  // is not counted as a second one.
+  let tabId = null;
+  try {
+    tabId = sessionStorage.getItem('rht.tabId');
+    if (!tabId) sessionStorage.setItem('rht.tabId', (tabId = newId().slice(0, 8)));
+  } catch (_) { tabId = null; }
+  const tracker = createTracker({ storage, transport: gmTransport(), tabId: tabId || undefined });
   const pageUrl = () => location.href;
   let settings = mergeSettings(storage.get(KEYS.settings, null));
   let audio = null;
@@ -1135,8 +1148,8 @@ function bootOverlay() {
       </div>
       <h4 style="margin-top:8px">Alerts before the target</h4>
       <div class="row"><input type="checkbox" data-rht="alert-sound" id="rht-as"><label for="rht-as">Sound</label>
-        <input type="checkbox" data-rht="alert-flash" id="rht-af"><label for="rht-af">Flash</label>
-        <input type="number" min="0" max="3600" step="5" style="width:60px" data-rht="alert-seconds"><span>s before</span></div>
+        <input type="checkbox" data-rht="alert-flash" id="rht-af"><label for="rht-af">Flash</label></div>
+      <div class="row"><span>Alert</span><input type="number" min="0" max="3600" step="5" style="width:64px" data-rht="alert-seconds"><span>seconds before the target</span></div>
       <h4 style="margin-top:8px">Task detection</h4>
       <div class="row"><input type="checkbox" data-rht="detect" id="rht-dt"><label for="rht-dt">Send the task id and AET with NEXT</label></div>
       <div class="row"><input type="checkbox" data-rht="auto" id="rht-au"><label for="rht-au">Auto: NEXT when a new task opens</label></div>
@@ -1424,7 +1437,7 @@ function bootOverlay() {
     for (const k of storage.keys()) {
       if (!k.startsWith(KEYS.tabPrefix) || k === `${KEYS.tabPrefix}${tracker.tabId}`) continue;
       const v = storage.get(k, null);
-      if (!v || t - v.seen > TAB_STALE_MS * 4) { storage.del(k); continue; }
+      if (!v || t - v.seen > TAB_STALE_MS * 2) { storage.del(k); continue; }
       if (v.task && t - v.seen <= TAB_STALE_MS) n += 1;
     }
     return n;

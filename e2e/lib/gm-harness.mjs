@@ -27,13 +27,15 @@ export function matchToRegex(pattern) {
 
 /**
  * Installs the userscript into a context. Options:
- *   scriptPath, origin (the tracker server's URL, substituted for __RHT_ORIGIN__),
+ *   source (the script text, e.g. as served by the server) or scriptPath (the file; then
+ *   origin, the tracker server's URL, is substituted for __RHT_ORIGIN__ and its host for __RHT_HOST__),
  *   store (initial GM values).
  * Returns a handle: { store, requests, setNetwork(fn), waitForValue(pred) }.
  */
-export async function installUserscript(context, { scriptPath, origin, store = {} }) {
+export async function installUserscript(context, { scriptPath, source, origin, store = {} }) {
   const host = new URL(origin).hostname;
-  const src = readFileSync(scriptPath, 'utf8').replaceAll('__RHT_ORIGIN__', origin).replaceAll('__RHT_HOST__', host);
+  // `source`: the script as the server served it; else the file with the placeholders filled in.
+  const src = source ?? readFileSync(scriptPath, 'utf8').replaceAll('__RHT_ORIGIN__', origin).replaceAll('__RHT_HOST__', host);
   const meta = parseHeader(src);
   const matches = (meta.match || []).map(matchToRegex);
   const connect = meta.connect || [];
