@@ -579,7 +579,9 @@ function buildView(input) {
   const avg = state.questionCount > 0 ? state.sumActive / state.questionCount : null;
   const day = base && base.day;
   const week = base && base.week;
-  const pace = state.pace;
+  // The server's pace covers the questions it knows; hide it while queued ones change the count.
+  const serverCount = base && base.session ? Number(base.session.questionCount) || 0 : 0;
+  const pace = state.questionCount === serverCount ? state.pace : null;
   return {
     state,
     predicted,

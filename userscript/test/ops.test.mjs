@@ -35,11 +35,27 @@ function parseSchema(src) {
     if (t[i] === '!') { i++; s += '!'; }
     return s;
   };
+  const skipParens = () => {
+    if (t[i] !== '(') return;
+    let depth = 0;
+    do { if (t[i] === '(') depth++; else if (t[i] === ')') depth--; i++; } while (depth > 0);
+  };
+  const skipDirectives = () => { while (t[i] === '@') { i += 2; skipParens(); } };
   while (i < t.length) {
     const kw = t[i++];
-    if (kw === 'scalar') { types[t[i++]] = { kind: 'scalar' }; continue; }
-    if (kw === 'enum') { const name = t[i++]; i++; const values = []; while (t[i] !== '}') values.push(t[i++]); i++; types[name] = { kind: 'enum', values }; continue; }
-    if (kw === 'type' || kw === 'input') {
+    if (kw === 'scalar') { types[t[i++]] = { kind: 'scalar' }; skipDirectives(); continue; }
+    if (kw === 'directive') {
+      i += 2; // @name
+      skipParens();
+      i++; // on
+      i++; // first location
+      while (t[i] === '|') i += 2;
+      continue;
+    }
+    if (kw === 'schema') { while (t[i] !== '}') i++; i++; continue; }
+    if (kw === 'union') { const name = t[i++]; skipDirectives(); i++; const members = []; while (/^[A-Za-z_]/.test(t[i] || '') && !['type', 'input', 'enum', 'scalar', 'union', 'interface', 'directive', 'schema'].includes(t[i])) { members.push(t[i++]); if (t[i] === '|') i++; } types[name] = { kind: 'union', members }; continue; }
+    if (kw === 'enum') { const name = t[i++]; skipDirectives(); i++; const values = []; while (t[i] !== '}') { values.push(t[i++]); skipDirectives(); } i++; types[name] = { kind: 'enum', values }; continue; }
+    if (kw === 'type' || kw === 'input' || kw === 'interface') {
       const name = t[i++];
       while (t[i] !== '{') i++;
       i++;
@@ -49,14 +65,16 @@ function parseSchema(src) {
         const args = {};
         if (t[i] === '(') {
           i++;
-          while (t[i] !== ')') { const a = t[i++]; i++; args[a] = typeRef(); if (t[i] === '=') { i += 2; } }
+          while (t[i] !== ')') { const a = t[i++]; i++; args[a] = typeRef(); if (t[i] === '=') { i += 2; } skipDirectives(); }
           i++;
         }
         i++; // :
         fields[f] = { type: typeRef(), args };
+        if (t[i] === '=') i += 2; // input default
+        skipDirectives();
       }
       i++;
-      types[name] = { kind: kw, fields };
+      types[name] = { kind: kw === 'interface' ? 'type' : kw, fields };
       continue;
     }
     throw new Error(`schema: unexpected ${kw}`);

@@ -109,7 +109,9 @@ test('a reload restores the running question from activeSession.current', () => 
   const v = S.buildView({ base, events: [ev('NEXT', 130)], clock: { offsetMs: 0 }, nowLocal: s(140), auth: { token: 'rht_x' }, hotkeys: S.DEFAULT_SETTINGS.hotkeys });
   assert.equal(v.taskLabel, 'Task #6');
   assert.equal(v.state.questionCount, 5);
-  assert.equal(v.avgLabel, 'Avg 03:40 🙂 slightly fast', 'question 5 ran 130 s with 30 s paused: (4×250 + 100) / 5 = 220 s');
+  assert.equal(v.avgLabel, 'Avg 03:40', 'question 5 ran 130 s with 30 s paused: (4×250 + 100) / 5 = 220 s; the server pace waits');
+  const synced = S.buildView({ base, events: [], clock: { offsetMs: 0 }, nowLocal: s(140), auth: { token: 'rht_x' } });
+  assert.equal(synced.avgLabel, 'Avg 04:10 🙂 slightly fast');
 });
 
 test('UNDO over a server snapshot without history waits for the server', () => {
