@@ -150,6 +150,24 @@ test('live update: an overlay event shows on Today within 2 s', async () => {
   await shot('today-live');
 });
 
+test('live update falls back to polling when the WebSocket fails', async () => {
+  const other = await context.newPage();
+  try {
+    // Every subscription socket is refused, as by a proxy that does not pass WebSockets.
+    await other.routeWebSocket(/\/graphql\/ws/, (ws) => ws.close({ code: 1011, reason: 'blocked by test' }));
+    await other.goto(`${server.url}/`);
+    await other.waitForSelector('.session-card.active');
+    await other.waitForFunction(() => document.querySelector('#live-status')?.textContent === 'polling', null, { timeout: 5000 });
+    const before = await other.locator('.session-card .q-count').innerText();
+    const sent = Date.now();
+    await record('NEXT', new Date(Date.now() - 5_000).toISOString());
+    await other.waitForFunction((b) => document.querySelector('.session-card .q-count')?.textContent === String(Number(b) + 1), before, { timeout: 3000 });
+    console.log(`# polling update latency: ${Date.now() - sent} ms`);
+  } finally {
+    await other.close();
+  }
+});
+
 test('delete a question (with confirmation); later ones are renumbered', async () => {
   await page.goto(`${server.url}/day/${dayD}`);
   await page.click('.session-card >> text=Details');
@@ -236,6 +254,8 @@ test('history, overlay page, phone width and dark mode', async () => {
   await shot('day-phone-dark');
   await page.click('.session-card >> text=Details');
   await page.waitForSelector('#questions');
+  const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow2 <= 0, `session page: the table scrolls inside its box, not the page (overflow ${overflow2}px)`);
   await shot('session-phone-dark');
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.emulateMedia({ colorScheme: 'light' });

@@ -43,8 +43,38 @@ fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
+/// The version of `wasm-bindgen-cli-support` this xtask is built with (pinned in its Cargo.toml).
+const CLI_SUPPORT: &str = "0.2.130";
+
+/// The version of a package in Cargo.lock (the first entry of that name).
+fn locked_version(lock: &str, name: &str) -> Option<String> {
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{name}\"") {
+            let v = lines.next()?.trim().strip_prefix("version = \"")?.strip_suffix('"')?;
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+/// wasm-bindgen's generated glue must come from the same version as the `wasm-bindgen` crate
+/// compiled into the wasm, or the app fails at start-up with a schema mismatch.
+fn check_bindgen_version(root: &Path) -> Result<(), String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    match locked_version(&lock, "wasm-bindgen") {
+        Some(v) if v == CLI_SUPPORT => Ok(()),
+        Some(v) => Err(format!(
+            "Cargo.lock has wasm-bindgen {v} but xtask uses wasm-bindgen-cli-support {CLI_SUPPORT}: \
+             pin both to the same version (dashboard/Cargo.toml and xtask/Cargo.toml)"
+        )),
+        None => Ok(()), // not resolved yet; the build below will resolve it
+    }
+}
+
 fn dist(release: bool, wasm_opt: bool) -> Result<(), String> {
     let root = workspace_root();
+    check_bindgen_version(&root)?;
     let profile = if release { "release-wasm" } else { "dev" };
     let started = Instant::now();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -129,5 +159,23 @@ fn run_wasm_opt(root: &Path, wasm: &Path) {
             );
         }
         Err(_) => println!("wasm-opt not found; skipping (run `npm ci` in e2e/ to get it)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_locked_versions() {
+        let lock = "[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n\n[[package]]\nname = \"wasm-bindgen-cli-support\"\nversion = \"0.2.130\"\n";
+        assert_eq!(locked_version(lock, "wasm-bindgen").as_deref(), Some("0.2.130"));
+        assert_eq!(locked_version(lock, "wasm-bindgen-cli-support").as_deref(), Some("0.2.130"));
+        assert_eq!(locked_version(lock, "nope"), None);
+    }
+
+    #[test]
+    fn this_workspace_is_consistent() {
+        check_bindgen_version(&workspace_root()).unwrap();
     }
 }
