@@ -516,12 +516,15 @@ test('hotkeys can be reassigned in the settings', async () => {
   }
 });
 
-test('countdown turns amber near the target and red with a minus sign over it; flash alert', async () => {
+test('countdown turns amber near the target and red with a minus sign over it; sound and flash alerts', async () => {
   const user = await newUser();
   const { ctx, page } = await openTracker({
     user,
-    settings: { detectTask: true, alertFlash: true, alertSeconds: 3 },
+    settings: { detectTask: true, alertFlash: true, alertSound: true, alertSeconds: 3 },
     aet: { 'task-fast': '6 seconds' },
+    // Count the beeps: headless Chromium has no speakers.
+    beforeScript: `{ window.__beeps = 0; const o = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function () { window.__beeps++; return o.call(this); }; }`,
   });
   try {
     await gotoTask(page, 'task-fast');
@@ -531,6 +534,7 @@ test('countdown turns amber near the target and red with a minus sign over it; f
     await waitFor(async () => /\bwarn\b/.test(await page.locator(sel('countdown')).getAttribute('class')), 'amber', 8000);
     await waitFor(async () => /\bflash\b/.test(await page.evaluate(() => document.querySelector('#rht-overlay').shadowRoot.querySelector('.rht').className)), 'the flash alert', 8000);
     await shot(page, '12-near-target');
+    assert.equal(await page.evaluate(() => window.__beeps), 2, 'one two-tone beep');
     await waitText(page, 'countdown', /^\u221200:0[1-9]$/, 10_000);
     assert.match(await page.locator(sel('countdown')).getAttribute('class'), /\bover\b/);
     const color = await page.locator(sel('countdown')).evaluate((el) => getComputedStyle(el).color);

@@ -1102,6 +1102,8 @@ function bootOverlay() {
   const host = document.createElement('div');
   host.id = 'rht-overlay';
   host.setAttribute('data-rht-version', SCRIPT_VERSION);
+  // The page's own CSS must not hide or transform the host (a transform would break position: fixed).
+  host.setAttribute('style', 'all: initial !important; display: block !important;');
   const root = host.attachShadow({ mode: 'open' });
   root.innerHTML = `<style>${CSS}</style>
 <div class="rht" part="box" role="region" aria-label="RaterHub Tracker">
@@ -1211,6 +1213,7 @@ function bootOverlay() {
         shift = Math.max(shift, fromBottom + 8 - 16);
       }
     }
+    shift = Math.max(0, Math.min(shift, window.innerHeight - 16 - h)); // never off the top
     if (shift !== avoidShift) {
       avoidShift = shift;
       place();
