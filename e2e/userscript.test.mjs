@@ -243,6 +243,14 @@ test('buttons and hotkeys drive the server; hotkeys are ignored while typing', a
     assert.deepEqual(s.sessions[0].questions.map((q) => [q.index, q.taskId, q.targetSeconds]), [[1, 'task-001', 240], [2, 'task-001', 240]]);
     await waitText(page, 'today', /· 2 q$/);
     await shot(page, '04-session-ended');
+
+    // An EXIT by mistake: UNDO reopens the session with its last question running.
+    await page.keyboard.press('Control+Shift+Q');
+    await waitText(page, 'task', 'Task #2');
+    await connected(page);
+    s = await serverState(token);
+    assert.equal(s.activeSession.current.index, 2);
+    assert.equal(s.activeSession.questionCount, 1);
     assertNoPageContentSent(h);
     assert.deepEqual(errors, []);
   } finally {
@@ -597,6 +605,11 @@ test('the overlay never covers the submit buttons at common widths; drag and col
     assert.ok(again.height < 40, `one line (${again.height}px)`);
     await waitText(page, 'mini', /^(--:--|\d\d:\d\d)/);
     await shot(page, '15-collapsed');
+    // Hostile page CSS cannot hide or move the box.
+    await page.addStyleTag({ content: 'html > div, #rht-overlay { display: none; transform: translate(-9999px, 0); opacity: 0; }' });
+    const styled = await page.locator('#rht-overlay .rht').boundingBox();
+    assert.deepEqual(styled, again);
+    assert.ok(await page.locator(sel('mini')).isVisible());
   } finally {
     await ctx.close();
   }

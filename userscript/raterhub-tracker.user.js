@@ -484,7 +484,6 @@ function applyEvent(st, ev, t, defaultTarget) {
           st.sumActive -= q.active;
           return { ok: true };
         }
-        if (st.exitAt == null) st.uncertain = st.uncertain || false;
         return { ok: false, code: 'NOTHING_TO_UNDO' };
       }
       if (st.history.length) {
@@ -531,9 +530,9 @@ function timerView(st, nowMs) {
   if (!st || !st.active || st.startedAt == null) {
     return { running: false, paused: false, activeSeconds: 0, targetSeconds: null, remaining: null, phase: 'idle', main: '--:--', elapsed: '00:00' };
   }
+  // An open pause is excluded by stopping the clock where it began.
   const end = st.pausedAt != null ? st.pausedAt : nowMs;
-  const openPause = 0; // the open pause is excluded by stopping the clock at pausedAt
-  const activeSeconds = Math.max(0, (end - st.startedAt) / 1000 - st.pausedSeconds - openPause);
+  const activeSeconds = Math.max(0, (end - st.startedAt) / 1000 - st.pausedSeconds);
   const target = st.targetSeconds || DEFAULT_TARGET_SECONDS;
   const remaining = target - activeSeconds;
   const warnAt = Math.min(target / 2, 90, Math.max(30, target * 0.2));
