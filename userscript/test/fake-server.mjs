@@ -1,5 +1,4 @@
-// A scripted stand-in for the tracker server, for the unit tests (and for developing the overlay
-// before the real binary is built). It uses the userscript's own reducer as its "engine", so it
+// A scripted stand-in for the tracker server, for the queue/sync unit tests. It uses the userscript's own reducer as its "engine", so it
 // is no test of the server's rules: the browser e2e tests run against the real server.
 import { loadScript } from './load.mjs';
 
