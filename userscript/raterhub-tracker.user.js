@@ -64,14 +64,6 @@ const OPS = {
     session { id isActive questionCount }
   }
 }`,
-  recordEvent: `mutation RecordEvent($input: EventInput!) {
-  recordEvent(input: $input) {
-    duplicate
-    serverTime
-    question { index activeSeconds }
-    session { id isActive questionCount }
-  }
-}`,
 };
 
 // Filled in by the server when it serves this file; an unfilled placeholder means "ask the user".

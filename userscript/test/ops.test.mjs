@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadScript, SOURCE, SCRIPT_PATH } from './load.mjs';
+import { loadScript, SOURCE, SCRIPT_PATH } from '../testlib/load.mjs';
 
 const S = loadScript();
 const SCHEMA = readFileSync(join(SCRIPT_PATH, '..', '..', 'schema.graphql'), 'utf8');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadScript } from './load.mjs';
+import { loadScript } from '../testlib/load.mjs';
 
 const S = loadScript();
 

@@ -1,7 +1,7 @@
 // The event reducer (server snapshot + queued events) and the timer maths, pauses included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadScript } from './load.mjs';
+import { loadScript } from '../testlib/load.mjs';
 
 const S = loadScript();
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
