@@ -988,6 +988,7 @@ const CSS = `
   background: rgba(255,255,255,0.97); border: 2px solid #7c3aed; border-radius: 10px;
   box-shadow: 0 6px 24px rgba(40,20,80,0.25); user-select: none; }
 .rht * { box-sizing: border-box; }
+.rht { display: flex; flex-direction: column; max-height: calc(100vh - 24px); }
 .rht.collapsed { width: auto; min-width: 150px; }
 .rht.flash { animation: rht-flash 0.5s ease-in-out 4; }
 @keyframes rht-flash { 50% { border-color: #f59e0b; box-shadow: 0 0 0 6px rgba(245,158,11,0.45); } }
@@ -1002,7 +1003,7 @@ const CSS = `
 .icon { all: unset; cursor: pointer; width: 22px; height: 22px; line-height: 22px; text-align: center;
   border-radius: 5px; font-size: 14px; color: #fff; }
 .icon:hover, .icon:focus-visible { background: rgba(255,255,255,0.2); }
-.body { padding: 8px 10px 8px; }
+.body { padding: 8px 10px 8px; overflow-y: auto; min-height: 0; }
 .collapsed .body { display: none; }
 .clock { display: flex; align-items: baseline; justify-content: space-between; }
 .count { font-size: 30px; font-weight: 700; font-variant-numeric: tabular-nums; letter-spacing: 0.5px; }
@@ -1144,7 +1145,7 @@ function bootOverlay() {
       <h4 style="margin-top:8px">Alerts before the target</h4>
       <div class="row"><input type="checkbox" data-rht="alert-sound" id="rht-as"><label for="rht-as">Sound</label>
         <input type="checkbox" data-rht="alert-flash" id="rht-af"><label for="rht-af">Flash</label></div>
-      <div class="row"><span>Alert</span><input type="number" min="0" max="3600" step="5" style="width:64px" data-rht="alert-seconds"><span>seconds before the target</span></div>
+      <div class="row"><span>Alert</span><input type="number" min="0" max="3600" step="5" style="width:64px" data-rht="alert-seconds"><span>s before the target</span></div>
       <h4 style="margin-top:8px">Task detection</h4>
       <div class="row"><input type="checkbox" data-rht="detect" id="rht-dt"><label for="rht-dt">Send the task id and AET with NEXT</label></div>
       <div class="row"><input type="checkbox" data-rht="auto" id="rht-au"><label for="rht-au">Auto: NEXT when a new task opens</label></div>
