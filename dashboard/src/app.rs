@@ -47,6 +47,47 @@ pub enum Route {
     NotFound,
 }
 
+#[derive(Properties, PartialEq)]
+pub struct NavLinkProps {
+    pub to: Route,
+    #[prop_or_default]
+    pub classes: Classes,
+    /// Marks the link as the current page (`aria-current="page"`).
+    #[prop_or_default]
+    pub current: bool,
+    #[prop_or_default]
+    pub label: Option<AttrValue>,
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
+    #[prop_or_default]
+    pub children: Html,
+}
+
+/// A router link that can carry ARIA attributes (yew-router's `Link` cannot). Ctrl/⌘/Shift
+/// clicks keep the browser's behaviour (new tab or window).
+#[function_component(NavLink)]
+pub fn nav_link(p: &NavLinkProps) -> Html {
+    let navigator = use_navigator();
+    let onclick = {
+        let to = p.to.clone();
+        Callback::from(move |e: MouseEvent| {
+            if e.button() != 0 || e.ctrl_key() || e.meta_key() || e.shift_key() || e.alt_key() {
+                return;
+            }
+            if let Some(n) = &navigator {
+                e.prevent_default();
+                n.push(&to);
+            }
+        })
+    };
+    html! {
+        <a href={p.to.to_path()} class={p.classes.clone()} id={p.id.clone()} aria-label={p.label.clone()}
+           aria-current={p.current.then_some("page")} onclick={onclick}>
+            { p.children.clone() }
+        </a>
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
@@ -134,9 +175,7 @@ fn nav() -> Html {
         let active = section(&to) == current;
         html! {
             <li>
-                <Link<Route> to={to} classes={classes!(active.then_some("active"))}>
-                    <span aria-current={active.then_some("page")}>{ label.to_string() }</span>
-                </Link<Route>>
+                <NavLink to={to} classes={classes!(active.then_some("active"))} current={active}>{ label.to_string() }</NavLink>
             </li>
         }
     };

@@ -110,10 +110,8 @@ pub fn confirm_button(p: &ConfirmProps) -> Html {
     {
         let cancel_ref = cancel_ref.clone();
         use_effect_with(*asking, move |asking| {
-            if *asking {
-                if let Some(el) = cancel_ref.cast::<web_sys::HtmlElement>() {
-                    let _ = el.focus();
-                }
+            if *asking && let Some(el) = cancel_ref.cast::<web_sys::HtmlElement>() {
+                let _ = el.focus();
             }
         });
     }

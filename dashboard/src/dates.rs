@@ -68,12 +68,38 @@ impl Weekday {
     }
 }
 
+// Dates are formatted by hand: chrono's strftime machinery costs ~20 KB of wasm.
+
+const MONTHS: [&str; 12] = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December",
+];
+
+/// Parses `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+    let mut parts = s.trim().splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
 pub fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// "Mon" … "Sun".
+pub fn short_weekday(d: NaiveDate) -> &'static str {
+    &Weekday::ALL[d.weekday().num_days_from_monday() as usize].name()[..3]
+}
+
+fn month_name(d: NaiveDate) -> &'static str {
+    MONTHS[d.month0() as usize]
+}
+
+fn short_month(d: NaiveDate) -> &'static str {
+    &month_name(d)[..3]
 }
 
 pub fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
@@ -103,7 +129,7 @@ pub fn parse_month(s: &str) -> Option<NaiveDate> {
 }
 
 pub fn month_key(d: NaiveDate) -> String {
-    d.format("%Y-%m").to_string()
+    format!("{:04}-{:02}", d.year(), d.month())
 }
 
 pub fn days_in_month(d: NaiveDate) -> u32 {
@@ -126,23 +152,24 @@ pub fn weekday_labels(starts_on: Weekday) -> Vec<&'static str> {
 
 /// e.g. "Thu 26 Nov 2026".
 pub fn long_day(d: NaiveDate) -> String {
-    d.format("%a %-d %b %Y").to_string()
+    format!("{} {} {} {}", short_weekday(d), d.day(), short_month(d), d.year())
 }
 
 /// e.g. "November 2026".
 pub fn month_title(d: NaiveDate) -> String {
-    d.format("%B %Y").to_string()
+    format!("{} {}", month_name(d), d.year())
 }
 
 /// e.g. "23–29 Nov 2026" (or across months "30 Nov – 6 Dec 2026").
 pub fn week_title(start: NaiveDate) -> String {
     let end = add_days(start, 6);
+    let full = |d: NaiveDate| format!("{} {} {}", d.day(), short_month(d), d.year());
     if start.month() == end.month() {
-        format!("{}–{}", start.format("%-d"), end.format("%-d %b %Y"))
+        format!("{}–{}", start.day(), full(end))
     } else if start.year() == end.year() {
-        format!("{} – {}", start.format("%-d %b"), end.format("%-d %b %Y"))
+        format!("{} {} – {}", start.day(), short_month(start), full(end))
     } else {
-        format!("{} – {}", start.format("%-d %b %Y"), end.format("%-d %b %Y"))
+        format!("{} – {}", full(start), full(end))
     }
 }
 
@@ -161,6 +188,11 @@ mod tests {
         assert_eq!(add_days(d("2026-12-31"), 1), d("2027-01-01"));
         assert_eq!(iso(d("2026-01-05")), "2026-01-05");
         assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("2026-02-30"), None);
+        assert_eq!(parse_date("26-01-01"), None);
+        assert_eq!(parse_date("2026-1-5"), None);
+        assert_eq!(parse_date(" 2026-01-05 "), Some(d("2026-01-05")));
+        assert_eq!(short_weekday(d("2026-11-29")), "Sun");
     }
 
     #[test]

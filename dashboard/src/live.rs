@@ -10,6 +10,7 @@ use crate::state::{Action, AppContext, LiveMode};
 pub const POLL_MS: u32 = 2_000;
 
 /// Renders nothing; keeps the live connection while mounted (i.e. while signed in).
+#[allow(clippy::drop_non_drop)] // the native stand-in has no Drop; the browser one closes the socket
 #[function_component(LiveUpdates)]
 pub fn live_updates() -> Html {
     let ctx = use_context::<AppContext>().expect("AppContext");

@@ -84,7 +84,12 @@ mod imp {
 
     pub fn format(t: &DateTime<Utc>, tz: &str, seconds: bool) -> String {
         run(t, tz, u8::from(seconds)).unwrap_or_else(|| {
-            t.format(if seconds { "%H:%M:%S" } else { "%H:%M" }).to_string()
+            use chrono::Timelike;
+            if seconds {
+                format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+            } else {
+                format!("{:02}:{:02}", t.hour(), t.minute())
+            }
         })
     }
 

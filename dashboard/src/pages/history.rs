@@ -4,9 +4,8 @@ use std::rc::Rc;
 
 use chrono::{Datelike, NaiveDate};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
+use crate::app::{NavLink, Route};
 use crate::components::{Card, DayBar, ErrorBox, HeatCell, Heatmap, PaceBadge, Spinner, WeekChart};
 use crate::dates::{self, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels, Weekday};
 use crate::format;
@@ -50,13 +49,10 @@ pub fn history_page(p: &HistoryProps) -> Html {
             <div class="page-head">
                 <h1>{ "History" }</h1>
                 <div class="tabs" role="group" aria-label="View">
-                    <Link<Route> to={Route::History} classes={classes!("button", if is_week { "primary" } else { "secondary" })}>
-                        <span aria-current={is_week.then_some("page")}>{ "Week" }</span>
-                    </Link<Route>>
-                    <Link<Route> to={Route::HistoryMonth { month: month_key(today) }}
-                                 classes={classes!("button", if is_week { "secondary" } else { "primary" })}>
-                        <span aria-current={(!is_week).then_some("page")}>{ "Month" }</span>
-                    </Link<Route>>
+                    <NavLink to={Route::History} current={is_week}
+                             classes={classes!("button", if is_week { "primary" } else { "secondary" })}>{ "Week" }</NavLink>
+                    <NavLink to={Route::HistoryMonth { month: month_key(today) }} current={!is_week}
+                             classes={classes!("button", if is_week { "secondary" } else { "primary" })}>{ "Month" }</NavLink>
                 </div>
             </div>
             { body }
@@ -76,13 +72,9 @@ fn week_panel(p: &WeekPanelProps) -> Html {
     let (load, reload) = use_query::<WeekView>(week_view::Variables { start: p.start }, true);
     let nav = html! {
         <div class="pager" role="group" aria-label="Choose week">
-            <Link<Route> to={Route::HistoryWeek { start: iso(add_days(p.start, -7)) }} classes="button secondary">
-                <span aria-label="Previous week">{ "‹ Prev" }</span>
-            </Link<Route>>
+            <NavLink to={Route::HistoryWeek { start: iso(add_days(p.start, -7)) }} classes="button secondary" label="Previous week">{ "‹ Prev" }</NavLink>
             <h2 id="week-title-h">{ week_title(p.start) }</h2>
-            <Link<Route> to={Route::HistoryWeek { start: iso(add_days(p.start, 7)) }} classes="button secondary">
-                <span aria-label="Next week">{ "Next ›" }</span>
-            </Link<Route>>
+            <NavLink to={Route::HistoryWeek { start: iso(add_days(p.start, 7)) }} classes="button secondary" label="Next week">{ "Next ›" }</NavLink>
         </div>
     };
     let body = match load {
@@ -106,7 +98,7 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
         .days
         .iter()
         .map(|d| DayBar {
-            label: d.date.format("%a").to_string(),
+            label: dates::short_weekday(d.date).to_string(),
             date: iso(d.date),
             questions: d.question_count,
             active_seconds: d.active_seconds,
@@ -144,13 +136,9 @@ fn month_panel(p: &MonthPanelProps) -> Html {
     let (load, reload) = use_query::<MonthView>(vars, true);
     let nav = html! {
         <div class="pager" role="group" aria-label="Choose month">
-            <Link<Route> to={Route::HistoryMonth { month: month_key(add_months(p.month, -1)) }} classes="button secondary">
-                <span aria-label="Previous month">{ "‹ Prev" }</span>
-            </Link<Route>>
+            <NavLink to={Route::HistoryMonth { month: month_key(add_months(p.month, -1)) }} classes="button secondary" label="Previous month">{ "‹ Prev" }</NavLink>
             <h2>{ month_title(p.month) }</h2>
-            <Link<Route> to={Route::HistoryMonth { month: month_key(add_months(p.month, 1)) }} classes="button secondary">
-                <span aria-label="Next month">{ "Next ›" }</span>
-            </Link<Route>>
+            <NavLink to={Route::HistoryMonth { month: month_key(add_months(p.month, 1)) }} classes="button secondary" label="Next month">{ "Next ›" }</NavLink>
         </div>
     };
     let body = match load {

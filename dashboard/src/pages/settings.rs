@@ -32,10 +32,10 @@ pub struct PrefErrors {
 pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i64), PrefErrors> {
     let mut e = PrefErrors::default();
     let t = format::parse_mss(target);
-    if let Ok(v) = t {
-        if !(10.0..=7200.0).contains(&v) {
-            e.target = Some("Choose a target between 0:10 and 2:00:00.".into());
-        }
+    if let Ok(v) = t
+        && !(10.0..=7200.0).contains(&v)
+    {
+        e.target = Some("Choose a target between 0:10 and 2:00:00.".into());
     }
     let t = t.map_err(|m| e.target.get_or_insert(m).clone()).ok();
     let g = goal.trim().parse::<f64>().ok().filter(|g| (0.0..=168.0).contains(g));

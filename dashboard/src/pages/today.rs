@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::app::Route;
+use crate::app::{NavLink, Route};
 use crate::components::{Card, ConfirmButton, ErrorBox, HourlyChart, HourlyProps, PaceBadge, Spinner};
 use crate::dates::{self, add_days, iso, long_day};
 use crate::format;
@@ -72,14 +72,14 @@ fn day_nav(p: &DayNavProps) -> Html {
         <div class="page-head">
             <h1 id="day-title">{ title }</h1>
             <div class="pager" role="group" aria-label="Choose day">
-                <Link<Route> to={go(add_days(p.date, -1), p.today)} classes="button secondary" >
-                    <span aria-label="Previous day" id="prev-day">{ "‹ Prev" }</span>
-                </Link<Route>>
+                <NavLink to={go(add_days(p.date, -1), p.today)} classes="button secondary" label="Previous day" id="prev-day">
+                    { "‹ Prev" }
+                </NavLink>
                 <label class="sr-only" for="day-picker">{ "Date" }</label>
                 <input type="date" id="day-picker" value={iso(p.date)} onchange={on_pick} />
-                <Link<Route> to={go(add_days(p.date, 1), p.today)} classes="button secondary">
-                    <span aria-label="Next day" id="next-day">{ "Next ›" }</span>
-                </Link<Route>>
+                <NavLink to={go(add_days(p.date, 1), p.today)} classes="button secondary" label="Next day" id="next-day">
+                    { "Next ›" }
+                </NavLink>
                 if p.date != p.today {
                     <Link<Route> to={Route::Today} classes="button secondary">{ "Today" }</Link<Route>>
                 }
