@@ -171,6 +171,18 @@ test('live update falls back to polling when the WebSocket fails', async () => {
   }
 });
 
+test('delete the running session from its Today card (with confirmation)', async () => {
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector('.session-card.active');
+  await page.click('.session-card button.delete');
+  await page.waitForSelector('.session-card .confirm-yes');
+  // Focus moved to Cancel, so Enter there would be the safe choice; confirm instead.
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+  await page.click('.session-card .confirm-yes');
+  await page.waitForSelector('#no-sessions');
+  assert.equal(await cardValue('card-sessions'), '0');
+});
+
 test('delete a question (with confirmation); later ones are renumbered', async () => {
   await page.goto(`${server.url}/day/${dayD}`);
   await page.click('.session-card >> text=Details');

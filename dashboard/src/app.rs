@@ -204,9 +204,33 @@ struct RoutedProps {
     route: Route,
 }
 
+/// The document title for a route (screen readers announce it on navigation).
+pub fn title(route: &Route) -> &'static str {
+    match route {
+        Route::Today | Route::Day { .. } => "Day",
+        Route::Session { .. } => "Session",
+        Route::History | Route::HistoryWeek { .. } | Route::HistoryMonth { .. } => "History",
+        Route::Export => "Export",
+        Route::Settings => "Settings",
+        Route::Overlay => "Overlay",
+        Route::Login => "Sign in",
+        Route::Register => "Register",
+        Route::NotFound => "Not found",
+    }
+}
+
 #[function_component(Routed)]
 fn routed(p: &RoutedProps) -> Html {
     let ctx = use_context::<AppContext>().expect("AppContext");
+    {
+        let signed_out = matches!(ctx.auth, Auth::SignedOut { .. }) && p.route != Route::Register && p.route != Route::Overlay;
+        let name = if signed_out { "Sign in" } else { title(&p.route) };
+        use_effect_with(name, |name| {
+            if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+                doc.set_title(&format!("{name} · RaterHub Tracker"));
+            }
+        });
+    }
     match &ctx.auth {
         Auth::Checking => html! { <Spinner /> },
         Auth::SignedOut { expired } => match p.route {
