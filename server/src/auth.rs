@@ -13,8 +13,7 @@ use crate::error::{AppError, AppResult};
 pub const COOKIE_NAME: &str = "rht_session";
 /// Device tokens carry this prefix so they are recognisable (and never parsed as JWTs).
 pub const DEVICE_TOKEN_PREFIX: &str = "rht_";
-pub const MIN_PASSWORD_CHARS: usize = 12;
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+pub use crate::security::password_policy::MAX_BYTES as MAX_PASSWORD_BYTES;
 
 /// The signing keys and token lifetime.
 #[derive(Clone)]
@@ -52,16 +51,6 @@ impl Keys {
         let data = decode::<Claims>(token, &self.decoding, &validation).ok()?;
         Some((data.claims.sub.parse().ok()?, data.claims.ver))
     }
-}
-
-pub fn check_password_policy(password: &str) -> AppResult<()> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::WeakPassword(format!("password must have at least {MIN_PASSWORD_CHARS} characters")));
-    }
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(AppError::bad_input(format!("password must be at most {MAX_PASSWORD_BYTES} bytes")));
-    }
-    Ok(())
 }
 
 /// argon2id with the crate's recommended parameters, on the blocking pool.

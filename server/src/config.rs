@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(name = "raterhub-tracker", version, about = "Self-hosted time tracking for RaterHub raters")]
@@ -24,6 +24,47 @@ pub enum Command {
     Schema,
     /// Exit 0 when the server at LISTEN_ADDR answers /healthz with 200 (for container health checks).
     Healthcheck,
+    /// Account administration for a locked-out self-hoster.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account (prompts for nothing: pass the password or read it from RHT_PASSWORD).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "RHT_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        /// Make the account an admin.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Set a new password (`--password`), or print a one-time reset link.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "RHT_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Make an account an admin.
+    Promote {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegistrationMode {
+    /// Anyone can register.
+    Open,
+    /// Registration needs an invite code from an admin.
+    Invite,
+    /// Only admins (or the CLI) create accounts.
+    Closed,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -50,6 +91,41 @@ pub struct Config {
     /// Serve the dashboard from this directory instead of the embedded copy.
     #[arg(long, env = "DIST_DIR")]
     pub dist_dir: Option<PathBuf>,
+    /// open, invite or closed. The first account on a fresh server is always allowed and is admin.
+    #[arg(long, env = "REGISTRATION_MODE", value_enum, default_value = "open")]
+    pub registration_mode: RegistrationMode,
+    /// GraphiQL and introspection (true/false).
+    #[arg(long, env = "GRAPHQL_PLAYGROUND", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphql_playground: bool,
+    #[command(flatten)]
+    pub limits: LimitConfig,
+}
+
+/// Rate limits; 0 turns one off.
+#[derive(Debug, Clone, Args)]
+pub struct LimitConfig {
+    /// register + login attempts per client IP per minute.
+    #[arg(long, env = "RATE_LIMIT_AUTH_PER_MINUTE", default_value_t = 20)]
+    pub auth_per_minute: u32,
+    /// recordEvent/recordEvents calls per user per minute (a batch counts once).
+    #[arg(long, env = "RATE_LIMIT_EVENTS_PER_MINUTE", default_value_t = 600)]
+    pub events_per_minute: u32,
+    /// Burst allowance for events, so an offline queue can drain at once.
+    #[arg(long, env = "RATE_LIMIT_EVENTS_BURST", default_value_t = 300)]
+    pub events_burst: u32,
+    /// GraphQL requests per client IP per minute.
+    #[arg(long, env = "RATE_LIMIT_REQUESTS_PER_MINUTE", default_value_t = 3000)]
+    pub requests_per_minute: u32,
+    /// Failed sign-ins per client IP (across all emails) per 15 minutes.
+    #[arg(long, env = "LOGIN_IP_FAILURE_BUDGET", default_value_t = 30)]
+    pub login_ip_failures: u32,
+}
+
+impl LimitConfig {
+    /// Everything off: for tests and benchmarks that need raw throughput.
+    pub fn unlimited() -> Self {
+        LimitConfig { auth_per_minute: 0, events_per_minute: 0, events_burst: 0, requests_per_minute: 0, login_ip_failures: 1_000_000 }
+    }
 }
 
 impl Config {

@@ -1,6 +1,7 @@
 //! RaterHub Tracker server: GraphQL API, event engine, storage and the embedded dashboard.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod auth;
 pub mod calendar;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod graphql;
 pub mod http;
 pub mod pace;
 pub mod report;
+pub mod security;
 pub mod store;
 pub mod validate;
 
@@ -25,6 +27,8 @@ use crate::auth::Keys;
 use crate::config::Config;
 use crate::db::Db;
 use crate::graphql::{Activity, AppSchema, Services, build_schema};
+use crate::security::limits::{KeyedLimit, RateLimits};
+use crate::security::login_guard::{IpBudget, LoginGuard};
 
 /// Everything a request handler needs.
 #[derive(Clone)]
@@ -38,8 +42,38 @@ impl AppState {
     pub async fn new(config: Config, db: Db, secret: &[u8]) -> anyhow::Result<Self> {
         let keys = Keys::new(secret, Duration::minutes(config.access_token_expire_minutes));
         let dummy_hash = auth::hash_password("not a real password, only for timing".into()).await?;
-        let services = Services { db, keys, config: Arc::new(config), activity: Activity::default(), dummy_hash: Arc::new(dummy_hash) };
+        let l = &config.limits;
+        let limits = RateLimits {
+            auth: KeyedLimit::new(l.auth_per_minute, l.auth_per_minute),
+            events: KeyedLimit::new(l.events_per_minute, l.events_burst),
+            requests: KeyedLimit::new(l.requests_per_minute, l.requests_per_minute / 2),
+        };
+        let login_guard = LoginGuard::system(IpBudget { failures: l.login_ip_failures as usize, window: Duration::minutes(15) });
+        let services = Services {
+            db,
+            keys,
+            config: Arc::new(config),
+            activity: Activity::default(),
+            dummy_hash: Arc::new(dummy_hash),
+            limits: Arc::new(limits),
+            login_guard: Arc::new(login_guard),
+        };
         let schema = build_schema(Some(services.clone()));
         Ok(AppState { services, schema })
+    }
+
+    /// Forgets idle rate-limit and sign-in entries every minute so memory stays bounded.
+    pub fn spawn_housekeeping(&self) {
+        let services = self.services.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                services.limits.auth.prune();
+                services.limits.events.prune();
+                services.limits.requests.prune();
+                services.login_guard.prune();
+            }
+        });
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use server::config::{Cli, Command, Config};
+use server::config::{AdminCommand, Cli, Command, Config};
 use server::db::Db;
 use server::{AppState, app, auth};
 use tracing_subscriber::EnvFilter;
@@ -32,6 +32,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Healthcheck => healthcheck(cli.config.listen_addr).await,
+        Command::Admin(command) => admin(&cli.config, command).await,
         Command::Serve => serve(cli.config).await,
     }
 }
@@ -42,6 +43,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     db.migrate().await.context("applying migrations")?;
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await.with_context(|| format!("binding {}", config.listen_addr))?;
     let state = AppState::new(config, db, secret.as_bytes()).await?;
+    state.spawn_housekeeping();
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     // Tests and scripts read this line to find the port.
@@ -50,6 +52,45 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("shut down");
+    Ok(())
+}
+
+/// Account administration from the command line, for a locked-out self-hoster.
+async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
+    use server::store::users;
+    let db = Db::connect(&config.normalized_database_url()).await?;
+    db.migrate().await?;
+    let now = chrono::Utc::now();
+    let find = |email: String| {
+        let db = db.clone();
+        async move {
+            let email = email.trim().to_lowercase();
+            users::find_by_email(&db.conn, &email).await.map_err(|e| anyhow::anyhow!("{e}"))?.with_context(|| format!("no account with email {email}"))
+        }
+    };
+    match command {
+        AdminCommand::CreateUser { email, password, timezone, admin } => {
+            let user = server::accounts::create(&db, &email, password, &timezone, admin, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created {} ({})", user.email, user.role);
+        }
+        AdminCommand::ResetPassword { email, password: Some(password) } => {
+            let user = find(email).await?;
+            server::accounts::set_password(&db, &user, password, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("password changed for {}; their sessions were signed out", user.email);
+        }
+        AdminCommand::ResetPassword { email, password: None } => {
+            let user = find(email).await?;
+            let link = server::accounts::issue_reset(&db, user.id, config.public_url.as_deref().unwrap_or("http://127.0.0.1:8000"), now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("one-time reset link for {} (valid 24 hours):\n{}", user.email, link);
+        }
+        AdminCommand::Promote { email } => {
+            let user = find(email).await?;
+            let mut model: server::entity::user::ActiveModel = user.into();
+            model.role = sea_orm::Set("admin".into());
+            let user = users::save(&db.conn, model).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{} is now an admin", user.email);
+        }
+    }
     Ok(())
 }
 

@@ -5,10 +5,14 @@ use sea_orm::Set;
 
 use super::types::{AuthPayload, User, Weekday};
 use super::{ContextExt, Identity};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::accounts;
 use crate::auth::{self, clear_cookie, session_cookie};
+use crate::config::RegistrationMode;
 use crate::entity::user;
 use crate::error::{AppError, AppResult, GqlResult};
-use crate::store::{devices, users};
+use crate::store::{credentials, devices, users};
 use crate::validate;
 
 #[derive(Default)]
@@ -45,9 +49,11 @@ pub struct AccountMutation;
 
 #[Object]
 impl AccountMutation {
-    /// Creates an account and signs it in (sets the session cookie).
-    async fn register(&self, ctx: &Context<'_>, email: String, password: String, timezone: Option<String>) -> async_graphql::Result<AuthPayload> {
-        register(ctx, email, password, timezone).await.gql()
+    /// Creates an account and signs it in (sets the session cookie). With
+    /// REGISTRATION_MODE=invite an `inviteCode` is required; with `closed`, only the very
+    /// first account can register. The first account on a server is an admin.
+    async fn register(&self, ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>) -> async_graphql::Result<AuthPayload> {
+        register(ctx, email, password, timezone, invite_code).await.gql()
     }
 
     /// Signs in. With `deviceName` the token is a long-lived, revocable device token for
@@ -63,7 +69,35 @@ impl AccountMutation {
             ctx.append_http_header("Set-Cookie", clear_cookie(secure));
             if let Ok(identity) = ctx.identity() {
                 users::bump_token_version(&ctx.services()?.db.conn, identity.user.id).await?;
+                ctx.audit("logout", None, Some("all session tokens revoked".into())).await;
             }
+            Ok(true)
+        }
+        .await
+        .gql()
+    }
+
+    /// Sets a new password with a one-time reset token from an admin (or the CLI).
+    async fn complete_password_reset(&self, ctx: &Context<'_>, token: String, new_password: String) -> async_graphql::Result<bool> {
+        async {
+            let services = ctx.services()?;
+            services.limits.auth.check(&ctx.client_addr()).map_err(|s| AppError::RateLimited { retry_after_secs: s })?;
+            // Validate before consuming the token, so a weak password doesn't burn it.
+            let hash = auth::token_hash(token.trim());
+            let now = ctx.now();
+            let pending = crate::entity::password_reset::Entity::find()
+                .filter(crate::entity::password_reset::Column::TokenHash.eq(hash.as_str()))
+                .one(&services.db.conn)
+                .await?
+                .filter(|r| r.used_at.is_none() && r.expires_at > now)
+                .ok_or_else(|| AppError::bad_input("this reset link is invalid, used or expired"))?;
+            let user = users::find(&services.db.conn, pending.user_id).await?.ok_or(AppError::NotFound("user"))?;
+            accounts::check_new_password(&services.db.conn, &new_password, &user.email, Some(user.id)).await?;
+            if credentials::redeem_reset(&services.db.conn, &hash, now).await? != Some(user.id) {
+                return Err(AppError::bad_input("this reset link is invalid, used or expired"));
+            }
+            accounts::set_password(&services.db, &user, new_password, now).await?;
+            crate::store::audit::record(&services.db.conn, crate::store::audit::Entry { actor_id: Some(user.id), subject_id: None, action: "password_reset_completed", ip: ctx.client_ip(), detail: None }, now).await;
             Ok(true)
         }
         .await
@@ -80,44 +114,67 @@ impl AccountMutation {
     }
 }
 
-async fn register(ctx: &Context<'_>, email: String, password: String, timezone: Option<String>) -> AppResult<AuthPayload> {
+async fn register(ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>) -> AppResult<AuthPayload> {
     let services = ctx.services()?;
-    let email = validate::email(&email)?;
-    auth::check_password_policy(&password)?;
+    services.limits.auth.check(&ctx.client_addr()).map_err(|s| AppError::RateLimited { retry_after_secs: s })?;
+    let first = accounts::is_first_account(&services.db.conn).await?;
+    let invite_hash = match (services.config.registration_mode, first) {
+        (_, true) | (RegistrationMode::Open, _) => None,
+        (RegistrationMode::Closed, false) => return Err(AppError::Forbidden),
+        (RegistrationMode::Invite, false) => {
+            let code = invite_code.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| AppError::bad_input("an invite code is required to register"))?;
+            Some(auth::token_hash(code))
+        }
+    };
     let timezone = timezone.unwrap_or_else(|| "UTC".into());
-    validate::timezone(&timezone)?;
-    if users::find_by_email(&services.db.conn, &email).await?.is_some() {
-        return Err(AppError::EmailTaken);
+    let now = ctx.now();
+    let user = accounts::create(&services.db, &email, password, &timezone, false, now).await?;
+    if let Some(hash) = invite_hash {
+        if !credentials::redeem_invite(&services.db.conn, &hash, user.id, now).await? {
+            // The account must not survive a bad invite.
+            users::delete(&services.db.conn, user.id).await?;
+            return Err(AppError::bad_input("this invite code is invalid, used, revoked or expired"));
+        }
     }
-    let password_hash = auth::hash_password(password).await?;
-    let txn = services.db.begin_write().await?;
-    let user = users::create(&*txn, users::NewUser { email, password_hash, timezone }, ctx.now()).await?;
-    txn.commit().await?;
     tracing::info!(user_id = user.id, "account registered");
+    crate::store::audit::record(&services.db.conn, crate::store::audit::Entry { actor_id: Some(user.id), subject_id: None, action: "register", ip: ctx.client_ip(), detail: (user.role == "admin").then(|| "first account: admin".into()) }, now).await;
     sign_in(ctx, user)
 }
 
 async fn login(ctx: &Context<'_>, email: String, password: String, device_name: Option<String>) -> AppResult<AuthPayload> {
     let services = ctx.services()?;
+    let ip = ctx.client_addr();
+    services.limits.auth.check(&ip).map_err(|s| AppError::RateLimited { retry_after_secs: s })?;
     let email = email.trim().to_lowercase();
     let device_name = device_name.map(|n| validate::bounded_text("deviceName", &n, validate::MAX_NAME_LEN)).transpose()?;
-    if password.len() > auth::MAX_PASSWORD_BYTES {
+    if email.len() > validate::MAX_EMAIL_LEN || password.len() > auth::MAX_PASSWORD_BYTES {
         return Err(AppError::InvalidCredentials);
     }
+    services.login_guard.check(&email, ip).map_err(|s| AppError::RateLimited { retry_after_secs: s })?;
     let user = users::find_by_email(&services.db.conn, &email).await?;
+    // Unknown emails verify against a dummy hash, so both failures take the same time.
     let hash = user.as_ref().map_or_else(|| services.dummy_hash.as_str().to_owned(), |u| u.password_hash.clone());
     let verified = auth::verify_password(password, hash).await?;
+    let now = ctx.now();
     let Some(user) = user.filter(|u| verified && u.is_active) else {
-        tracing::info!("failed sign-in");
+        services.login_guard.record_failure(&email, ip);
+        let entry = crate::store::audit::Entry { actor_id: None, subject_id: None, action: "login_failed", ip: Some(ip.to_string()), detail: Some(format!("email {email}")) };
+        crate::store::audit::record(&services.db.conn, entry, now).await;
         return Err(AppError::InvalidCredentials);
     };
+    services.login_guard.record_success(&email, ip);
+    let entry = |action, detail| crate::store::audit::Entry { actor_id: Some(user.id), subject_id: None, action, ip: Some(ip.to_string()), detail };
     match device_name {
         Some(name) => {
             let (token, hash) = auth::new_device_token();
-            devices::create(&services.db.conn, user.id, &name, hash, ctx.now()).await?;
+            devices::create(&services.db.conn, user.id, &name, hash, now).await?;
+            crate::store::audit::record(&services.db.conn, entry("device_token_created", Some(format!("device {name}"))), now).await;
             Ok(AuthPayload { token, user: User(user) })
         }
-        None => sign_in(ctx, user),
+        None => {
+            crate::store::audit::record(&services.db.conn, entry("login", None), now).await;
+            sign_in(ctx, user)
+        }
     }
 }
 
@@ -134,17 +191,11 @@ async fn change_password(ctx: &Context<'_>, current: String, new: String) -> App
     let services = ctx.services()?;
     let user = ctx.user()?.clone();
     if !auth::verify_password(current, user.password_hash.clone()).await? {
+        ctx.audit("password_change_failed", None, Some("wrong current password".into())).await;
         return Err(AppError::InvalidCredentials);
     }
-    auth::check_password_policy(&new)?;
-    let password_hash = auth::hash_password(new).await?;
-    let txn = services.db.begin_write().await?;
-    let mut model: user::ActiveModel = user.into();
-    model.password_hash = Set(password_hash);
-    let user = users::save(&*txn, model).await?;
-    users::bump_token_version(&*txn, user.id).await?;
-    let user = users::find(&*txn, user.id).await?.ok_or(AppError::Unauthenticated)?;
-    txn.commit().await?;
+    let user = accounts::set_password(&services.db, &user, new, ctx.now()).await?;
+    ctx.audit("password_changed", None, Some("other session tokens revoked".into())).await;
     sign_in(ctx, user)
 }
 
@@ -170,8 +221,19 @@ async fn update_settings(ctx: &Context<'_>, input: SettingsInput) -> AppResult<U
     if let Some(day) = input.week_starts_on {
         model.week_starts_on = Set(day.index());
     }
+    let changed: Vec<&str> = [
+        ("timezone", model.timezone.is_set()),
+        ("targetSeconds", model.target_ms.is_set()),
+        ("idleTimeoutMinutes", model.idle_timeout_minutes.is_set()),
+        ("weeklyGoalHours", model.weekly_goal_hours.is_set()),
+        ("weekStartsOn", model.week_starts_on.is_set()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect();
     let txn = services.db.begin_write().await?;
     let user = users::save(&*txn, model).await?;
     txn.commit().await?;
+    ctx.audit("settings_changed", None, Some(changed.join(", "))).await;
     Ok(User(user))
 }

@@ -38,6 +38,7 @@ impl DeviceMutation {
             let name = validate::bounded_text("name", &name, validate::MAX_NAME_LEN)?;
             let (token, hash) = auth::new_device_token();
             let row = store::create(&ctx.services()?.db.conn, user.id, &name, hash, ctx.now()).await?;
+            ctx.audit("device_token_created", None, Some(format!("device {name}"))).await;
             Ok(NewDeviceToken { token, device: row.into() })
         }
         .await
@@ -50,6 +51,7 @@ impl DeviceMutation {
             let user = ctx.user()?;
             let id = parse_id(&id).map_err(|_| AppError::NotFound("device token"))?;
             store::revoke(&ctx.services()?.db.conn, user.id, id, ctx.now()).await?;
+            ctx.audit("device_token_revoked", None, Some(format!("device token {id}"))).await;
             Ok(true)
         }
         .await

@@ -1,6 +1,7 @@
 //! The GraphQL API: one schema, split by feature and merged.
 
 mod account;
+mod admin;
 mod activity;
 mod devices;
 mod reports;
@@ -23,12 +24,14 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::entity::user;
 use crate::error::{AppError, AppResult};
+use crate::security::limits::RateLimits;
+use crate::security::login_guard::LoginGuard;
 
 #[derive(MergedObject, Default)]
-pub struct Query(account::AccountQuery, sessions::SessionQuery, reports::ReportQuery, devices::DeviceQuery);
+pub struct Query(account::AccountQuery, sessions::SessionQuery, reports::ReportQuery, devices::DeviceQuery, admin::AdminQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::AccountMutation, tracking::TrackingMutation, sessions::SessionMutation, devices::DeviceMutation);
+pub struct Mutation(account::AccountMutation, tracking::TrackingMutation, sessions::SessionMutation, devices::DeviceMutation, admin::AdminMutation);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
@@ -41,6 +44,8 @@ pub struct Services {
     pub activity: Activity,
     /// Verified against when the email is unknown, so both paths take the same time.
     pub dummy_hash: Arc<String>,
+    pub limits: Arc<RateLimits>,
+    pub login_guard: Arc<LoginGuard>,
 }
 
 /// Who is calling, resolved once per request from the bearer token or the cookie.
@@ -69,6 +74,9 @@ pub fn build_schema(services: Option<Services>) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(12)
         .limit_complexity(2_000);
+    if services.as_ref().is_some_and(|s| !s.config.graphql_playground) {
+        builder = builder.disable_introspection();
+    }
     if let Some(services) = services {
         builder = builder.data(DataLoader::new(sessions::QuestionLoader(services.db.clone()), tokio::spawn)).data(services);
     }
@@ -90,6 +98,25 @@ pub trait ContextExt {
     fn meta(&self) -> Option<&RequestMeta>;
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+    /// The client IP as text, for the audit log.
+    fn client_ip(&self) -> Option<String> {
+        self.meta().map(|m| m.client_ip.to_string())
+    }
+    fn client_addr(&self) -> std::net::IpAddr {
+        self.meta().map_or(std::net::IpAddr::from([0, 0, 0, 0]), |m| m.client_ip)
+    }
+    /// Writes an audit entry for the signed-in user (or anonymous) about `subject`.
+    fn audit(&self, action: &str, subject_id: Option<i32>, detail: Option<String>) -> impl std::future::Future<Output = ()> + Send {
+        let db = self.services().ok().map(|s| s.db.conn.clone());
+        let actor_id = self.identity().ok().map(|i| i.user.id);
+        let ip = self.client_ip();
+        let action = action.to_owned();
+        async move {
+            let Some(db) = db else { return };
+            let entry = crate::store::audit::Entry { actor_id, subject_id, action: &action, ip, detail };
+            crate::store::audit::record(&db, entry, Utc::now()).await;
+        }
     }
 }
 

@@ -113,6 +113,7 @@ impl SessionMutation {
             let services = ctx.services()?;
             store::delete_session(&services.db, user.id, id).await?;
             services.activity.publish(user.id, "DELETE_SESSION", Some(id), ctx.now());
+            ctx.audit("session_deleted", None, Some(format!("session {id}"))).await;
             Ok(true)
         }
         .await
@@ -127,6 +128,7 @@ impl SessionMutation {
             let services = ctx.services()?;
             let session_id = store::delete_question(&services.db, user.id, id).await?;
             services.activity.publish(user.id, "DELETE_QUESTION", Some(session_id), ctx.now());
+            ctx.audit("question_deleted", None, Some(format!("question {id} of session {session_id}"))).await;
             Ok(true)
         }
         .await

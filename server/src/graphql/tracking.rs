@@ -64,7 +64,12 @@ pub struct TrackingMutation;
 impl TrackingMutation {
     /// Applies one event.
     async fn record_event(&self, ctx: &Context<'_>, input: EventInput) -> async_graphql::Result<EventResult> {
-        record(ctx, input).await.gql()
+        async {
+            check_rate(ctx)?;
+            record(ctx, input).await
+        }
+        .await
+        .gql()
     }
 
     /// Applies events in order, each on its own; a rejected event is reported in its
@@ -74,7 +79,7 @@ impl TrackingMutation {
             if inputs.len() > MAX_BATCH {
                 return Err(AppError::bad_input(format!("at most {MAX_BATCH} events per batch")));
             }
-            ctx.user()?;
+            check_rate(ctx)?;
             let mut results = Vec::with_capacity(inputs.len());
             for input in inputs {
                 let result = match record(ctx, input).await {
@@ -95,6 +100,12 @@ impl TrackingMutation {
         .await
         .gql()
     }
+}
+
+/// One unit of the user's event budget per call; a batch counts once.
+fn check_rate(ctx: &Context<'_>) -> AppResult<()> {
+    let user = ctx.user()?;
+    ctx.services()?.limits.events.check(&user.id).map_err(|s| AppError::RateLimited { retry_after_secs: s })
 }
 
 fn validate(input: EventInput) -> AppResult<NewEvent> {

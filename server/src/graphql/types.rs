@@ -92,6 +92,10 @@ impl User {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Deactivated accounts cannot sign in.
+    async fn is_active(&self) -> bool {
+        self.0.is_active
+    }
 }
 
 #[derive(SimpleObject)]

@@ -40,6 +40,12 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
             return refuse(StatusCode::BAD_REQUEST, AppError::bad_input(format!("at most {MAX_BATCH_OPERATIONS} operations per request")));
         }
     }
+    let meta = request_meta(&state, &parts);
+    if let Err(retry_after_secs) = state.services.limits.requests.check(&meta.client_ip) {
+        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, AppError::RateLimited { retry_after_secs });
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+        return response;
+    }
     let identity = match resolve_identity(&state.services, &parts.headers).await {
         Ok(identity) => identity,
         Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
@@ -47,7 +53,6 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
     if identity.as_ref().is_some_and(|i| i.via == AuthSource::Cookie) && !same_origin(&parts.headers) {
         return refuse(StatusCode::FORBIDDEN, AppError::Forbidden);
     }
-    let meta = request_meta(&state, &parts);
     let batch = batch.data(meta);
     let batch = match identity {
         Some(identity) => batch.data(identity),
@@ -74,7 +79,11 @@ fn ensure_codes(errors: &mut [ServerError]) {
 
 fn refuse(status: StatusCode, error: AppError) -> Response {
     let code = error.code();
-    let body = serde_json::json!({ "data": null, "errors": [{ "message": error.to_string(), "extensions": { "code": code } }] });
+    let mut extensions = serde_json::json!({ "code": code });
+    if let AppError::RateLimited { retry_after_secs } = &error {
+        extensions["retryAfter"] = (*retry_after_secs).into();
+    }
+    let body = serde_json::json!({ "data": null, "errors": [{ "message": error.to_string(), "extensions": extensions }] });
     if code == "INTERNAL" {
         // Logs the detail; the client sees only the generic text.
         let _ = error.into_graphql();
@@ -114,8 +123,11 @@ pub fn request_meta(state: &AppState, parts: &Parts) -> RequestMeta {
     RequestMeta { secure, client_ip }
 }
 
-pub async fn playground() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+pub async fn playground(State(state): State<AppState>) -> Response {
+    if !state.services.config.graphql_playground {
+        return (StatusCode::NOT_FOUND, "the GraphQL playground is turned off").into_response();
+    }
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish()).into_response()
 }
 
 pub async fn websocket(State(state): State<AppState>, protocol: GraphQLProtocol, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {

@@ -59,3 +59,13 @@ pub async fn revoke(db: &impl ConnectionTrait, user_id: i32, id: i32, now: DateT
     }
     Ok(())
 }
+
+pub async fn revoke_all(db: &impl ConnectionTrait, user_id: i32, now: DateTime<Utc>) -> AppResult<()> {
+    device_token::Entity::update_many()
+        .col_expr(device_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(device_token::Column::UserId.eq(user_id))
+        .filter(device_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}

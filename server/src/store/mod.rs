@@ -1,5 +1,7 @@
 //! Storage: every read and write of the database, scoped to one user.
 
+pub mod audit;
+pub mod credentials;
 pub mod devices;
 pub mod events;
 pub mod reports;

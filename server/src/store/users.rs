@@ -61,3 +61,13 @@ pub async fn bump_token_version(db: &impl ConnectionTrait, id: i32) -> AppResult
 pub async fn save(db: &impl ConnectionTrait, model: user::ActiveModel) -> AppResult<user::Model> {
     Ok(model.update(db).await?)
 }
+
+pub async fn delete(db: &impl ConnectionTrait, id: i32) -> AppResult<()> {
+    user::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<user::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(user::Entity::find().order_by_asc(user::Column::Id).all(db).await?)
+}

@@ -18,7 +18,7 @@ async fn register_normalises_email_and_sets_a_strict_cookie() {
     let user = &v["data"]["register"]["user"];
     assert_eq!(user["email"], "rater@example.com");
     assert_eq!(user["timezone"], "Europe/Berlin");
-    assert_eq!(user["role"], "USER");
+    assert_eq!(user["role"], "ADMIN", "the first account on a server is its admin");
     assert_eq!(f(&user["targetSeconds"]), 330.0);
     assert_eq!(user["idleTimeoutMinutes"], 60);
     assert_eq!(user["weekStartsOn"], "MONDAY");
@@ -31,6 +31,8 @@ async fn register_normalises_email_and_sets_a_strict_cookie() {
 
     let again = app.gql(None, "mutation{register(email:\"rater@example.com\",password:\"correct horse battery staple\"){token}}", json!({})).await;
     assert_eq!(code(&again), "EMAIL_TAKEN");
+    let second = app.ok(None, "mutation{register(email:\"other@example.com\",password:\"correct horse battery staple\"){user{role}}}", json!({})).await;
+    assert_eq!(second["register"]["user"]["role"], "USER");
 }
 
 #[tokio::test]

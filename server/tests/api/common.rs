@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use server::config::Config;
+use server::config::{Config, LimitConfig, RegistrationMode};
 use server::db::Db;
 use server::{AppState, app};
 use tower::ServiceExt;
@@ -31,6 +31,9 @@ fn config(url: &str) -> Config {
         public_url: None,
         trusted_proxies: vec![],
         dist_dir: None,
+        registration_mode: RegistrationMode::Open,
+        graphql_playground: true,
+        limits: LimitConfig::unlimited(),
     }
 }
 
@@ -55,10 +58,17 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
 
 impl TestApp {
     pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    /// A fresh app whose configuration `adjust` may change (limits, registration mode …).
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
         let (url, dir) = fresh_database().await;
         let db = Db::connect(&url).await.expect("connect");
         db.migrate().await.expect("migrate");
-        let state = AppState::new(config(&url), db, &[42u8; 48]).await.unwrap();
+        let mut config = config(&url);
+        adjust(&mut config);
+        let state = AppState::new(config, db, &[42u8; 48]).await.unwrap();
         TestApp { router: app(state.clone()), state, _dir: dir }
     }
 

@@ -8,3 +8,4 @@ mod schema;
 mod security;
 mod props;
 mod clients;
+mod hardening;

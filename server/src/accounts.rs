@@ -1,0 +1,77 @@
+//! Account rules shared by the GraphQL API and the admin CLI: creating accounts and
+//! setting passwords under the password policy.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Set};
+
+use crate::auth;
+use crate::db::Db;
+use crate::entity::user;
+use crate::error::{AppError, AppResult};
+use crate::security::password_policy;
+use crate::store::{credentials, users};
+use crate::validate;
+
+/// Checks the policy, including that none of the last five passwords is reused.
+pub async fn check_new_password(db: &impl ConnectionTrait, password: &str, email: &str, user_id: Option<i32>) -> AppResult<()> {
+    let local_part = email.split('@').next().unwrap_or(email);
+    password_policy::check(password, &[email, local_part]).map_err(AppError::WeakPassword)?;
+    if let Some(id) = user_id {
+        for old in credentials::recent_hashes(db, id).await? {
+            if auth::verify_password(password.to_owned(), old).await? {
+                return Err(AppError::WeakPassword("you used this password recently; choose one you have not used in your last 5".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn is_first_account(db: &impl ConnectionTrait) -> AppResult<bool> {
+    Ok(user::Entity::find().count(db).await? == 0)
+}
+
+/// Creates an account after validating everything; the first account ever is an admin.
+pub async fn create(db: &Db, email: &str, password: String, timezone: &str, admin: bool, now: DateTime<Utc>) -> AppResult<user::Model> {
+    let email = validate::email(email)?;
+    validate::timezone(timezone)?;
+    check_new_password(&db.conn, &password, &email, None).await?;
+    if users::find_by_email(&db.conn, &email).await?.is_some() {
+        return Err(AppError::EmailTaken);
+    }
+    let password_hash = auth::hash_password(password).await?;
+    let txn = db.begin_write().await?;
+    let admin = admin || is_first_account(&*txn).await?;
+    let mut created = users::create(&*txn, users::NewUser { email, password_hash: password_hash.clone(), timezone: timezone.to_owned() }, now).await?;
+    if admin {
+        let mut model: user::ActiveModel = created.into();
+        model.role = Set("admin".into());
+        created = users::save(&*txn, model).await?;
+    }
+    credentials::remember_password(&*txn, created.id, &password_hash, now).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Sets a new password and revokes every session token; returns the updated user.
+pub async fn set_password(db: &Db, user: &user::Model, password: String, now: DateTime<Utc>) -> AppResult<user::Model> {
+    check_new_password(&db.conn, &password, &user.email, Some(user.id)).await?;
+    let password_hash = auth::hash_password(password).await?;
+    let txn = db.begin_write().await?;
+    let mut model: user::ActiveModel = user.clone().into();
+    model.password_hash = Set(password_hash.clone());
+    users::save(&*txn, model).await?;
+    users::bump_token_version(&*txn, user.id).await?;
+    credentials::remember_password(&*txn, user.id, &password_hash, now).await?;
+    let updated = users::find(&*txn, user.id).await?.ok_or(AppError::NotFound("user"))?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// A one-time password reset link for `user_id`, valid 24 hours.
+pub async fn issue_reset(db: &Db, user_id: i32, base_url: &str, now: DateTime<Utc>) -> AppResult<String> {
+    let (random, _) = auth::new_device_token();
+    let token = format!("reset_{}", &random[auth::DEVICE_TOKEN_PREFIX.len()..]);
+    let hash = auth::token_hash(&token);
+    credentials::create_reset(&db.conn, user_id, hash, now, now + chrono::Duration::hours(24)).await?;
+    Ok(format!("{}/reset-password?token={token}", base_url.trim_end_matches('/')))
+}

@@ -1,0 +1,84 @@
+//! Request rate limits (governor GCRA), keyed by client IP or user.
+
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DashMapStateStore;
+use governor::middleware::NoOpMiddleware;
+use governor::{Quota, RateLimiter};
+
+/// A per-key limit of `per_minute` with bursts of `burst`; a rate of 0 disables it.
+pub struct KeyedLimit<K: Hash + Eq + Clone, C: Clock = DefaultClock> {
+    limiter: Option<RateLimiter<K, DashMapStateStore<K>, C, NoOpMiddleware<C::Instant>>>,
+    clock: C,
+}
+
+impl<K: Hash + Eq + Clone, C: Clock + Clone> KeyedLimit<K, C> {
+    pub fn with_clock(per_minute: u32, burst: u32, clock: C) -> Self {
+        let limiter = NonZeroU32::new(per_minute).map(|rate| {
+            let quota = Quota::per_minute(rate).allow_burst(NonZeroU32::new(burst).unwrap_or(rate));
+            RateLimiter::dashmap_with_clock(quota, clock.clone())
+        });
+        KeyedLimit { limiter, clock }
+    }
+
+    /// Takes one unit; `Err(seconds)` tells how long to wait.
+    pub fn check(&self, key: &K) -> Result<(), u64> {
+        let Some(limiter) = &self.limiter else { return Ok(()) };
+        limiter.check_key(key).map(|_| ()).map_err(|not_until| not_until.wait_time_from(self.clock.now()).as_secs().max(1))
+    }
+
+    /// Drops keys that are back to full capacity.
+    pub fn prune(&self) {
+        if let Some(limiter) = &self.limiter {
+            limiter.retain_recent();
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone> KeyedLimit<K> {
+    pub fn new(per_minute: u32, burst: u32) -> Self {
+        Self::with_clock(per_minute, burst, DefaultClock::default())
+    }
+}
+
+/// The limits the server applies.
+pub struct RateLimits {
+    /// `register` and `login`, per client IP.
+    pub auth: KeyedLimit<IpAddr>,
+    /// `recordEvent`/`recordEvents` calls, per user; a batch counts once.
+    pub events: KeyedLimit<i32>,
+    /// Every GraphQL request, per client IP.
+    pub requests: KeyedLimit<IpAddr>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use governor::clock::FakeRelativeClock;
+    use std::time::Duration;
+
+    #[test]
+    fn trips_after_the_burst_and_recovers_with_time() {
+        let clock = FakeRelativeClock::default();
+        let limit: KeyedLimit<u8, FakeRelativeClock> = KeyedLimit::with_clock(6, 3, clock.clone());
+        for _ in 0..3 {
+            assert!(limit.check(&1).is_ok());
+        }
+        assert_eq!(limit.check(&1), Err(10));
+        assert!(limit.check(&2).is_ok(), "other keys are independent");
+        clock.advance(Duration::from_secs(10));
+        assert!(limit.check(&1).is_ok());
+        assert!(limit.check(&1).is_err());
+    }
+
+    #[test]
+    fn zero_disables() {
+        let limit: KeyedLimit<u8> = KeyedLimit::new(0, 0);
+        for _ in 0..10_000 {
+            assert!(limit.check(&1).is_ok());
+        }
+    }
+}
