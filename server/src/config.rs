@@ -22,6 +22,22 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Copy a SQLite database consistently while the server runs (VACUUM INTO).
+    Backup {
+        /// The file to write; it must not exist.
+        file: PathBuf,
+    },
+    /// Write one user's data as JSON (to stdout, or --out).
+    Export {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Read a JSON export back in; importing the same file twice changes nothing.
+    Import {
+        file: PathBuf,
+    },
     /// Exit 0 when the server at LISTEN_ADDR answers /healthz with 200 (for container health checks).
     Healthcheck,
     /// Account administration for a locked-out self-hoster.
@@ -99,6 +115,21 @@ pub struct Config {
     pub graphql_playground: bool,
     #[command(flatten)]
     pub limits: LimitConfig,
+    /// When set, `/metrics` needs `Authorization: Bearer <token>`.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// `text` or `json` (one JSON object per line, for log shippers).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Shares rate limits and live updates between instances (redis://host:6379).
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// Rate limits; 0 turns one off.

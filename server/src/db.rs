@@ -66,6 +66,21 @@ impl Db {
         self.conn.get_database_backend()
     }
 
+    /// (open connections, idle connections) of the pool.
+    pub fn pool_usage(&self) -> (u32, u32) {
+        match self.backend() {
+            DbBackend::Sqlite => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle() as u32)
+            }
+            DbBackend::Postgres => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle() as u32)
+            }
+            _ => (0, 0),
+        }
+    }
+
     pub async fn migrate(&self) -> anyhow::Result<()> {
         Migrator::up(&self.conn, None).await?;
         Ok(())

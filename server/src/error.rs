@@ -41,6 +41,14 @@ impl AppError {
         AppError::BadInput(message.into())
     }
 
+    /// A refused request, counted by which limit refused it.
+    pub fn rate_limited(limit: &'static str) -> impl Fn(u64) -> Self {
+        move |retry_after_secs| {
+            crate::metrics::rate_limited(limit);
+            AppError::RateLimited { retry_after_secs }
+        }
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         AppError::Internal(detail.to_string())
     }

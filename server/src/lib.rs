@@ -11,6 +11,8 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
+pub mod ops;
 pub mod pace;
 pub mod report;
 pub mod security;
@@ -40,6 +42,7 @@ pub struct AppState {
 impl AppState {
     /// Builds the state on a migrated database. `secret` signs tokens.
     pub async fn new(config: Config, db: Db, secret: &[u8]) -> anyhow::Result<Self> {
+        metrics::handle();
         let keys = Keys::new(secret, Duration::minutes(config.access_token_expire_minutes));
         let dummy_hash = auth::hash_password("not a real password, only for timing".into()).await?;
         let l = &config.limits;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use server::config::{AdminCommand, Cli, Command, Config};
+use server::config::{AdminCommand, Cli, Command, Config, LogFormat};
 use server::db::Db;
 use server::{AppState, app, auth};
 use tracing_subscriber::EnvFilter;
@@ -15,10 +15,12 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     dotenvy::dotenv().ok();
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.config.log_format {
+        LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Text => logs.init(),
+    }
 
     match cli.command.unwrap_or(Command::Serve) {
         Command::Schema => {
@@ -33,6 +35,31 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Healthcheck => healthcheck(cli.config.listen_addr).await,
         Command::Admin(command) => admin(&cli.config, command).await,
+        Command::Backup { file } => {
+            let db = Db::connect(&cli.config.normalized_database_url()).await?;
+            server::ops::backup(&db, &file).await?;
+            println!("backed up to {}", file.display());
+            Ok(())
+        }
+        Command::Export { user, out } => {
+            let db = Db::connect(&cli.config.normalized_database_url()).await?;
+            db.migrate().await?;
+            let dump = server::ops::export_user(&db, &user).await?;
+            let json = serde_json::to_string_pretty(&dump)?;
+            match out {
+                Some(path) => std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?,
+                None => println!("{json}"),
+            }
+            Ok(())
+        }
+        Command::Import { file } => {
+            let db = Db::connect(&cli.config.normalized_database_url()).await?;
+            db.migrate().await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let summary = server::ops::import_user(&db, &serde_json::from_str(&text)?).await?;
+            println!("{summary}");
+            Ok(())
+        }
         Command::Serve => serve(cli.config).await,
     }
 }

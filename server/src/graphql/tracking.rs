@@ -105,7 +105,7 @@ impl TrackingMutation {
 /// One unit of the user's event budget per call; a batch counts once.
 fn check_rate(ctx: &Context<'_>) -> AppResult<()> {
     let user = ctx.user()?;
-    ctx.services()?.limits.events.check(&user.id).map_err(|s| AppError::RateLimited { retry_after_secs: s })
+    ctx.services()?.limits.events.check(&user.id).map_err(AppError::rate_limited("events"))
 }
 
 fn validate(input: EventInput) -> AppResult<NewEvent> {
@@ -140,6 +140,7 @@ async fn record(ctx: &Context<'_>, input: EventInput) -> AppResult<EventResult> 
     let now = ctx.now();
     let Recorded { session_id, question_id, duplicate } = events::record(&services.db, user.id, &new, now).await?;
     if !duplicate {
+        crate::metrics::event_recorded(new.kind.as_str());
         services.activity.publish(user.id, new.kind.as_str(), session_id, now);
     }
     let session = match session_id {

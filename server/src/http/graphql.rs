@@ -42,7 +42,7 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
     }
     let meta = request_meta(&state, &parts);
     if let Err(retry_after_secs) = state.services.limits.requests.check(&meta.client_ip) {
-        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, AppError::RateLimited { retry_after_secs });
+        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, AppError::rate_limited("requests")(retry_after_secs));
         response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
         return response;
     }
@@ -58,7 +58,17 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         Some(identity) => batch.data(identity),
         None => batch,
     };
+    let operation = match &batch {
+        BatchRequest::Single(r) => r.operation_name.clone().unwrap_or_else(|| "anonymous".into()),
+        BatchRequest::Batch(_) => "batch".into(),
+    };
+    let started = std::time::Instant::now();
     let mut response = state.schema.execute_batch(batch).await;
+    let ok = match &response {
+        BatchResponse::Single(r) => r.errors.is_empty(),
+        BatchResponse::Batch(rs) => rs.iter().all(|r| r.errors.is_empty()),
+    };
+    crate::metrics::graphql_operation(&operation, ok, started.elapsed().as_secs_f64());
     match &mut response {
         BatchResponse::Single(r) => ensure_codes(&mut r.errors),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(|r| ensure_codes(&mut r.errors)),

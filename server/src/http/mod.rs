@@ -14,6 +14,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
@@ -32,6 +33,8 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/schema.graphql", get(schema_sdl))
         .route("/userscript/raterhub-tracker.user.js", get(assets::userscript))
+        .route("/metrics", get(crate::metrics::endpoint))
+        .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(assets::dashboard)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -44,12 +47,18 @@ pub fn app(state: AppState) -> Router {
         .layer(
             // One line per request; the path only, since query strings may carry secrets.
             TraceLayer::new_for_http()
-                .make_span_with(|req: &Request<_>| tracing::info_span!("request", method = %req.method(), path = %req.uri().path()))
+                .make_span_with(|req: &Request<_>| {
+                    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
+                })
                 .on_request(())
                 .on_response(|res: &Response<_>, latency: Duration, _span: &Span| {
                     tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "request");
                 }),
         )
+        // Outermost: every request gets an id (or keeps the proxy's), echoed in the response.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {

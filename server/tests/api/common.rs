@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use server::config::{Config, LimitConfig, RegistrationMode};
+use server::config::{Config, LimitConfig, LogFormat, RegistrationMode};
 use server::db::Db;
 use server::{AppState, app};
 use tower::ServiceExt;
@@ -34,6 +34,9 @@ fn config(url: &str) -> Config {
         registration_mode: RegistrationMode::Open,
         graphql_playground: true,
         limits: LimitConfig::unlimited(),
+        metrics_token: None,
+        log_format: LogFormat::Text,
+        redis_url: None,
     }
 }
 

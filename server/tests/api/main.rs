@@ -9,3 +9,5 @@ mod security;
 mod props;
 mod clients;
 mod hardening;
+mod ops;
+mod deploy;
