@@ -276,14 +276,25 @@ where
     Q::ResponseData: for<'de> Deserialize<'de>,
 {
     let body: QueryBody<Q::Variables> = Q::build_query(variables);
-    send(&body).await
+    let json = serde_json::to_string(&body).map_err(|e| ApiError::network(e.to_string()))?;
+    let text = post(json).await?;
+    decode(&text)
+}
+
+type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, ApiError>>>>;
+
+/// The one non-generic transport (boxed, so it is compiled once rather than per operation).
+#[cfg(target_arch = "wasm32")]
+fn post(json: String) -> Pending {
+    Box::pin(post_inner(json))
 }
 
 #[cfg(target_arch = "wasm32")]
-async fn send<V: serde::Serialize, T: for<'de> Deserialize<'de>>(body: &QueryBody<V>) -> Result<T, ApiError> {
+async fn post_inner(json: String) -> Result<String, ApiError> {
     let request = gloo_net::http::Request::post("/graphql")
         .header("accept", "application/json")
-        .json(body)
+        .header("content-type", "application/json")
+        .body(json)
         .map_err(|e| ApiError::network(e.to_string()))?;
     let response = request.send().await.map_err(|e| ApiError::network(e.to_string()))?;
     let status = response.status();
@@ -294,12 +305,12 @@ async fn send<V: serde::Serialize, T: for<'de> Deserialize<'de>>(body: &QueryBod
     if !(200..300).contains(&status) && !text.trim_start().starts_with('{') {
         return Err(ApiError::network(format!("HTTP {status}")));
     }
-    decode(&text)
+    Ok(text)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-async fn send<V: serde::Serialize, T: for<'de> Deserialize<'de>>(_body: &QueryBody<V>) -> Result<T, ApiError> {
-    Err(ApiError::network("no HTTP outside the browser"))
+fn post(_json: String) -> Pending {
+    Box::pin(async { Err(ApiError::network("no HTTP outside the browser")) })
 }
 
 #[cfg(test)]
