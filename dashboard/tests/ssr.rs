@@ -100,6 +100,7 @@ async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
     assert!(html.contains("🙂 83/100"));
     assert!(html.contains("10.0 h / 20.0 h"), "{html}");
     assert!(html.contains("50% of weekly goal"));
+    assert!(html.contains("<h3>This week</h3>"), "{html}");
     // Hourly chart: an SVG with 24 bars and axis labels.
     assert!(html.contains("class=\"chart hourly narrow\""));
     assert_eq!(html.matches("<g class=\"bar\">").count(), 24);

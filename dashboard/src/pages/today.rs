@@ -113,6 +113,8 @@ pub fn today_view(p: &TodayViewProps) -> Html {
         .filter_map(|s| s.current.as_ref())
         .map(|c| running_active(now, c.started_at, c.paused_seconds, c.is_paused, c.paused_at))
         .sum();
+    let this_week = (week.start..=week.end).contains(&tz::local_date(&now, &p.tz));
+    let week_label = if this_week { "This week".to_string() } else { format!("Week of {}", dates::long_day(week.start)) };
     let goal_pct = if week.goal_seconds > 0.0 { (week.active_seconds / week.goal_seconds * 100.0).min(999.0) } else { 0.0 };
     let wide = use_wide();
     let hours = HourlyProps { hours: day.hours.iter().map(|h| (h.hour, h.question_count, h.active_seconds)).collect(), wide };
@@ -144,7 +146,7 @@ pub fn today_view(p: &TodayViewProps) -> Html {
                     }
                 </Card>
                 <Card id="card-pace" label="Pace" value={format!("{} {}", day.pace.emoji, format::score(day.pace.score))} detail={day.pace.label.clone()} />
-                <Card id="card-week" label="This week" value={format!("{} / {}", format::hours(week.active_seconds), format::hours(week.goal_seconds))}
+                <Card id="card-week" label={week_label} value={format!("{} / {}", format::hours(week.active_seconds), format::hours(week.goal_seconds))}
                       detail={format!("{goal_pct:.0}% of weekly goal")}>
                     <div class="progress" role="progressbar" aria-label="Weekly goal progress"
                          aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{:.0}", goal_pct.min(100.0))}>
