@@ -255,7 +255,8 @@ async fn register_page_and_settings_render() {
         .render()
         .await;
     assert!(html.contains("Create your account"), "{html}");
-    assert!(html.contains("At least 12 characters."));
+    assert!(html.contains("At least 12 characters"));
+    assert!(html.contains(r#"id="invite""#));
 
     let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
         state: signed_in("Asia/Tokyo"),

@@ -14,6 +14,7 @@ use crate::user_from;
 pub struct FormErrors {
     pub email: Option<String>,
     pub password: Option<String>,
+    pub invite: Option<String>,
     pub form: Option<String>,
 }
 
@@ -23,6 +24,8 @@ pub fn place_error(err: &ApiError) -> FormErrors {
     match err.code.as_str() {
         "INVALID_CREDENTIALS" | "WEAK_PASSWORD" => f.password = Some(err.friendly()),
         "EMAIL_TAKEN" => f.email = Some(err.friendly()),
+        "FORBIDDEN" => f.form = Some("Registration is closed on this server. Ask its administrator for an account.".into()),
+        "BAD_USER_INPUT" if err.message.to_lowercase().contains("invite") => f.invite = Some(err.friendly()),
         "BAD_USER_INPUT" => match err.field.as_deref() {
             Some(x) if x.contains("email") => f.email = Some(err.friendly()),
             Some(x) if x.contains("password") => f.password = Some(err.friendly()),
@@ -53,7 +56,7 @@ pub fn validate(email: &str, password: &str, registering: bool) -> FormErrors {
 }
 
 fn has_errors(f: &FormErrors) -> bool {
-    f.email.is_some() || f.password.is_some() || f.form.is_some()
+    f.email.is_some() || f.password.is_some() || f.invite.is_some() || f.form.is_some()
 }
 
 #[derive(Properties, PartialEq)]
@@ -118,12 +121,13 @@ pub fn register_page() -> Html {
     let ctx = use_context::<AppContext>().expect("AppContext");
     let email = use_state(String::new);
     let password = use_state(String::new);
+    let invite = use_state(String::new);
     let errors = use_state(FormErrors::default);
     let busy = use_state(|| false);
     let zone = crate::tz::browser_zone();
     let onsubmit = {
-        let (email, password, errors, busy, ctx, zone) =
-            (email.clone(), password.clone(), errors.clone(), busy.clone(), ctx.clone(), zone.clone());
+        let (email, password, invite, errors, busy, ctx, zone) =
+            (email.clone(), password.clone(), invite.clone(), errors.clone(), busy.clone(), ctx.clone(), zone.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let check = validate(&email, &password, true);
@@ -136,6 +140,7 @@ pub fn register_page() -> Html {
                 email: email.trim().to_string(),
                 password: (*password).clone(),
                 timezone: zone.clone(),
+                invite_code: Some(invite.trim().to_string()).filter(|c| !c.is_empty()),
             };
             let (errors, busy, ctx) = (errors.clone(), busy.clone(), ctx.clone());
             yew::platform::spawn_local(async move {
@@ -156,7 +161,9 @@ pub fn register_page() -> Html {
                        error={errors.email.clone()} autocomplete="username" required=true />
                 <Field id="password" label="Password" kind="password" value={(*password).clone()} oninput={bind(&password)}
                        error={errors.password.clone()} autocomplete="new-password" required=true
-                       hint="At least 12 characters." />
+                       hint="At least 12 characters; avoid common phrases." />
+                <Field id="invite" label="Invite code (if this server asked you for one)" value={(*invite).clone()} oninput={bind(&invite)}
+                       error={errors.invite.clone()} autocomplete="off" />
                 <p class="hint">{ format!("Times will show in {} (change it any time in Settings).", zone.as_deref().unwrap_or("UTC")) }</p>
                 if let Some(f) = &errors.form { <p class="form-error" role="alert">{ f.clone() }</p> }
                 <button type="submit" disabled={*busy}>{ if *busy { "Creating…" } else { "Create account" } }</button>
@@ -181,6 +188,8 @@ mod tests {
         assert_eq!(place_error(&err("WEAK_PASSWORD", "Too short")).password.as_deref(), Some("Too short"));
         assert!(place_error(&err("RATE_LIMITED", "")).form.unwrap().contains("Too many"));
         assert!(place_error(&err("BAD_USER_INPUT", "invalid email")).email.is_some());
+        assert!(place_error(&err("BAD_USER_INPUT", "an invite code is required to register")).invite.is_some());
+        assert!(place_error(&err("FORBIDDEN", "")).form.unwrap().contains("closed"));
     }
 
     #[test]
