@@ -74,6 +74,13 @@ test('register: inline errors, then an account', async () => {
   await page.fill('#password', 'short');
   await page.click('#register-form button[type=submit]');
   assert.match(await text('#password-error'), /12 characters/);
+  // Long enough for the form, too weak for the server: its WEAK_PASSWORD shows by the field.
+  await page.fill('#password', 'aaaaaaaaaaaaaaaa');
+  await page.click('#register-form button[type=submit]');
+  await page.waitForFunction(() => !/12 characters/.test(document.querySelector('#password-error')?.textContent ?? '12 characters'));
+  const weak = await text('#password-error');
+  assert.ok(weak.length > 0, 'a server-side password error is shown inline');
+  await shot('register-weak');
   await page.fill('#password', PASSWORD);
   await page.click('#register-form button[type=submit]');
   await page.waitForSelector('nav[aria-label=Main]');

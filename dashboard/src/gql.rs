@@ -218,6 +218,10 @@ impl ApiError {
 
     /// A message fit for a person, for the codes the dashboard knows.
     pub fn friendly(&self) -> String {
+        capitalize(self.friendly_raw())
+    }
+
+    fn friendly_raw(&self) -> String {
         match self.code.as_str() {
             "INVALID_CREDENTIALS" => "Wrong email or password.".into(),
             "EMAIL_TAKEN" => "An account with this email already exists.".into(),
@@ -235,6 +239,14 @@ impl ApiError {
             _ if !self.message.is_empty() => self.message.clone(),
             _ => "Something went wrong.".into(),
         }
+    }
+}
+
+fn capitalize(s: String) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => s,
     }
 }
 
@@ -325,6 +337,8 @@ mod tests {
         assert_eq!(err.friendly(), "An account with this email already exists.");
         let body = r#"{"errors":[{"message":"boom"}]}"#;
         assert_eq!(decode::<me::ResponseData>(body).unwrap_err().code, "INTERNAL");
+        let weak = ApiError { code: "WEAK_PASSWORD".into(), message: "password is too easy".into(), field: None };
+        assert_eq!(weak.friendly(), "Password is too easy");
     }
 
     #[test]
