@@ -124,6 +124,9 @@ pub struct Config {
     /// Shares rate limits and live updates between instances (redis://host:6379).
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel (instances that share it act as one).
+    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "rht")]
+    pub redis_key_prefix: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,6 +16,7 @@ pub mod ops;
 pub mod pace;
 pub mod report;
 pub mod security;
+pub mod shared;
 pub mod store;
 pub mod validate;
 
@@ -29,7 +30,9 @@ use crate::auth::Keys;
 use crate::config::Config;
 use crate::db::Db;
 use crate::graphql::{Activity, AppSchema, Services, build_schema};
-use crate::security::limits::{KeyedLimit, RateLimits};
+use crate::security::limits::{Limit, RateLimits};
+use crate::shared::Shared;
+use anyhow::Context as _;
 use crate::security::login_guard::{IpBudget, LoginGuard};
 
 /// Everything a request handler needs.
@@ -45,18 +48,23 @@ impl AppState {
         metrics::handle();
         let keys = Keys::new(secret, Duration::minutes(config.access_token_expire_minutes));
         let dummy_hash = auth::hash_password("not a real password, only for timing".into()).await?;
+        let shared = match &config.redis_url {
+            Some(url) => Some(Arc::new(Shared::connect(url, &config.redis_key_prefix).await.context("connecting to REDIS_URL")?)),
+            None => None,
+        };
         let l = &config.limits;
         let limits = RateLimits {
-            auth: KeyedLimit::new(l.auth_per_minute, l.auth_per_minute),
-            events: KeyedLimit::new(l.events_per_minute, l.events_burst),
-            requests: KeyedLimit::new(l.requests_per_minute, l.requests_per_minute / 2),
+            auth: Limit::new("auth", l.auth_per_minute, l.auth_per_minute),
+            events: Limit::new("events", l.events_per_minute, l.events_burst),
+            requests: Limit::new("requests", l.requests_per_minute, l.requests_per_minute / 2),
+            shared: shared.clone(),
         };
         let login_guard = LoginGuard::system(IpBudget { failures: l.login_ip_failures as usize, window: Duration::minutes(15) });
         let services = Services {
             db,
             keys,
             config: Arc::new(config),
-            activity: Activity::default(),
+            activity: Activity::new(shared),
             dummy_hash: Arc::new(dummy_hash),
             limits: Arc::new(limits),
             login_guard: Arc::new(login_guard),
@@ -72,9 +80,7 @@ impl AppState {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                services.limits.auth.prune();
-                services.limits.events.prune();
-                services.limits.requests.prune();
+                services.limits.prune();
                 services.login_guard.prune();
             }
         });

@@ -81,7 +81,7 @@ impl AccountMutation {
     async fn complete_password_reset(&self, ctx: &Context<'_>, token: String, new_password: String) -> async_graphql::Result<bool> {
         async {
             let services = ctx.services()?;
-            services.limits.auth.check(&ctx.client_addr()).map_err(AppError::rate_limited("auth"))?;
+            services.limits.check(&services.limits.auth, &ctx.client_addr()).await.map_err(AppError::rate_limited("auth"))?;
             // Validate before consuming the token, so a weak password doesn't burn it.
             let hash = auth::token_hash(token.trim());
             let now = ctx.now();
@@ -116,7 +116,7 @@ impl AccountMutation {
 
 async fn register(ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>) -> AppResult<AuthPayload> {
     let services = ctx.services()?;
-    services.limits.auth.check(&ctx.client_addr()).map_err(AppError::rate_limited("auth"))?;
+    services.limits.check(&services.limits.auth, &ctx.client_addr()).await.map_err(AppError::rate_limited("auth"))?;
     let first = accounts::is_first_account(&services.db.conn).await?;
     let invite_hash = match (services.config.registration_mode, first) {
         (_, true) | (RegistrationMode::Open, _) => None,
@@ -144,7 +144,7 @@ async fn register(ctx: &Context<'_>, email: String, password: String, timezone: 
 async fn login(ctx: &Context<'_>, email: String, password: String, device_name: Option<String>) -> AppResult<AuthPayload> {
     let services = ctx.services()?;
     let ip = ctx.client_addr();
-    services.limits.auth.check(&ip).map_err(AppError::rate_limited("auth"))?;
+    services.limits.check(&services.limits.auth, &ip).await.map_err(AppError::rate_limited("auth"))?;
     let email = email.trim().to_lowercase();
     let device_name = device_name.map(|n| validate::bounded_text("deviceName", &n, validate::MAX_NAME_LEN)).transpose()?;
     if email.len() > validate::MAX_EMAIL_LEN || password.len() > auth::MAX_PASSWORD_BYTES {

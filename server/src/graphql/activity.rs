@@ -6,8 +6,11 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 
+use std::sync::Arc;
+
 use super::ContextExt;
 use crate::error::GqlResult;
+use crate::shared::{Shared, WireUpdate};
 
 #[derive(Clone, Debug, SimpleObject)]
 pub struct ActivityUpdate {
@@ -15,30 +18,44 @@ pub struct ActivityUpdate {
     pub event_type: String,
     pub session_id: Option<ID>,
     pub at: DateTime<Utc>,
-    #[graphql(skip)]
-    pub user_id: i32,
 }
 
-/// An in-process fan-out of updates.
+/// Fan-out of updates to subscribers: in this process, or through Redis to every instance.
 #[derive(Clone)]
 pub struct Activity {
-    sender: broadcast::Sender<ActivityUpdate>,
-}
-
-impl Default for Activity {
-    fn default() -> Self {
-        Activity { sender: broadcast::channel(1024).0 }
-    }
+    sender: broadcast::Sender<WireUpdate>,
+    shared: Option<Arc<Shared>>,
 }
 
 impl Activity {
-    pub fn publish(&self, user_id: i32, event_type: &str, session_id: Option<i32>, at: DateTime<Utc>) {
-        let update = ActivityUpdate { event_type: event_type.to_owned(), session_id: session_id.map(|id| ID(id.to_string())), at, user_id };
-        // No subscribers is normal.
-        let _ = self.sender.send(update);
+    pub fn new(shared: Option<Arc<Shared>>) -> Self {
+        let sender = broadcast::channel(1024).0;
+        if let Some(shared) = &shared {
+            shared.spawn_subscriber(sender.clone());
+        }
+        Activity { sender, shared }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<ActivityUpdate> {
+    pub fn publish(&self, user_id: i32, event_type: &str, session_id: Option<i32>, at: DateTime<Utc>) {
+        let update = WireUpdate { user_id, event_type: event_type.to_owned(), session_id, at };
+        match &self.shared {
+            Some(shared) => {
+                let (shared, local) = (shared.clone(), self.sender.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = shared.publish(&update).await {
+                        tracing::warn!(error = %e, "Redis publish failed; updating local subscribers only");
+                        let _ = local.send(update);
+                    }
+                });
+            }
+            // No subscribers is normal.
+            None => {
+                let _ = self.sender.send(update);
+            }
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<WireUpdate> {
         self.sender.subscribe()
     }
 }
@@ -52,6 +69,8 @@ impl Subscription {
         let user_id = ctx.user().gql()?.id;
         let receiver = ctx.services().gql()?.activity.subscribe();
         // A lagging subscriber skips missed updates; the next one makes it refetch anyway.
-        Ok(BroadcastStream::new(receiver).filter_map(move |u| async move { u.ok().filter(|u| u.user_id == user_id) }))
+        Ok(BroadcastStream::new(receiver).filter_map(move |u| async move {
+            u.ok().filter(|u| u.user_id == user_id).map(|u| ActivityUpdate { event_type: u.event_type, session_id: u.session_id.map(|id| ID(id.to_string())), at: u.at })
+        }))
     }
 }

@@ -65,7 +65,7 @@ impl TrackingMutation {
     /// Applies one event.
     async fn record_event(&self, ctx: &Context<'_>, input: EventInput) -> async_graphql::Result<EventResult> {
         async {
-            check_rate(ctx)?;
+            check_rate(ctx).await?;
             record(ctx, input).await
         }
         .await
@@ -79,7 +79,7 @@ impl TrackingMutation {
             if inputs.len() > MAX_BATCH {
                 return Err(AppError::bad_input(format!("at most {MAX_BATCH} events per batch")));
             }
-            check_rate(ctx)?;
+            check_rate(ctx).await?;
             let mut results = Vec::with_capacity(inputs.len());
             for input in inputs {
                 let result = match record(ctx, input).await {
@@ -103,9 +103,10 @@ impl TrackingMutation {
 }
 
 /// One unit of the user's event budget per call; a batch counts once.
-fn check_rate(ctx: &Context<'_>) -> AppResult<()> {
+async fn check_rate(ctx: &Context<'_>) -> AppResult<()> {
     let user = ctx.user()?;
-    ctx.services()?.limits.events.check(&user.id).map_err(AppError::rate_limited("events"))
+    let limits = &ctx.services()?.limits;
+    limits.check(&limits.events, &user.id).await.map_err(AppError::rate_limited("events"))
 }
 
 fn validate(input: EventInput) -> AppResult<NewEvent> {

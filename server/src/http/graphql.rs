@@ -41,7 +41,7 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         }
     }
     let meta = request_meta(&state, &parts);
-    if let Err(retry_after_secs) = state.services.limits.requests.check(&meta.client_ip) {
+    if let Err(retry_after_secs) = state.services.limits.check(&state.services.limits.requests, &meta.client_ip).await {
         let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, AppError::rate_limited("requests")(retry_after_secs));
         response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
         return response;

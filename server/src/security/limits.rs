@@ -1,13 +1,17 @@
 //! Request rate limits (governor GCRA), keyed by client IP or user.
 
+use std::fmt::Display;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DashMapStateStore;
 use governor::middleware::NoOpMiddleware;
 use governor::{Quota, RateLimiter};
+
+use crate::shared::Shared;
 
 /// A per-key limit of `per_minute` with bursts of `burst`; a rate of 0 disables it.
 pub struct KeyedLimit<K: Hash + Eq + Clone, C: Clock = DefaultClock> {
@@ -44,14 +48,47 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
     }
 }
 
+/// One named limit: in Redis when the server shares state, else in this process.
+pub struct Limit<K: Hash + Eq + Clone> {
+    pub name: &'static str,
+    per_minute: u32,
+    burst: u32,
+    memory: KeyedLimit<K>,
+}
+
+impl<K: Hash + Eq + Clone + Display> Limit<K> {
+    pub fn new(name: &'static str, per_minute: u32, burst: u32) -> Self {
+        Limit { name, per_minute, burst, memory: KeyedLimit::new(per_minute, burst) }
+    }
+}
+
 /// The limits the server applies.
 pub struct RateLimits {
     /// `register` and `login`, per client IP.
-    pub auth: KeyedLimit<IpAddr>,
+    pub auth: Limit<IpAddr>,
     /// `recordEvent`/`recordEvents` calls, per user; a batch counts once.
-    pub events: KeyedLimit<i32>,
+    pub events: Limit<i32>,
     /// Every GraphQL request, per client IP.
-    pub requests: KeyedLimit<IpAddr>,
+    pub requests: Limit<IpAddr>,
+    pub shared: Option<Arc<Shared>>,
+}
+
+impl RateLimits {
+    /// Takes one unit of `limit` for `key`; `Err(seconds)` says how long to wait.
+    pub async fn check<K: Hash + Eq + Clone + Display>(&self, limit: &Limit<K>, key: &K) -> Result<(), u64> {
+        if let Some(shared) = &self.shared {
+            if let Some(result) = shared.check(limit.name, &key.to_string(), limit.per_minute, limit.burst).await {
+                return result;
+            }
+        }
+        limit.memory.check(key)
+    }
+
+    pub fn prune(&self) {
+        self.auth.memory.prune();
+        self.events.memory.prune();
+        self.requests.memory.prune();
+    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ fn config(url: &str) -> Config {
         metrics_token: None,
         log_format: LogFormat::Text,
         redis_url: None,
+        redis_key_prefix: "rht".into(),
     }
 }
 

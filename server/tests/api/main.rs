@@ -11,3 +11,4 @@ mod clients;
 mod hardening;
 mod ops;
 mod deploy;
+mod cluster;

@@ -1,0 +1,151 @@
+//! Two server processes on one PostgreSQL and one Redis behave as one server. Runs when
+//! TEST_DATABASE_URL is set (CI) and Redis answers at REDIS_URL (default 127.0.0.1:6379).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+struct Instance {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(database_url: &str, redis_url: &str, prefix: &str) -> Instance {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_raterhub-tracker"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("LISTEN_ADDR", "127.0.0.1:0")
+        .env("SECRET_KEY", "cluster-test-secret-key-0123456789abcdefghij")
+        .env("REDIS_URL", redis_url)
+        .env("REDIS_KEY_PREFIX", prefix)
+        .env("RATE_LIMIT_AUTH_PER_MINUTE", "5")
+        .env("RATE_LIMIT_REQUESTS_PER_MINUTE", "0")
+        .env("RATE_LIMIT_EVENTS_PER_MINUTE", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn server");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port in {line:?}"));
+    Instance { child, port }
+}
+
+/// One GraphQL POST over a plain HTTP/1.1 connection.
+async fn post(port: u16, token: Option<&str>, query: &str, variables: Value) -> Value {
+    let body = json!({"query": query, "variables": variables}).to_string();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("bad response: {text}"))
+}
+
+#[tokio::test]
+async fn two_instances_share_events_limits_and_live_updates() {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server (and run Redis) to test two instances");
+        return;
+    };
+    let redis_url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    if redis::Client::open(redis_url.as_str()).ok().map(|c| c.get_connection().is_ok()) != Some(true) {
+        panic!("TEST_DATABASE_URL is set but Redis does not answer at {redis_url}");
+    }
+    let name = format!("rht_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE DATABASE {name}")).await.unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let prefix = format!("rht-test-{}", uuid::Uuid::new_v4().simple());
+
+    let one = start(&url, &redis_url, &prefix);
+    let two = start(&url, &redis_url, &prefix);
+    let reg = post(one.port, None, "mutation{register(email:\"c@example.com\",password:\"correct horse battery staple\"){token}}", json!({})).await;
+    let token = reg["data"]["register"]["token"].as_str().unwrap().to_owned();
+
+    // A subscriber on instance 1.
+    let mut ws_request = format!("ws://127.0.0.1:{}/graphql/ws", one.port).into_client_request().unwrap();
+    ws_request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request).await.unwrap();
+    ws.send(Message::text(json!({"type": "connection_init", "payload": {"token": token}}).to_string())).await.unwrap();
+    let ack = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
+    ws.send(Message::text(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription{activity{eventType sessionId}}"}}).to_string())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Events through both instances, in order, with a retry sent to the other one.
+    let record = "mutation($i:EventInput!){recordEvent(input:$i){duplicate session{id} question{index}}}";
+    let start_at = chrono::Utc::now() - chrono::Duration::minutes(30);
+    for i in 0..10 {
+        let port = if i % 2 == 0 { one.port } else { two.port };
+        let input = json!({"type": "NEXT", "clientEventId": format!("n{i}"), "occurredAt": (start_at + chrono::Duration::seconds(i * 30)).to_rfc3339()});
+        let r = post(port, Some(&token), record, json!({"i": input})).await;
+        assert_eq!(r["data"]["recordEvent"]["duplicate"], false, "{r}");
+        let retry = post(if port == one.port { two.port } else { one.port }, Some(&token), record, json!({"i": input})).await;
+        assert_eq!(retry["data"]["recordEvent"]["duplicate"], true, "{retry}");
+    }
+    // Concurrent NEXTs through both.
+    let tasks: Vec<_> = (0..10).map(|i| {
+        let token = token.clone();
+        let port = if i % 2 == 0 { one.port } else { two.port };
+        tokio::spawn(async move { post(port, Some(&token), "mutation{recordEvent(input:{type:NEXT}){duplicate}}", json!({})).await })
+    }).collect();
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    let s = post(two.port, Some(&token), "{sessions{questions{index}} activeSession{current{index}}}", json!({})).await;
+    let sessions = s["data"]["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{s}");
+    let indexes: Vec<i64> = sessions[0]["questions"].as_array().unwrap().iter().map(|q| q["index"].as_i64().unwrap()).collect();
+    assert_eq!(indexes, (1..20).collect::<Vec<_>>(), "each event applied exactly once, in order");
+    assert_eq!(s["data"]["activeSession"]["current"]["index"], 20);
+
+    // The subscriber on instance 1 sees an event recorded on instance 2.
+    post(two.port, Some(&token), "mutation{recordEvent(input:{type:PAUSE}){duplicate}}", json!({})).await;
+    let saw_pause = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(message)) = ws.next().await {
+            if message.to_text().unwrap_or("").contains("PAUSE") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(saw_pause, "no live update crossed instances");
+
+    // One auth budget (5 per minute per IP) across both instances.
+    let login = "mutation{login(email:\"c@example.com\",password:\"wrong wrong wrong\"){token}}";
+    let mut codes = vec![];
+    for i in 0..6 {
+        let r = post(if i % 2 == 0 { one.port } else { two.port }, None, login, json!({})).await;
+        codes.push(r["errors"][0]["extensions"]["code"].as_str().unwrap_or("").to_owned());
+    }
+    assert_eq!(codes.iter().filter(|c| *c == "RATE_LIMITED").count(), 2, "{codes:?}");
+    assert_eq!(codes.last().unwrap(), "RATE_LIMITED");
+
+    drop((one, two));
+    let _ = sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP DATABASE IF EXISTS {name}")).await;
+}
