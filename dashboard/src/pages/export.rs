@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::input_value;
 use crate::components::ErrorBox;
-use crate::dates::{self, iso, month_start};
+use crate::dates::{self, add_days, add_months, iso, month_start, week_start, Weekday};
 use crate::gql::{self, export_csv, ApiError, ExportCsv};
 use crate::hooks::report;
 use crate::state::AppContext;
@@ -13,6 +13,18 @@ use crate::tz;
 /// The file name for an export.
 pub fn file_name(kind: &str, from: &str, to: &str) -> String {
     format!("raterhub-{}-{from}-to-{to}.csv", kind.to_lowercase())
+}
+
+/// Named ranges offered as shortcuts: (label, from, to), both inclusive.
+pub fn presets(today: chrono::NaiveDate, starts_on: Weekday) -> Vec<(&'static str, chrono::NaiveDate, chrono::NaiveDate)> {
+    let week = week_start(today, starts_on);
+    let month = month_start(today);
+    vec![
+        ("This week", week, add_days(week, 6)),
+        ("Last week", add_days(week, -7), add_days(week, -1)),
+        ("This month", month, add_days(add_months(month, 1), -1)),
+        ("Last month", add_months(month, -1), add_days(month, -1)),
+    ]
 }
 
 /// Data rows of a CSV text (lines after the header, ignoring blank ones).
@@ -72,6 +84,15 @@ pub fn export_page() -> Html {
             });
         })
     };
+    let starts_on = ctx.user().map(|u| u.week_starts_on).unwrap_or(Weekday::Monday);
+    let shortcuts = presets(today, starts_on).into_iter().map(|(label, f, t)| {
+        let (from, to) = (from.clone(), to.clone());
+        let pressed = *from == iso(f) && *to == iso(t);
+        html! {
+            <button type="button" class="secondary small" aria-pressed={pressed.to_string()}
+                    onclick={move |_| { from.set(iso(f)); to.set(iso(t)); }}>{ label }</button>
+        }
+    });
     let set = |s: &UseStateHandle<String>| {
         let s = s.clone();
         Callback::from(move |e: Event| s.set(input_value(&e)))
@@ -92,6 +113,7 @@ pub fn export_page() -> Html {
                         { " Daily totals" }
                     </label>
                 </fieldset>
+                <div class="presets" role="group" aria-label="Quick ranges">{ for shortcuts }</div>
                 <div class="row">
                     <div class="field">
                         <label for="export-from">{ "From" }</label>
@@ -152,5 +174,11 @@ mod tests {
         assert_eq!(data_rows("a,b\n1,2\n3,4\n"), 2);
         assert_eq!(data_rows("a,b\n"), 0);
         assert_eq!(data_rows("a,b\r\n1,2\r\n\r\n"), 1);
+        let d = |s: &str| dates::parse_date(s).unwrap();
+        let p = presets(d("2026-11-26"), Weekday::Monday);
+        assert_eq!(p[0], ("This week", d("2026-11-23"), d("2026-11-29")));
+        assert_eq!(p[1], ("Last week", d("2026-11-16"), d("2026-11-22")));
+        assert_eq!(p[2], ("This month", d("2026-11-01"), d("2026-11-30")));
+        assert_eq!(p[3], ("Last month", d("2026-10-01"), d("2026-10-31")));
     }
 }
