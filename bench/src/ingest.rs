@@ -1,0 +1,176 @@
+//! Stage 1: concurrent users sending NEXT through `recordEvent`, then an exact recount.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::{SecondsFormat, Utc};
+use hyper::Method;
+use serde_json::{Value, json};
+use tokio::sync::Barrier;
+
+use crate::client::{self, Conn};
+use crate::server::Server;
+use crate::stats::Samples;
+
+/// The overlay's own mutation (userscript OPS.recordEvent), so the server does the real work.
+pub const RECORD_EVENT: &str = "mutation RecordEvent($input: EventInput!) {
+  recordEvent(input: $input) {
+    duplicate
+    serverTime
+    question { index activeSeconds }
+    session { id isActive questionCount }
+  }
+}";
+
+const VERIFY_SESSIONS: &str = "query { sessions(limit: 50) { id questionCount isActive } }";
+const VERIFY_SESSION: &str = "query($id: ID!) { session(id: $id) { questionCount questions { index } } }";
+
+pub struct LevelResult {
+    pub users: usize,
+    pub events: u64,
+    pub ok: u64,
+    pub errors: u64,
+    pub wall: Duration,
+    pub latency: Samples,
+    pub peak_rss: u64,
+    pub peak_is_phase: bool,
+    pub first_error: Option<String>,
+    /// Users whose recount did not match, with what was found.
+    pub mismatches: Vec<String>,
+    pub connections: u64,
+}
+
+impl LevelResult {
+    pub fn rate(&self) -> f64 {
+        self.ok as f64 / self.wall.as_secs_f64().max(1e-9)
+    }
+}
+
+struct UserOutcome {
+    ok: u64,
+    errors: u64,
+    latency: Samples,
+    first_error: Option<String>,
+    finished: Instant,
+}
+
+pub async fn run_level(server: &Server, users: usize, events_per_user: usize, tag: &str) -> anyhow::Result<LevelResult> {
+    let addr = server.addr;
+    let emails: Vec<String> = (0..users).map(|i| format!("ingest-{tag}-{users}-{i}@bench.example.com")).collect();
+    let tokens = client::register_many(addr, emails, "UTC", 4).await.context("registering ingestion users")?;
+
+    // Open every connection and warm it up before the clock starts.
+    let mut conns = Vec::with_capacity(users);
+    for token in &tokens {
+        let mut conn = Conn::connect(addr).await?;
+        conn.gql(Some(token), "{ me { id } }", json!({})).await.context("warm-up request")?;
+        conns.push(conn);
+    }
+    let connections_before = client::CONNECTIONS_OPENED.load(std::sync::atomic::Ordering::Relaxed);
+    let peak_is_phase = server.reset_peak_rss();
+
+    let barrier = Arc::new(Barrier::new(users + 1));
+    let mut tasks = Vec::with_capacity(users);
+    for (i, (mut conn, token)) in conns.into_iter().zip(tokens.iter().cloned()).enumerate() {
+        let barrier = barrier.clone();
+        let tag = tag.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut out = UserOutcome { ok: 0, errors: 0, latency: Samples::with_capacity(events_per_user), first_error: None, finished: Instant::now() };
+            barrier.wait().await;
+            for k in 0..events_per_user {
+                let body = json!({
+                    "query": RECORD_EVENT,
+                    "variables": { "input": {
+                        "type": "NEXT",
+                        "clientEventId": format!("{tag}-{users}-{i}-{k}"),
+                        "occurredAt": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+                    } },
+                });
+                let body = serde_json::to_vec(&body).expect("json");
+                let started = Instant::now();
+                let result = conn.request(Method::POST, "/graphql", Some(&token), Some(body)).await;
+                let elapsed = started.elapsed();
+                let checked = result.and_then(|(status, bytes)| {
+                    let data = client::parse_gql(status, &bytes)?;
+                    if data.pointer("/recordEvent/session/id").is_none() {
+                        bail!("recordEvent returned no session: {data}");
+                    }
+                    Ok(())
+                });
+                out.latency.push(elapsed);
+                match checked {
+                    Ok(()) => out.ok += 1,
+                    Err(e) => {
+                        out.errors += 1;
+                        out.first_error.get_or_insert_with(|| e.to_string());
+                    }
+                }
+            }
+            out.finished = Instant::now();
+            (conn, out)
+        }));
+    }
+    barrier.wait().await;
+    let started = Instant::now();
+    let mut result = LevelResult {
+        users,
+        events: (users * events_per_user) as u64,
+        ok: 0,
+        errors: 0,
+        wall: Duration::ZERO,
+        latency: Samples::with_capacity(users * events_per_user),
+        peak_rss: 0,
+        peak_is_phase,
+        first_error: None,
+        mismatches: Vec::new(),
+        connections: 0,
+    };
+    let mut conns = Vec::with_capacity(users);
+    let mut last = started;
+    for task in tasks {
+        let (conn, out) = task.await?;
+        result.ok += out.ok;
+        result.errors += out.errors;
+        result.latency.extend(out.latency);
+        if result.first_error.is_none() {
+            result.first_error = out.first_error;
+        }
+        last = last.max(out.finished);
+        conns.push(conn);
+    }
+    result.wall = last - started;
+    result.peak_rss = server.rss().peak;
+    result.connections = client::CONNECTIONS_OPENED.load(std::sync::atomic::Ordering::Relaxed) - connections_before + users as u64;
+
+    // Exact recount: one session per user holding questions 1..=n, no gaps, no duplicates.
+    for (i, (conn, token)) in conns.iter_mut().zip(&tokens).enumerate() {
+        let exit = json!({ "input": { "type": "EXIT", "clientEventId": format!("{tag}-{users}-{i}-exit") } });
+        if let Err(e) = conn.gql(Some(token), RECORD_EVENT, exit).await {
+            result.mismatches.push(format!("user {i}: EXIT failed: {e}"));
+            continue;
+        }
+        if let Err(e) = verify_user(conn, token, events_per_user).await {
+            result.mismatches.push(format!("user {i}: {e}"));
+        }
+    }
+    Ok(result)
+}
+
+async fn verify_user(conn: &mut Conn, token: &str, expected: usize) -> anyhow::Result<()> {
+    let data = conn.gql(Some(token), VERIFY_SESSIONS, json!({})).await?;
+    let sessions = data["sessions"].as_array().cloned().unwrap_or_default();
+    let counts: Vec<i64> = sessions.iter().map(|s| s["questionCount"].as_i64().unwrap_or(-1)).collect();
+    if sessions.len() != 1 {
+        bail!("expected 1 session with {expected} questions, found {} sessions with {counts:?} questions", sessions.len());
+    }
+    let id = sessions[0]["id"].clone();
+    let data = conn.gql(Some(token), VERIFY_SESSION, json!({ "id": id })).await?;
+    let count = data.pointer("/session/questionCount").and_then(Value::as_i64).unwrap_or(-1);
+    let indexes: Vec<i64> = data.pointer("/session/questions").and_then(Value::as_array).map(|q| q.iter().map(|q| q["index"].as_i64().unwrap_or(-1)).collect()).unwrap_or_default();
+    let consecutive = indexes.iter().enumerate().all(|(k, &ix)| ix == k as i64 + 1);
+    if count != expected as i64 || indexes.len() != expected || !consecutive {
+        bail!("expected questions 1..={expected}; questionCount {count}, {} questions, consecutive: {consecutive}", indexes.len());
+    }
+    Ok(())
+}

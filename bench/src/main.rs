@@ -1,0 +1,418 @@
+//! `bench`: starts the release `raterhub-tracker` on fresh databases, drives it over HTTP
+//! on 127.0.0.1 and prints Markdown tables for event ingestion, reads at scale and cold
+//! start. Build the server first: `cargo build --release -p server`.
+
+mod client;
+mod ingest;
+mod reads;
+mod server;
+mod stats;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, bail};
+use clap::{Parser, ValueEnum};
+
+use server::{Backend, Server, ServerOpts};
+use stats::{Table, mb, median, ms, thousands};
+
+#[derive(Parser, Debug)]
+#[command(name = "bench", about = "Benchmark the release raterhub-tracker server (build it first: cargo build --release -p server)")]
+struct Args {
+    /// A PostgreSQL URL (e.g. postgres://postgres@127.0.0.1:5432/test) to benchmark on PostgreSQL. Each stage
+    /// gets a fresh `bench_*` database created through it and dropped afterwards. Default: SQLite files in --work-dir.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// The server binary (default: <workspace>/target/release/raterhub-tracker, or $CARGO_TARGET_DIR/release/…).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Scratch directory for SQLite files and server logs (default: a new /tmp/raterhub-bench-<pid>).
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// Keep the work dir and databases afterwards.
+    #[arg(long)]
+    keep: bool,
+    /// Smoke run with small counts (about half a minute).
+    #[arg(long)]
+    quick: bool,
+    /// Run only these stages (comma separated).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<Stage>,
+    /// Concurrent users per ingestion level.
+    #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
+    users: Vec<usize>,
+    /// NEXT events per ingestion level, split evenly across its users [default: 20000; --quick 1000].
+    #[arg(long)]
+    events: Option<usize>,
+    /// Working days of history for the main user [default: 250; --quick 20].
+    #[arg(long)]
+    history_days: Option<usize>,
+    /// Questions per seeded day (one session each).
+    #[arg(long, default_value_t = 120)]
+    questions_per_day: usize,
+    /// PAUSE pairs per seeded day.
+    #[arg(long, default_value_t = 3)]
+    pauses_per_day: usize,
+    /// Other users registered and seeded beside the main user [default: 1000; --quick 20].
+    #[arg(long)]
+    other_users: Option<usize>,
+    /// Working days of history per other user.
+    #[arg(long, default_value_t = 1)]
+    other_days: usize,
+    /// Events per recordEvents batch while seeding (the server allows up to 500).
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
+    /// Concurrent connections while registering and seeding.
+    #[arg(long, default_value_t = 4)]
+    seed_parallel: usize,
+    /// Timed iterations per read query [default: 1000; --quick 100].
+    #[arg(long)]
+    iterations: Option<usize>,
+    /// Cold starts per kind (fresh database / seeded database) [default: 7; --quick 3].
+    #[arg(long)]
+    cold_runs: Option<usize>,
+    /// RUST_LOG for the server (per-request info logs cost throughput).
+    #[arg(long, default_value = "warn")]
+    rust_log: String,
+    /// Exit non-zero when a performance target is missed (lost events always fail).
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum Stage {
+    Ingest,
+    Reads,
+    Cold,
+}
+
+struct Target {
+    what: String,
+    goal: String,
+    measured: String,
+    met: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    // The client runs on its own thread pool; the server gets the rest of the machine.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let code = runtime.block_on(run(args))?;
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    std::process::exit(code);
+}
+
+fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
+}
+
+fn default_server_bin() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_dir().join("target"));
+    target.join("release").join("raterhub-tracker")
+}
+
+fn newest_mtime(dir: &Path) -> Option<SystemTime> {
+    let mut newest = None;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).ok()?.flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else if let Ok(m) = meta.modified() {
+                newest = newest.max(Some(m));
+            }
+        }
+    }
+    newest
+}
+
+async fn run(args: Args) -> anyhow::Result<i32> {
+    let stages = if args.only.is_empty() { vec![Stage::Ingest, Stage::Reads, Stage::Cold] } else { args.only.clone() };
+    let q = args.quick;
+    let events = args.events.unwrap_or(if q { 1000 } else { 20_000 });
+    let history_days = args.history_days.unwrap_or(if q { 20 } else { 250 });
+    let other_users = args.other_users.unwrap_or(if q { 20 } else { 1000 });
+    let iterations = args.iterations.unwrap_or(if q { 100 } else { 1000 });
+    let cold_runs = args.cold_runs.unwrap_or(if q { 3 } else { 7 }).max(1);
+
+    let bin = args.server_bin.clone().unwrap_or_else(default_server_bin);
+    if !bin.is_file() {
+        bail!("no server binary at {}: build it first with `cargo build --release -p server` (or pass --server-bin)", bin.display());
+    }
+    let bin = bin.canonicalize()?;
+    let bin_mtime = std::fs::metadata(&bin)?.modified()?;
+    let ws = workspace_dir();
+    for src in [ws.join("server"), ws.join("migrations")] {
+        if newest_mtime(&src).is_some_and(|m| m > bin_mtime) {
+            eprintln!("warning: {} is older than the sources in {}; rebuild with `cargo build --release -p server`", bin.display(), src.display());
+        }
+    }
+
+    let work_dir = match &args.work_dir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!("raterhub-bench-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let backend = match &args.database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Backend::Postgres { admin_url: url.clone() },
+        Some(url) => bail!("--database-url must be a postgres:// URL (SQLite is the default): {url}"),
+        None => Backend::Sqlite { dir: work_dir.clone() },
+    };
+    let tag = format!("{:x}", SystemTime::now().duration_since(SystemTime::UNIX_EPOCH)?.as_millis() & 0xffff_ffff);
+
+    println!("# RaterHub Tracker benchmark ({})\n", backend.name());
+    let mut info = Table::new(&["", ""]);
+    info.row(vec!["date (UTC)".into(), chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string()]);
+    info.row(vec!["server".into(), format!("{} ({}, built {})", bin.display(), mb(std::fs::metadata(&bin)?.len()), chrono::DateTime::<chrono::Utc>::from(bin_mtime).format("%Y-%m-%d %H:%M UTC"))]);
+    info.row(vec!["git".into(), git_describe(&ws)]);
+    info.row(vec!["database".into(), match &backend { Backend::Sqlite { .. } => "SQLite (WAL), fresh file per stage".into(), Backend::Postgres { admin_url } => format!("PostgreSQL, fresh database per stage via {}", redact(admin_url)) }]);
+    info.row(vec!["cpus / load avg at start".into(), format!("{} / {}", std::thread::available_parallelism().map_or(0, |n| n.get()), std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" "))]);
+    info.row(vec!["client".into(), "hyper HTTP/1.1 keep-alive, one connection per user, 2 client threads, 127.0.0.1".into()]);
+    info.print();
+
+    let mut targets: Vec<Target> = Vec::new();
+    let mut failed = false;
+
+    // ---------------------------------------------------------------- 1. ingestion
+    if stages.contains(&Stage::Ingest) {
+        eprintln!("[ingest] starting the server on a fresh database");
+        let db = backend.fresh("ingest").await?;
+        let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "ingest", rust_log: &args.rust_log }).await?;
+        server.wait_healthy().await?;
+        let mut table = Table::new(&["users", "events", "events/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "connections", "server peak RSS", "recount"]);
+        let mut problems = Vec::new();
+        let mut peak_note = false;
+        for &users in &args.users {
+            let per_user = (events / users.max(1)).max(1);
+            eprintln!("[ingest] {users} users × {per_user} NEXT");
+            let mut r = ingest::run_level(&server, users, per_user, &tag).await?;
+            peak_note |= !r.peak_is_phase;
+            let recount = if r.mismatches.is_empty() { format!("exact ({users}/{users})") } else { format!("LOST ({} users)", r.mismatches.len()) };
+            table.row(vec![
+                users.to_string(),
+                thousands(r.events),
+                thousands(r.rate().round() as u64),
+                ms(r.latency.pct_ms(50.0)),
+                ms(r.latency.pct_ms(95.0)),
+                ms(r.latency.pct_ms(99.0)),
+                ms(r.latency.max_ms()),
+                r.errors.to_string(),
+                r.connections.to_string(),
+                mb(r.peak_rss),
+                recount,
+            ]);
+            if let Some(e) = &r.first_error {
+                problems.push(format!("{users} users: {} errors, first: {e}", r.errors));
+            }
+            for m in r.mismatches.iter().take(5) {
+                problems.push(format!("{users} users: recount failed for {m}"));
+            }
+            if !r.mismatches.is_empty() || r.errors > 0 {
+                failed = true;
+            }
+            if users == 100 {
+                let rate = r.rate();
+                targets.push(Target { what: "ingestion, 100 users".into(), goal: "≥ 5,000 events/s (aim 10,000)".into(), measured: format!("{} events/s", thousands(rate.round() as u64)), met: rate >= 5000.0 });
+                let p99 = r.latency.pct_ms(99.0);
+                targets.push(Target { what: "ingestion p99, 100 users".into(), goal: "< 25 ms".into(), measured: format!("{} ms", ms(p99)), met: p99 < 25.0 });
+            }
+        }
+        let size = backend.size(&db).await.map(|(b, _)| mb(b)).unwrap_or_else(|e| format!("? ({e})"));
+        server.stop().await?;
+        backend.destroy(&db, args.keep).await;
+        println!("\n## 1. Event ingestion: recordEvent (NEXT), keep-alive, {} events per level\n", thousands(events as u64));
+        table.print();
+        println!("Every user then sent EXIT and was recounted: one session holding questions 1..n with no gap or duplicate. Database afterwards: {size}.");
+        if peak_note {
+            println!("(Peak RSS is the process lifetime peak: /proc/<pid>/clear_refs was not writable.)");
+        } else {
+            println!("Peak RSS is VmHWM during that level (reset through /proc/<pid>/clear_refs before it).");
+        }
+        for p in &problems {
+            println!("- {p}");
+        }
+        if failed {
+            println!("\n**FAILED: events were lost or rejected (see above).**");
+        }
+    }
+
+    // ---------------------------------------------------------------- 2. reads at scale
+    let mut seeded_db = None;
+    if stages.contains(&Stage::Reads) {
+        eprintln!("[reads] starting the server on a fresh database");
+        let db = backend.fresh("reads").await?;
+        let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "reads", rust_log: &args.rust_log }).await?;
+        server.wait_healthy().await?;
+        let seed_opts = reads::SeedOpts {
+            history_days,
+            questions_per_day: args.questions_per_day,
+            pauses_per_day: args.pauses_per_day,
+            other_users,
+            other_days: args.other_days,
+            batch: args.batch,
+            parallel: args.seed_parallel,
+        };
+        eprintln!("[reads] registering {} users and seeding {} + {}×{} days", other_users + 1, history_days, other_users, args.other_days);
+        let seed = reads::seed(server.addr, &seed_opts, &tag).await?;
+        let (size, size_detail) = backend.size(&db).await?;
+        let mut seed_table = Table::new(&["seeding", "count", "time s", "rate"]);
+        seed_table.row(vec!["register (argon2id)".into(), format!("{} users", thousands(seed.registered as u64)), format!("{:.1}", seed.register_time.as_secs_f64()), format!("{:.0} users/s", seed.registered as f64 / seed.register_time.as_secs_f64())]);
+        seed_table.row(vec![
+            format!("recordEvents, batches of {}, {} connections", args.batch, args.seed_parallel),
+            format!("{} events", thousands(seed.events)),
+            format!("{:.1}", seed.seed_time.as_secs_f64()),
+            format!("{} events/s", thousands((seed.events as f64 / seed.seed_time.as_secs_f64()).round() as u64)),
+        ]);
+        seed_table.row(vec!["database size on disk".into(), size_detail, String::new(), mb(size)]);
+        eprintln!("[reads] timing reads, {iterations} iterations each");
+        let mut rows = reads::time_reads(server.addr, &seed, args.questions_per_day, iterations).await?;
+        let rss = server.rss();
+        server.stop().await?;
+
+        println!(
+            "\n## 2. Reads at scale: main user with {} working days × {} questions ({} questions, {} pause pairs a day), plus {} users × {} day(s)\n",
+            history_days,
+            args.questions_per_day,
+            thousands(seed.main_questions),
+            args.pauses_per_day,
+            thousands(other_users as u64),
+            args.other_days
+        );
+        seed_table.print();
+        if seed.errors > 0 {
+            failed = true;
+            println!("- **{} seeded events were rejected**, first: {}", seed.errors, seed.first_error.as_deref().unwrap_or("?"));
+        }
+        let mut table = Table::new(&["query", "what", "p50 ms", "p95 ms", "p99 ms", "max ms", "mean ms", "iterations", "errors"]);
+        for r in rows.iter_mut() {
+            table.row(vec![
+                r.name.into(),
+                r.what.clone(),
+                ms(r.latency.pct_ms(50.0)),
+                ms(r.latency.pct_ms(95.0)),
+                ms(r.latency.pct_ms(99.0)),
+                ms(r.latency.max_ms()),
+                ms(r.latency.mean_ms()),
+                r.latency.len().to_string(),
+                r.errors.to_string(),
+            ]);
+            if let Some(e) = &r.first_error {
+                failed = true;
+                println!("- {}: {} errors, first: {e}", r.name, r.errors);
+            }
+            if r.name == "day" || r.name == "week" {
+                let p99 = r.latency.pct_ms(99.0);
+                targets.push(Target { what: format!("{} p99 (year of history)", r.name), goal: "< 5 ms".into(), measured: format!("{} ms", ms(p99)), met: p99 < 5.0 });
+            }
+        }
+        println!();
+        table.print();
+        println!("Sequential requests on one keep-alive connection, after a warm-up. Server RSS after the reads: {} (peak {}).", mb(rss.current), mb(rss.peak));
+        seeded_db = Some(db);
+    }
+
+    // ---------------------------------------------------------------- 3. cold start
+    if stages.contains(&Stage::Cold) {
+        let mut table = Table::new(&["database", "runs", "spawn → listening ms (median)", "spawn → /healthz 200 ms (median)", "min ms", "max ms", "idle RSS (median)", "peak RSS (median)"]);
+        let mut kinds: Vec<(&str, Option<&server::FreshDb>)> = vec![("fresh (runs migrations)", None)];
+        if let Some(db) = &seeded_db {
+            kinds.push(("seeded (stage 2)", Some(db)));
+        }
+        for (label, existing) in kinds {
+            eprintln!("[cold] {cold_runs} starts, {label} database");
+            let (mut listen, mut healthy, mut idle, mut peak) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..cold_runs {
+                let fresh = match existing {
+                    Some(_) => None,
+                    None => Some(backend.fresh("cold").await?),
+                };
+                let db = existing.or(fresh.as_ref()).expect("db");
+                let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "cold", rust_log: &args.rust_log }).await?;
+                let t = server.wait_healthy().await?;
+                listen.push(server.listening_after.as_secs_f64() * 1000.0);
+                healthy.push(t.as_secs_f64() * 1000.0);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let rss = server.rss();
+                idle.push(rss.current as f64);
+                peak.push(rss.peak as f64);
+                server.stop().await?;
+                if let Some(f) = fresh {
+                    backend.destroy(&f, args.keep).await;
+                }
+            }
+            let min = healthy.iter().cloned().fold(f64::INFINITY, f64::min);
+            let max = healthy.iter().cloned().fold(0.0, f64::max);
+            let (h, i) = (median(&mut healthy), median(&mut idle));
+            table.row(vec![
+                label.into(),
+                cold_runs.to_string(),
+                ms(median(&mut listen)),
+                ms(h),
+                ms(min),
+                ms(max),
+                mb(i as u64),
+                mb(median(&mut peak) as u64),
+            ]);
+            targets.push(Target { what: format!("cold start, {label}"), goal: "< 200 ms".into(), measured: format!("{} ms", ms(h)), met: h < 200.0 });
+            targets.push(Target { what: format!("idle RSS, {label}"), goal: "< 30 MB".into(), measured: mb(i as u64), met: i < 30.0 * 1_048_576.0 });
+        }
+        println!("\n## 3. Cold start: process spawn to the first 200 from /healthz; idle RSS 1 s later\n");
+        table.print();
+    }
+    if let Some(db) = &seeded_db {
+        backend.destroy(db, args.keep).await;
+    }
+
+    // ---------------------------------------------------------------- targets
+    if !targets.is_empty() {
+        println!("\n## Targets ({})\n", backend.name());
+        let mut table = Table::new(&["target", "goal", "measured", "result"]);
+        for t in &targets {
+            table.row(vec![t.what.clone(), t.goal.clone(), t.measured.clone(), if t.met { "met".into() } else { "MISSED".into() }]);
+        }
+        table.print();
+    }
+    if args.keep {
+        println!("Kept {}", work_dir.display());
+    } else if args.work_dir.is_none() {
+        let _ = std::fs::remove_dir_all(&work_dir);
+    }
+    if failed {
+        eprintln!("bench: FAILED (lost or rejected events, or read errors; see above)");
+        return Ok(1);
+    }
+    if args.strict && targets.iter().any(|t| !t.met) {
+        eprintln!("bench: a performance target was missed (--strict)");
+        return Ok(2);
+    }
+    Ok(0)
+}
+
+fn git_describe(ws: &Path) -> String {
+    std::process::Command::new("git")
+        .args(["-C", &ws.display().to_string(), "log", "-1", "--format=%h %s"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            let s = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+            if s.chars().count() > 70 { format!("{}…", s.chars().take(70).collect::<String>()) } else { s }
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+/// Hides a password in a URL.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
