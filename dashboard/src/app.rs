@@ -125,9 +125,9 @@ pub struct StaticAppProps {
 pub fn static_app(p: &StaticAppProps) -> Html {
     let initial = p.state.clone();
     let state = use_reducer(move || initial);
-    let history = yew_router::history::AnyHistory::from(yew_router::history::MemoryHistory::with_entries(vec![
-        p.path.to_string(),
-    ]));
+    let history = yew_router::history::AnyHistory::from(
+        yew_router::history::MemoryHistory::with_entries(vec![p.path.to_string()]),
+    );
     html! {
         <ContextProvider<AppContext> context={state}>
             <Router history={history}>
@@ -223,8 +223,14 @@ pub fn title(route: &Route) -> &'static str {
 fn routed(p: &RoutedProps) -> Html {
     let ctx = use_context::<AppContext>().expect("AppContext");
     {
-        let signed_out = matches!(ctx.auth, Auth::SignedOut { .. }) && p.route != Route::Register && p.route != Route::Overlay;
-        let name = if signed_out { "Sign in" } else { title(&p.route) };
+        let signed_out = matches!(ctx.auth, Auth::SignedOut { .. })
+            && p.route != Route::Register
+            && p.route != Route::Overlay;
+        let name = if signed_out {
+            "Sign in"
+        } else {
+            title(&p.route)
+        };
         use_effect_with(name, |name| {
             if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
                 doc.set_title(&format!("{name} · RaterHub Tracker"));
@@ -241,11 +247,17 @@ fn routed(p: &RoutedProps) -> Html {
         Auth::SignedIn(_) => match &p.route {
             Route::Login | Route::Register => html! { <Redirect<Route> to={Route::Today} /> },
             Route::Today => html! { <TodayPage /> },
-            Route::Day { date } => html! { <TodayPage date={Some(AttrValue::from(date.clone()))} /> },
+            Route::Day { date } => {
+                html! { <TodayPage date={Some(AttrValue::from(date.clone()))} /> }
+            }
             Route::Session { id } => html! { <SessionPage id={AttrValue::from(id.clone())} /> },
             Route::History => html! { <HistoryPage view={HistoryView::Week(None)} /> },
-            Route::HistoryWeek { start } => html! { <HistoryPage view={HistoryView::Week(Some(start.clone()))} /> },
-            Route::HistoryMonth { month } => html! { <HistoryPage view={HistoryView::Month(Some(month.clone()))} /> },
+            Route::HistoryWeek { start } => {
+                html! { <HistoryPage view={HistoryView::Week(Some(start.clone()))} /> }
+            }
+            Route::HistoryMonth { month } => {
+                html! { <HistoryPage view={HistoryView::Month(Some(month.clone()))} /> }
+            }
             Route::Export => html! { <ExportPage /> },
             Route::Settings => html! { <SettingsPage /> },
             Route::Overlay => html! { <OverlayPage /> },
@@ -261,7 +273,9 @@ fn routed(p: &RoutedProps) -> Html {
 
 /// Mounts the app on `#app` (replacing the boot message), or on `<body>`.
 pub fn run() {
-    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app"));
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
     match root {
         Some(root) => {
             root.set_inner_html("");

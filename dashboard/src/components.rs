@@ -170,7 +170,11 @@ struct Frame {
 
 impl Frame {
     fn new(wide: bool) -> Frame {
-        if wide { Frame { w: 760.0, h: 240.0 } } else { Frame { w: 400.0, h: 200.0 } }
+        if wide {
+            Frame { w: 760.0, h: 240.0 }
+        } else {
+            Frame { w: 400.0, h: 200.0 }
+        }
     }
     fn plot_h(self) -> f64 {
         self.h - PAD_T - PAD_B
@@ -182,7 +186,11 @@ impl Frame {
         format!("0 0 {} {}", self.w, self.h)
     }
     fn class(self, name: &'static str) -> Classes {
-        classes!("chart", name, if self.w > 500.0 { "wide" } else { "narrow" })
+        classes!(
+            "chart",
+            name,
+            if self.w > 500.0 { "wide" } else { "narrow" }
+        )
     }
 }
 
@@ -316,7 +324,11 @@ pub struct WeekChartProps {
 #[function_component(WeekChart)]
 pub fn week_chart(p: &WeekChartProps) -> Html {
     let f = Frame::new(p.wide);
-    let max = p.days.iter().map(|d| d.active_seconds).fold(p.daily_goal_seconds, f64::max);
+    let max = p
+        .days
+        .iter()
+        .map(|d| d.active_seconds)
+        .fold(p.daily_goal_seconds, f64::max);
     let (top, step) = nice_axis_in(max.max(3600.0), 3600.0);
     let n = p.days.len().max(1) as f64;
     let slot = (f.w - PAD_L - PAD_R) / n;
@@ -370,7 +382,12 @@ pub struct HeatmapProps {
 /// A month calendar whose cells are shaded by active time.
 #[function_component(Heatmap)]
 pub fn heatmap(p: &HeatmapProps) -> Html {
-    let max = p.cells.iter().filter(|c| c.in_month).map(|c| c.active_seconds).fold(0.0, f64::max);
+    let max = p
+        .cells
+        .iter()
+        .filter(|c| c.in_month)
+        .map(|c| c.active_seconds)
+        .fold(0.0, f64::max);
     let cw = 54.0;
     let ch = 40.0;
     let top = 18.0;

@@ -46,7 +46,11 @@ pub fn delta_class(secs: f64) -> &'static str {
 
 /// Hours with one decimal, e.g. `7.5 h`.
 pub fn hours(secs: f64) -> String {
-    let h = if secs.is_finite() { secs.max(0.0) / 3600.0 } else { 0.0 };
+    let h = if secs.is_finite() {
+        secs.max(0.0) / 3600.0
+    } else {
+        0.0
+    };
     format!("{:.1} h", (h * 10.0).round() / 10.0)
 }
 

@@ -209,7 +209,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn network(message: impl Into<String>) -> Self {
-        ApiError { code: "NETWORK".into(), message: message.into(), field: None }
+        ApiError {
+            code: "NETWORK".into(),
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn is_unauthenticated(&self) -> bool {
@@ -275,11 +279,24 @@ pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
         serde_json::from_str(body).map_err(|e| ApiError::network(format!("bad response: {e}")))?;
     if let Some(first) = parsed.errors.and_then(|e| e.into_iter().next()) {
         let ext = first.extensions.unwrap_or_default();
-        let code = ext.get("code").and_then(|c| c.as_str()).unwrap_or("INTERNAL").to_string();
-        let field = ext.get("field").and_then(|c| c.as_str()).map(str::to_string);
-        return Err(ApiError { code, message: first.message, field });
+        let code = ext
+            .get("code")
+            .and_then(|c| c.as_str())
+            .unwrap_or("INTERNAL")
+            .to_string();
+        let field = ext
+            .get("field")
+            .and_then(|c| c.as_str())
+            .map(str::to_string);
+        return Err(ApiError {
+            code,
+            message: first.message,
+            field,
+        });
     }
-    parsed.data.ok_or_else(|| ApiError::network("empty response"))
+    parsed
+        .data
+        .ok_or_else(|| ApiError::network("empty response"))
 }
 
 /// Sends one operation to `/graphql`.
@@ -308,11 +325,21 @@ async fn post_inner(json: String) -> Result<String, ApiError> {
         .header("content-type", "application/json")
         .body(json)
         .map_err(|e| ApiError::network(e.to_string()))?;
-    let response = request.send().await.map_err(|e| ApiError::network(e.to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::network(e.to_string()))?;
     let status = response.status();
-    let text = response.text().await.map_err(|e| ApiError::network(e.to_string()))?;
+    let text = response
+        .text()
+        .await
+        .map_err(|e| ApiError::network(e.to_string()))?;
     if status == 429 {
-        return Err(ApiError { code: "RATE_LIMITED".into(), message: String::new(), field: None });
+        return Err(ApiError {
+            code: "RATE_LIMITED".into(),
+            message: String::new(),
+            field: None,
+        });
     }
     if !(200..300).contains(&status) && !text.trim_start().starts_with('{') {
         return Err(ApiError::network(format!("HTTP {status}")));
@@ -336,8 +363,15 @@ mod tests {
         assert_eq!(err.code, "EMAIL_TAKEN");
         assert_eq!(err.friendly(), "An account with this email already exists.");
         let body = r#"{"errors":[{"message":"boom"}]}"#;
-        assert_eq!(decode::<me::ResponseData>(body).unwrap_err().code, "INTERNAL");
-        let weak = ApiError { code: "WEAK_PASSWORD".into(), message: "password is too easy".into(), field: None };
+        assert_eq!(
+            decode::<me::ResponseData>(body).unwrap_err().code,
+            "INTERNAL"
+        );
+        let weak = ApiError {
+            code: "WEAK_PASSWORD".into(),
+            message: "password is too easy".into(),
+            field: None,
+        };
         assert_eq!(weak.friendly(), "Password is too easy");
     }
 
@@ -348,6 +382,11 @@ mod tests {
         let me = decode::<me::ResponseData>(body).unwrap().me.unwrap();
         assert_eq!(me.week_starts_on, Weekday::Monday);
         assert_eq!(me.timezone, "Europe/Paris");
-        assert_eq!(decode::<me::ResponseData>(r#"{"data":{"me":null}}"#).unwrap().me, None);
+        assert_eq!(
+            decode::<me::ResponseData>(r#"{"data":{"me":null}}"#)
+                .unwrap()
+                .me,
+            None
+        );
     }
 }

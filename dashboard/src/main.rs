@@ -1,1 +1,3 @@
-fn main() { dashboard::run(); }
+fn main() {
+    dashboard::run();
+}

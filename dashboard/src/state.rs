@@ -39,7 +39,9 @@ pub enum Auth {
     /// Asking the server who we are.
     Checking,
     /// `expired` is true when a request found the session gone (as opposed to never signed in).
-    SignedOut { expired: bool },
+    SignedOut {
+        expired: bool,
+    },
     SignedIn(User),
 }
 
@@ -62,7 +64,11 @@ pub struct AppState {
 
 impl Default for AppState {
     fn default() -> Self {
-        AppState { auth: Auth::Checking, live_tick: 0, live_mode: LiveMode::Off }
+        AppState {
+            auth: Auth::Checking,
+            live_tick: 0,
+            live_mode: LiveMode::Off,
+        }
     }
 }
 
@@ -76,7 +82,9 @@ impl AppState {
 
     /// The zone to show times in: the user's, else UTC.
     pub fn timezone(&self) -> String {
-        self.user().map(|u| u.timezone.clone()).unwrap_or_else(|| "UTC".into())
+        self.user()
+            .map(|u| u.timezone.clone())
+            .unwrap_or_else(|| "UTC".into())
     }
 }
 

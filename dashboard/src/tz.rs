@@ -67,7 +67,8 @@ mod imp {
             };
             let locales = Array::of1(&JsValue::from_str(locale));
             // An unknown zone throws a RangeError: catch it instead of aborting.
-            let ctor: Function = Intl::DateTimeFormat::new(&Array::new(), &Object::new()).constructor();
+            let ctor: Function =
+                Intl::DateTimeFormat::new(&Array::new(), &Object::new()).constructor();
             let made = Reflect::construct(&ctor, &Array::of2(&locales, &opts)).ok()?;
             let dtf: Intl::DateTimeFormat = made.unchecked_into();
             let f = dtf.format();
@@ -105,7 +106,9 @@ mod imp {
 
     pub fn browser_zone() -> Option<String> {
         let dtf = Intl::DateTimeFormat::new(&Array::new(), &Object::new());
-        Reflect::get(&dtf.resolved_options(), &JsValue::from_str("timeZone")).ok()?.as_string()
+        Reflect::get(&dtf.resolved_options(), &JsValue::from_str("timeZone"))
+            .ok()?
+            .as_string()
     }
 }
 
@@ -119,7 +122,9 @@ mod imp {
     }
 
     pub fn format(t: &DateTime<Utc>, tz: &str, seconds: bool) -> String {
-        t.with_timezone(&zone(tz)).format(if seconds { "%H:%M:%S" } else { "%H:%M" }).to_string()
+        t.with_timezone(&zone(tz))
+            .format(if seconds { "%H:%M:%S" } else { "%H:%M" })
+            .to_string()
     }
 
     pub fn local_date(t: &DateTime<Utc>, tz: &str) -> NaiveDate {

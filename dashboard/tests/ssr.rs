@@ -10,10 +10,10 @@ use dashboard::pages::history::{MonthBody, MonthBodyProps, WeekBody};
 use dashboard::pages::session::{SessionView, SessionViewProps};
 use dashboard::pages::today::{TodayView, TodayViewProps};
 use dashboard::state::{AppContext, AppState, Auth, User};
-use yew::prelude::*;
 use yew::LocalServerRenderer;
-use yew_router::history::{AnyHistory, MemoryHistory};
+use yew::prelude::*;
 use yew_router::Router;
+use yew_router::history::{AnyHistory, MemoryHistory};
 
 fn user(tz: &str) -> User {
     User {
@@ -28,7 +28,10 @@ fn user(tz: &str) -> User {
 }
 
 fn signed_in(tz: &str) -> AppState {
-    AppState { auth: Auth::SignedIn(user(tz)), ..AppState::default() }
+    AppState {
+        auth: Auth::SignedIn(user(tz)),
+        ..AppState::default()
+    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -51,7 +54,10 @@ fn harness(p: &HarnessProps) -> Html {
 }
 
 async fn render(state: AppState, children: Html) -> String {
-    LocalServerRenderer::<Harness>::with_props(HarnessProps { state, children }).hydratable(false).render().await
+    LocalServerRenderer::<Harness>::with_props(HarnessProps { state, children })
+        .hydratable(false)
+        .render()
+        .await
 }
 
 fn now() -> DateTime<Utc> {
@@ -63,8 +69,14 @@ const PACE: &str = r#"{"ratio":0.848,"score":83,"label":"slightly fast","emoji":
 fn today_fixture() -> Rc<today::ResponseData> {
     let mut hours = Vec::new();
     for h in 0..24 {
-        let (q, s) = match h { 9 => (3, 900.0), 10 => (2, 600.5), _ => (0, 0.0) };
-        hours.push(format!(r#"{{"hour":{h},"questionCount":{q},"activeSeconds":{s}}}"#));
+        let (q, s) = match h {
+            9 => (3, 900.0),
+            10 => (2, 600.5),
+            _ => (0, 0.0),
+        };
+        hours.push(format!(
+            r#"{{"hour":{h},"questionCount":{q},"activeSeconds":{s}}}"#
+        ));
     }
     let body = format!(
         r#"{{"data":{{
@@ -87,12 +99,20 @@ fn today_fixture() -> Rc<today::ResponseData> {
 
 #[tokio::test]
 async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
-    let props = TodayViewProps { data: today_fixture(), tz: "Europe/Paris".into(), on_changed: Callback::noop(), now: Some(now()) };
+    let props = TodayViewProps {
+        data: today_fixture(),
+        tz: "Europe/Paris".into(),
+        on_changed: Callback::noop(),
+        now: Some(now()),
+    };
     let html = render(signed_in("Europe/Paris"), html! { <TodayView ..props /> }).await;
     // Cards.
     assert!(html.contains(r#"id="card-questions""#), "{html}");
     assert!(html.contains("<p class=\"value\">5</p>"), "{html}");
-    assert!(html.contains("27:21"), "active 1500.5 s + 140 s running -> 27:21: {html}");
+    assert!(
+        html.contains("27:21"),
+        "active 1500.5 s + 140 s running -> 27:21: {html}"
+    );
     assert!(html.contains("incl. 2:20 running"));
     assert!(html.contains("5:00"), "average: {html}");
     assert!(html.contains("target 5:30"));
@@ -107,11 +127,20 @@ async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
     assert!(html.contains("09:00 – 15:00 active, 3 questions"), "{html}");
     // Sessions in local time (Paris = UTC+1 in November), newest first, numbered by the day.
     assert!(html.contains("Session 2"));
-    assert!(html.contains("10:40"), "running session start in Paris time: {html}");
-    assert!(html.contains(">09:00</time>") && html.contains(">09:20</time>"), "{html}");
+    assert!(
+        html.contains("10:40"),
+        "running session start in Paris time: {html}"
+    );
+    assert!(
+        html.contains(">09:00</time>") && html.contains(">09:20</time>"),
+        "{html}"
+    );
     assert!(html.contains("running"));
     // Live timer: 10:45:00 -> 10:47:30 minus 10 s of pauses = 2:20; session active 300 + 140 s.
-    assert!(html.contains("<strong class=\"live-timer\">2:20</strong>"), "{html}");
+    assert!(
+        html.contains("<strong class=\"live-timer\">2:20</strong>"),
+        "{html}"
+    );
     assert!(html.contains("7:20"), "{html}");
     assert!(html.contains("href=\"/sessions/s1\""));
     assert!(html.contains("Delete session 1 and its 4 questions?"));
@@ -119,9 +148,17 @@ async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
 
 #[tokio::test]
 async fn today_regroups_hours_by_zone() {
-    let props = TodayViewProps { data: today_fixture(), tz: "Asia/Tokyo".into(), on_changed: Callback::noop(), now: Some(now()) };
+    let props = TodayViewProps {
+        data: today_fixture(),
+        tz: "Asia/Tokyo".into(),
+        on_changed: Callback::noop(),
+        now: Some(now()),
+    };
     let html = render(signed_in("Asia/Tokyo"), html! { <TodayView ..props /> }).await;
-    assert!(html.contains(">17:00</time>"), "08:00Z is 17:00 in Tokyo: {html}");
+    assert!(
+        html.contains(">17:00</time>"),
+        "08:00Z is 17:00 in Tokyo: {html}"
+    );
     assert!(html.contains("Activity by hour (Asia/Tokyo)"));
 }
 
@@ -157,15 +194,24 @@ async fn session_detail_table_and_chart() {
     let html = render(signed_in("UTC"), html! { <SessionView ..props /> }).await;
     assert!(html.contains("Session · Thu 26 Nov 2026"), "{html}");
     assert!(html.contains(r#"<tr id="q-1">"#), "{html}");
-    assert!(html.contains(">10:30:00</time>") && html.contains(">10:35:59</time>"), "{html}");
+    assert!(
+        html.contains(">10:30:00</time>") && html.contains(">10:35:59</time>"),
+        "{html}"
+    );
     assert!(html.contains("6:00"), "359.6 s rounds to 6:00: {html}");
     assert!(html.contains(r#"class="num delta over">+0:30<"#), "{html}");
-    assert!(html.contains("class=\"num delta under\">\u{2212}2:10<"), "{html}");
+    assert!(
+        html.contains("class=\"num delta under\">\u{2212}2:10<"),
+        "{html}"
+    );
     assert!(html.contains("task-abc"));
     assert!(html.contains("Delete question 2?"));
     // Paused running question: frozen at 10:46 - 10:40 = 6:00, over its 5:00 target.
     assert!(html.contains(r#"<tr id="q-current" class="running-row">"#));
-    assert!(html.contains("<td class=\"num live-timer\">6:00</td>"), "{html}");
+    assert!(
+        html.contains("<td class=\"num live-timer\">6:00</td>"),
+        "{html}"
+    );
     // Chart: one bar per finished question plus its target line.
     assert!(html.contains("class=\"chart questions narrow\""));
     assert_eq!(html.matches("class=\"target\"").count(), 2);
@@ -176,7 +222,13 @@ async fn session_detail_table_and_chart() {
 #[tokio::test]
 async fn week_and_month_views() {
     let days: Vec<String> = (23..30)
-        .map(|d| format!(r#"{{"date":"2026-11-{d}","questionCount":{q},"activeSeconds":{s}}}"#, q = d - 22, s = (d - 22) * 1800))
+        .map(|d| {
+            format!(
+                r#"{{"date":"2026-11-{d}","questionCount":{q},"activeSeconds":{s}}}"#,
+                q = d - 22,
+                s = (d - 22) * 1800
+            )
+        })
         .collect();
     let body = format!(
         r#"{{"data":{{"week":{{"start":"2026-11-23","end":"2026-11-29","questionCount":28,"activeSeconds":50400,
@@ -194,31 +246,56 @@ async fn week_and_month_views() {
     let week = |start: u32| {
         let d: Vec<String> = (0..7)
             .map(|i| {
-                let date = chrono::NaiveDate::from_ymd_opt(2026, 10, 26).unwrap() + chrono::Duration::days((start * 7 + i) as i64);
-                let s = if date.to_string() == "2026-11-26" { 7200 } else if date.to_string() == "2026-10-30" { 99999 } else { 0 };
-                format!(r#"{{"date":"{date}","questionCount":{},"activeSeconds":{s}}}"#, s / 300)
+                let date = chrono::NaiveDate::from_ymd_opt(2026, 10, 26).unwrap()
+                    + chrono::Duration::days((start * 7 + i) as i64);
+                let s = if date.to_string() == "2026-11-26" {
+                    7200
+                } else if date.to_string() == "2026-10-30" {
+                    99999
+                } else {
+                    0
+                };
+                format!(
+                    r#"{{"date":"{date}","questionCount":{},"activeSeconds":{s}}}"#,
+                    s / 300
+                )
             })
             .collect();
         format!(r#"{{"days":[{}]}}"#, d.join(","))
     };
     let body = format!(
         r#"{{"data":{{"w0":{},"w1":{},"w2":{},"w3":{},"w4":{},"w5":{}}}}}"#,
-        week(0), week(1), week(2), week(3), week(4), week(5)
+        week(0),
+        week(1),
+        week(2),
+        week(3),
+        week(4),
+        week(5)
     );
     let data = Rc::new(decode::<month_view::ResponseData>(&body).unwrap());
     let month = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-    let props = MonthBodyProps { data, month, week_starts_on: Weekday::Monday };
+    let props = MonthBodyProps {
+        data,
+        month,
+        week_starts_on: Weekday::Monday,
+    };
     let html = render(signed_in("UTC"), html! { <MonthBody ..props /> }).await;
     // Only November's 30 days are drawn; October's busy day is ignored for the scale.
     assert_eq!(html.matches("<g class=\"cell").count(), 30, "{html}");
     assert!(html.contains("<g class=\"cell l4\">"), "{html}");
-    assert!(html.contains("2026-11-26: 2:00:00 active, 24 questions"), "{html}");
+    assert!(
+        html.contains("2026-11-26: 2:00:00 active, 24 questions"),
+        "{html}"
+    );
     assert!(html.contains("2.0 h"));
 }
 
 #[tokio::test]
 async fn signed_out_deep_link_shows_sign_in_in_place() {
-    let state = AppState { auth: Auth::SignedOut { expired: true }, ..AppState::default() };
+    let state = AppState {
+        auth: Auth::SignedOut { expired: true },
+        ..AppState::default()
+    };
     let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
         state,
         path: "/sessions/42".into(),
@@ -244,16 +321,26 @@ async fn signed_in_shell_has_navigation_and_overlay_page() {
     assert!(html.contains(r#"<nav aria-label="Main">"#), "{html}");
     assert!(html.contains(r#"href="/userscript/raterhub-tracker.user.js""#));
     assert!(html.contains("Ctrl+Shift+P"));
-    assert!(html.contains(r#"<a href="/overlay" aria-current="page" class="active">Overlay"#) || html.contains(r#"class="active" href="/overlay""#), "{html}");
+    assert!(
+        html.contains(r#"<a href="/overlay" aria-current="page" class="active">Overlay"#)
+            || html.contains(r#"class="active" href="/overlay""#),
+        "{html}"
+    );
 }
 
 #[tokio::test]
 async fn register_page_and_settings_render() {
-    let state = AppState { auth: Auth::SignedOut { expired: false }, ..AppState::default() };
-    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps { state, path: "/register".into() })
-        .hydratable(false)
-        .render()
-        .await;
+    let state = AppState {
+        auth: Auth::SignedOut { expired: false },
+        ..AppState::default()
+    };
+    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
+        state,
+        path: "/register".into(),
+    })
+    .hydratable(false)
+    .render()
+    .await;
     assert!(html.contains("Create your account"), "{html}");
     assert!(html.contains("At least 12 characters"));
     assert!(html.contains(r#"id="invite""#));
@@ -265,8 +352,15 @@ async fn register_page_and_settings_render() {
     .hydratable(false)
     .render()
     .await;
-    assert!(html.contains(r#"<strong id="tz-selected">Asia/Tokyo</strong>"#), "{html}");
+    assert!(
+        html.contains(r#"<strong id="tz-selected">Asia/Tokyo</strong>"#),
+        "{html}"
+    );
     assert!(html.contains(r#"value="5:30""#), "target as m:ss: {html}");
     assert!(html.contains("Sign out everywhere"));
-    assert!(html.contains(r#"<option value="MONDAY" selected"#) || html.contains(r#"<option selected value="MONDAY""#), "{html}");
+    assert!(
+        html.contains(r#"<option value="MONDAY" selected"#)
+            || html.contains(r#"<option selected value="MONDAY""#),
+        "{html}"
+    );
 }

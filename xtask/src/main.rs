@@ -23,7 +23,9 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!("usage: cargo xtask dist [--release] [--no-wasm-opt]");
-            eprintln!("  --release      size-optimised build (profile release-wasm) + wasm-opt -Oz");
+            eprintln!(
+                "  --release      size-optimised build (profile release-wasm) + wasm-opt -Oz"
+            );
             eprintln!("  --no-wasm-opt  skip wasm-opt even when it is available");
             ExitCode::from(2)
         }
@@ -31,7 +33,10 @@ fn main() -> ExitCode {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The target directory cargo uses: CARGO_TARGET_DIR (relative to the root) or `target/`.
@@ -51,7 +56,11 @@ fn locked_version(lock: &str, name: &str) -> Option<String> {
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == format!("name = \"{name}\"") {
-            let v = lines.next()?.trim().strip_prefix("version = \"")?.strip_suffix('"')?;
+            let v = lines
+                .next()?
+                .trim()
+                .strip_prefix("version = \"")?
+                .strip_suffix('"')?;
             return Some(v.to_string());
         }
     }
@@ -61,7 +70,8 @@ fn locked_version(lock: &str, name: &str) -> Option<String> {
 /// wasm-bindgen's generated glue must come from the same version as the `wasm-bindgen` crate
 /// compiled into the wasm, or the app fails at start-up with a schema mismatch.
 fn check_bindgen_version(root: &Path) -> Result<(), String> {
-    let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock =
+        std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     match locked_version(&lock, "wasm-bindgen") {
         Some(v) if v == CLI_SUPPORT => Ok(()),
         Some(v) => Err(format!(
@@ -81,8 +91,15 @@ fn dist(release: bool, wasm_opt: bool) -> Result<(), String> {
     let status = Command::new(cargo)
         .current_dir(&root)
         .args([
-            "build", "-p", "dashboard", "--bin", "dashboard",
-            "--target", "wasm32-unknown-unknown", "--profile", profile,
+            "build",
+            "-p",
+            "dashboard",
+            "--bin",
+            "dashboard",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            profile,
         ])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -90,7 +107,10 @@ fn dist(release: bool, wasm_opt: bool) -> Result<(), String> {
         return Err(format!("cargo build of the dashboard failed ({status})"));
     }
     let dir = if profile == "dev" { "debug" } else { profile };
-    let wasm = target_dir(&root).join("wasm32-unknown-unknown").join(dir).join("dashboard.wasm");
+    let wasm = target_dir(&root)
+        .join("wasm32-unknown-unknown")
+        .join(dir)
+        .join("dashboard.wasm");
     if !wasm.exists() {
         return Err(format!("{} not found after the build", wasm.display()));
     }
@@ -98,7 +118,8 @@ fn dist(release: bool, wasm_opt: bool) -> Result<(), String> {
     let out = root.join("dist");
     // Start from an empty dist/ so that no stale file gets embedded.
     if out.exists() {
-        std::fs::remove_dir_all(&out).map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
+        std::fs::remove_dir_all(&out)
+            .map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
     }
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     wasm_bindgen_cli_support::Bindgen::new()
@@ -116,7 +137,9 @@ fn dist(release: bool, wasm_opt: bool) -> Result<(), String> {
     }
 
     let static_dir = root.join("dashboard").join("static");
-    for entry in std::fs::read_dir(&static_dir).map_err(|e| format!("{}: {e}", static_dir.display()))? {
+    for entry in
+        std::fs::read_dir(&static_dir).map_err(|e| format!("{}: {e}", static_dir.display()))?
+    {
         let entry = entry.map_err(|e| e.to_string())?;
         if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
             std::fs::copy(entry.path(), out.join(entry.file_name())).map_err(|e| e.to_string())?;
@@ -133,13 +156,26 @@ fn dist(release: bool, wasm_opt: bool) -> Result<(), String> {
 }
 
 fn run_wasm_opt(root: &Path, wasm: &Path) {
-    let local = root.join("e2e").join("node_modules").join(".bin").join("wasm-opt");
-    let exe = if local.exists() { local.into_os_string() } else { "wasm-opt".into() };
+    let local = root
+        .join("e2e")
+        .join("node_modules")
+        .join(".bin")
+        .join("wasm-opt");
+    let exe = if local.exists() {
+        local.into_os_string()
+    } else {
+        "wasm-opt".into()
+    };
     let tmp = wasm.with_extension("opt.wasm");
     let result = Command::new(&exe)
         .args([
-            "-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
-            "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
         ])
         .arg(wasm)
         .arg("-o")
@@ -155,7 +191,10 @@ fn run_wasm_opt(root: &Path, wasm: &Path) {
             println!(
                 "wasm-opt failed, keeping the unoptimised wasm (Debian's binaryen 108 cannot parse it; \
                  run `npm ci` in e2e/ for binaryen 132): {}",
-                String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")
+                String::from_utf8_lossy(&o.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
             );
         }
         Err(_) => println!("wasm-opt not found; skipping (run `npm ci` in e2e/ to get it)"),
@@ -169,8 +208,14 @@ mod tests {
     #[test]
     fn reads_locked_versions() {
         let lock = "[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n\n[[package]]\nname = \"wasm-bindgen-cli-support\"\nversion = \"0.2.130\"\n";
-        assert_eq!(locked_version(lock, "wasm-bindgen").as_deref(), Some("0.2.130"));
-        assert_eq!(locked_version(lock, "wasm-bindgen-cli-support").as_deref(), Some("0.2.130"));
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen").as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen-cli-support").as_deref(),
+            Some("0.2.130")
+        );
         assert_eq!(locked_version(lock, "nope"), None);
     }
 

@@ -7,9 +7,21 @@ pub const USERSCRIPT_PATH: &str = "/userscript/raterhub-tracker.user.js";
 #[function_component(OverlayPage)]
 pub fn overlay_page() -> Html {
     let keys = [
-        ("Ctrl+Q", "NEXT", "finish the current task and start the next (starts a session if none is running)"),
-        ("Ctrl+Shift+P", "PAUSE / RESUME", "pause time that should not count; press again to resume"),
-        ("Ctrl+Shift+X", "EXIT", "finish the current task and end the session"),
+        (
+            "Ctrl+Q",
+            "NEXT",
+            "finish the current task and start the next (starts a session if none is running)",
+        ),
+        (
+            "Ctrl+Shift+P",
+            "PAUSE / RESUME",
+            "pause time that should not count; press again to resume",
+        ),
+        (
+            "Ctrl+Shift+X",
+            "EXIT",
+            "finish the current task and end the session",
+        ),
         ("Ctrl+Shift+Q", "UNDO", "take back the last NEXT or EXIT"),
     ];
     html! {

@@ -10,8 +10,8 @@ use crate::app::Route;
 use crate::components::{Card, ConfirmButton, ErrorBox, PaceBadge, QuestionChart, Spinner};
 use crate::dates::{iso, long_day};
 use crate::format;
-use crate::gql::{self, session_detail, DeleteQuestion, DeleteSession, SessionDetail};
-use crate::hooks::{report, use_now, use_query, use_wide, Load};
+use crate::gql::{self, DeleteQuestion, DeleteSession, SessionDetail, session_detail};
+use crate::hooks::{Load, report, use_now, use_query, use_wide};
 use crate::pace_props;
 use crate::state::AppContext;
 use crate::timer::running_active;
@@ -26,7 +26,12 @@ pub struct SessionProps {
 pub fn session_page(p: &SessionProps) -> Html {
     let ctx = use_context::<AppContext>().expect("AppContext");
     let tz = ctx.timezone();
-    let (load, reload) = use_query::<SessionDetail>(session_detail::Variables { id: p.id.to_string() }, true);
+    let (load, reload) = use_query::<SessionDetail>(
+        session_detail::Variables {
+            id: p.id.to_string(),
+        },
+        true,
+    );
     let navigator = use_navigator();
     let body = match load {
         Load::Loading => html! { <Spinner /> },
@@ -72,15 +77,36 @@ pub fn session_view(p: &SessionViewProps) -> Html {
     let s = p.data.session.as_ref().expect("session present");
     let live_now = use_now(s.is_active && p.now.is_none());
     let now = p.now.unwrap_or(live_now);
-    let current = s.current.as_ref().map(|c| (c, running_active(now, c.started_at, c.paused_seconds, c.is_paused, c.paused_at)));
+    let current = s.current.as_ref().map(|c| {
+        (
+            c,
+            running_active(
+                now,
+                c.started_at,
+                c.paused_seconds,
+                c.is_paused,
+                c.paused_at,
+            ),
+        )
+    });
     let tz = p.tz.to_string();
     let wide = use_wide();
 
     let delete_question = {
-        let (deleting, error, ctx, changed) = (deleting.clone(), error.clone(), ctx.clone(), p.on_changed.clone());
+        let (deleting, error, ctx, changed) = (
+            deleting.clone(),
+            error.clone(),
+            ctx.clone(),
+            p.on_changed.clone(),
+        );
         Callback::from(move |id: String| {
             deleting.set(Some(id.clone()));
-            let (deleting, error, ctx, changed) = (deleting.clone(), error.clone(), ctx.clone(), changed.clone());
+            let (deleting, error, ctx, changed) = (
+                deleting.clone(),
+                error.clone(),
+                ctx.clone(),
+                changed.clone(),
+            );
             yew::platform::spawn_local(async move {
                 let r = gql::call::<DeleteQuestion>(gql::delete_question::Variables { id }).await;
                 deleting.set(None);
@@ -98,10 +124,22 @@ pub fn session_view(p: &SessionViewProps) -> Html {
         })
     };
     let delete_session = {
-        let (id, deleting, error, ctx, deleted) = (s.id.clone(), deleting.clone(), error.clone(), ctx.clone(), p.on_deleted.clone());
+        let (id, deleting, error, ctx, deleted) = (
+            s.id.clone(),
+            deleting.clone(),
+            error.clone(),
+            ctx.clone(),
+            p.on_deleted.clone(),
+        );
         Callback::from(move |_| {
             deleting.set(Some(id.clone()));
-            let (id, deleting, error, ctx, deleted) = (id.clone(), deleting.clone(), error.clone(), ctx.clone(), deleted.clone());
+            let (id, deleting, error, ctx, deleted) = (
+                id.clone(),
+                deleting.clone(),
+                error.clone(),
+                ctx.clone(),
+                deleted.clone(),
+            );
             yew::platform::spawn_local(async move {
                 let r = gql::call::<DeleteSession>(gql::delete_session::Variables { id }).await;
                 deleting.set(None);
@@ -118,11 +156,21 @@ pub fn session_view(p: &SessionViewProps) -> Html {
 
     let day = tz::local_date(&s.started_at, &tz);
     let end = match (&s.ended_at, s.is_active) {
-        (_, true) => if s.is_paused { "paused".to_string() } else { "running".to_string() },
+        (_, true) => {
+            if s.is_paused {
+                "paused".to_string()
+            } else {
+                "running".to_string()
+            }
+        }
         (Some(e), _) => tz::hm(e, &tz),
         (None, _) => "—".into(),
     };
-    let chart = s.questions.iter().map(|q| (q.index, q.active_seconds, q.target_seconds)).collect::<Vec<_>>();
+    let chart = s
+        .questions
+        .iter()
+        .map(|q| (q.index, q.active_seconds, q.target_seconds))
+        .collect::<Vec<_>>();
     let rows = s.questions.iter().map(|q| {
         let delete = {
             let cb = delete_question.clone();

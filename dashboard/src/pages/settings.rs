@@ -2,12 +2,15 @@
 
 use yew::prelude::*;
 
-use super::{bind, input_event_value, select_value, Field};
+use super::{Field, bind, input_event_value, select_value};
 use crate::components::{ConfirmButton, ErrorBox, Spinner};
 use crate::dates::Weekday;
 use crate::format;
-use crate::gql::{self, update_settings, ApiError, ChangePassword, DeviceTokens, Logout, RevokeDeviceToken, Timezones, UpdateSettings};
-use crate::hooks::{report, use_query, Load};
+use crate::gql::{
+    self, ApiError, ChangePassword, DeviceTokens, Logout, RevokeDeviceToken, Timezones,
+    UpdateSettings, update_settings,
+};
+use crate::hooks::{Load, report, use_query};
 use crate::state::{Action, AppContext};
 use crate::tz;
 use crate::user_from;
@@ -38,11 +41,19 @@ pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i6
         e.target = Some("Choose a target between 0:10 and 2:00:00.".into());
     }
     let t = t.map_err(|m| e.target.get_or_insert(m).clone()).ok();
-    let g = goal.trim().parse::<f64>().ok().filter(|g| (0.0..=168.0).contains(g));
+    let g = goal
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|g| (0.0..=168.0).contains(g));
     if g.is_none() {
         e.goal = Some("Enter hours between 0 and 168.".into());
     }
-    let i = idle.trim().parse::<i64>().ok().filter(|i| (1..=1440).contains(i));
+    let i = idle
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|i| (1..=1440).contains(i));
     if i.is_none() {
         e.idle = Some("Enter minutes between 1 and 1440.".into());
     }
@@ -84,8 +95,16 @@ fn preferences() -> Html {
 
     let onsubmit = {
         let (zone, target, goal, idle, week, errors, server_error, busy, saved, ctx) = (
-            zone.clone(), target.clone(), goal.clone(), idle.clone(), week.clone(), errors.clone(),
-            server_error.clone(), busy.clone(), saved.clone(), ctx.clone(),
+            zone.clone(),
+            target.clone(),
+            goal.clone(),
+            idle.clone(),
+            week.clone(),
+            errors.clone(),
+            server_error.clone(),
+            busy.clone(),
+            saved.clone(),
+            ctx.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -103,7 +122,12 @@ fn preferences() -> Html {
                 weekly_goal_hours: Some(g),
                 week_starts_on: Some(*week),
             };
-            let (server_error, busy, saved, ctx) = (server_error.clone(), busy.clone(), saved.clone(), ctx.clone());
+            let (server_error, busy, saved, ctx) = (
+                server_error.clone(),
+                busy.clone(),
+                saved.clone(),
+                ctx.clone(),
+            );
             yew::platform::spawn_local(async move {
                 let r = gql::call::<UpdateSettings>(update_settings::Variables { input }).await;
                 busy.set(false);
@@ -212,12 +236,26 @@ fn password_form() -> Html {
     let current = use_state(String::new);
     let new = use_state(String::new);
     let confirm = use_state(String::new);
-    let errs = use_state(|| (None::<String>, None::<String>, None::<String>, None::<String>));
+    let errs = use_state(|| {
+        (
+            None::<String>,
+            None::<String>,
+            None::<String>,
+            None::<String>,
+        )
+    });
     let busy = use_state(|| false);
     let done = use_state(|| false);
     let onsubmit = {
-        let (current, new, confirm, errs, busy, done, ctx) =
-            (current.clone(), new.clone(), confirm.clone(), errs.clone(), busy.clone(), done.clone(), ctx.clone());
+        let (current, new, confirm, errs, busy, done, ctx) = (
+            current.clone(),
+            new.clone(),
+            confirm.clone(),
+            errs.clone(),
+            busy.clone(),
+            done.clone(),
+            ctx.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             done.set(false);
@@ -236,9 +274,19 @@ fn password_form() -> Html {
             }
             errs.set((None, None, None, None));
             busy.set(true);
-            let vars = gql::change_password::Variables { current: (*current).clone(), new: (*new).clone() };
-            let (current, new, confirm, errs, busy, done, ctx) =
-                (current.clone(), new.clone(), confirm.clone(), errs.clone(), busy.clone(), done.clone(), ctx.clone());
+            let vars = gql::change_password::Variables {
+                current: (*current).clone(),
+                new: (*new).clone(),
+            };
+            let (current, new, confirm, errs, busy, done, ctx) = (
+                current.clone(),
+                new.clone(),
+                confirm.clone(),
+                errs.clone(),
+                busy.clone(),
+                done.clone(),
+                ctx.clone(),
+            );
             yew::platform::spawn_local(async move {
                 let r = gql::call::<ChangePassword>(vars).await;
                 busy.set(false);
@@ -252,7 +300,12 @@ fn password_form() -> Html {
                     Err(e) => {
                         let msg = Some(e.friendly());
                         match e.code.as_str() {
-                            "INVALID_CREDENTIALS" => errs.set((Some("Your current password is wrong.".into()), None, None, None)),
+                            "INVALID_CREDENTIALS" => errs.set((
+                                Some("Your current password is wrong.".into()),
+                                None,
+                                None,
+                                None,
+                            )),
                             "WEAK_PASSWORD" => errs.set((None, msg, None, None)),
                             "UNAUTHENTICATED" => report(&ctx, &e),
                             _ => errs.set((None, None, None, msg)),
@@ -289,7 +342,9 @@ fn devices() -> Html {
     let body = match load {
         Load::Loading => html! { <Spinner /> },
         Load::Failed(e) => html! { <ErrorBox error={e} retry={reload.clone()} /> },
-        Load::Ready(d) if d.device_tokens.is_empty() => html! { <p class="empty">{ "No devices yet. The overlay adds one when you sign in there." }</p> },
+        Load::Ready(d) if d.device_tokens.is_empty() => {
+            html! { <p class="empty">{ "No devices yet. The overlay adds one when you sign in there." }</p> }
+        }
         Load::Ready(d) => html! {
             <ul class="devices">
                 { for d.device_tokens.iter().map(|t| {
@@ -337,7 +392,9 @@ fn sign_out_everywhere() -> Html {
             yew::platform::spawn_local(async move {
                 match gql::call::<Logout>(gql::logout::Variables).await {
                     Ok(_) => ctx.dispatch(Action::SignedOut { expired: false }),
-                    Err(e) if e.is_unauthenticated() => ctx.dispatch(Action::SignedOut { expired: false }),
+                    Err(e) if e.is_unauthenticated() => {
+                        ctx.dispatch(Action::SignedOut { expired: false })
+                    }
                     Err(e) => error.set(Some(e)),
                 }
             });
@@ -359,11 +416,20 @@ mod tests {
 
     #[test]
     fn zone_search() {
-        let all: Vec<String> = ["America/New_York", "Asia/Tokyo", "Europe/Paris", "UTC"].iter().map(|s| s.to_string()).collect();
+        let all: Vec<String> = ["America/New_York", "Asia/Tokyo", "Europe/Paris", "UTC"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(filter_zones(&all, "tok", "UTC"), vec!["Asia/Tokyo", "UTC"]);
-        assert_eq!(filter_zones(&all, "new york", "UTC"), vec!["America/New_York", "UTC"]);
+        assert_eq!(
+            filter_zones(&all, "new york", "UTC"),
+            vec!["America/New_York", "UTC"]
+        );
         assert_eq!(filter_zones(&all, "", "UTC").len(), 4);
-        assert_eq!(filter_zones(&all, "PARIS", "Europe/Paris"), vec!["Europe/Paris"]);
+        assert_eq!(
+            filter_zones(&all, "PARIS", "Europe/Paris"),
+            vec!["Europe/Paris"]
+        );
     }
 
     #[test]
@@ -371,6 +437,11 @@ mod tests {
         assert_eq!(parse_prefs("5:30", "40", "60"), Ok((330.0, 40.0, 60)));
         let e = parse_prefs("5:75", "-1", "0").unwrap_err();
         assert!(e.target.is_some() && e.goal.is_some() && e.idle.is_some());
-        assert!(parse_prefs("0:05", "40", "60").unwrap_err().target.is_some());
+        assert!(
+            parse_prefs("0:05", "40", "60")
+                .unwrap_err()
+                .target
+                .is_some()
+        );
     }
 }
