@@ -260,6 +260,10 @@ test('history, overlay page, phone width and dark mode', async () => {
   await page.waitForSelector('svg.heatmap');
   assert.ok((await page.locator('svg.heatmap g.cell').count()) >= 28);
   await shot('history-month');
+  // Each day of the heat map is a link to that day.
+  await page.click(`svg.heatmap a[href="/day/${dayD1}"]`);
+  await page.waitForSelector('.session-card');
+  assert.match(page.url(), new RegExp(`/day/${dayD1}$`));
   await page.goto(`${server.url}/overlay`);
   const href = await page.locator('#install-userscript').getAttribute('href');
   assert.equal(href, '/userscript/raterhub-tracker.user.js');

@@ -303,6 +303,25 @@ pub fn question_chart(p: &QuestionChartProps) -> Html {
     }
 }
 
+/// A click handler factory that opens a day in the app (plain clicks only; modified clicks keep
+/// the browser's new-tab behaviour).
+#[hook]
+fn use_day_link() -> impl Fn(String) -> Callback<MouseEvent> {
+    let navigator = yew_router::prelude::use_navigator();
+    move |date: String| {
+        let navigator = navigator.clone();
+        Callback::from(move |e: MouseEvent| {
+            if e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0 {
+                return;
+            }
+            if let Some(n) = &navigator {
+                e.prevent_default();
+                n.push(&crate::app::Route::Day { date: date.clone() });
+            }
+        })
+    }
+}
+
 #[derive(Clone, PartialEq, Debug)]
 pub struct DayBar {
     pub label: String,
@@ -332,18 +351,24 @@ pub fn week_chart(p: &WeekChartProps) -> Html {
     let (top, step) = nice_axis_in(max.max(3600.0), 3600.0);
     let n = p.days.len().max(1) as f64;
     let slot = (f.w - PAD_L - PAD_R) / n;
+    let go = use_day_link();
     let bars = p.days.iter().enumerate().map(|(i, d)| {
         let x = PAD_L + i as f64 * slot;
         let h = scale(d.active_seconds, top, f.plot_h());
         let y = PAD_T + f.plot_h() - h;
+        let label = format!("{} {}: {} active, {} questions", d.label, d.date, format::duration(d.active_seconds), d.questions);
         html! {
+            <a href={format!("/day/{}", d.date)} aria-label={label} onclick={go(d.date.clone())}>
             <g class="bar">
                 <rect x={(x + slot * 0.15).to_string()} y={y.to_string()} width={(slot * 0.7).to_string()} height={h.to_string()}>
                     <title>{ format!("{} {}: {} active, {} questions", d.label, d.date, format::duration(d.active_seconds), d.questions) }</title>
                 </rect>
                 <text class="count" x={(x + slot / 2.0).to_string()} y={(y - 3.0).max(PAD_T + 8.0).to_string()} text-anchor="middle">{ d.questions.to_string() }</text>
                 <text x={(x + slot / 2.0).to_string()} y={(f.h - PAD_B + 14.0).to_string()} text-anchor="middle">{ d.label.clone() }</text>
+                // A transparent hit area over the whole column, so empty days are clickable too.
+                <rect class="hit" x={x.to_string()} y={PAD_T.to_string()} width={slot.to_string()} height={f.plot_h().to_string()} />
             </g>
+            </a>
         }
     });
     let gy = f.y_of(p.daily_goal_seconds, top);
@@ -354,7 +379,7 @@ pub fn week_chart(p: &WeekChartProps) -> Html {
         </g>
     });
     html! {
-        <svg class={f.class("week")} viewBox={f.view_box()} role="img" aria-labelledby="week-title">
+        <svg class={f.class("week")} viewBox={f.view_box()} role="group" aria-labelledby="week-title">
             <title id="week-title">{ "Active hours per day, with question counts and the daily share of the weekly goal" }</title>
             { y_axis(f, top, step, hours_label, "h") }
             { for bars }
@@ -382,6 +407,7 @@ pub struct HeatmapProps {
 /// A month calendar whose cells are shaded by active time.
 #[function_component(Heatmap)]
 pub fn heatmap(p: &HeatmapProps) -> Html {
+    let go = use_day_link();
     let max = p
         .cells
         .iter()
@@ -400,7 +426,9 @@ pub fn heatmap(p: &HeatmapProps) -> Html {
         let x = (i % 7) as f64 * cw;
         let y = top + (i / 7) as f64 * ch;
         let level = heat_level(c.active_seconds, max);
+        let label = format!("{}: {} active, {} questions", c.date, format::duration(c.active_seconds), c.questions);
         html! {
+            <a href={format!("/day/{}", c.date)} aria-label={label} onclick={go(c.date.clone())}>
             <g class={format!("cell l{level}")}>
                 <rect x={(x + 2.0).to_string()} y={(y + 2.0).to_string()} width={(cw - 4.0).to_string()} height={(ch - 4.0).to_string()} rx="4">
                     <title>{ format!("{}: {} active, {} questions", c.date, format::duration(c.active_seconds), c.questions) }</title>
@@ -410,10 +438,11 @@ pub fn heatmap(p: &HeatmapProps) -> Html {
                     <text class="amount" x={(x + cw - 6.0).to_string()} y={(y + ch - 8.0).to_string()} text-anchor="end">{ format::duration(c.active_seconds) }</text>
                 }
             </g>
+            </a>
         }
     });
     html! {
-        <svg class="chart heatmap" viewBox={format!("0 0 {} {h}", 7.0 * cw)} role="img" aria-labelledby="heat-title">
+        <svg class="chart heatmap" viewBox={format!("0 0 {} {h}", 7.0 * cw)} role="group" aria-labelledby="heat-title">
             <title id="heat-title">{ "Active time per day this month (darker is more)" }</title>
             { for heads }
             { for cells }
