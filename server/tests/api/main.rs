@@ -12,3 +12,4 @@ mod hardening;
 mod ops;
 mod deploy;
 mod cluster;
+mod process;

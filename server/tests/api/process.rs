@@ -1,0 +1,68 @@
+//! The binary itself: start-up configuration and graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_raterhub-tracker"));
+    command.env_remove("SECRET_KEY").env_remove("DATABASE_URL").env("RUST_LOG", "info").env("LISTEN_ADDR", "127.0.0.1:0");
+    command
+}
+
+#[test]
+fn a_weak_secret_key_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = binary().current_dir(dir.path()).env("SECRET_KEY", "too-short").output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SECRET_KEY is too weak") && stderr.contains("32 bytes"), "{stderr}");
+}
+
+#[test]
+fn defaults_create_the_database_and_a_private_key_then_shut_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = binary().current_dir(dir.path()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+    assert!(dir.path().join("raterhub.db").exists(), "SQLite file created in the working directory");
+    let key = dir.path().join("raterhub.db.secret");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(std::fs::read_to_string(&key).unwrap().trim().len() >= 32);
+
+    let started = Instant::now();
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("generated a new key"), "{stderr}");
+    assert!(stderr.contains("shut down"), "{stderr}");
+
+    // A restart reuses the stored key.
+    let before = std::fs::read_to_string(&key).unwrap();
+    let mut again = binary().current_dir(dir.path()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(again.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("listening on"), "{line}");
+    again.kill().unwrap();
+    let output = again.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("generated a new key"));
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), before);
+}
+
+#[test]
+fn schema_subcommand_prints_the_sdl() {
+    let output = binary().arg("schema").output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), server::graphql::sdl());
+}
