@@ -330,3 +330,27 @@ test('sign out everywhere, then the email is taken for a new account', async () 
   assert.match(await text('#email-error'), /already exists/);
   await shot('register-taken');
 });
+
+test('rate limited sign-in says how long to wait', async () => {
+  const limited = new TestServer({ env: { DIST_DIR: DIST, RATE_LIMIT_AUTH_PER_MINUTE: '2' } });
+  await limited.start();
+  const p = await context.newPage();
+  try {
+    await p.goto(`${limited.url}/`);
+    await p.waitForSelector('#login-form');
+    await p.fill('#email', 'nobody@example.com');
+    await p.fill('#password', 'not the right password');
+    let message = '';
+    for (let i = 0; i < 4 && !/Too many attempts/.test(message); i += 1) {
+      await p.click('#login-form button[type=submit]');
+      await p.waitForSelector('#password-error, .form-error');
+      await p.waitForFunction(() => !document.querySelector('#login-form button[disabled]'));
+      message = await p.locator('#login-form').innerText();
+    }
+    assert.match(message, /Too many attempts\. Try again in \d+ (second|minute)/, message);
+    await p.screenshot({ path: artifact('dashboard-rate-limited.png') });
+  } finally {
+    await p.close();
+    await limited.stop();
+  }
+});

@@ -84,6 +84,15 @@ pub fn mss(secs: f64) -> String {
     format!("{}:{:02}", s / 60, s % 60)
 }
 
+/// A wait in words: "1 second", "42 seconds", "3 minutes" (rounded up).
+pub fn wait(secs: u64) -> String {
+    match secs {
+        1 => "1 second".into(),
+        s if s < 90 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
+    }
+}
+
 /// Pace score as a percentage-like badge text: `83/100`.
 pub fn score(score: i64) -> String {
     format!("{score}/100")
@@ -138,6 +147,14 @@ mod tests {
         assert_eq!(delta_class(12.0), "delta over");
         assert_eq!(delta_class(-12.0), "delta under");
         assert_eq!(delta_class(0.2), "delta even");
+    }
+
+    #[test]
+    fn waits_in_words() {
+        assert_eq!(wait(1), "1 second");
+        assert_eq!(wait(42), "42 seconds");
+        assert_eq!(wait(600), "10 minutes");
+        assert_eq!(wait(601), "11 minutes");
     }
 
     #[test]

@@ -205,6 +205,8 @@ pub struct ApiError {
     pub message: String,
     /// The argument or input field the error is about, when the server says (`extensions.field`).
     pub field: Option<String>,
+    /// Seconds to wait, for `RATE_LIMITED` (`extensions.retryAfter`).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -213,6 +215,7 @@ impl ApiError {
             code: "NETWORK".into(),
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -236,7 +239,13 @@ impl ApiError {
                     self.message.clone()
                 }
             }
-            "RATE_LIMITED" => "Too many attempts. Wait a minute and try again.".into(),
+            "RATE_LIMITED" => match self.retry_after {
+                Some(s) if s > 0 => format!(
+                    "Too many attempts. Try again in {}.",
+                    crate::format::wait(s)
+                ),
+                _ => "Too many attempts. Wait a minute and try again.".into(),
+            },
             "UNAUTHENTICATED" => "Your session has expired. Please sign in again.".into(),
             "NOT_FOUND" => "Not found (it may have been deleted).".into(),
             "NETWORK" => format!("Cannot reach the server: {}", self.message),
@@ -288,10 +297,12 @@ pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
             .get("field")
             .and_then(|c| c.as_str())
             .map(str::to_string);
+        let retry_after = ext.get("retryAfter").and_then(|v| v.as_u64());
         return Err(ApiError {
             code,
             message: first.message,
             field,
+            retry_after,
         });
     }
     parsed
@@ -334,11 +345,13 @@ async fn post_inner(json: String) -> Result<String, ApiError> {
         .text()
         .await
         .map_err(|e| ApiError::network(e.to_string()))?;
-    if status == 429 {
+    // A JSON body (even with 429) carries the GraphQL error and its code; decode() reads it.
+    if status == 429 && !text.trim_start().starts_with('{') {
         return Err(ApiError {
             code: "RATE_LIMITED".into(),
             message: String::new(),
             field: None,
+            retry_after: None,
         });
     }
     if !(200..300).contains(&status) && !text.trim_start().starts_with('{') {
@@ -371,8 +384,16 @@ mod tests {
             code: "WEAK_PASSWORD".into(),
             message: "password is too easy".into(),
             field: None,
+            retry_after: None,
         };
         assert_eq!(weak.friendly(), "Password is too easy");
+        let body = r#"{"data":null,"errors":[{"message":"slow down","extensions":{"code":"RATE_LIMITED","retryAfter":42}}]}"#;
+        let limited = decode::<me::ResponseData>(body).unwrap_err();
+        assert_eq!(limited.retry_after, Some(42));
+        assert_eq!(
+            limited.friendly(),
+            "Too many attempts. Try again in 42 seconds."
+        );
     }
 
     #[test]

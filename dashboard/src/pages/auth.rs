@@ -207,6 +207,7 @@ mod tests {
             code: code.into(),
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
