@@ -39,13 +39,49 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The target directory cargo uses: CARGO_TARGET_DIR (relative to the root) or `target/`.
-/// `cargo metadata` would also tell, but this covers what the workspace supports.
+/// The target directory cargo uses, from `cargo metadata` (which honours CARGO_TARGET_DIR and
+/// `build.target-dir`), else CARGO_TARGET_DIR or `target/`.
 fn target_dir(root: &Path) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let from_metadata = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| json_string_field(&String::from_utf8_lossy(&o.stdout), "target_directory"));
+    if let Some(dir) = from_metadata {
+        return PathBuf::from(dir);
+    }
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) if !d.is_empty() => root.join(d),
         _ => root.join("target"),
     }
+}
+
+/// The string value of `"key":"…"` in a JSON text (enough for cargo metadata's paths).
+fn json_string_field(json: &str, key: &str) -> Option<String> {
+    let start = json.find(&format!("\"{key}\":\""))? + key.len() + 4;
+    let mut out = String::new();
+    let mut chars = json[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 /// The version of `wasm-bindgen-cli-support` this xtask is built with (pinned in its Cargo.toml).
@@ -217,6 +253,16 @@ mod tests {
             Some("0.2.130")
         );
         assert_eq!(locked_version(lock, "nope"), None);
+    }
+
+    #[test]
+    fn reads_json_string_fields() {
+        let j = r#"{"packages":[],"target_directory":"/work/t\\x","version":1}"#;
+        assert_eq!(
+            json_string_field(j, "target_directory").as_deref(),
+            Some("/work/t\\x")
+        );
+        assert_eq!(json_string_field(j, "nope"), None);
     }
 
     #[test]
