@@ -171,7 +171,7 @@ test('live update falls back to polling when the WebSocket fails', async () => {
     const before = await other.locator('.session-card .q-count').innerText();
     const sent = Date.now();
     await record('NEXT', new Date(Date.now() - 5_000).toISOString());
-    await other.waitForFunction((b) => document.querySelector('.session-card .q-count')?.textContent === String(Number(b) + 1), before, { timeout: 3000 });
+    await other.waitForFunction((b) => document.querySelector('.session-card .q-count')?.textContent === String(Number(b) + 1), before, { timeout: 4500 });
     console.log(`# polling update latency: ${Date.now() - sent} ms`);
   } finally {
     await other.close();
