@@ -7,10 +7,12 @@ use crate::components::Spinner;
 use crate::gql::{self, Me};
 use crate::live::LiveUpdates;
 use crate::pages::{
+    admin::AdminPage,
     auth::{LoginPage, RegisterPage},
     export::ExportPage,
     history::{HistoryPage, HistoryView},
     overlay::OverlayPage,
+    reset::ResetPasswordPage,
     session::SessionPage,
     settings::SettingsPage,
     today::TodayPage,
@@ -42,6 +44,10 @@ pub enum Route {
     Login,
     #[at("/register")]
     Register,
+    #[at("/reset-password")]
+    ResetPassword,
+    #[at("/admin")]
+    Admin,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -168,6 +174,7 @@ fn nav() -> Html {
         Route::Export => 2,
         Route::Settings => 3,
         Route::Overlay => 4,
+        Route::Admin => 5,
         _ => 9,
     };
     let current = section(&route);
@@ -193,6 +200,7 @@ fn nav() -> Html {
                 { item(Route::Export, "Export") }
                 { item(Route::Settings, "Settings") }
                 { item(Route::Overlay, "Overlay") }
+                if ctx.user().is_some_and(|u| u.is_admin) { { item(Route::Admin, "Admin") } }
             </ul>
             <span class={live_class} id="live-status" title="Live updates">{ live_text }</span>
         </nav>
@@ -215,17 +223,25 @@ pub fn title(route: &Route) -> &'static str {
         Route::Overlay => "Overlay",
         Route::Login => "Sign in",
         Route::Register => "Register",
+        Route::ResetPassword => "Reset password",
+        Route::Admin => "Admin",
         Route::NotFound => "Not found",
     }
+}
+
+/// Pages shown to signed-out visitors as they are (everything else shows sign-in in place).
+pub fn public(route: &Route) -> bool {
+    matches!(
+        route,
+        Route::Register | Route::Overlay | Route::ResetPassword
+    )
 }
 
 #[function_component(Routed)]
 fn routed(p: &RoutedProps) -> Html {
     let ctx = use_context::<AppContext>().expect("AppContext");
     {
-        let signed_out = matches!(ctx.auth, Auth::SignedOut { .. })
-            && p.route != Route::Register
-            && p.route != Route::Overlay;
+        let signed_out = matches!(ctx.auth, Auth::SignedOut { .. }) && !public(&p.route);
         let name = if signed_out {
             "Sign in"
         } else {
@@ -242,9 +258,10 @@ fn routed(p: &RoutedProps) -> Html {
         Auth::SignedOut { expired } => match p.route {
             Route::Register => html! { <RegisterPage /> },
             Route::Overlay => html! { <OverlayPage /> },
+            Route::ResetPassword => html! { <ResetPasswordPage /> },
             _ => html! { <LoginPage expired={*expired} /> },
         },
-        Auth::SignedIn(_) => match &p.route {
+        Auth::SignedIn(user) => match &p.route {
             Route::Login | Route::Register => html! { <Redirect<Route> to={Route::Today} /> },
             Route::Today => html! { <TodayPage /> },
             Route::Day { date } => {
@@ -261,6 +278,15 @@ fn routed(p: &RoutedProps) -> Html {
             Route::Export => html! { <ExportPage /> },
             Route::Settings => html! { <SettingsPage /> },
             Route::Overlay => html! { <OverlayPage /> },
+            Route::ResetPassword => html! { <ResetPasswordPage /> },
+            Route::Admin if user.is_admin => html! { <AdminPage /> },
+            Route::Admin => html! {
+                <section class="page" id="admin-only">
+                    <h1>{ "Administrators only" }</h1>
+                    <p>{ "This page is for the server's administrators. Your account is a regular user account." }</p>
+                    <p><Link<Route> to={Route::Today}>{ "Go to today" }</Link<Route>></p>
+                </section>
+            },
             Route::NotFound => html! {
                 <section class="page">
                     <h1>{ "Page not found" }</h1>

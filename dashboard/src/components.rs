@@ -100,6 +100,9 @@ pub struct ConfirmProps {
     pub on_confirm: Callback<()>,
     #[prop_or_default]
     pub busy: bool,
+    /// The confirming button's text.
+    #[prop_or(AttrValue::Static("Yes, delete"))]
+    pub yes: AttrValue,
 }
 
 /// A destructive action behind an inline "Are you sure?" step (keyboard friendly: no dialog).
@@ -134,7 +137,7 @@ pub fn confirm_button(p: &ConfirmProps) -> Html {
         html! {
             <span class="confirm" role="group" aria-label={p.question.clone()}>
                 <span class="confirm-q">{ p.question.clone() }</span>
-                <button type="button" class="danger confirm-yes" onclick={yes}>{ "Yes, delete" }</button>
+                <button type="button" class="danger confirm-yes" onclick={yes}>{ p.yes.clone() }</button>
                 <button type="button" class="secondary" ref={cancel_ref} onclick={no}>{ "Cancel" }</button>
             </span>
         }
@@ -148,6 +151,164 @@ pub fn confirm_button(p: &ConfirmProps) -> Html {
                 { p.label.clone() }
             </button>
         }
+    }
+}
+
+/// Copies text to the clipboard; false when the browser refuses (or outside a browser).
+pub async fn copy_text(text: String) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use js_sys::{Function, Promise, Reflect};
+        use wasm_bindgen::{JsCast, JsValue};
+        let Some(w) = web_sys::window() else {
+            return false;
+        };
+        let Some(clip) = Reflect::get(&w.navigator(), &JsValue::from_str("clipboard"))
+            .ok()
+            .filter(|c| c.is_object())
+        else {
+            return false;
+        };
+        let Some(write) = Reflect::get(&clip, &JsValue::from_str("writeText"))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+        else {
+            return false;
+        };
+        match write
+            .call1(&clip, &JsValue::from_str(&text))
+            .ok()
+            .and_then(|p| p.dyn_into::<Promise>().ok())
+        {
+            Some(p) => wasm_bindgen_futures::JsFuture::from(p).await.is_ok(),
+            None => false,
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = text;
+        false
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CopyFieldProps {
+    pub id: AttrValue,
+    pub label: AttrValue,
+    pub value: AttrValue,
+    #[prop_or_default]
+    pub hint: Option<AttrValue>,
+}
+
+/// A read-only text (a link, a code) with a Copy button. When the clipboard is refused, the
+/// text is selected so that Ctrl+C copies it.
+#[function_component(CopyField)]
+pub fn copy_field(p: &CopyFieldProps) -> Html {
+    let status = use_state(|| None::<bool>);
+    let input = use_node_ref();
+    let onclick = {
+        let (status, input, value) = (status.clone(), input.clone(), p.value.to_string());
+        Callback::from(move |_: MouseEvent| {
+            let (status, input, value) = (status.clone(), input.clone(), value.clone());
+            yew::platform::spawn_local(async move {
+                let ok = copy_text(value).await;
+                if !ok && let Some(i) = input.cast::<web_sys::HtmlInputElement>() {
+                    i.select();
+                    let _ = i.focus();
+                }
+                status.set(Some(ok));
+            });
+        })
+    };
+    let select_all = Callback::from(|e: FocusEvent| {
+        if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+            i.select();
+        }
+    });
+    let hint_id = format!("{}-hint", p.id);
+    html! {
+        <div class="copy-field">
+            <label for={p.id.clone()}>{ p.label.clone() }</label>
+            <div class="copy-row">
+                <input id={p.id.clone()} type="text" readonly=true value={p.value.clone()} ref={input}
+                       onfocus={select_all} spellcheck="false" autocomplete="off"
+                       aria-describedby={p.hint.as_ref().map(|_| hint_id.clone())} />
+                <button type="button" class="secondary copy" onclick={onclick}>{ "Copy" }</button>
+            </div>
+            if let Some(h) = &p.hint { <p class="hint" id={hint_id}>{ h.clone() }</p> }
+            <p class="hint copy-status" role="status" aria-live="polite">
+                { match *status { Some(true) => "Copied.", Some(false) => "Copy it with Ctrl+C (or ⌘C): the text is selected.", None => "" } }
+            </p>
+        </div>
+    }
+}
+
+/// One audit log line, ready to show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditRow {
+    pub id: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub action: String,
+    /// Who did it (an email when known), for the all-users log.
+    pub actor: Option<String>,
+    /// Whom it concerned (an email when known), for the all-users log.
+    pub subject: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AuditTableProps {
+    pub rows: Vec<AuditRow>,
+    pub timezone: AttrValue,
+    /// Adds the actor and subject columns (the admin's everyone's log).
+    #[prop_or_default]
+    pub everyone: bool,
+    pub id: AttrValue,
+    pub caption: AttrValue,
+}
+
+/// The audit log as a table: time in the user's zone, the action in words, IP, detail.
+#[function_component(AuditTable)]
+pub fn audit_table(p: &AuditTableProps) -> Html {
+    if p.rows.is_empty() {
+        return html! { <p class="empty">{ "Nothing recorded yet." }</p> };
+    }
+    let tz = p.timezone.to_string();
+    let dash = || html! { <span class="muted" aria-label="none">{ "—" }</span> };
+    let rows = p.rows.iter().map(|r| {
+        let when = format!("{} {}", crate::tz::local_date(&r.at, &tz), crate::tz::hms(&r.at, &tz));
+        let failed = crate::admin::is_failure(&r.action);
+        html! {
+            <tr key={r.id.clone()} class={classes!(failed.then_some("failed"))}>
+                <td class="when"><time datetime={r.at.to_rfc3339()}>{ when }</time></td>
+                if p.everyone {
+                    <td class="who">{ r.actor.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                }
+                <td class="action" title={r.action.clone()}>{ crate::admin::action_words(&r.action) }</td>
+                if p.everyone {
+                    <td class="who">{ r.subject.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                }
+                <td class="ip">{ r.ip.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                <td class="detail">{ r.detail.clone().map(Html::from).unwrap_or_else(dash) }</td>
+            </tr>
+        }
+    });
+    html! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label={p.caption.clone()}>
+            <table id={p.id.clone()} class="audit">
+                <caption class="sr-only">{ p.caption.clone() }</caption>
+                <thead><tr>
+                    <th scope="col">{ format!("Time ({tz})") }</th>
+                    if p.everyone { <th scope="col">{ "By" }</th> }
+                    <th scope="col">{ "Action" }</th>
+                    if p.everyone { <th scope="col">{ "Concerning" }</th> }
+                    <th scope="col">{ "IP" }</th>
+                    <th scope="col">{ "Detail" }</th>
+                </tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </div>
     }
 }
 

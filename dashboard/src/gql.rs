@@ -11,13 +11,21 @@ pub type Date = chrono::NaiveDate;
 pub type Id = String;
 pub use crate::dates::Weekday;
 
+/// The schema's `Role` enum (shared by all generated operations via `extern_enums`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    Admin,
+    User,
+}
+
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "../schema.graphql",
     query_path = "queries/auth.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct Me;
@@ -28,7 +36,7 @@ pub struct Me;
     query_path = "queries/auth.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct Login;
@@ -39,7 +47,7 @@ pub struct Login;
     query_path = "queries/auth.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct Register;
@@ -50,7 +58,7 @@ pub struct Register;
     query_path = "queries/auth.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct Logout;
@@ -61,7 +69,7 @@ pub struct Logout;
     query_path = "queries/today.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct Today;
@@ -72,7 +80,7 @@ pub struct Today;
     query_path = "queries/session.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct SessionDetail;
@@ -83,7 +91,7 @@ pub struct SessionDetail;
     query_path = "queries/session.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct DeleteSession;
@@ -94,7 +102,7 @@ pub struct DeleteSession;
     query_path = "queries/session.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct DeleteQuestion;
@@ -105,7 +113,7 @@ pub struct DeleteQuestion;
     query_path = "queries/history.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct WeekView;
@@ -116,7 +124,7 @@ pub struct WeekView;
     query_path = "queries/history.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct MonthView;
@@ -127,7 +135,7 @@ pub struct MonthView;
     query_path = "queries/settings.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct Timezones;
@@ -138,7 +146,7 @@ pub struct Timezones;
     query_path = "queries/settings.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct UpdateSettings;
@@ -149,7 +157,7 @@ pub struct UpdateSettings;
     query_path = "queries/settings.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct ChangePassword;
@@ -160,7 +168,7 @@ pub struct ChangePassword;
     query_path = "queries/settings.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct DeviceTokens;
@@ -171,7 +179,7 @@ pub struct DeviceTokens;
     query_path = "queries/settings.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct RevokeDeviceToken;
@@ -182,7 +190,7 @@ pub struct RevokeDeviceToken;
     query_path = "queries/export.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct ExportCsv;
@@ -193,10 +201,120 @@ pub struct ExportCsv;
     query_path = "queries/activity.graphql",
     response_derives = "Debug, Clone, PartialEq",
     variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday"),
+    extern_enums("Weekday", "Role"),
     normalization = "rust"
 )]
 pub struct Activity;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/auth.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role"),
+    normalization = "rust"
+)]
+pub struct CompletePasswordReset;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/admin.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role"),
+    normalization = "rust"
+)]
+pub struct Users;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/admin.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role"),
+    normalization = "rust"
+)]
+pub struct SetUserActive;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/admin.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role"),
+    normalization = "rust"
+)]
+pub struct SetUserRole;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/admin.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role"),
+    normalization = "rust"
+)]
+pub struct ResetPassword;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/admin.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role"),
+    normalization = "rust"
+)]
+pub struct CreateUser;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/admin.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role"),
+    normalization = "rust"
+)]
+pub struct Invites;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/admin.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role"),
+    normalization = "rust"
+)]
+pub struct CreateInvite;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/admin.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role"),
+    normalization = "rust"
+)]
+pub struct RevokeInvite;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/admin.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role"),
+    normalization = "rust"
+)]
+pub struct AuditLog;
 
 /// What went wrong with a request, with the server's `extensions.code` when there is one.
 #[derive(Clone, Debug, PartialEq)]
@@ -248,6 +366,7 @@ impl ApiError {
             },
             "UNAUTHENTICATED" => "Your session has expired. Please sign in again.".into(),
             "NOT_FOUND" => "Not found (it may have been deleted).".into(),
+            "FORBIDDEN" => "Only an administrator can do this.".into(),
             "NETWORK" => format!("Cannot reach the server: {}", self.message),
             _ if !self.message.is_empty() => self.message.clone(),
             _ => "Something went wrong.".into(),
@@ -399,10 +518,11 @@ mod tests {
     #[test]
     fn typed_responses_decode() {
         let body = r#"{"data":{"me":{"id":"1","email":"a@b.c","timezone":"Europe/Paris","targetSeconds":330,
-            "idleTimeoutMinutes":60,"weeklyGoalHours":40,"weekStartsOn":"MONDAY"}}}"#;
+            "idleTimeoutMinutes":60,"weeklyGoalHours":40,"weekStartsOn":"MONDAY","role":"ADMIN"}}}"#;
         let me = decode::<me::ResponseData>(body).unwrap().me.unwrap();
         assert_eq!(me.week_starts_on, Weekday::Monday);
         assert_eq!(me.timezone, "Europe/Paris");
+        assert_eq!(me.role, Role::Admin);
         assert_eq!(
             decode::<me::ResponseData>(r#"{"data":{"me":null}}"#)
                 .unwrap()

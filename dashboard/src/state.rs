@@ -14,6 +14,8 @@ pub struct User {
     pub idle_timeout_minutes: i64,
     pub weekly_goal_hours: f64,
     pub week_starts_on: Weekday,
+    /// `me.role == ADMIN`: shows the Admin page (the server enforces the role anyway).
+    pub is_admin: bool,
 }
 
 /// Builds a [`User`] from any generated struct with the `UserFields` fields (checked by the
@@ -30,6 +32,7 @@ macro_rules! user_from {
             idle_timeout_minutes: u.idle_timeout_minutes,
             weekly_goal_hours: u.weekly_goal_hours,
             week_starts_on: u.week_starts_on,
+            is_admin: u.role == $crate::gql::Role::Admin,
         }
     }};
 }
@@ -134,6 +137,7 @@ mod tests {
             idle_timeout_minutes: 60,
             weekly_goal_hours: 40.0,
             week_starts_on: Weekday::Monday,
+            is_admin: false,
         }
     }
 

@@ -24,6 +24,7 @@ fn user(tz: &str) -> User {
         idle_timeout_minutes: 60,
         weekly_goal_hours: 20.0,
         week_starts_on: Weekday::Monday,
+        is_admin: false,
     }
 }
 

@@ -1,7 +1,9 @@
+pub mod admin;
 pub mod auth;
 pub mod export;
 pub mod history;
 pub mod overlay;
+pub mod reset;
 pub mod session;
 pub mod settings;
 pub mod today;

@@ -1,9 +1,9 @@
-//! Settings: timezone, targets and goals, password, devices, sign out everywhere.
+//! Settings: timezone, targets and goals, password, devices, activity log, sign out everywhere.
 
 use yew::prelude::*;
 
 use super::{Field, bind, input_event_value, select_value};
-use crate::components::{ConfirmButton, ErrorBox, Spinner};
+use crate::components::{AuditTable, ConfirmButton, ErrorBox, Spinner};
 use crate::dates::Weekday;
 use crate::format;
 use crate::gql::{
@@ -71,6 +71,7 @@ pub fn settings_page() -> Html {
             <Preferences />
             <PasswordForm />
             <Devices />
+            <ActivityLog />
             <SignOutEverywhere />
         </section>
     }
@@ -377,6 +378,35 @@ fn devices() -> Html {
             <h2 id="devices-h">{ "Overlay devices" }</h2>
             { body }
             if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
+        </section>
+    }
+}
+
+/// The caller's own audit log (the latest 50 entries).
+#[function_component(ActivityLog)]
+fn activity_log() -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let tzname = ctx.timezone();
+    let (load, reload) = use_query::<gql::AuditLog>(
+        gql::audit_log::Variables {
+            limit: Some(50),
+            all_users: None,
+        },
+        false,
+    );
+    let body = match load {
+        Load::Loading => html! { <Spinner /> },
+        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Ready(d) => html! {
+            <AuditTable rows={crate::pages::admin::audit_rows(&d.audit_log, None)} timezone={tzname}
+                        id="activity-log" caption="Your account's activity, newest first" />
+        },
+    };
+    html! {
+        <section class="panel" aria-labelledby="activity-h">
+            <h2 id="activity-h">{ "Activity log" }</h2>
+            <p class="hint">{ "The latest 50 events on your account: sign-ins (and failed attempts), password and setting changes, devices and deletions. Something you don't recognise? Change your password and sign out everywhere." }</p>
+            { body }
         </section>
     }
 }

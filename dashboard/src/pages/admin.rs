@@ -1,0 +1,640 @@
+//! The admin page: users (activate, role, reset link), create a user, invites, everyone's
+//! activity. The route is only offered to admins; the server enforces FORBIDDEN anyway.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use yew::prelude::*;
+
+use super::auth::{place_error, validate};
+use super::{Field, bind, select_value};
+use crate::admin::{InviteState, absolute_url, admin_error, invite_state};
+use crate::components::{AuditRow, AuditTable, ConfirmButton, CopyField, ErrorBox, Spinner};
+use crate::gql::{
+    self, AuditLog, CreateInvite, CreateUser, Invites, ResetPassword, RevokeInvite, Role,
+    SetUserActive, SetUserRole, Users, audit_log, invites, users,
+};
+use crate::hooks::{Load, report, use_query};
+use crate::state::{Action, AppContext};
+use crate::tz;
+
+/// Audit entries as table rows; with `emails`, actor and subject ids become addresses.
+pub fn audit_rows(
+    entries: &[audit_log::AuditLogAuditLog],
+    emails: Option<&HashMap<String, String>>,
+) -> Vec<AuditRow> {
+    let name = |id: &Option<String>| {
+        id.as_ref().map(|id| {
+            emails
+                .and_then(|m| m.get(id).cloned())
+                .unwrap_or_else(|| format!("user {id}"))
+        })
+    };
+    entries
+        .iter()
+        .map(|e| AuditRow {
+            id: e.id.clone(),
+            at: e.created_at,
+            action: e.action.clone(),
+            actor: name(&e.actor_id),
+            subject: name(&e.subject_id),
+            ip: e.ip.clone(),
+            detail: e.detail.clone(),
+        })
+        .collect()
+}
+
+/// `2026-11-26 10:47` in `tz`.
+fn when(t: &DateTime<Utc>, tz: &str) -> String {
+    format!("{} {}", tz::local_date(t, tz), tz::hm(t, tz))
+}
+
+fn origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+#[function_component(AdminPage)]
+pub fn admin_page() -> Html {
+    let (users_load, reload_users) = use_query::<Users>(users::Variables, false);
+    let (invites_load, reload_invites) = use_query::<Invites>(invites::Variables, false);
+    let (log, reload_log) = use_query::<AuditLog>(
+        audit_log::Variables {
+            limit: Some(100),
+            all_users: Some(true),
+        },
+        false,
+    );
+    let refresh_users = {
+        let (u, l) = (reload_users.clone(), reload_log.clone());
+        Callback::from(move |_| {
+            u.emit(());
+            l.emit(());
+        })
+    };
+    let refresh_invites = {
+        let (i, l) = (reload_invites.clone(), reload_log.clone());
+        Callback::from(move |_| {
+            i.emit(());
+            l.emit(());
+        })
+    };
+    let emails: Option<HashMap<String, String>> = match &users_load {
+        Load::Ready(d) => Some(
+            d.users
+                .iter()
+                .map(|u| (u.id.clone(), u.email.clone()))
+                .collect(),
+        ),
+        _ => None,
+    };
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let tzname = ctx.timezone();
+    let log_body = match &log {
+        Load::Loading => html! { <Spinner /> },
+        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={reload_log.clone()} /> },
+        Load::Ready(d) => html! {
+            <AuditTable rows={audit_rows(&d.audit_log, emails.as_ref())} timezone={tzname.clone()} everyone=true
+                        id="audit-all" caption="Everyone's activity, newest first" />
+        },
+    };
+    html! {
+        <section class="page admin">
+            <h1>{ "Admin" }</h1>
+            <UsersPanel load={users_load} retry={reload_users} refresh={refresh_users.clone()} />
+            <CreateUserForm refresh={refresh_users} />
+            <InvitesPanel load={invites_load} retry={reload_invites} refresh={refresh_invites} />
+            <section class="panel" aria-labelledby="audit-all-h">
+                <h2 id="audit-all-h">{ "Everyone's activity" }</h2>
+                <p class="hint">{ "The latest 100 entries: sign-ins (and failed ones), password and setting changes, devices, deletions and admin actions." }</p>
+                { log_body }
+            </section>
+        </section>
+    }
+}
+
+/// What an admin can do to a user from its row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserAction {
+    Activate,
+    Deactivate,
+    Promote,
+    Demote,
+    ResetLink,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct UsersTableProps {
+    pub users: Vec<users::UsersUsers>,
+    pub me_id: AttrValue,
+    pub timezone: AttrValue,
+    /// The user an action is running for (its buttons are disabled).
+    #[prop_or_default]
+    pub busy: Option<String>,
+    pub on_action: Callback<(String, String, UserAction)>,
+}
+
+/// The users, one row each, with their actions (stacked as cards on a phone).
+#[function_component(UsersTable)]
+pub fn users_table(p: &UsersTableProps) -> Html {
+    let rows = p.users.iter().map(|u| {
+        let me = u.id == p.me_id.as_str();
+        let admin = u.role == Role::Admin;
+        let busy = p.busy.as_deref() == Some(u.id.as_str());
+        let act = |a: UserAction| {
+            let (cb, id, email) = (p.on_action.clone(), u.id.clone(), u.email.clone());
+            Callback::from(move |_| cb.emit((id.clone(), email.clone(), a)))
+        };
+        let click = |a: UserAction| {
+            let cb = act(a);
+            Callback::from(move |_: MouseEvent| cb.emit(()))
+        };
+        html! {
+            <tr key={u.id.clone()} id={format!("user-{}", u.id)} class={classes!((!u.is_active).then_some("inactive"))}>
+                <td data-label="Email" class="email">
+                    { u.email.clone() }
+                    if me { <span class="badge you">{ "you" }</span> }
+                </td>
+                <td data-label="Role" class="role">
+                    <span class={classes!("badge", admin.then_some("admin"))}>{ if admin { "admin" } else { "user" } }</span>
+                </td>
+                <td data-label="Status" class="status">
+                    <span class={classes!("state", if u.is_active { "on" } else { "off" })}>{ if u.is_active { "active" } else { "deactivated" } }</span>
+                </td>
+                <td data-label="Since" class="since">{ tz::local_date(&u.created_at, &p.timezone).to_string() }</td>
+                <td data-label="Actions" class="actions">
+                    if busy {
+                        <span class="loading" role="status">{ "Working…" }</span>
+                    } else {
+                        if u.is_active {
+                            if !me {
+                                <ConfirmButton label="Deactivate" question={format!("Deactivate {}?", u.email)} yes="Yes, deactivate"
+                                               on_confirm={act(UserAction::Deactivate)} />
+                            }
+                        } else {
+                            <button type="button" class="secondary small activate" onclick={click(UserAction::Activate)}>{ "Activate" }</button>
+                        }
+                        if admin {
+                            <ConfirmButton label="Demote" question={if me { "Demote yourself to user?".to_string() } else { format!("Demote {} to user?", u.email) }}
+                                           yes="Yes, demote" on_confirm={act(UserAction::Demote)} />
+                        } else {
+                            <button type="button" class="secondary small promote" onclick={click(UserAction::Promote)}>{ "Make admin" }</button>
+                        }
+                        <button type="button" class="secondary small reset-link" onclick={click(UserAction::ResetLink)}
+                                aria-label={format!("Password reset link for {}", u.email)}>{ "Reset link" }</button>
+                    }
+                </td>
+            </tr>
+        }
+    });
+    html! {
+        <div class="table-wrap">
+            <table id="users" class="stack">
+                <caption class="sr-only">{ "Users" }</caption>
+                <thead><tr>
+                    <th scope="col">{ "Email" }</th>
+                    <th scope="col">{ "Role" }</th>
+                    <th scope="col">{ "Status" }</th>
+                    <th scope="col">{ "Since" }</th>
+                    <th scope="col">{ "Actions" }</th>
+                </tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct UsersPanelProps {
+    load: Load<users::ResponseData>,
+    retry: Callback<()>,
+    refresh: Callback<()>,
+}
+
+#[derive(Clone, PartialEq)]
+struct ResetLink {
+    email: String,
+    url: String,
+    expires_at: DateTime<Utc>,
+}
+
+#[function_component(UsersPanel)]
+fn users_panel(p: &UsersPanelProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let me = ctx.user().cloned().expect("signed in");
+    let busy = use_state(|| None::<String>);
+    let error = use_state(|| None::<String>);
+    let link = use_state(|| None::<ResetLink>);
+    let on_action = {
+        let (busy, error, link, refresh, ctx, me) = (
+            busy.clone(),
+            error.clone(),
+            link.clone(),
+            p.refresh.clone(),
+            ctx.clone(),
+            me.clone(),
+        );
+        Callback::from(move |(id, email, action): (String, String, UserAction)| {
+            let (busy, error, link, refresh, ctx, me) = (
+                busy.clone(),
+                error.clone(),
+                link.clone(),
+                refresh.clone(),
+                ctx.clone(),
+                me.clone(),
+            );
+            busy.set(Some(id.clone()));
+            error.set(None);
+            yew::platform::spawn_local(async move {
+                let result: Result<(), gql::ApiError> = match action {
+                    UserAction::Activate | UserAction::Deactivate => {
+                        gql::call::<SetUserActive>(gql::set_user_active::Variables {
+                            id: id.clone(),
+                            active: action == UserAction::Activate,
+                        })
+                        .await
+                        .map(|_| ())
+                    }
+                    UserAction::Promote | UserAction::Demote => {
+                        let role = if action == UserAction::Promote {
+                            Role::Admin
+                        } else {
+                            Role::User
+                        };
+                        let r = gql::call::<SetUserRole>(gql::set_user_role::Variables {
+                            id: id.clone(),
+                            role,
+                        })
+                        .await;
+                        if r.is_ok() && id == me.id {
+                            // Demoting yourself: the Admin page and its nav entry go away.
+                            let mut u = me.clone();
+                            u.is_admin = role == Role::Admin;
+                            ctx.dispatch(Action::UserUpdated(u));
+                        }
+                        r.map(|_| ())
+                    }
+                    UserAction::ResetLink => {
+                        gql::call::<ResetPassword>(gql::reset_password::Variables {
+                            id: id.clone(),
+                        })
+                        .await
+                        .map(|d| {
+                            link.set(Some(ResetLink {
+                                email: email.clone(),
+                                url: absolute_url(&d.reset_password.url, &origin()),
+                                expires_at: d.reset_password.expires_at,
+                            }))
+                        })
+                    }
+                };
+                busy.set(None);
+                match result {
+                    Ok(()) => refresh.emit(()),
+                    Err(e) => {
+                        report(&ctx, &e);
+                        error.set(Some(format!("{email}: {}", admin_error(&e))));
+                    }
+                }
+            });
+        })
+    };
+    let tzname = me.timezone.clone();
+    let body = match &p.load {
+        Load::Loading => html! { <Spinner /> },
+        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={p.retry.clone()} /> },
+        Load::Ready(d) => html! {
+            <UsersTable users={d.users.clone()} me_id={me.id.clone()} timezone={tzname.clone()}
+                        busy={(*busy).clone()} on_action={on_action} />
+        },
+    };
+    let link_box = (*link).clone().map(|l| {
+        let close = {
+            let link = link.clone();
+            Callback::from(move |_: MouseEvent| link.set(None))
+        };
+        html! {
+            <div class="result-box" id="reset-link-box">
+                <CopyField id="reset-url" label={format!("Password reset link for {}", l.email)} value={l.url.clone()}
+                           hint={format!("Works once, until {} ({}). Send it to them privately.", when(&l.expires_at, &tzname), tzname)} />
+                <button type="button" class="secondary small" onclick={close}>{ "Done" }</button>
+            </div>
+        }
+    });
+    html! {
+        <section class="panel" aria-labelledby="users-h">
+            <h2 id="users-h">{ "Users" }</h2>
+            <p class="hint">{ "Deactivating signs the user out everywhere at once. The last admin cannot be demoted." }</p>
+            if let Some(e) = &*error { <p class="form-error" role="alert" id="users-error">{ e.clone() }</p> }
+            { for link_box }
+            { body }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RefreshProps {
+    refresh: Callback<()>,
+}
+
+#[derive(Clone, Default, PartialEq)]
+struct CreateErrors {
+    email: Option<String>,
+    password: Option<String>,
+    timezone: Option<String>,
+    form: Option<String>,
+}
+
+#[function_component(CreateUserForm)]
+fn create_user_form(p: &RefreshProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let email = use_state(String::new);
+    let password = use_state(String::new);
+    let zone = use_state(|| ctx.timezone());
+    let admin = use_state(|| false);
+    let errors = use_state(CreateErrors::default);
+    let busy = use_state(|| false);
+    let created = use_state(|| None::<String>);
+    let onsubmit = {
+        let (email, password, zone, admin, errors, busy, created, refresh, ctx) = (
+            email.clone(),
+            password.clone(),
+            zone.clone(),
+            admin.clone(),
+            errors.clone(),
+            busy.clone(),
+            created.clone(),
+            p.refresh.clone(),
+            ctx.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            created.set(None);
+            let check = validate(&email, &password, true);
+            let tz_err = zone
+                .trim()
+                .is_empty()
+                .then(|| "Enter an IANA timezone such as Europe/Paris.".to_string());
+            if check.email.is_some() || check.password.is_some() || tz_err.is_some() {
+                return errors.set(CreateErrors {
+                    email: check.email,
+                    password: check.password,
+                    timezone: tz_err,
+                    form: None,
+                });
+            }
+            errors.set(CreateErrors::default());
+            busy.set(true);
+            let vars = gql::create_user::Variables {
+                email: email.trim().to_string(),
+                password: (*password).clone(),
+                timezone: Some(zone.trim().to_string()),
+                role: Some(if *admin { Role::Admin } else { Role::User }),
+            };
+            let (email, password, errors, busy, created, refresh, ctx) = (
+                email.clone(),
+                password.clone(),
+                errors.clone(),
+                busy.clone(),
+                created.clone(),
+                refresh.clone(),
+                ctx.clone(),
+            );
+            yew::platform::spawn_local(async move {
+                let r = gql::call::<CreateUser>(vars).await;
+                busy.set(false);
+                match r {
+                    Ok(d) => {
+                        created.set(Some(d.create_user.email.clone()));
+                        email.set(String::new());
+                        password.set(String::new());
+                        refresh.emit(());
+                    }
+                    Err(e) => {
+                        report(&ctx, &e);
+                        let m = e.message.to_lowercase();
+                        if e.code == "BAD_USER_INPUT"
+                            && (m.contains("timezone") || m.contains("zone"))
+                        {
+                            errors.set(CreateErrors {
+                                timezone: Some(e.friendly()),
+                                ..CreateErrors::default()
+                            });
+                        } else if e.code == "FORBIDDEN" {
+                            errors.set(CreateErrors {
+                                form: Some(admin_error(&e)),
+                                ..CreateErrors::default()
+                            });
+                        } else {
+                            let f = place_error(&e);
+                            errors.set(CreateErrors {
+                                email: f.email,
+                                password: f.password,
+                                timezone: None,
+                                form: f.form.or(f.invite),
+                            });
+                        }
+                    }
+                }
+            });
+        })
+    };
+    let on_role = {
+        let admin = admin.clone();
+        Callback::from(move |e: Event| admin.set(select_value(&e) == "ADMIN"))
+    };
+    html! {
+        <form class="panel" id="create-user-form" onsubmit={onsubmit} novalidate=true>
+            <h2>{ "Create a user" }</h2>
+            <div class="row">
+                <Field id="new-user-email" label="Email" kind="email" value={(*email).clone()} oninput={bind(&email)}
+                       error={errors.email.clone()} autocomplete="off" required=true />
+                <Field id="new-user-password" label="Initial password" kind="password" value={(*password).clone()} oninput={bind(&password)}
+                       error={errors.password.clone()} autocomplete="new-password" required=true
+                       hint="At least 12 characters. Or leave them to set their own with a reset link." />
+            </div>
+            <div class="row">
+                <Field id="new-user-timezone" label="Timezone" value={(*zone).clone()} oninput={bind(&zone)}
+                       error={errors.timezone.clone()} autocomplete="off" hint="IANA name, e.g. Europe/Paris." />
+                <div class="field">
+                    <label for="new-user-role">{ "Role" }</label>
+                    <select id="new-user-role" onchange={on_role}>
+                        <option value="USER" selected={!*admin}>{ "User" }</option>
+                        <option value="ADMIN" selected={*admin}>{ "Admin" }</option>
+                    </select>
+                </div>
+            </div>
+            if let Some(f) = &errors.form { <p class="form-error" role="alert">{ f.clone() }</p> }
+            <button type="submit" disabled={*busy}>{ if *busy { "Creating…" } else { "Create user" } }</button>
+            if let Some(e) = &*created { <p class="notice" role="status" id="user-created">{ format!("Created {e}.") }</p> }
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct InvitesPanelProps {
+    load: Load<invites::ResponseData>,
+    retry: Callback<()>,
+    refresh: Callback<()>,
+}
+
+#[derive(Clone, PartialEq)]
+struct NewCode {
+    code: String,
+    expires_at: DateTime<Utc>,
+}
+
+#[function_component(InvitesPanel)]
+fn invites_panel(p: &InvitesPanelProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let tzname = ctx.timezone();
+    let hours = use_state(|| "168".to_string());
+    let hours_error = use_state(|| None::<String>);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let code = use_state(|| None::<NewCode>);
+    let onsubmit = {
+        let (hours, hours_error, error, busy, code, refresh, ctx) = (
+            hours.clone(),
+            hours_error.clone(),
+            error.clone(),
+            busy.clone(),
+            code.clone(),
+            p.refresh.clone(),
+            ctx.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(h) = hours
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|h| (1..=720).contains(h))
+            else {
+                return hours_error.set(Some("Enter hours between 1 and 720 (30 days).".into()));
+            };
+            hours_error.set(None);
+            error.set(None);
+            busy.set(true);
+            let (error, busy, code, refresh, ctx) = (
+                error.clone(),
+                busy.clone(),
+                code.clone(),
+                refresh.clone(),
+                ctx.clone(),
+            );
+            yew::platform::spawn_local(async move {
+                let r = gql::call::<CreateInvite>(gql::create_invite::Variables {
+                    expires_in_hours: Some(h),
+                })
+                .await;
+                busy.set(false);
+                match r {
+                    Ok(d) => {
+                        code.set(Some(NewCode {
+                            code: d.create_invite.code.clone(),
+                            expires_at: d.create_invite.invite.expires_at,
+                        }));
+                        refresh.emit(());
+                    }
+                    Err(e) => {
+                        report(&ctx, &e);
+                        error.set(Some(admin_error(&e)));
+                    }
+                }
+            });
+        })
+    };
+    let now = tz::now();
+    let list = match &p.load {
+        Load::Loading => html! { <Spinner /> },
+        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={p.retry.clone()} /> },
+        Load::Ready(d) if d.invites.is_empty() => {
+            html! { <p class="empty">{ "No invites yet." }</p> }
+        }
+        Load::Ready(d) => {
+            let rows = d.invites.iter().map(|i| {
+                let state = invite_state(i.used_at.as_ref(), i.revoked_at.as_ref(), &i.expires_at, &now);
+                let revoke = {
+                    let (id, error, refresh, ctx) = (i.id.clone(), error.clone(), p.refresh.clone(), ctx.clone());
+                    Callback::from(move |_| {
+                        let (id, error, refresh, ctx) = (id.clone(), error.clone(), refresh.clone(), ctx.clone());
+                        yew::platform::spawn_local(async move {
+                            match gql::call::<RevokeInvite>(gql::revoke_invite::Variables { id }).await {
+                                Ok(_) => refresh.emit(()),
+                                Err(e) => {
+                                    report(&ctx, &e);
+                                    error.set(Some(admin_error(&e)))
+                                }
+                            }
+                        });
+                    })
+                };
+                let since = match state {
+                    InviteState::Used => i.used_at.as_ref().map(|t| format!(" {}", when(t, &tzname))),
+                    InviteState::Revoked => i.revoked_at.as_ref().map(|t| format!(" {}", when(t, &tzname))),
+                    _ => None,
+                };
+                html! {
+                    <tr key={i.id.clone()} id={format!("invite-{}", i.id)}>
+                        <td data-label="Invite">{ format!("#{}", i.id) }</td>
+                        <td data-label="Created">{ when(&i.created_at, &tzname) }</td>
+                        <td data-label="Expires">{ when(&i.expires_at, &tzname) }</td>
+                        <td data-label="State" class="status">
+                            <span class={classes!("state", (state == InviteState::Open).then_some("on"))}>{ state.label() }</span>
+                            { since.unwrap_or_default() }
+                        </td>
+                        <td data-label="Actions" class="actions">
+                            if state == InviteState::Open {
+                                <ConfirmButton label="Revoke" question={format!("Revoke invite #{}?", i.id)} yes="Yes, revoke" on_confirm={revoke} />
+                            }
+                        </td>
+                    </tr>
+                }
+            });
+            html! {
+                <div class="table-wrap">
+                    <table id="invites" class="stack">
+                        <caption class="sr-only">{ "Invites" }</caption>
+                        <thead><tr>
+                            <th scope="col">{ "Invite" }</th>
+                            <th scope="col">{ format!("Created ({tzname})") }</th>
+                            <th scope="col">{ "Expires" }</th>
+                            <th scope="col">{ "State" }</th>
+                            <th scope="col">{ "Actions" }</th>
+                        </tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                </div>
+            }
+        }
+    };
+    let code_box = (*code).clone().map(|c| {
+        let close = {
+            let code = code.clone();
+            Callback::from(move |_: MouseEvent| code.set(None))
+        };
+        html! {
+            <div class="result-box" id="invite-code-box">
+                <CopyField id="invite-code" label="New invite code (shown only this once)" value={c.code.clone()}
+                           hint={format!("Single use, valid until {}. The new user enters it on the Register page.", when(&c.expires_at, &tzname))} />
+                <button type="button" class="secondary small" onclick={close}>{ "Done" }</button>
+            </div>
+        }
+    });
+    html! {
+        <section class="panel" aria-labelledby="invites-h">
+            <h2 id="invites-h">{ "Invites" }</h2>
+            <p class="hint">{ "Needed to register when the server runs with REGISTRATION_MODE=invite." }</p>
+            <form id="invite-form" class="inline-form" onsubmit={onsubmit} novalidate=true>
+                <Field id="invite-hours" label="Valid for (hours)" value={(*hours).clone()} oninput={bind(&hours)}
+                       error={(*hours_error).clone()} inputmode="numeric" />
+                <button type="submit" disabled={*busy}>{ if *busy { "Creating…" } else { "Create invite" } }</button>
+            </form>
+            if let Some(e) = &*error { <p class="form-error" role="alert" id="invites-error">{ e.clone() }</p> }
+            { for code_box }
+            { list }
+        </section>
+    }
+}

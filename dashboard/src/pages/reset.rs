@@ -1,0 +1,128 @@
+//! The public password reset page: `/reset-password?token=reset_...`, from a link an admin (or
+//! the CLI) issued. Works signed in or out.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use super::{Field, bind};
+use crate::admin::{check_new_password, reset_error, token_from_query};
+use crate::app::{NavLink, Route};
+use crate::gql::{self, CompletePasswordReset};
+use crate::state::{Action, AppContext, Auth};
+
+#[derive(Clone, Default, PartialEq)]
+struct Errors {
+    password: Option<String>,
+    confirm: Option<String>,
+    form: Option<String>,
+}
+
+#[function_component(ResetPasswordPage)]
+pub fn reset_password_page() -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let location = use_location();
+    let token = location.and_then(|l| token_from_query(l.query_str()));
+    let new = use_state(String::new);
+    let confirm = use_state(String::new);
+    let errors = use_state(Errors::default);
+    let busy = use_state(|| false);
+    let done = use_state(|| false);
+
+    let Some(token) = token else {
+        return html! {
+            <section class="page auth" id="reset-page">
+                <h1>{ "Choose a new password" }</h1>
+                <p class="form-error" role="alert" id="reset-error">
+                    { "This link has no reset token. Open the whole link your administrator sent you, or ask for a new one." }
+                </p>
+                <p><Link<Route> to={Route::Login}>{ "Go to sign in" }</Link<Route>></p>
+            </section>
+        };
+    };
+    if *done {
+        let signed_in = matches!(ctx.auth, Auth::SignedIn(_));
+        return html! {
+            <section class="page auth" id="reset-page">
+                <h1>{ "Password changed" }</h1>
+                <p class="notice" role="status" id="reset-done">
+                    { "Your new password is set. Every browser signed in to your account was signed out." }
+                </p>
+                if signed_in {
+                    <p><Link<Route> to={Route::Today}>{ "Continue" }</Link<Route>></p>
+                } else {
+                    <p><NavLink to={Route::Login} classes={classes!("button")} id="reset-signin">{ "Sign in with your new password" }</NavLink></p>
+                }
+            </section>
+        };
+    }
+    let onsubmit = {
+        let (new, confirm, errors, busy, done, ctx) = (
+            new.clone(),
+            confirm.clone(),
+            errors.clone(),
+            busy.clone(),
+            done.clone(),
+            ctx.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (p, c) = check_new_password(&new, &confirm);
+            if p.is_some() || c.is_some() {
+                return errors.set(Errors {
+                    password: p,
+                    confirm: c,
+                    form: None,
+                });
+            }
+            errors.set(Errors::default());
+            busy.set(true);
+            let vars = gql::complete_password_reset::Variables {
+                token: token.clone(),
+                new_password: (*new).clone(),
+            };
+            let (errors, busy, done, ctx) =
+                (errors.clone(), busy.clone(), done.clone(), ctx.clone());
+            yew::platform::spawn_local(async move {
+                let r = gql::call::<CompletePasswordReset>(vars).await;
+                busy.set(false);
+                match r {
+                    Ok(_) => {
+                        // The server revoked every session of that account; if it was this
+                        // browser's, the app would find out on its next request anyway.
+                        if matches!(ctx.auth, Auth::SignedIn(_)) {
+                            if let Ok(d) = gql::call::<gql::Me>(gql::me::Variables).await
+                                && d.me.is_none()
+                            {
+                                ctx.dispatch(Action::SignedOut { expired: false });
+                            }
+                        }
+                        done.set(true);
+                    }
+                    Err(e) => {
+                        let (password, form) = reset_error(&e);
+                        errors.set(Errors {
+                            password,
+                            confirm: None,
+                            form,
+                        });
+                    }
+                }
+            });
+        })
+    };
+    html! {
+        <section class="page auth" id="reset-page">
+            <h1>{ "Choose a new password" }</h1>
+            <form onsubmit={onsubmit} novalidate=true id="reset-form">
+                <Field id="new-password" label="New password" kind="password" value={(*new).clone()} oninput={bind(&new)}
+                       error={errors.password.clone()} autocomplete="new-password" required=true
+                       hint="At least 12 characters; avoid common phrases and your email." />
+                <Field id="confirm-password" label="Repeat the new password" kind="password" value={(*confirm).clone()} oninput={bind(&confirm)}
+                       error={errors.confirm.clone()} autocomplete="new-password" required=true />
+                if let Some(f) = &errors.form { <p class="form-error" role="alert" id="reset-error">{ f.clone() }</p> }
+                <button type="submit" disabled={*busy}>{ if *busy { "Saving…" } else { "Set new password" } }</button>
+            </form>
+            <p>{ "Remembered it? " }<Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>></p>
+        </section>
+    }
+}
