@@ -114,3 +114,20 @@ async fn health_schema_and_static_routes() {
     let (status, _, _) = app.send(Request::get("/healthz").body(Body::empty()).unwrap()).await;
     assert_eq!(status, 503);
 }
+
+#[tokio::test]
+async fn dashboard_assets_are_compressed_but_api_answers_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<!doctype html><title>t</title>").unwrap();
+    std::fs::write(dir.path().join("app.wasm"), vec![0u8; 64 * 1024]).unwrap();
+    let app = TestApp::with_config(|c| c.dist_dir = Some(dir.path().to_owned())).await;
+    let (status, headers, _) = app.send(Request::get("/app.wasm").header("accept-encoding", "br, gzip").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers.get("content-encoding").unwrap(), "br");
+    let (status, _, body) = app.send(Request::get("/sessions/7").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body.contains("<title>t</title>")), (200, true), "client-side routes get index.html");
+    let request = Request::post("/graphql").header("content-type", "application/json").header("accept-encoding", "br, gzip").body(Body::from(json!({"query": "{timezones}"}).to_string())).unwrap();
+    let (_, headers, body) = app.send(request).await;
+    assert!(headers.get("content-encoding").is_none());
+    assert!(body.contains("Europe/Berlin"));
+}
