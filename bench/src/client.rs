@@ -106,7 +106,8 @@ pub const REGISTER: &str = "mutation Register($email: String!, $password: String
   register(email: $email, password: $password, timezone: $timezone) { token user { id } }
 }";
 
-pub const PASSWORD: &str = "bench-password-0123456789";
+/// Strong enough for the password policy (length, zxcvbn, common-password list).
+pub const PASSWORD: &str = "kX9#mQ2v!Lr7@Tz4-pW8&bench";
 
 /// Registers an account and returns its bearer token.
 pub async fn register(conn: &mut Conn, email: &str, timezone: &str) -> anyhow::Result<String> {

@@ -124,6 +124,9 @@ fn unique_tag() -> String {
     format!("{}_{:x}", std::process::id(), nanos & 0xffff_ffff)
 }
 
+/// Per-minute rate limits that the benchmark never reaches.
+const HIGH_LIMIT: &str = "1000000000";
+
 /// A running `raterhub-tracker serve`.
 pub struct Server {
     child: Child,
@@ -156,6 +159,13 @@ impl Server {
             .env("LISTEN_ADDR", "127.0.0.1:0")
             .env("SECRET_KEY", "bench-secret-key-0123456789abcdef-0123456789abcdef")
             .env("RUST_LOG", opts.rust_log)
+            // Rate limits stay on (their cost is part of every request) but far above what
+            // the benchmark sends: 1,000 accounts from one IP, 20,000 events from one user.
+            .env("RATE_LIMIT_AUTH_PER_MINUTE", HIGH_LIMIT)
+            .env("RATE_LIMIT_EVENTS_PER_MINUTE", HIGH_LIMIT)
+            .env("RATE_LIMIT_EVENTS_BURST", HIGH_LIMIT)
+            .env("RATE_LIMIT_REQUESTS_PER_MINUTE", HIGH_LIMIT)
+            .env("REGISTRATION_MODE", "open")
             .current_dir(opts.work_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -281,22 +281,22 @@ pub fn audit_table(p: &AuditTableProps) -> Html {
         let failed = crate::admin::is_failure(&r.action);
         html! {
             <tr key={r.id.clone()} class={classes!(failed.then_some("failed"))}>
-                <td class="when"><time datetime={r.at.to_rfc3339()}>{ when }</time></td>
+                <td class="when" data-label="Time"><time datetime={r.at.to_rfc3339()}>{ when }</time></td>
                 if p.everyone {
-                    <td class="who">{ r.actor.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                    <td class="who" data-label="By">{ r.actor.clone().map(Html::from).unwrap_or_else(dash) }</td>
                 }
-                <td class="action" title={r.action.clone()}>{ crate::admin::action_words(&r.action) }</td>
+                <td class="action" data-label="Action" title={r.action.clone()}>{ crate::admin::action_words(&r.action) }</td>
                 if p.everyone {
-                    <td class="who">{ r.subject.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                    <td class="who" data-label="Concerning">{ r.subject.clone().map(Html::from).unwrap_or_else(dash) }</td>
                 }
-                <td class="ip">{ r.ip.clone().map(Html::from).unwrap_or_else(dash) }</td>
-                <td class="detail">{ r.detail.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                <td class="ip" data-label="IP">{ r.ip.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                <td class="detail" data-label="Detail">{ r.detail.clone().map(Html::from).unwrap_or_else(dash) }</td>
             </tr>
         }
     });
     html! {
         <div class="table-wrap" tabindex="0" role="region" aria-label={p.caption.clone()}>
-            <table id={p.id.clone()} class="audit">
+            <table id={p.id.clone()} class="audit stack">
                 <caption class="sr-only">{ p.caption.clone() }</caption>
                 <thead><tr>
                     <th scope="col">{ format!("Time ({tz})") }</th>

@@ -26,7 +26,10 @@ pub struct Day {
     /// Finished questions that started on this local day.
     question_count: i64,
     active_seconds: f64,
+    /// Mean active time per question.
     average_seconds: f64,
+    /// Sum of the questions' targets (Σtarget, the pace denominator); divide by
+    /// `questionCount` for the mean target.
     target_seconds: f64,
     pace: Pace,
     /// 24 local hours; a question counts in the hour it started.
