@@ -146,6 +146,7 @@ test('admin creates an invite; a second user registers with it and sees no Admin
   await admin.click('#invites button.delete');
   await admin.click('#invites .confirm-yes');
   await admin.waitForFunction(() => /revoked/.test(document.querySelector('#invites')?.textContent ?? ''));
+  assert.equal(await admin.locator('#invite-code').count(), 0, "a revoked invite's code is no longer shown");
 });
 
 test('admin issues a reset link; the user sets a new password through it and signs in', async () => {
@@ -285,6 +286,9 @@ test('admin creates a user; errors inline', async () => {
 test("everyone's audit log (admin) and the user's own activity log", async () => {
   await admin.reload();
   await admin.waitForSelector('#audit-all tbody tr');
+  assert.equal(await admin.locator('#audit-all tbody tr').count(), 20, 'the first 20 entries, then "Show all"');
+  await admin.click('text=/^Show all \\d+ entries$/');
+  await admin.waitForFunction(() => document.querySelectorAll('#audit-all tbody tr').length > 20);
   const all = await text(admin, '#audit-all');
   for (const words of ['Admin: deactivated a user', 'Admin: activated a user', 'Admin: issued a password reset link',
     'Set a new password with a reset link', 'Failed sign-in', 'Admin: created an invite', 'Admin: revoked an invite',
@@ -306,6 +310,7 @@ test("everyone's audit log (admin) and the user's own activity log", async () =>
 
   await user.goto(`${server.url}/settings`);
   await user.waitForSelector('#activity-log tbody tr');
+  if (await user.locator('text=/^Show all \\d+ entries$/').count()) await user.click('text=/^Show all \\d+ entries$/');
   const mine = await text(user, '#activity-log');
   for (const words of ['Signed in', 'Set a new password with a reset link', 'Admin: deactivated a user', 'Registered']) {
     assert.ok(mine.includes(words), `"${words}" in the user's own log:\n${mine}`);

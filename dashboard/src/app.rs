@@ -125,15 +125,26 @@ pub fn app() -> Html {
 pub struct StaticAppProps {
     pub state: AppState,
     pub path: AttrValue,
+    /// A query string without `?` (`token=reset_x`), for pages that read one.
+    #[prop_or_default]
+    pub query: Option<AttrValue>,
 }
 
 #[function_component(StaticApp)]
 pub fn static_app(p: &StaticAppProps) -> Html {
     let initial = p.state.clone();
     let state = use_reducer(move || initial);
-    let history = yew_router::history::AnyHistory::from(
-        yew_router::history::MemoryHistory::with_entries(vec![p.path.to_string()]),
-    );
+    let memory = yew_router::history::MemoryHistory::with_entries(vec![p.path.to_string()]);
+    if let Some(q) = &p.query {
+        use yew_router::history::History;
+        let pairs: Vec<(String, String)> = q
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let _ = memory.replace_with_query(p.path.to_string(), pairs);
+    }
+    let history = yew_router::history::AnyHistory::from(memory);
     html! {
         <ContextProvider<AppContext> context={state}>
             <Router history={history}>

@@ -266,31 +266,41 @@ pub struct AuditTableProps {
     pub everyone: bool,
     pub id: AttrValue,
     pub caption: AttrValue,
+    /// Rows shown before "Show all".
+    #[prop_or(20)]
+    pub initial: usize,
 }
 
 /// The audit log as a table: time in the user's zone, the action in words, IP, detail.
 #[function_component(AuditTable)]
 pub fn audit_table(p: &AuditTableProps) -> Html {
+    let all = use_state(|| false);
     if p.rows.is_empty() {
         return html! { <p class="empty">{ "Nothing recorded yet." }</p> };
     }
     let tz = p.timezone.to_string();
     let dash = || html! { <span class="muted" aria-label="none">{ "—" }</span> };
-    let rows = p.rows.iter().map(|r| {
+    let none = |v: &Option<String>| v.is_none().then_some("none");
+    let shown = if *all {
+        p.rows.len()
+    } else {
+        p.initial.min(p.rows.len())
+    };
+    let rows = p.rows.iter().take(shown).map(|r| {
         let when = format!("{} {}", crate::tz::local_date(&r.at, &tz), crate::tz::hms(&r.at, &tz));
         let failed = crate::admin::is_failure(&r.action);
         html! {
             <tr key={r.id.clone()} class={classes!(failed.then_some("failed"))}>
                 <td class="when" data-label="Time"><time datetime={r.at.to_rfc3339()}>{ when }</time></td>
                 if p.everyone {
-                    <td class="who" data-label="By">{ r.actor.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                    <td class={classes!("who", none(&r.actor))} data-label="By">{ r.actor.clone().map(Html::from).unwrap_or_else(dash) }</td>
                 }
                 <td class="action" data-label="Action" title={r.action.clone()}>{ crate::admin::action_words(&r.action) }</td>
                 if p.everyone {
-                    <td class="who" data-label="Concerning">{ r.subject.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                    <td class={classes!("who", none(&r.subject))} data-label="Concerning">{ r.subject.clone().map(Html::from).unwrap_or_else(dash) }</td>
                 }
-                <td class="ip" data-label="IP">{ r.ip.clone().map(Html::from).unwrap_or_else(dash) }</td>
-                <td class="detail" data-label="Detail">{ r.detail.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                <td class={classes!("ip", none(&r.ip))} data-label="IP">{ r.ip.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                <td class={classes!("detail", none(&r.detail))} data-label="Detail">{ r.detail.clone().map(Html::from).unwrap_or_else(dash) }</td>
             </tr>
         }
     });
@@ -308,6 +318,11 @@ pub fn audit_table(p: &AuditTableProps) -> Html {
                 </tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
+            if shown < p.rows.len() {
+                <button type="button" class="secondary small more" onclick={move |_| all.set(true)}>
+                    { format!("Show all {} entries", p.rows.len()) }
+                </button>
+            }
         </div>
     }
 }

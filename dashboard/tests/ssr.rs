@@ -300,6 +300,7 @@ async fn signed_out_deep_link_shows_sign_in_in_place() {
     let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
         state,
         path: "/sessions/42".into(),
+        query: None,
     })
     .hydratable(false)
     .render()
@@ -315,6 +316,7 @@ async fn signed_in_shell_has_navigation_and_overlay_page() {
     let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
         state: signed_in("UTC"),
         path: "/overlay".into(),
+        query: None,
     })
     .hydratable(false)
     .render()
@@ -338,6 +340,7 @@ async fn register_page_and_settings_render() {
     let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
         state,
         path: "/register".into(),
+        query: None,
     })
     .hydratable(false)
     .render()
@@ -349,6 +352,7 @@ async fn register_page_and_settings_render() {
     let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
         state: signed_in("Asia/Tokyo"),
         path: "/settings".into(),
+        query: None,
     })
     .hydratable(false)
     .render()
@@ -364,4 +368,173 @@ async fn register_page_and_settings_render() {
             || html.contains(r#"<option selected value="MONDAY""#),
         "{html}"
     );
+}
+
+fn admin_state() -> AppState {
+    let mut u = user("UTC");
+    u.is_admin = true;
+    AppState {
+        auth: Auth::SignedIn(u),
+        ..AppState::default()
+    }
+}
+
+async fn render_path(state: AppState, path: &str, query: Option<&str>) -> String {
+    LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
+        state,
+        path: path.to_string().into(),
+        query: query.map(|q| q.to_string().into()),
+    })
+    .hydratable(false)
+    .render()
+    .await
+}
+
+#[tokio::test]
+async fn admin_nav_and_route_guard() {
+    let html = render_path(signed_in("UTC"), "/admin", None).await;
+    assert!(
+        !html.contains(r#"href="/admin""#),
+        "no Admin nav for a user: {html}"
+    );
+    assert!(html.contains("Administrators only"), "{html}");
+    assert!(!html.contains(r#"id="users""#));
+
+    let html = render_path(admin_state(), "/admin", None).await;
+    assert!(
+        html.contains(r#"href="/admin""#),
+        "Admin nav for an admin: {html}"
+    );
+    assert!(html.contains("<h1>Admin</h1>"), "{html}");
+    assert!(
+        html.contains("Create a user")
+            && html.contains("Invites")
+            && html.contains("Everyone's activity")
+    );
+    assert!(html.contains(r#"id="invite-hours""#) && html.contains(r#"value="168""#));
+}
+
+#[tokio::test]
+async fn reset_page_reads_the_token_signed_out() {
+    let out = AppState {
+        auth: Auth::SignedOut { expired: false },
+        ..AppState::default()
+    };
+    let html = render_path(out.clone(), "/reset-password", Some("token=reset_abc")).await;
+    assert!(html.contains("Choose a new password"), "{html}");
+    assert!(html.contains(r#"id="reset-form""#), "{html}");
+    assert!(html.contains(r#"id="new-password""#) && html.contains(r#"id="confirm-password""#));
+    assert!(
+        !html.contains("<h1>Sign in</h1>"),
+        "the reset page is public"
+    );
+    let html = render_path(out, "/reset-password", None).await;
+    assert!(html.contains("no reset token"), "{html}");
+    assert!(!html.contains(r#"id="reset-form""#));
+}
+
+#[tokio::test]
+async fn users_table_rows_and_actions() {
+    use dashboard::gql::users;
+    use dashboard::pages::admin::{UsersTable, UsersTableProps};
+    let body = r#"{"data":{"users":[
+        {"id":"1","email":"boss@example.com","role":"ADMIN","isActive":true,"createdAt":"2026-11-01T23:30:00Z"},
+        {"id":"2","email":"rater@example.com","role":"USER","isActive":false,"createdAt":"2026-11-02T10:00:00Z"}]}}"#;
+    let data = decode::<users::ResponseData>(body).unwrap();
+    let props = UsersTableProps {
+        users: data.users,
+        me_id: "1".into(),
+        timezone: "Asia/Tokyo".into(),
+        busy: None,
+        on_action: Callback::noop(),
+    };
+    let html = render(admin_state(), html! { <UsersTable ..props /> }).await;
+    let row1 = &html[html.find(r#"id="user-1""#).unwrap()..html.find(r#"id="user-2""#).unwrap()];
+    let row2 = &html[html.find(r#"id="user-2""#).unwrap()..];
+    assert!(
+        row1.contains("boss@example.com") && row1.contains(">you<"),
+        "{row1}"
+    );
+    assert!(
+        row1.contains("2026-11-02"),
+        "created date in the admin's zone: {row1}"
+    );
+    assert!(
+        row1.contains("Demote") && !row1.contains("Deactivate"),
+        "no deactivating yourself: {row1}"
+    );
+    assert!(
+        row2.contains("deactivated") && row2.contains("Activate") && row2.contains("Make admin"),
+        "{row2}"
+    );
+    assert!(row2.contains(r#"class="inactive""#), "{row2}");
+    assert!(html.contains(r#"data-label="Actions""#));
+}
+
+#[tokio::test]
+async fn audit_table_in_words_and_zone() {
+    use dashboard::components::{AuditRow, AuditTable};
+    let row =
+        |id: &str, at: &str, action: &str, actor: Option<&str>, detail: Option<&str>| AuditRow {
+            id: id.into(),
+            at: at.parse().unwrap(),
+            action: action.into(),
+            actor: actor.map(str::to_string),
+            subject: None,
+            ip: Some("203.0.113.7".into()),
+            detail: detail.map(str::to_string),
+        };
+    let rows = vec![
+        row(
+            "3",
+            "2026-11-26T23:30:05Z",
+            "login_failed",
+            None,
+            Some("email a@b.c"),
+        ),
+        row(
+            "2",
+            "2026-11-26T10:00:00Z",
+            "admin_set_role",
+            Some("boss@example.com"),
+            Some("role admin"),
+        ),
+        row(
+            "1",
+            "2026-11-26T09:00:00Z",
+            "login",
+            Some("boss@example.com"),
+            None,
+        ),
+    ];
+    let html = render(
+        signed_in("UTC"),
+        html! { <AuditTable rows={rows.clone()} timezone="Asia/Tokyo" id="log" caption="Log" /> },
+    )
+    .await;
+    assert!(
+        html.contains("2026-11-27 08:30:05"),
+        "time in the user's zone: {html}"
+    );
+    assert!(
+        html.contains("Failed sign-in") && html.contains(r#"class="failed""#),
+        "{html}"
+    );
+    assert!(html.contains("Admin: changed a role") && html.contains("203.0.113.7"));
+    assert!(
+        !html.contains(r#"data-label="By""#),
+        "own log has no actor column"
+    );
+    let html = render(
+        signed_in("UTC"),
+        html! { <AuditTable rows={rows} timezone="UTC" everyone=true initial={2} id="log" caption="Log" /> },
+    )
+    .await;
+    assert!(html.contains(r#"data-label="By""#) && html.contains("boss@example.com"));
+    assert_eq!(
+        html.matches(r#"data-label="Time""#).count(),
+        2,
+        "two rows first: {html}"
+    );
+    assert!(html.contains("Show all 3 entries"), "{html}");
 }

@@ -481,6 +481,7 @@ struct InvitesPanelProps {
 
 #[derive(Clone, PartialEq)]
 struct NewCode {
+    id: String,
     code: String,
     expires_at: DateTime<Utc>,
 }
@@ -533,6 +534,7 @@ fn invites_panel(p: &InvitesPanelProps) -> Html {
                 match r {
                     Ok(d) => {
                         code.set(Some(NewCode {
+                            id: d.create_invite.invite.id.clone(),
                             code: d.create_invite.code.clone(),
                             expires_at: d.create_invite.invite.expires_at,
                         }));
@@ -557,12 +559,18 @@ fn invites_panel(p: &InvitesPanelProps) -> Html {
             let rows = d.invites.iter().map(|i| {
                 let state = invite_state(i.used_at.as_ref(), i.revoked_at.as_ref(), &i.expires_at, &now);
                 let revoke = {
-                    let (id, error, refresh, ctx) = (i.id.clone(), error.clone(), p.refresh.clone(), ctx.clone());
+                    let (id, error, refresh, ctx, code) = (i.id.clone(), error.clone(), p.refresh.clone(), ctx.clone(), code.clone());
                     Callback::from(move |_| {
-                        let (id, error, refresh, ctx) = (id.clone(), error.clone(), refresh.clone(), ctx.clone());
+                        let (id, error, refresh, ctx, code) = (id.clone(), error.clone(), refresh.clone(), ctx.clone(), code.clone());
                         yew::platform::spawn_local(async move {
-                            match gql::call::<RevokeInvite>(gql::revoke_invite::Variables { id }).await {
-                                Ok(_) => refresh.emit(()),
+                            match gql::call::<RevokeInvite>(gql::revoke_invite::Variables { id: id.clone() }).await {
+                                Ok(_) => {
+                                    // A revoked invite's code is no use: stop showing it.
+                                    if (*code).as_ref().is_some_and(|c| c.id == id) {
+                                        code.set(None);
+                                    }
+                                    refresh.emit(())
+                                }
                                 Err(e) => {
                                     report(&ctx, &e);
                                     error.set(Some(admin_error(&e)))
