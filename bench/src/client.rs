@@ -109,10 +109,30 @@ pub const REGISTER: &str = "mutation Register($email: String!, $password: String
 /// Strong enough for the password policy (length, zxcvbn, common-password list).
 pub const PASSWORD: &str = "kX9#mQ2v!Lr7@Tz4-pW8&bench";
 
-/// Registers an account and returns its bearer token.
+/// `register` calls that failed with INTERNAL and were retried (SQLite "database is locked").
+pub static REGISTER_RETRIES: AtomicU64 = AtomicU64::new(0);
+/// The first such failure, for the report.
+pub static REGISTER_RETRY_ERROR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Registers an account and returns its bearer token. An INTERNAL error is retried (up to
+/// 5 times) and counted, so a server-side locking bug shows up in the report instead of
+/// aborting the run.
 pub async fn register(conn: &mut Conn, email: &str, timezone: &str) -> anyhow::Result<String> {
-    let data = conn.gql(None, REGISTER, json!({ "email": email, "password": PASSWORD, "timezone": timezone })).await.with_context(|| format!("registering {email}"))?;
-    data.pointer("/register/token").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| anyhow!("register returned no token"))
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match conn.gql(None, REGISTER, json!({ "email": email, "password": PASSWORD, "timezone": timezone })).await {
+            Ok(data) => {
+                return data.pointer("/register/token").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| anyhow!("register returned no token"));
+            }
+            Err(e) if attempt < 6 && e.to_string().contains("INTERNAL") => {
+                REGISTER_RETRIES.fetch_add(1, Ordering::Relaxed);
+                REGISTER_RETRY_ERROR.lock().unwrap().get_or_insert_with(|| e.to_string());
+                tokio::time::sleep(Duration::from_millis(10 * attempt)).await;
+            }
+            Err(e) => return Err(e).with_context(|| format!("registering {email}")),
+        }
+    }
 }
 
 /// Registers `emails` over `parallel` connections; tokens come back in the same order.

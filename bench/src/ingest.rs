@@ -27,7 +27,6 @@ const VERIFY_SESSIONS: &str = "query { sessions(limit: 50) { id questionCount is
 const VERIFY_SESSION: &str = "query($id: ID!) { session(id: $id) { questionCount questions { index } } }";
 
 pub struct LevelResult {
-    pub users: usize,
     pub events: u64,
     pub ok: u64,
     pub errors: u64,
@@ -114,7 +113,6 @@ pub async fn run_level(server: &Server, users: usize, events_per_user: usize, ta
     barrier.wait().await;
     let started = Instant::now();
     let mut result = LevelResult {
-        users,
         events: (users * events_per_user) as u64,
         ok: 0,
         errors: 0,

@@ -42,7 +42,7 @@ struct Args {
     /// Concurrent users per ingestion level.
     #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
     users: Vec<usize>,
-    /// NEXT events per ingestion level, split evenly across its users [default: 20000; --quick 1000].
+    /// NEXT events per ingestion level, split evenly across its users [default: 10000; --quick 1000].
     #[arg(long)]
     events: Option<usize>,
     /// Working days of history for the main user [default: 250; --quick 20].
@@ -60,6 +60,9 @@ struct Args {
     /// Working days of history per other user.
     #[arg(long, default_value_t = 1)]
     other_days: usize,
+    /// Questions per seeded day of the other users (the main user gets --questions-per-day).
+    #[arg(long, default_value_t = 20)]
+    other_questions: usize,
     /// Events per recordEvents batch while seeding (the server allows up to 500).
     #[arg(long, default_value_t = 500)]
     batch: usize,
@@ -131,7 +134,7 @@ fn newest_mtime(dir: &Path) -> Option<SystemTime> {
 async fn run(args: Args) -> anyhow::Result<i32> {
     let stages = if args.only.is_empty() { vec![Stage::Ingest, Stage::Reads, Stage::Cold] } else { args.only.clone() };
     let q = args.quick;
-    let events = args.events.unwrap_or(if q { 1000 } else { 20_000 });
+    let events = args.events.unwrap_or(if q { 1000 } else { 10_000 });
     let history_days = args.history_days.unwrap_or(if q { 20 } else { 250 });
     let other_users = args.other_users.unwrap_or(if q { 20 } else { 1000 });
     let iterations = args.iterations.unwrap_or(if q { 100 } else { 1000 });
@@ -251,6 +254,7 @@ async fn run(args: Args) -> anyhow::Result<i32> {
             pauses_per_day: args.pauses_per_day,
             other_users,
             other_days: args.other_days,
+            other_questions: args.other_questions,
             batch: args.batch,
             parallel: args.seed_parallel,
         };
@@ -272,13 +276,14 @@ async fn run(args: Args) -> anyhow::Result<i32> {
         server.stop().await?;
 
         println!(
-            "\n## 2. Reads at scale: main user with {} working days × {} questions ({} questions, {} pause pairs a day), plus {} users × {} day(s)\n",
+            "\n## 2. Reads at scale: main user with {} working days × {} questions ({} questions, {} pause pairs a day), plus {} users × {} day(s) × {} questions\n",
             history_days,
             args.questions_per_day,
             thousands(seed.main_questions),
             args.pauses_per_day,
             thousands(other_users as u64),
-            args.other_days
+            args.other_days,
+            args.other_questions
         );
         seed_table.print();
         if seed.errors > 0 {
@@ -378,6 +383,13 @@ async fn run(args: Args) -> anyhow::Result<i32> {
         println!("Kept {}", work_dir.display());
     } else if args.work_dir.is_none() {
         let _ = std::fs::remove_dir_all(&work_dir);
+    }
+    let retries = client::REGISTER_RETRIES.load(std::sync::atomic::Ordering::Relaxed);
+    if retries > 0 {
+        println!(
+            "\nNote: {retries} `register` calls failed with INTERNAL and were retried (first: {}); see the server logs (SQLite: database is locked).",
+            client::REGISTER_RETRY_ERROR.lock().unwrap().clone().unwrap_or_default()
+        );
     }
     if failed {
         eprintln!("bench: FAILED (lost or rejected events, or read errors; see above)");

@@ -136,6 +136,7 @@ pub struct SeedOpts {
     pub pauses_per_day: usize,
     pub other_users: usize,
     pub other_days: usize,
+    pub other_questions: usize,
     pub batch: usize,
     pub parallel: usize,
 }
@@ -275,7 +276,7 @@ pub async fn seed(addr: SocketAddr, opts: &SeedOpts, tag: &str) -> anyhow::Resul
         let queue = queue.clone();
         let tokens = tokens.clone();
         let other_days = other_days.clone();
-        let (q, p, batch) = (opts.questions_per_day, opts.pauses_per_day, opts.batch);
+        let (q, p, batch) = (opts.other_questions, opts.pauses_per_day.min(1), opts.batch);
         workers.push(tokio::spawn(async move {
             let mut conn = Conn::connect(addr).await?;
             let (mut sent, mut errors, mut first) = (0, 0, None);

@@ -239,14 +239,6 @@ impl Server {
         }
         Ok(())
     }
-
-    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-
-    pub fn log_tail(&self, lines: usize) -> String {
-        tail_of(&self.log, lines)
-    }
 }
 
 fn tail_of(path: &Path, lines: usize) -> String {
