@@ -307,6 +307,7 @@ test("everyone's audit log (admin) and the user's own activity log", async () =>
   await admin.waitForSelector('#audit-all tbody tr');
   await noOverflow(admin, 'admin page');
   await shot(admin, 'page-phone-dark');
+  await admin.locator('section[aria-labelledby=users-h]').screenshot({ path: artifact('admin-users-phone-dark.png') });
   await admin.setViewportSize({ width: 1280, height: 900 });
   await admin.emulateMedia({ colorScheme: 'light' });
 
@@ -320,8 +321,8 @@ test("everyone's audit log (admin) and the user's own activity log", async () =>
   assert.ok(!mine.includes('Admin: created an invite'), "others' entries are not in the user's log");
   assert.match(mine, /Asia\/Tokyo/, 'times are in the user\'s zone');
   await noOverflow(user, 'settings');
-  await user.locator('#activity-log').scrollIntoViewIfNeeded();
-  await shot(user, 'activity-phone');
+  const panel = user.locator('section[aria-labelledby=activity-h]');
+  await panel.screenshot({ path: artifact('admin-activity-phone.png') });
   await user.emulateMedia({ colorScheme: 'dark' });
-  await shot(user, 'activity-phone-dark');
+  await panel.screenshot({ path: artifact('admin-activity-phone-dark.png') });
 });

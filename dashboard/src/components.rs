@@ -243,6 +243,16 @@ pub fn copy_field(p: &CopyFieldProps) -> Html {
     }
 }
 
+/// An email address with a line-break opportunity before the `@` (narrow screens).
+pub fn email_wbr(s: &str) -> Html {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            html! { <>{ local.to_string() }<wbr />{ format!("@{domain}") }</> }
+        }
+        None => Html::from(s.to_string()),
+    }
+}
+
 /// One audit log line, ready to show.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRow {
@@ -293,11 +303,11 @@ pub fn audit_table(p: &AuditTableProps) -> Html {
             <tr key={r.id.clone()} class={classes!(failed.then_some("failed"))}>
                 <td class="when" data-label="Time"><time datetime={r.at.to_rfc3339()}>{ when }</time></td>
                 if p.everyone {
-                    <td class={classes!("who", none(&r.actor))} data-label="By">{ r.actor.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                    <td class={classes!("who", none(&r.actor))} data-label="By">{ r.actor.as_deref().map(email_wbr).unwrap_or_else(dash) }</td>
                 }
                 <td class="action" data-label="Action" title={r.action.clone()}>{ crate::admin::action_words(&r.action) }</td>
                 if p.everyone {
-                    <td class={classes!("who", none(&r.subject))} data-label="Concerning">{ r.subject.clone().map(Html::from).unwrap_or_else(dash) }</td>
+                    <td class={classes!("who", none(&r.subject))} data-label="Concerning">{ r.subject.as_deref().map(email_wbr).unwrap_or_else(dash) }</td>
                 }
                 <td class={classes!("ip", none(&r.ip))} data-label="IP">{ r.ip.clone().map(Html::from).unwrap_or_else(dash) }</td>
                 <td class={classes!("detail", none(&r.detail))} data-label="Detail">{ r.detail.clone().map(Html::from).unwrap_or_else(dash) }</td>

@@ -530,7 +530,10 @@ async fn audit_table_in_words_and_zone() {
         html! { <AuditTable rows={rows} timezone="UTC" everyone=true initial={2} id="log" caption="Log" /> },
     )
     .await;
-    assert!(html.contains(r#"data-label="By""#) && html.contains("boss@example.com"));
+    assert!(
+        html.contains(r#"data-label="By""#) && html.contains("boss<wbr>@example.com"),
+        "{html}"
+    );
     assert_eq!(
         html.matches(r#"data-label="Time""#).count(),
         2,

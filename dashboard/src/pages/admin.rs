@@ -9,7 +9,9 @@ use yew::prelude::*;
 use super::auth::{place_error, validate};
 use super::{Field, bind, select_value};
 use crate::admin::{InviteState, absolute_url, admin_error, invite_state};
-use crate::components::{AuditRow, AuditTable, ConfirmButton, CopyField, ErrorBox, Spinner};
+use crate::components::{
+    AuditRow, AuditTable, ConfirmButton, CopyField, ErrorBox, Spinner, email_wbr,
+};
 use crate::gql::{
     self, AuditLog, CreateInvite, CreateUser, Invites, ResetPassword, RevokeInvite, Role,
     SetUserActive, SetUserRole, Users, audit_log, invites, users,
@@ -153,7 +155,7 @@ pub fn users_table(p: &UsersTableProps) -> Html {
         html! {
             <tr key={u.id.clone()} id={format!("user-{}", u.id)} class={classes!((!u.is_active).then_some("inactive"))}>
                 <td data-label="Email" class="email">
-                    { u.email.clone() }
+                    { email_wbr(&u.email) }
                     if me { <span class="badge you">{ "you" }</span> }
                 </td>
                 <td data-label="Role" class="role">
@@ -593,7 +595,7 @@ fn invites_panel(p: &InvitesPanelProps) -> Html {
                             <span class={classes!("state", (state == InviteState::Open).then_some("on"))}>{ state.label() }</span>
                             { since.unwrap_or_default() }
                         </td>
-                        <td data-label="Actions" class="actions">
+                        <td data-label="Actions" class={classes!("actions", (state != InviteState::Open).then_some("none"))}>
                             if state == InviteState::Open {
                                 <ConfirmButton label="Revoke" question={format!("Revoke invite #{}?", i.id)} yes="Yes, revoke" on_confirm={revoke} />
                             }
