@@ -89,12 +89,11 @@ pub fn reset_password_page() -> Html {
                     Ok(_) => {
                         // The server revoked every session of that account; if it was this
                         // browser's, the app would find out on its next request anyway.
-                        if matches!(ctx.auth, Auth::SignedIn(_)) {
-                            if let Ok(d) = gql::call::<gql::Me>(gql::me::Variables).await
-                                && d.me.is_none()
-                            {
-                                ctx.dispatch(Action::SignedOut { expired: false });
-                            }
+                        if matches!(ctx.auth, Auth::SignedIn(_))
+                            && let Ok(d) = gql::call::<gql::Me>(gql::me::Variables).await
+                            && d.me.is_none()
+                        {
+                            ctx.dispatch(Action::SignedOut { expired: false });
                         }
                         done.set(true);
                     }
