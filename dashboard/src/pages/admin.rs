@@ -454,7 +454,7 @@ fn create_user_form(p: &RefreshProps) -> Html {
                        error={errors.email.clone()} autocomplete="off" required=true />
                 <Field id="new-user-password" label="Initial password" kind="password" value={(*password).clone()} oninput={bind(&password)}
                        error={errors.password.clone()} autocomplete="new-password" required=true
-                       hint="At least 12 characters. Or leave them to set their own with a reset link." />
+                       hint="At least 12 characters. Send them a reset link to choose their own." />
             </div>
             <div class="row">
                 <Field id="new-user-timezone" label="Timezone" value={(*zone).clone()} oninput={bind(&zone)}
