@@ -23,10 +23,17 @@ pub const RECORD_EVENT: &str = "mutation RecordEvent($input: EventInput!) {
   }
 }";
 
-const VERIFY_SESSIONS: &str = "query { sessions(limit: 50) { id questionCount isActive } }";
+const VERIFY_SESSIONS: &str = "query { sessions(limit: 500) { id questionCount isActive } }";
 const VERIFY_SESSION: &str = "query($id: ID!) { session(id: $id) { questionCount questions { index } } }";
 
+/// The floor: an authenticated read that touches no session, through the same stack.
+const BASELINE: &str = "query { serverTime }";
+
 pub struct LevelResult {
+    /// Server CPU time (user + system) spent during the timed run.
+    pub server_cpu: Duration,
+    /// Server RSS once the level's users were registered, before the timed run.
+    pub rss_before: u64,
     pub events: u64,
     pub ok: u64,
     pub errors: u64,
@@ -54,9 +61,13 @@ struct UserOutcome {
     finished: Instant,
 }
 
-pub async fn run_level(server: &Server, users: usize, events_per_user: usize, tag: &str) -> anyhow::Result<LevelResult> {
+/// `baseline`: send `{ serverTime }` instead of NEXT (no write, no recount).
+/// `session_len`: after that many NEXTs a user sends EXIT (a rater's working session), so
+/// sessions stay realistic; 0 keeps one endless session per user.
+pub async fn run_level(server: &Server, users: usize, events_per_user: usize, session_len: usize, tag: &str, baseline: bool) -> anyhow::Result<LevelResult> {
     let addr = server.addr;
-    let emails: Vec<String> = (0..users).map(|i| format!("ingest-{tag}-{users}-{i}@bench.example.com")).collect();
+    let kind = if baseline { "base" } else { "ingest" };
+    let emails: Vec<String> = (0..users).map(|i| format!("{kind}-{tag}-{users}-{i}@bench.example.com")).collect();
     let tokens = client::register_many(addr, emails, "UTC", 4).await.context("registering ingestion users")?;
 
     // Open every connection and warm it up before the clock starts.
@@ -67,6 +78,8 @@ pub async fn run_level(server: &Server, users: usize, events_per_user: usize, ta
         conns.push(conn);
     }
     let connections_before = client::CONNECTIONS_OPENED.load(std::sync::atomic::Ordering::Relaxed);
+    let rss_before = server.rss().current;
+    let cpu_before = server.cpu_time();
     let peak_is_phase = server.reset_peak_rss();
 
     let barrier = Arc::new(Barrier::new(users + 1));
@@ -78,21 +91,24 @@ pub async fn run_level(server: &Server, users: usize, events_per_user: usize, ta
             let mut out = UserOutcome { ok: 0, errors: 0, latency: Samples::with_capacity(events_per_user), first_error: None, finished: Instant::now() };
             barrier.wait().await;
             for k in 0..events_per_user {
-                let body = json!({
+                let kind = if session_len > 0 && (k + 1) % (session_len + 1) == 0 { "EXIT" } else { "NEXT" };
+                let body = if baseline {
+                    json!({ "query": BASELINE })
+                } else { json!({
                     "query": RECORD_EVENT,
                     "variables": { "input": {
-                        "type": "NEXT",
+                        "type": kind,
                         "clientEventId": format!("{tag}-{users}-{i}-{k}"),
                         "occurredAt": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
                     } },
-                });
+                }) };
                 let body = serde_json::to_vec(&body).expect("json");
                 let started = Instant::now();
                 let result = conn.request(Method::POST, "/graphql", Some(&token), Some(body)).await;
                 let elapsed = started.elapsed();
                 let checked = result.and_then(|(status, bytes)| {
                     let data = client::parse_gql(status, &bytes)?;
-                    if data.pointer("/recordEvent/session/id").is_none() {
+                    if !baseline && data.pointer("/recordEvent/session/id").is_none() {
                         bail!("recordEvent returned no session: {data}");
                     }
                     Ok(())
@@ -113,6 +129,8 @@ pub async fn run_level(server: &Server, users: usize, events_per_user: usize, ta
     barrier.wait().await;
     let started = Instant::now();
     let mut result = LevelResult {
+        server_cpu: Duration::ZERO,
+        rss_before,
         events: (users * events_per_user) as u64,
         ok: 0,
         errors: 0,
@@ -138,37 +156,49 @@ pub async fn run_level(server: &Server, users: usize, events_per_user: usize, ta
         conns.push(conn);
     }
     result.wall = last - started;
+    result.server_cpu = server.cpu_time().saturating_sub(cpu_before);
     result.peak_rss = server.rss().peak;
     result.connections = client::CONNECTIONS_OPENED.load(std::sync::atomic::Ordering::Relaxed) - connections_before + users as u64;
 
+    if baseline {
+        return Ok(result);
+    }
     // Exact recount: one session per user holding questions 1..=n, no gaps, no duplicates.
     for (i, (conn, token)) in conns.iter_mut().zip(&tokens).enumerate() {
         let exit = json!({ "input": { "type": "EXIT", "clientEventId": format!("{tag}-{users}-{i}-exit") } });
         if let Err(e) = conn.gql(Some(token), RECORD_EVENT, exit).await {
-            result.mismatches.push(format!("user {i}: EXIT failed: {e}"));
-            continue;
+            // Already ended by the last timed event.
+            if !e.to_string().contains("NO_ACTIVE_SESSION") {
+                result.mismatches.push(format!("user {i}: EXIT failed: {e}"));
+                continue;
+            }
         }
-        if let Err(e) = verify_user(conn, token, events_per_user).await {
+        let exits = if session_len > 0 { events_per_user / (session_len + 1) } else { 0 };
+        if let Err(e) = verify_user(conn, token, events_per_user - exits, session_len).await {
             result.mismatches.push(format!("user {i}: {e}"));
         }
     }
     Ok(result)
 }
 
-async fn verify_user(conn: &mut Conn, token: &str, expected: usize) -> anyhow::Result<()> {
+async fn verify_user(conn: &mut Conn, token: &str, nexts: usize, session_len: usize) -> anyhow::Result<()> {
     let data = conn.gql(Some(token), VERIFY_SESSIONS, json!({})).await?;
-    let sessions = data["sessions"].as_array().cloned().unwrap_or_default();
+    let mut sessions = data["sessions"].as_array().cloned().unwrap_or_default();
+    sessions.reverse(); // oldest first
+    let expected_sessions = if session_len == 0 { 1 } else { nexts.div_ceil(session_len) };
     let counts: Vec<i64> = sessions.iter().map(|s| s["questionCount"].as_i64().unwrap_or(-1)).collect();
-    if sessions.len() != 1 {
-        bail!("expected 1 session with {expected} questions, found {} sessions with {counts:?} questions", sessions.len());
+    if sessions.len() != expected_sessions || counts.iter().sum::<i64>() != nexts as i64 {
+        bail!("expected {nexts} questions in {expected_sessions} sessions, found {} sessions with {counts:?} questions", sessions.len());
     }
-    let id = sessions[0]["id"].clone();
-    let data = conn.gql(Some(token), VERIFY_SESSION, json!({ "id": id })).await?;
-    let count = data.pointer("/session/questionCount").and_then(Value::as_i64).unwrap_or(-1);
-    let indexes: Vec<i64> = data.pointer("/session/questions").and_then(Value::as_array).map(|q| q.iter().map(|q| q["index"].as_i64().unwrap_or(-1)).collect()).unwrap_or_default();
-    let consecutive = indexes.iter().enumerate().all(|(k, &ix)| ix == k as i64 + 1);
-    if count != expected as i64 || indexes.len() != expected || !consecutive {
-        bail!("expected questions 1..={expected}; questionCount {count}, {} questions, consecutive: {consecutive}", indexes.len());
+    for (n, session) in sessions.iter().enumerate() {
+        let expected = if session_len == 0 { nexts } else { session_len.min(nexts - n * session_len) };
+        let data = conn.gql(Some(token), VERIFY_SESSION, json!({ "id": session["id"].clone() })).await?;
+        let count = data.pointer("/session/questionCount").and_then(Value::as_i64).unwrap_or(-1);
+        let indexes: Vec<i64> = data.pointer("/session/questions").and_then(Value::as_array).map(|q| q.iter().map(|q| q["index"].as_i64().unwrap_or(-1)).collect()).unwrap_or_default();
+        let consecutive = indexes.iter().enumerate().all(|(k, &ix)| ix == k as i64 + 1);
+        if count != expected as i64 || indexes.len() != expected || !consecutive {
+            bail!("session {}: expected questions 1..={expected}; questionCount {count}, {} questions, consecutive: {consecutive}", n + 1, indexes.len());
+        }
     }
     Ok(())
 }

@@ -39,6 +39,13 @@ struct Args {
     /// Run only these stages (comma separated).
     #[arg(long, value_delimiter = ',')]
     only: Vec<Stage>,
+    /// Also run the highest level with `{ serverTime }` instead of NEXT: the HTTP + GraphQL + auth floor.
+    #[arg(long)]
+    no_baseline: bool,
+    /// Ingestion: a user sends EXIT after this many NEXTs and starts a new session (a rater's
+    /// day is about 120 questions); 0 = one endless session per user.
+    #[arg(long, default_value_t = 120)]
+    session_questions: usize,
     /// Concurrent users per ingestion level.
     #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
     users: Vec<usize>,
@@ -78,6 +85,9 @@ struct Args {
     /// RUST_LOG for the server (per-request info logs cost throughput).
     #[arg(long, default_value = "warn")]
     rust_log: String,
+    /// Extra environment for the server, KEY=VALUE (repeatable), e.g. MALLOC_ARENA_MAX=2.
+    #[arg(long = "server-env", value_name = "KEY=VALUE")]
+    server_env: Vec<String>,
     /// Exit non-zero when a performance target is missed (lost events always fail).
     #[arg(long)]
     strict: bool,
@@ -182,19 +192,29 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     if stages.contains(&Stage::Ingest) {
         eprintln!("[ingest] starting the server on a fresh database");
         let db = backend.fresh("ingest").await?;
-        let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "ingest", rust_log: &args.rust_log }).await?;
+        let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "ingest", rust_log: &args.rust_log, env: &args.server_env }).await?;
         server.wait_healthy().await?;
-        let mut table = Table::new(&["users", "events", "events/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "connections", "server peak RSS", "recount"]);
+        let mut table = Table::new(&["users", "events", "events/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "server CPU ms/event", "server CPU use", "connections", "RSS before", "peak RSS", "recount"]);
         let mut problems = Vec::new();
         let mut peak_note = false;
-        for &users in &args.users {
+        let mut levels: Vec<(usize, bool)> = args.users.iter().map(|&u| (u, false)).collect();
+        if let (false, Some(&top)) = (args.no_baseline, args.users.iter().max()) {
+            levels.push((top, true));
+        }
+        for (users, baseline) in levels {
             let per_user = (events / users.max(1)).max(1);
-            eprintln!("[ingest] {users} users × {per_user} NEXT");
-            let mut r = ingest::run_level(&server, users, per_user, &tag).await?;
+            eprintln!("[ingest] {users} users × {per_user} {}", if baseline { "{ serverTime } (baseline)" } else { "events" });
+            let mut r = ingest::run_level(&server, users, per_user, args.session_questions, &tag, baseline).await?;
             peak_note |= !r.peak_is_phase;
-            let recount = if r.mismatches.is_empty() { format!("exact ({users}/{users})") } else { format!("LOST ({} users)", r.mismatches.len()) };
+            let recount = if baseline {
+                "n/a".to_owned()
+            } else if r.mismatches.is_empty() {
+                format!("exact ({users}/{users})")
+            } else {
+                format!("LOST ({} users)", r.mismatches.len())
+            };
             table.row(vec![
-                users.to_string(),
+                if baseline { format!("{users}, baseline `{{ serverTime }}`") } else { users.to_string() },
                 thousands(r.events),
                 thousands(r.rate().round() as u64),
                 ms(r.latency.pct_ms(50.0)),
@@ -202,7 +222,10 @@ async fn run(args: Args) -> anyhow::Result<i32> {
                 ms(r.latency.pct_ms(99.0)),
                 ms(r.latency.max_ms()),
                 r.errors.to_string(),
+                format!("{:.2}", r.server_cpu.as_secs_f64() * 1000.0 / r.events.max(1) as f64),
+                format!("{:.0}%", 100.0 * r.server_cpu.as_secs_f64() / r.wall.as_secs_f64().max(1e-9)),
                 r.connections.to_string(),
+                mb(r.rss_before),
                 mb(r.peak_rss),
                 recount,
             ]);
@@ -215,7 +238,7 @@ async fn run(args: Args) -> anyhow::Result<i32> {
             if !r.mismatches.is_empty() || r.errors > 0 {
                 failed = true;
             }
-            if users == 100 {
+            if users == 100 && !baseline {
                 let rate = r.rate();
                 targets.push(Target { what: "ingestion, 100 users".into(), goal: "≥ 5,000 events/s (aim 10,000)".into(), measured: format!("{} events/s", thousands(rate.round() as u64)), met: rate >= 5000.0 });
                 let p99 = r.latency.pct_ms(99.0);
@@ -225,9 +248,10 @@ async fn run(args: Args) -> anyhow::Result<i32> {
         let size = backend.size(&db).await.map(|(b, _)| mb(b)).unwrap_or_else(|e| format!("? ({e})"));
         server.stop().await?;
         backend.destroy(&db, args.keep).await;
-        println!("\n## 1. Event ingestion: recordEvent (NEXT), keep-alive, {} events per level\n", thousands(events as u64));
+        let shape = if args.session_questions == 0 { "NEXT only, one session per user".to_owned() } else { format!("NEXT, with an EXIT after every {} NEXTs (one working session)", args.session_questions) };
+        println!("\n## 1. Event ingestion: recordEvent ({shape}), keep-alive, {} events per level\n", thousands(events as u64));
         table.print();
-        println!("Every user then sent EXIT and was recounted: one session holding questions 1..n with no gap or duplicate. Database afterwards: {size}.");
+        println!("Each level registers fresh users (argon2id) first; RSS before = after those registrations. Every user then sent a final EXIT and was recounted: every session holds questions 1..n with no gap or duplicate, and the total equals the NEXTs sent. The baseline row sends `{{ serverTime }}` (auth + GraphQL, no write) instead. Database afterwards: {size}.");
         if peak_note {
             println!("(Peak RSS is the process lifetime peak: /proc/<pid>/clear_refs was not writable.)");
         } else {
@@ -246,7 +270,7 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     if stages.contains(&Stage::Reads) {
         eprintln!("[reads] starting the server on a fresh database");
         let db = backend.fresh("reads").await?;
-        let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "reads", rust_log: &args.rust_log }).await?;
+        let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "reads", rust_log: &args.rust_log, env: &args.server_env }).await?;
         server.wait_healthy().await?;
         let seed_opts = reads::SeedOpts {
             history_days,
@@ -334,7 +358,7 @@ async fn run(args: Args) -> anyhow::Result<i32> {
                     None => Some(backend.fresh("cold").await?),
                 };
                 let db = existing.or(fresh.as_ref()).expect("db");
-                let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "cold", rust_log: &args.rust_log }).await?;
+                let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "cold", rust_log: &args.rust_log, env: &args.server_env }).await?;
                 let t = server.wait_healthy().await?;
                 listen.push(server.listening_after.as_secs_f64() * 1000.0);
                 healthy.push(t.as_secs_f64() * 1000.0);

@@ -144,6 +144,8 @@ pub struct ServerOpts<'a> {
     pub work_dir: &'a Path,
     pub log_name: &'a str,
     pub rust_log: &'a str,
+    /// Extra KEY=VALUE pairs.
+    pub env: &'a [String],
 }
 
 impl Server {
@@ -171,6 +173,10 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
             .kill_on_drop(true);
+        for pair in opts.env {
+            let (key, value) = pair.split_once('=').ok_or_else(|| anyhow!("--server-env wants KEY=VALUE, got {pair}"))?;
+            command.env(key, value);
+        }
         let spawned_at = Instant::now();
         let mut child = command.spawn().with_context(|| format!("starting {}", opts.bin.display()))?;
         let pid = child.id().ok_or_else(|| anyhow!("server exited at once"))?;
@@ -216,6 +222,17 @@ impl Server {
     /// Resets the kernel's peak-RSS counter (VmHWM) so the next phase measures its own peak.
     pub fn reset_peak_rss(&self) -> bool {
         std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5").is_ok()
+    }
+
+    /// CPU time (user + system) the server has used so far.
+    pub fn cpu_time(&self) -> Duration {
+        let text = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
+        // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+        let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+        Duration::from_millis((ticks(11) + ticks(12)) * 1000 / hz)
     }
 
     pub fn rss(&self) -> Rss {
