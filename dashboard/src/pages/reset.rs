@@ -45,7 +45,7 @@ pub fn reset_password_page() -> Html {
             <section class="page auth" id="reset-page">
                 <h1>{ "Password changed" }</h1>
                 <p class="notice" role="status" id="reset-done">
-                    { "Your new password is set. Every browser signed in to your account was signed out." }
+                    { "Your new password is set, and browsers signed in to your account were signed out." }
                 </p>
                 if signed_in {
                     <p><Link<Route> to={Route::Today}>{ "Continue" }</Link<Route>></p>
