@@ -405,7 +405,7 @@ fn activity_log() -> Html {
     html! {
         <section class="panel" aria-labelledby="activity-h">
             <h2 id="activity-h">{ "Activity log" }</h2>
-            <p class="hint">{ "The latest 50 events on your account: sign-ins (and failed attempts), password and setting changes, devices and deletions. Something you don't recognise? Change your password and sign out everywhere." }</p>
+            <p class="hint">{ "The latest 50 events on your account: sign-ins, password and setting changes (failed password changes too), devices, deletions and admin actions concerning you. Something you don't recognise? Change your password and sign out everywhere." }</p>
             { body }
         </section>
     }
