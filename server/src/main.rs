@@ -71,12 +71,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await.with_context(|| format!("binding {}", config.listen_addr))?;
     let state = AppState::new(config, db, secret.as_bytes()).await?;
     state.spawn_housekeeping();
+    let shutdown = shutdown_signal()?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     // Tests and scripts read this line to find the port.
     println!("listening on http://{addr}");
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!("shut down");
     Ok(())
@@ -162,21 +163,27 @@ async fn healthcheck(addr: SocketAddr) -> anyhow::Result<()> {
     if response.starts_with("HTTP/1.1 200") { Ok(()) } else { bail!("unhealthy: {}", response.lines().next().unwrap_or("")) }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is called, so call
+/// it before announcing the port: a signal that arrives early still shuts down cleanly.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            signal.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {},
+                _ = interrupt.recv() => {},
+            }
+            tracing::info!("shutting down; letting requests in flight finish");
+        })
     }
-    tracing::info!("shutting down; letting requests in flight finish");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down; letting requests in flight finish");
+        })
+    }
 }
