@@ -42,12 +42,13 @@ fi
 
 # 3. Chromium for the browser tests.
 if [ "${1:-}" = "--test" ]; then
-  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-    log "installing Debian chromium + chromium-driver"
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+     || [ ! -d /usr/share/fonts/truetype/noto ]; then
+    log "installing Debian chromium + chromium-driver (+ emoji font for screenshots)"
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji
   fi
 fi
 log "ok"
