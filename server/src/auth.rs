@@ -53,8 +53,14 @@ impl Keys {
     }
 }
 
+/// argon2 needs 19 MiB per hash; bounding concurrent hashes to the cores bounds that
+/// memory (and the allocator's retention of it) under a burst of sign-ins.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
 /// argon2id with the crate's recommended parameters, on the blocking pool.
 pub async fn hash_password(password: String) -> AppResult<String> {
+    let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || {
         Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(AppError::internal)
     })
@@ -63,6 +69,7 @@ pub async fn hash_password(password: String) -> AppResult<String> {
 }
 
 pub async fn verify_password(password: String, hash: String) -> AppResult<bool> {
+    let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
         .await
         .map_err(AppError::internal)

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::AppResult;
@@ -92,6 +92,13 @@ impl Db {
             None => None,
         };
         let txn = self.conn.begin().await?;
+        if gate.is_some() {
+            // Take SQLite's write lock now, as BEGIN IMMEDIATE would: a transaction that
+            // reads first and writes later fails with SQLITE_BUSY_SNAPSHOT if a write
+            // outside the gate (audit log, token bookkeeping) landed in between, whereas
+            // waiting for the lock here is covered by the busy timeout.
+            txn.execute_unprepared("UPDATE users SET event_seq = event_seq WHERE id = -1").await?;
+        }
         Ok(WriteTxn { txn, _gate: gate })
     }
 }
