@@ -23,11 +23,11 @@ pub const RECORD_EVENT: &str = "mutation RecordEvent($input: EventInput!) {
   }
 }";
 
-const VERIFY_SESSIONS: &str = "query { sessions(limit: 500) { id questionCount isActive } }";
-const VERIFY_SESSION: &str = "query($id: ID!) { session(id: $id) { questionCount questions { index } } }";
+pub(crate) const VERIFY_SESSIONS: &str = "query { sessions(limit: 500) { id questionCount isActive } }";
+pub(crate) const VERIFY_SESSION: &str = "query($id: ID!) { session(id: $id) { questionCount questions { index } } }";
 
 /// The floor: an authenticated read that touches no session, through the same stack.
-const BASELINE: &str = "query { serverTime }";
+pub(crate) const BASELINE: &str = "query { serverTime }";
 
 pub struct LevelResult {
     /// Server CPU time (user + system) spent during the timed run.

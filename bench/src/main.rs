@@ -452,3 +452,40 @@ fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod operations {
+    use serde_json::json;
+
+    use crate::{client, ingest, reads};
+
+    /// Every operation the bench sends validates against the server's schema, with the
+    /// variables it sends. Validation errors carry no path; resolver errors (there is no
+    /// database here) do, and are ignored.
+    #[tokio::test]
+    async fn every_operation_validates_against_the_schema() {
+        let schema = raterhub_server::graphql::build_schema(None);
+        let event = json!({"type": "NEXT", "clientEventId": "b1", "occurredAt": "2026-11-26T09:00:00Z"});
+        let date = json!("2026-11-23");
+        let operations = [
+            (client::REGISTER, json!({"email": "b@example.com", "password": client::PASSWORD, "timezone": "UTC"})),
+            (ingest::RECORD_EVENT, json!({"input": event})),
+            (ingest::VERIFY_SESSIONS, json!({})),
+            (ingest::VERIFY_SESSION, json!({"id": "1"})),
+            (ingest::BASELINE, json!({})),
+            (reads::RECORD_EVENTS, json!({"inputs": [event]})),
+            (reads::DAY, json!({"date": date})),
+            (reads::WEEK, json!({"start": date})),
+            (reads::MONTH, json!({"w0": date, "w1": date, "w2": date, "w3": date, "w4": date, "w5": date})),
+            (reads::SESSION, json!({"id": "1"})),
+            (reads::SESSIONS, json!({})),
+            (reads::STATUS, json!({})),
+        ];
+        for (query, variables) in operations {
+            let request = async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(variables));
+            let response = schema.execute(request).await;
+            let invalid: Vec<_> = response.errors.iter().filter(|e| e.path.is_empty()).collect();
+            assert!(invalid.is_empty(), "{query}\n{invalid:?}");
+        }
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::client::{self, Conn};
 use crate::stats::Samples;
 
-const RECORD_EVENTS: &str = "mutation RecordEvents($inputs: [EventInput!]!) {
+pub(crate) const RECORD_EVENTS: &str = "mutation RecordEvents($inputs: [EventInput!]!) {
   recordEvents(inputs: $inputs) {
     duplicate
     error { code message }
