@@ -5,8 +5,6 @@ use sea_orm::Set;
 
 use super::types::{AuthPayload, User, Weekday};
 use super::{ContextExt, Identity};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
 use crate::accounts;
 use crate::auth::{self, clear_cookie, session_cookie};
 use crate::config::RegistrationMode;
@@ -85,13 +83,10 @@ impl AccountMutation {
             // Validate before consuming the token, so a weak password doesn't burn it.
             let hash = auth::token_hash(token.trim());
             let now = ctx.now();
-            let pending = crate::entity::password_reset::Entity::find()
-                .filter(crate::entity::password_reset::Column::TokenHash.eq(hash.as_str()))
-                .one(&services.db.conn)
+            let user_id = credentials::live_reset_user(&services.db.conn, &hash, now)
                 .await?
-                .filter(|r| r.used_at.is_none() && r.expires_at > now)
                 .ok_or_else(|| AppError::bad_input("this reset link is invalid, used or expired"))?;
-            let user = users::find(&services.db.conn, pending.user_id).await?.ok_or(AppError::NotFound("user"))?;
+            let user = users::find(&services.db.conn, user_id).await?.ok_or(AppError::NotFound("user"))?;
             accounts::check_new_password(&services.db.conn, &new_password, &user.email, Some(user.id)).await?;
             if credentials::redeem_reset(&services.db.conn, &hash, now).await? != Some(user.id) {
                 return Err(AppError::bad_input("this reset link is invalid, used or expired"));

@@ -73,22 +73,25 @@ pub async fn create_reset(db: &impl ConnectionTrait, user_id: i32, token_hash: S
     Ok(())
 }
 
-/// Consumes a live reset token; returns its user.
-pub async fn redeem_reset(db: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> AppResult<Option<i32>> {
-    let Some(reset) = password_reset::Entity::find()
+/// The user of an unused, unexpired reset token, without consuming it.
+pub async fn live_reset_user(db: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> AppResult<Option<i32>> {
+    Ok(password_reset::Entity::find()
         .filter(password_reset::Column::TokenHash.eq(token_hash))
         .filter(password_reset::Column::UsedAt.is_null())
         .filter(password_reset::Column::ExpiresAt.gt(now))
         .one(db)
         .await?
-    else {
-        return Ok(None);
-    };
+        .map(|r| r.user_id))
+}
+
+/// Consumes a live reset token; returns its user (None if it was used in the meantime).
+pub async fn redeem_reset(db: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> AppResult<Option<i32>> {
+    let Some(user_id) = live_reset_user(db, token_hash, now).await? else { return Ok(None) };
     let result = password_reset::Entity::update_many()
         .col_expr(password_reset::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
-        .filter(password_reset::Column::Id.eq(reset.id))
+        .filter(password_reset::Column::TokenHash.eq(token_hash))
         .filter(password_reset::Column::UsedAt.is_null())
         .exec(db)
         .await?;
-    Ok((result.rows_affected == 1).then_some(reset.user_id))
+    Ok((result.rows_affected == 1).then_some(user_id))
 }
