@@ -5,12 +5,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_initial;
 mod m20261126_000002_security;
+mod m20261126_000003_session_totals;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_initial::Migration), Box::new(m20261126_000002_security::Migration)]
+        vec![
+            Box::new(m20261126_000001_initial::Migration),
+            Box::new(m20261126_000002_security::Migration),
+            Box::new(m20261126_000003_session_totals::Migration),
+        ]
     }
 }

@@ -1,22 +1,27 @@
-//! Database connection, pragmas, migrations and the write gate.
+//! Database connection, pragmas, migrations, the SQLite writer and the write gate.
 
+mod writer;
+
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::AppResult;
+pub use writer::{TxnFuture, Writer};
 
 /// The connection pool plus, on SQLite, a gate that lets one write transaction run at a
 /// time inside this process, so writers queue in Rust instead of failing with
-/// "database is locked".
+/// "database is locked", and the group-commit writer for the hot write path.
 #[derive(Clone)]
 pub struct Db {
     pub conn: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
+    writer: Option<Writer>,
 }
 
 /// A write transaction holding the SQLite gate (if any) until it is dropped.
@@ -35,6 +40,10 @@ impl std::ops::Deref for WriteTxn {
 impl WriteTxn {
     pub async fn commit(self) -> AppResult<()> {
         self.txn.commit().await?;
+        // A request that read a user row between a write and this commit may have cached
+        // the old row under the new generation; the users these transactions touch
+        // (accounts, admin, import) are rare enough to drop the whole cache.
+        crate::store::users::changed();
         Ok(())
     }
 }
@@ -47,19 +56,25 @@ impl Db {
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(30));
         let sqlite = url.starts_with("sqlite:");
-        if sqlite {
-            options.max_connections(8).min_connections(1).map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30))
-                    .create_if_missing(true)
-            });
-        } else {
+        if !sqlite {
             options.max_connections(20).min_connections(1);
+            let conn = Database::connect(options).await?;
+            return Ok(Db { conn, write_gate: None, writer: None });
         }
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30))
+                .create_if_missing(true)
+        });
+        options.max_connections(8).min_connections(1);
         let conn = Database::connect(options).await?;
-        Ok(Db { conn, write_gate: sqlite.then(|| Arc::new(Mutex::new(()))) })
+        // An in-memory database is private to its connection: no separate writer there.
+        let path = SqliteConnectOptions::from_str(url)?.get_filename().to_owned();
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory") || path.as_os_str().is_empty();
+        let writer = if in_memory { None } else { Some(Writer::start(path).await?) };
+        Ok(Db { conn, write_gate: Some(Arc::new(Mutex::new(()))), writer })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -87,18 +102,27 @@ impl Db {
     }
 
     pub async fn begin_write(&self) -> AppResult<WriteTxn> {
-        let gate = match &self.write_gate {
-            Some(gate) => Some(gate.clone().lock_owned().await),
-            None => None,
-        };
-        let txn = self.conn.begin().await?;
-        if gate.is_some() {
-            // Take SQLite's write lock now, as BEGIN IMMEDIATE would: a transaction that
-            // reads first and writes later fails with SQLITE_BUSY_SNAPSHOT if a write
-            // outside the gate (audit log, token bookkeeping) landed in between, whereas
-            // waiting for the lock here is covered by the busy timeout.
-            txn.execute_unprepared("UPDATE users SET event_seq = event_seq WHERE id = -1").await?;
+        match &self.write_gate {
+            Some(gate) => {
+                let gate = gate.clone().lock_owned().await;
+                Ok(WriteTxn { txn: begin_locked(&self.conn).await?, _gate: Some(gate) })
+            }
+            None => Ok(WriteTxn { txn: self.conn.begin().await?, _gate: None }),
         }
-        Ok(WriteTxn { txn, _gate: gate })
     }
+
+    /// The SQLite writer thread (group commit), when this database has one.
+    pub fn writer(&self) -> Option<&Writer> {
+        self.writer.as_ref()
+    }
+}
+
+/// Begins a transaction that holds SQLite's write lock from the start, as BEGIN IMMEDIATE
+/// would: one that read first and wrote later would fail with SQLITE_BUSY_SNAPSHOT if a
+/// write from another connection (the writer thread, the audit log) landed in between,
+/// whereas waiting for the lock here is covered by the busy timeout.
+async fn begin_locked(conn: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
+    let txn = conn.begin().await?;
+    txn.execute_unprepared("UPDATE users SET event_seq = event_seq WHERE id = -1").await?;
+    Ok(txn)
 }

@@ -32,6 +32,7 @@ use crate::db::Db;
 use crate::graphql::{Activity, AppSchema, Services, build_schema};
 use crate::security::limits::{Limit, RateLimits};
 use crate::shared::Shared;
+use crate::store::users::UserCache;
 use anyhow::Context as _;
 use crate::security::login_guard::{IpBudget, LoginGuard};
 
@@ -60,6 +61,7 @@ impl AppState {
             shared: shared.clone(),
         };
         let login_guard = LoginGuard::system(IpBudget { failures: l.login_ip_failures as usize, window: Duration::minutes(15) });
+        let sqlite = db.backend() == sea_orm::DbBackend::Sqlite;
         let services = Services {
             db,
             keys,
@@ -68,6 +70,7 @@ impl AppState {
             dummy_hash: Arc::new(dummy_hash),
             limits: Arc::new(limits),
             login_guard: Arc::new(login_guard),
+            user_cache: sqlite.then(|| Arc::new(UserCache::new(std::time::Duration::from_secs(1)))),
         };
         let schema = build_schema(Some(services.clone()));
         Ok(AppState { services, schema })

@@ -207,6 +207,11 @@ pub async fn import_user(db: &Db, dump: &UserDump) -> anyhow::Result<String> {
             cur_pause_started_at: Set(s.cur_pause_started_at.filter(|_| active)),
             cur_target_ms: Set(s.cur_target_ms),
             cur_task_id: Set(s.cur_task_id.clone()),
+            question_count: Set(s.questions.len() as i64),
+            total_raw_ms: Set(s.questions.iter().map(|q| q.raw_ms).sum()),
+            total_paused_ms: Set(s.questions.iter().map(|q| q.paused_ms).sum()),
+            total_active_ms: Set(s.questions.iter().map(|q| q.active_ms).sum()),
+            total_target_ms: Set(s.questions.iter().map(|q| q.target_ms).sum()),
             ..Default::default()
         }
         .insert(&*txn)

@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod activity;
 mod devices;
+mod parse_cache;
 mod reports;
 mod scalars;
 mod sessions;
@@ -26,6 +27,7 @@ use crate::entity::user;
 use crate::error::{AppError, AppResult};
 use crate::security::limits::RateLimits;
 use crate::security::login_guard::LoginGuard;
+use crate::store::users::UserCache;
 
 #[derive(MergedObject, Default)]
 pub struct Query(account::AccountQuery, sessions::SessionQuery, reports::ReportQuery, devices::DeviceQuery, admin::AdminQuery);
@@ -46,6 +48,8 @@ pub struct Services {
     pub dummy_hash: Arc<String>,
     pub limits: Arc<RateLimits>,
     pub login_guard: Arc<LoginGuard>,
+    /// The per-request user lookup cache; SQLite only, where this process owns the data.
+    pub user_cache: Option<Arc<UserCache>>,
 }
 
 /// Who is calling, resolved once per request from the bearer token or the cookie.
@@ -73,7 +77,8 @@ pub struct RequestMeta {
 pub fn build_schema(services: Option<Services>) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(12)
-        .limit_complexity(2_000);
+        .limit_complexity(2_000)
+        .extension(parse_cache::ParseCache::default());
     if services.as_ref().is_some_and(|s| !s.config.graphql_playground) {
         builder = builder.disable_introspection();
     }

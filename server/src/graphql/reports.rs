@@ -4,7 +4,7 @@ use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject};
 use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 
-use super::sessions::with_totals;
+use super::sessions::outputs;
 use super::types::{HourBucket, Pace, Session, seconds, today_for};
 use super::{ContextExt, Date};
 use crate::calendar;
@@ -70,7 +70,7 @@ impl Day {
             let (from, to) = calendar::day_range(self.tz, self.date.0);
             let mut rows = session_store::list(&ctx.services()?.db.conn, user.id, Some(from), Some(to), 1000, 0).await?;
             rows.reverse();
-            with_totals(ctx, rows).await
+            outputs(ctx, rows)
         }
         .await
         .gql()

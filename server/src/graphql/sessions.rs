@@ -29,27 +29,18 @@ impl Loader<i32> for QuestionLoader {
     }
 }
 
-/// Output sessions for rows, with their totals from one grouped query.
-pub async fn with_totals(ctx: &Context<'_>, rows: Vec<session::Model>) -> AppResult<Vec<Session>> {
-    let services = ctx.services()?;
+/// Output sessions for rows (their totals are columns of the row).
+pub fn outputs(ctx: &Context<'_>, rows: Vec<session::Model>) -> AppResult<Vec<Session>> {
     let user = ctx.user()?;
-    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let totals = store::totals(&services.db.conn, &ids).await?;
     let now = ctx.now();
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let t = totals.get(&row.id).copied().unwrap_or_default();
-            Session::new(row, t, user, now)
-        })
-        .collect())
+    Ok(rows.into_iter().map(|row| Session::new(row, user, now)).collect())
 }
 
 /// The caller's session `id`, or None if it is not theirs.
 pub async fn load_one(ctx: &Context<'_>, id: i32) -> AppResult<Option<Session>> {
     let user = ctx.user()?;
     let Some(row) = store::get(&ctx.services()?.db.conn, user.id, id).await? else { return Ok(None) };
-    Ok(with_totals(ctx, vec![row]).await?.pop())
+    Ok(outputs(ctx, vec![row])?.pop())
 }
 
 #[derive(Default)]
@@ -62,7 +53,7 @@ impl SessionQuery {
         async {
             let user = ctx.user()?;
             let Some(row) = store::active(&ctx.services()?.db.conn, user.id).await? else { return Ok(None) };
-            Ok(with_totals(ctx, vec![row]).await?.pop().filter(Session::is_running))
+            Ok(outputs(ctx, vec![row])?.pop().filter(Session::is_running))
         }
         .await
         .gql()
@@ -92,7 +83,7 @@ impl SessionQuery {
             let from = from.map(|d| calendar::day_start(tz, d.0));
             let to = to.map(|d| calendar::day_start(tz, d.0 + Days::new(1)));
             let rows = store::list(&ctx.services()?.db.conn, user.id, from, to, limit, offset).await?;
-            with_totals(ctx, rows).await
+            outputs(ctx, rows)
         }
         .await
         .gql()

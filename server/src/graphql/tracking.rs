@@ -4,10 +4,9 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::types::{Question, Session};
-use super::{ContextExt, sessions};
+use super::ContextExt;
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::store::events::{self, EventKind, NewEvent, Recorded};
-use crate::store::sessions as session_store;
 use crate::validate;
 
 /// The most events one `recordEvents` call may carry.
@@ -72,30 +71,45 @@ impl TrackingMutation {
         .gql()
     }
 
-    /// Applies events in order, each on its own; a rejected event is reported in its
-    /// result's `error` and the rest still apply. For replaying an offline queue.
+    /// Applies events in order; a rejected event is reported in its result's `error` and
+    /// the rest still apply. For replaying an offline queue.
     async fn record_events(&self, ctx: &Context<'_>, inputs: Vec<EventInput>) -> async_graphql::Result<Vec<EventResult>> {
         async {
             if inputs.len() > MAX_BATCH {
                 return Err(AppError::bad_input(format!("at most {MAX_BATCH} events per batch")));
             }
             check_rate(ctx).await?;
-            let mut results = Vec::with_capacity(inputs.len());
+            let services = ctx.services()?;
+            let user = ctx.user()?;
+            let now = ctx.now();
+            // Invalid inputs are answered in place; the valid ones apply in one write.
+            let mut results: Vec<Option<EventResult>> = Vec::with_capacity(inputs.len());
+            let mut valid = Vec::with_capacity(inputs.len());
             for input in inputs {
-                let result = match record(ctx, input).await {
-                    Ok(result) => result,
-                    Err(e @ (AppError::Db(_) | AppError::Internal(_) | AppError::Unauthenticated)) => return Err(e),
-                    Err(e) => EventResult {
-                        session: None,
-                        question: None,
-                        duplicate: false,
-                        error: Some(EventError { code: e.code().to_owned(), message: e.to_string() }),
-                        server_time: ctx.now(),
+                match validate(input) {
+                    Ok(new) => {
+                        results.push(None);
+                        valid.push(new);
+                    }
+                    Err(e) => results.push(Some(EventResult::rejected(&e, now))),
+                }
+            }
+            let outcomes = events::record_all(&services.db, user.id, valid.clone(), now).await?;
+            let mut applied = valid.iter().zip(outcomes);
+            let mut out = Vec::with_capacity(results.len());
+            for slot in results {
+                let result = match slot {
+                    Some(rejected) => rejected,
+                    None => match applied.next() {
+                        Some((new, Ok(recorded))) => EventResult::recorded(ctx, new, recorded, now)?,
+                        Some((_, Err(AppError::Unauthenticated))) => return Err(AppError::Unauthenticated),
+                        Some((_, Err(e))) => EventResult::rejected(&e, now),
+                        None => return Err(AppError::internal("an event lost its result")),
                     },
                 };
-                results.push(result);
+                out.push(result);
             }
-            Ok(results)
+            Ok(out)
         }
         .await
         .gql()
@@ -139,18 +153,28 @@ async fn record(ctx: &Context<'_>, input: EventInput) -> AppResult<EventResult> 
     let user = ctx.user()?;
     let new = validate(input)?;
     let now = ctx.now();
-    let Recorded { session_id, question_id, duplicate } = events::record(&services.db, user.id, &new, now).await?;
-    if !duplicate {
-        crate::metrics::event_recorded(new.kind.as_str());
-        services.activity.publish(user.id, new.kind.as_str(), session_id, now);
+    let recorded = events::record(&services.db, user.id, &new, now).await?;
+    EventResult::recorded(ctx, &new, recorded, now)
+}
+
+impl EventResult {
+    fn recorded(ctx: &Context<'_>, new: &NewEvent, recorded: Recorded, now: DateTime<Utc>) -> AppResult<Self> {
+        let Recorded { session, question, duplicate } = recorded;
+        if !duplicate {
+            crate::metrics::event_recorded(new.kind.as_str());
+            ctx.services()?.activity.publish(ctx.user()?.id, new.kind.as_str(), session.as_ref().map(|s| s.id), now);
+        }
+        let user = ctx.user()?;
+        Ok(EventResult { session: session.map(|row| Session::new(row, user, now)), question: question.map(Question), duplicate, error: None, server_time: now })
     }
-    let session = match session_id {
-        Some(id) => sessions::load_one(ctx, id).await?,
-        None => None,
-    };
-    let question = match question_id {
-        Some(id) => session_store::question(&services.db.conn, user.id, id).await?.map(Question),
-        None => None,
-    };
-    Ok(EventResult { session, question, duplicate, error: None, server_time: now })
+
+    fn rejected(e: &AppError, now: DateTime<Utc>) -> Self {
+        EventResult {
+            session: None,
+            question: None,
+            duplicate: false,
+            error: Some(EventError { code: e.code().to_owned(), message: e.to_string() }),
+            server_time: now,
+        }
+    }
 }

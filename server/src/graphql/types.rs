@@ -185,10 +185,10 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(row: session::Model, totals: Totals, user: &user::Model, now: DateTime<Utc>) -> Self {
+    pub fn new(row: session::Model, user: &user::Model, now: DateTime<Utc>) -> Self {
         let idle = Duration::minutes(i64::from(user.idle_timeout_minutes));
         let stale = row.is_active && open_session(&row).is_idle_at(now, idle);
-        Session { row, totals, stale }
+        Session { totals: Totals::of(&row), row, stale }
     }
 
     pub fn is_running(&self) -> bool {

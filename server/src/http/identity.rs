@@ -31,12 +31,19 @@ pub fn cookie_token(headers: &HeaderMap) -> Option<&str> {
 pub async fn identify_token(services: &Services, token: &str, source: AuthSource) -> AppResult<Option<Identity>> {
     if token.starts_with(DEVICE_TOKEN_PREFIX) {
         let Some(device) = devices::authenticate(&services.db.conn, &token_hash(token), Utc::now()).await? else { return Ok(None) };
-        let user = users::find(&services.db.conn, device.user_id).await?.filter(|u| u.is_active);
+        let user = find_user(services, device.user_id).await?.filter(|u| u.is_active);
         return Ok(user.map(|user| Identity { user, via: AuthSource::Device(device.id) }));
     }
     let Some((user_id, version)) = services.keys.verify(token) else { return Ok(None) };
-    let user = users::find(&services.db.conn, user_id).await?.filter(|u| u.is_active && u.token_version == version);
+    let user = find_user(services, user_id).await?.filter(|u| u.is_active && u.token_version == version);
     Ok(user.map(|user| Identity { user, via: source }))
+}
+
+async fn find_user(services: &Services, id: i32) -> AppResult<Option<crate::entity::user::Model>> {
+    match &services.user_cache {
+        Some(cache) => cache.find(&services.db.conn, id).await,
+        None => users::find(&services.db.conn, id).await,
+    }
 }
 
 pub async fn resolve_identity(services: &Services, headers: &HeaderMap) -> AppResult<Option<Identity>> {

@@ -1,13 +1,14 @@
-//! Recording one event: one short write transaction per event, serialised per user.
+//! Recording one event: a short write, serialised per user, that keeps the session's
+//! running totals.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
 
-use super::{closed_question, open_session};
+use super::lite::LiteTxn;
+use super::txn::{EventRef, EventTxn, SeaTxn};
+use super::{Totals, closed_question, open_session};
 use crate::db::Db;
 use crate::engine::{self, Closed, Command, Context, Effect, Exited, OpenSession};
-use crate::entity::{event, question, session, user};
+use crate::entity::{event, question, session};
 use crate::error::{AppError, AppResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,54 +40,67 @@ pub struct NewEvent {
     pub target_ms: Option<i64>,
 }
 
-/// What an applied (or replayed) event touched.
-#[derive(Clone, Copy, Debug)]
+/// What an applied (or replayed) event touched, as stored after it.
+#[derive(Clone, Debug)]
 pub struct Recorded {
-    pub session_id: Option<i32>,
+    pub session: Option<session::Model>,
     /// The question the event closed, if any.
-    pub question_id: Option<i32>,
+    pub question: Option<question::Model>,
     pub duplicate: bool,
 }
 
+/// Applies one event in a write transaction of its own or, on SQLite, one shared with other
+/// waiting events (group commit).
 pub async fn record(db: &Db, user_id: i32, new: &NewEvent, now: DateTime<Utc>) -> AppResult<Recorded> {
-    let txn = db.begin_write().await?;
-    // Taking the user's row first serialises this user's events: a row lock on
-    // PostgreSQL, the write lock on SQLite.
-    let locked = user::Entity::update_many()
-        .col_expr(user::Column::EventSeq, Expr::col(user::Column::EventSeq).add(1))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(&*txn)
-        .await?;
-    if locked.rows_affected == 0 {
-        return Err(AppError::Unauthenticated);
+    record_all(db, user_id, vec![new.clone()], now).await?.pop().unwrap_or_else(|| Err(AppError::internal("event without a result")))
+}
+
+/// Applies events in order in one write; each event's rejection is its own result and the
+/// rest still apply. A database failure fails them all (nothing is written).
+pub async fn record_all(db: &Db, user_id: i32, events: Vec<NewEvent>, now: DateTime<Utc>) -> AppResult<Vec<AppResult<Recorded>>> {
+    if let Some(writer) = db.writer() {
+        return writer
+            .submit(Box::new(move |conn| {
+                let events = events.clone();
+                Box::pin(async move { apply_all(&mut LiteTxn(conn), user_id, &events, now).await })
+            }))
+            .await;
     }
-    let user = user::Entity::find_by_id(user_id).one(&*txn).await?.ok_or(AppError::Unauthenticated)?;
+    let txn = db.begin_write().await?;
+    let results = apply_all(&mut SeaTxn(&txn), user_id, &events, now).await?;
+    txn.commit().await?;
+    Ok(results)
+}
+
+async fn apply_all(txn: &mut impl EventTxn, user_id: i32, events: &[NewEvent], now: DateTime<Utc>) -> AppResult<Vec<AppResult<Recorded>>> {
+    let mut results = Vec::with_capacity(events.len());
+    for new in events {
+        results.push(apply(txn, user_id, new, now).await?);
+    }
+    Ok(results)
+}
+
+/// The outer error aborts the transaction. The inner one rejects the event (engine rule or
+/// unknown user) and is returned before anything but the user's event counter was written,
+/// so a shared transaction can still commit the other events.
+async fn apply(txn: &mut impl EventTxn, user_id: i32, new: &NewEvent, now: DateTime<Utc>) -> AppResult<AppResult<Recorded>> {
+    let Some(user) = txn.lock_user(user_id).await? else { return Ok(Err(AppError::Unauthenticated)) };
     // An event without a time happens when it is applied, not when it arrived: a request
     // that waited for the lock must not land before the one it waited for.
     let now = std::cmp::max(now, Utc::now());
 
     if let Some(client_id) = &new.client_event_id {
-        let earlier = event::Entity::find()
-            .filter(event::Column::UserId.eq(user_id))
-            .filter(event::Column::ClientEventId.eq(client_id.as_str()))
-            .one(&*txn)
-            .await?;
-        if let Some(earlier) = earlier {
-            return Ok(Recorded { session_id: earlier.session_id, question_id: earlier.question_id, duplicate: true });
+        if let Some(earlier) = txn.event_by_client_id(user_id, client_id).await? {
+            return Ok(Ok(replay(txn, user_id, earlier).await?));
         }
     }
 
     let at = engine::truncate_to_ms(new.occurred_at.unwrap_or(now));
     let idle_timeout = Duration::minutes(i64::from(user.idle_timeout_minutes));
-    let mut active = session::Entity::find()
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::IsActive.eq(true))
-        .one(&*txn)
-        .await?;
-    if let Some(stale) = active.as_ref().filter(|s| open_session(s).is_idle_at(at, idle_timeout)) {
-        end_forgotten_session(&*txn, stale).await?;
-        active = None;
-    }
+    let mut active = txn.active_session(user_id).await?;
+    // A forgotten session is ended below, once the event is known to apply; reading the
+    // latest session or event before that gives the same answers.
+    let forgotten = active.take_if(|s| open_session(s).is_idle_at(at, idle_timeout));
 
     let command = match new.kind {
         EventKind::Next => Command::Next { target_ms: new.target_ms, task_id: new.task_id.clone() },
@@ -98,197 +112,194 @@ pub async fn record(db: &Db, user_id: i32, new: &NewEvent, now: DateTime<Utc>) -
     if let Some(row) = &active {
         ctx.open = Some(open_session(row));
         if new.kind == EventKind::Undo {
-            ctx.last_closed = last_question(&*txn, row.id).await?.as_ref().map(closed_question);
+            ctx.last_closed = txn.last_question(row.id).await?.as_ref().map(closed_question);
         }
     } else if new.kind == EventKind::Next {
-        ctx.floor = latest_session(&*txn, user_id).await?.map(|s| s.last_event_at);
+        ctx.floor = txn.latest_session(user_id).await?.map(|s| s.last_event_at);
     } else if new.kind == EventKind::Undo {
-        if let Some((row, exited)) = undoable_exit(&*txn, user_id).await? {
+        if let Some((row, exited)) = undoable_exit(txn, user_id).await? {
             ctx.exited = Some(exited);
             // UNDO of an EXIT works on that ended session.
             active = Some(row);
         }
     }
 
-    let effect = engine::apply(&ctx, &command, at, now)?;
-    let (session_id, question_id) = persist(&*txn, user_id, active.as_ref(), effect).await?;
-
-    let log = event::ActiveModel {
-        user_id: Set(user_id),
-        session_id: Set(session_id),
-        question_id: Set(question_id),
-        client_event_id: Set(new.client_event_id.clone()),
-        kind: Set(new.kind.as_str().to_owned()),
-        occurred_at: Set(at),
-        received_at: Set(now),
-        ..Default::default()
+    let effect = match engine::apply(&ctx, &command, at, now) {
+        Ok(effect) => effect,
+        Err(rejected) => return Ok(Err(rejected.into())),
     };
-    log.insert(&*txn).await.map_err(|e| match e.sql_err() {
-        // Only possible if the per-user lock were bypassed; never double-count.
-        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::internal("duplicate clientEventId raced"),
-        _ => AppError::Db(e),
-    })?;
-    txn.commit().await?;
-    Ok(Recorded { session_id, question_id, duplicate: false })
+    if let Some(stale) = forgotten {
+        end_forgotten_session(txn, stale).await?;
+    }
+    let (session, question) = persist(txn, user_id, active, effect).await?;
+    txn.insert_event(event::Model {
+        id: 0,
+        user_id,
+        session_id: session.as_ref().map(|s| s.id),
+        question_id: question.as_ref().map(|q| q.id),
+        client_event_id: new.client_event_id.clone(),
+        kind: new.kind.as_str().to_owned(),
+        occurred_at: at,
+        received_at: now,
+    })
+    .await?;
+    Ok(Ok(Recorded { session, question, duplicate: false }))
+}
+
+/// A repeated `clientEventId`: what the first delivery touched, as it is now.
+async fn replay(txn: &mut impl EventTxn, user_id: i32, earlier: EventRef) -> AppResult<Recorded> {
+    let session = match earlier.session_id {
+        Some(id) => txn.session(user_id, id).await?,
+        None => None,
+    };
+    let question = match earlier.question_id {
+        Some(id) => txn.question(user_id, id).await?,
+        None => None,
+    };
+    Ok(Recorded { session, question, duplicate: true })
 }
 
 /// Rule 9: a forgotten session ends at its last event; its open question, of unknown
 /// length, is dropped.
-async fn end_forgotten_session(db: &impl ConnectionTrait, row: &session::Model) -> AppResult<()> {
-    let mut model: session::ActiveModel = row.clone().into();
-    model.is_active = Set(false);
-    model.ended_at = Set(Some(row.last_event_at));
-    model.cur_started_at = Set(None);
-    model.cur_pause_started_at = Set(None);
-    model.cur_paused_ms = Set(0);
-    model.update(db).await?;
-    Ok(())
-}
-
-async fn last_question(db: &impl ConnectionTrait, session_id: i32) -> AppResult<Option<question::Model>> {
-    Ok(question::Entity::find()
-        .filter(question::Column::SessionId.eq(session_id))
-        .order_by_desc(question::Column::Position)
-        .one(db)
-        .await?)
-}
-
-async fn latest_session(db: &impl ConnectionTrait, user_id: i32) -> AppResult<Option<session::Model>> {
-    Ok(session::Entity::find()
-        .filter(session::Column::UserId.eq(user_id))
-        .order_by_desc(session::Column::StartedAt)
-        .order_by_desc(session::Column::Id)
-        .one(db)
-        .await?)
+async fn end_forgotten_session(txn: &mut impl EventTxn, mut row: session::Model) -> AppResult<()> {
+    row.is_active = false;
+    row.ended_at = Some(row.last_event_at);
+    stop_running(&mut row);
+    txn.update_session(&row).await
 }
 
 /// The session an UNDO may reopen: the user's latest event was its EXIT, and it is still
 /// the user's latest session.
-async fn undoable_exit(db: &impl ConnectionTrait, user_id: i32) -> AppResult<Option<(session::Model, Exited)>> {
-    let latest_event = event::Entity::find()
-        .filter(event::Column::UserId.eq(user_id))
-        .order_by_desc(event::Column::Id)
-        .one(db)
-        .await?;
+async fn undoable_exit(txn: &mut impl EventTxn, user_id: i32) -> AppResult<Option<(session::Model, Exited)>> {
+    let latest_event = txn.latest_event(user_id).await?;
     let Some(session_id) = latest_event.filter(|e| e.kind == EventKind::Exit.as_str()).and_then(|e| e.session_id) else {
         return Ok(None);
     };
-    let Some(row) = latest_session(db, user_id).await?.filter(|s| s.id == session_id && !s.is_active) else {
+    let Some(row) = txn.latest_session(user_id).await?.filter(|s| s.id == session_id && !s.is_active) else {
         return Ok(None);
     };
     let Some(ended_at) = row.ended_at else { return Ok(None) };
-    let last = last_question(db, row.id).await?.as_ref().map(closed_question);
+    let last = txn.last_question(row.id).await?.as_ref().map(closed_question);
     let exited = Exited { started_at: row.started_at, ended_at, last };
     Ok(Some((row, exited)))
 }
 
-/// Writes the effect to `row` (the session it concerns); returns the session and the closed question's ids.
+/// Writes the effect to `row` (the session it concerns); returns the session as stored
+/// after it (None when discarded) and the question it closed.
 async fn persist(
-    db: &impl ConnectionTrait,
+    txn: &mut impl EventTxn,
     user_id: i32,
-    row: Option<&session::Model>,
+    row: Option<session::Model>,
     effect: Effect,
-) -> AppResult<(Option<i32>, Option<i32>)> {
+) -> AppResult<(Option<session::Model>, Option<question::Model>)> {
+    let missing = || AppError::internal("effect without its session");
     match effect {
         Effect::Start(open) => {
-            let mut model = session::ActiveModel {
-                user_id: Set(user_id),
-                started_at: Set(open.started_at),
-                ended_at: Set(None),
-                is_active: Set(true),
-                ..Default::default()
+            let mut row = session::Model {
+                id: 0,
+                user_id,
+                started_at: open.started_at,
+                ended_at: None,
+                is_active: true,
+                last_event_at: open.last_event_at,
+                cur_index: 0,
+                cur_started_at: None,
+                cur_paused_ms: 0,
+                cur_pause_started_at: None,
+                cur_target_ms: 0,
+                cur_task_id: None,
+                question_count: 0,
+                total_raw_ms: 0,
+                total_paused_ms: 0,
+                total_active_ms: 0,
+                total_target_ms: 0,
             };
-            set_running(&mut model, &open);
-            let row = model.insert(db).await?;
-            Ok((Some(row.id), None))
+            set_running(&mut row, &open);
+            Ok((Some(txn.insert_session(row).await?), None))
         }
         Effect::Advance { closed, open } => {
-            let row = row.ok_or_else(|| AppError::internal("advance without session"))?;
-            let question_id = insert_question(db, user_id, row.id, &closed).await?;
-            let mut model: session::ActiveModel = row.clone().into();
-            set_running(&mut model, &open);
-            model.update(db).await?;
-            Ok((Some(row.id), Some(question_id)))
+            let mut row = row.ok_or_else(missing)?;
+            let question = insert_question(txn, &mut row, &closed).await?;
+            set_running(&mut row, &open);
+            txn.update_session(&row).await?;
+            Ok((Some(row), Some(question)))
         }
         Effect::Toggle(open) => {
-            let row = row.ok_or_else(|| AppError::internal("pause without session"))?;
-            let mut model: session::ActiveModel = row.clone().into();
-            set_running(&mut model, &open);
-            model.update(db).await?;
-            Ok((Some(row.id), None))
+            let mut row = row.ok_or_else(missing)?;
+            set_running(&mut row, &open);
+            txn.update_session(&row).await?;
+            Ok((Some(row), None))
         }
         Effect::End { closed, ended_at } => {
-            let row = row.ok_or_else(|| AppError::internal("exit without session"))?;
-            let question_id = insert_question(db, user_id, row.id, &closed).await?;
-            let mut model: session::ActiveModel = row.clone().into();
-            model.is_active = Set(false);
-            model.ended_at = Set(Some(ended_at));
-            model.last_event_at = Set(ended_at);
-            model.cur_started_at = Set(None);
-            model.cur_pause_started_at = Set(None);
-            model.cur_paused_ms = Set(0);
-            model.update(db).await?;
-            Ok((Some(row.id), Some(question_id)))
+            let mut row = row.ok_or_else(missing)?;
+            let question = insert_question(txn, &mut row, &closed).await?;
+            row.is_active = false;
+            row.ended_at = Some(ended_at);
+            row.last_event_at = ended_at;
+            stop_running(&mut row);
+            txn.update_session(&row).await?;
+            Ok((Some(row), Some(question)))
         }
-        Effect::Reopen { reopened, open } => {
-            let row = row.ok_or_else(|| AppError::internal("undo without session"))?;
-            delete_question_at(db, row.id, reopened).await?;
-            let mut model: session::ActiveModel = row.clone().into();
-            set_running(&mut model, &open);
-            model.update(db).await?;
-            Ok((Some(row.id), None))
+        Effect::Reopen { reopened, open } => Ok((Some(reopen(txn, row.ok_or_else(missing)?, reopened, &open).await?), None)),
+        Effect::Resume { reopened, open } => {
+            let mut row = row.ok_or_else(missing)?;
+            row.is_active = true;
+            row.ended_at = None;
+            Ok((Some(reopen(txn, row, reopened, &open).await?), None))
         }
         Effect::Discard => {
-            let row = row.ok_or_else(|| AppError::internal("discard without session"))?;
-            session::Entity::delete_by_id(row.id).exec(db).await?;
+            txn.delete_session(row.ok_or_else(missing)?.id).await?;
             Ok((None, None))
-        }
-        Effect::Resume { reopened, open } => {
-            let row = row.ok_or_else(|| AppError::internal("resume without session"))?;
-            delete_question_at(db, row.id, reopened).await?;
-            let mut model: session::ActiveModel = row.clone().into();
-            model.is_active = Set(true);
-            model.ended_at = Set(None);
-            set_running(&mut model, &open);
-            model.update(db).await?;
-            Ok((Some(row.id), None))
         }
     }
 }
 
-fn set_running(model: &mut session::ActiveModel, open: &OpenSession) {
+/// UNDO: question `reopened` is deleted and running again.
+async fn reopen(txn: &mut impl EventTxn, mut row: session::Model, reopened: i32, open: &OpenSession) -> AppResult<session::Model> {
+    let mut totals = Totals::of(&row);
+    for gone in txn.delete_question_at(row.id, reopened).await? {
+        totals = totals.with(&gone, -1);
+    }
+    totals.store(&mut row);
+    set_running(&mut row, open);
+    txn.update_session(&row).await?;
+    Ok(row)
+}
+
+fn set_running(row: &mut session::Model, open: &OpenSession) {
     let r = &open.running;
-    model.last_event_at = Set(open.last_event_at);
-    model.cur_index = Set(r.index);
-    model.cur_started_at = Set(Some(r.started_at));
-    model.cur_paused_ms = Set(r.paused_ms);
-    model.cur_pause_started_at = Set(r.pause_started_at);
-    model.cur_target_ms = Set(r.target_ms);
-    model.cur_task_id = Set(r.task_id.clone());
+    row.last_event_at = open.last_event_at;
+    row.cur_index = r.index;
+    row.cur_started_at = Some(r.started_at);
+    row.cur_paused_ms = r.paused_ms;
+    row.cur_pause_started_at = r.pause_started_at;
+    row.cur_target_ms = r.target_ms;
+    row.cur_task_id = r.task_id.clone();
 }
 
-async fn insert_question(db: &impl ConnectionTrait, user_id: i32, session_id: i32, closed: &Closed) -> AppResult<i32> {
-    let model = question::ActiveModel {
-        session_id: Set(session_id),
-        user_id: Set(user_id),
-        position: Set(closed.index),
-        started_at: Set(closed.started_at),
-        ended_at: Set(closed.ended_at),
-        raw_ms: Set(closed.raw_ms()),
-        paused_ms: Set(closed.paused_ms),
-        active_ms: Set(closed.active_ms()),
-        target_ms: Set(closed.target_ms),
-        task_id: Set(closed.task_id.clone()),
-        ..Default::default()
-    };
-    Ok(model.insert(db).await?.id)
+fn stop_running(row: &mut session::Model) {
+    row.cur_started_at = None;
+    row.cur_pause_started_at = None;
+    row.cur_paused_ms = 0;
 }
 
-async fn delete_question_at(db: &impl ConnectionTrait, session_id: i32, position: i32) -> AppResult<()> {
-    question::Entity::delete_many()
-        .filter(question::Column::SessionId.eq(session_id))
-        .filter(question::Column::Position.eq(position))
-        .exec(db)
+/// Stores the closed question and adds it to the session's running totals.
+async fn insert_question(txn: &mut impl EventTxn, row: &mut session::Model, closed: &Closed) -> AppResult<question::Model> {
+    let question = txn
+        .insert_question(question::Model {
+            id: 0,
+            session_id: row.id,
+            user_id: row.user_id,
+            position: closed.index,
+            started_at: closed.started_at,
+            ended_at: closed.ended_at,
+            raw_ms: closed.raw_ms(),
+            paused_ms: closed.paused_ms,
+            active_ms: closed.active_ms(),
+            target_ms: closed.target_ms,
+            task_id: closed.task_id.clone(),
+        })
         .await?;
-    Ok(())
+    Totals::of(row).with(&question, 1).store(row);
+    Ok(question)
 }

@@ -4,8 +4,10 @@ pub mod audit;
 pub mod credentials;
 pub mod devices;
 pub mod events;
+pub mod lite;
 pub mod reports;
 pub mod sessions;
+pub mod txn;
 pub mod users;
 
 use crate::engine::{Closed, OpenSession, Running};
@@ -22,12 +24,35 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub fn add_question(&mut self, q: &question::Model) {
-        self.count += 1;
-        self.raw_ms += q.raw_ms;
-        self.paused_ms += q.paused_ms;
-        self.active_ms += q.active_ms;
-        self.target_ms += q.target_ms;
+    /// The running totals a session row carries.
+    pub fn of(row: &session::Model) -> Self {
+        Totals {
+            count: row.question_count,
+            raw_ms: row.total_raw_ms,
+            paused_ms: row.total_paused_ms,
+            active_ms: row.total_active_ms,
+            target_ms: row.total_target_ms,
+        }
+    }
+
+    /// The totals after adding (`sign` 1) or removing (`sign` -1) a stored question.
+    pub fn with(self, q: &question::Model, sign: i64) -> Self {
+        Totals {
+            count: self.count + sign,
+            raw_ms: self.raw_ms + sign * q.raw_ms,
+            paused_ms: self.paused_ms + sign * q.paused_ms,
+            active_ms: self.active_ms + sign * q.active_ms,
+            target_ms: self.target_ms + sign * q.target_ms,
+        }
+    }
+
+    /// Writes these totals into a session row being saved.
+    pub fn store(self, row: &mut session::Model) {
+        row.question_count = self.count;
+        row.total_raw_ms = self.raw_ms;
+        row.total_paused_ms = self.paused_ms;
+        row.total_active_ms = self.active_ms;
+        row.total_target_ms = self.target_ms;
     }
 }
 

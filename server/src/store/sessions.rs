@@ -4,9 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::Totals;
 use crate::db::Db;
 use crate::entity::{question, session};
 use crate::error::{AppError, AppResult};
@@ -47,50 +46,6 @@ pub async fn list(
         .offset(offset)
         .all(db)
         .await?)
-}
-
-#[derive(FromQueryResult)]
-struct TotalsRow {
-    session_id: i32,
-    n: i64,
-    raw: Option<i64>,
-    paused: Option<i64>,
-    active: Option<i64>,
-    target: Option<i64>,
-}
-
-/// Question totals of each session, in one grouped query.
-pub async fn totals(db: &impl ConnectionTrait, session_ids: &[i32]) -> AppResult<HashMap<i32, Totals>> {
-    if session_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    // SUM of BIGINT is NUMERIC on PostgreSQL; cast back so both backends decode an i64.
-    let rows = question::Entity::find()
-        .select_only()
-        .column(question::Column::SessionId)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .column_as(Expr::cust("CAST(SUM(raw_ms) AS BIGINT)"), "raw")
-        .column_as(Expr::cust("CAST(SUM(paused_ms) AS BIGINT)"), "paused")
-        .column_as(Expr::cust("CAST(SUM(active_ms) AS BIGINT)"), "active")
-        .column_as(Expr::cust("CAST(SUM(target_ms) AS BIGINT)"), "target")
-        .filter(question::Column::SessionId.is_in(session_ids.iter().copied()))
-        .group_by(question::Column::SessionId)
-        .into_model::<TotalsRow>()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let totals = Totals {
-                count: r.n,
-                raw_ms: r.raw.unwrap_or(0),
-                paused_ms: r.paused.unwrap_or(0),
-                active_ms: r.active.unwrap_or(0),
-                target_ms: r.target.unwrap_or(0),
-            };
-            (r.session_id, totals)
-        })
-        .collect())
 }
 
 /// Questions of each session, in order, in one query.
@@ -150,11 +105,24 @@ pub async fn delete_question(db: &Db, user_id: i32, id: i32) -> AppResult<i32> {
         .filter(question::Column::Position.lt(0))
         .exec(&*txn)
         .await?;
+    // The running question moves down with the later ones (only while active), and the
+    // running totals lose the deleted question.
     session::Entity::update_many()
-        .col_expr(session::Column::CurIndex, Expr::col(session::Column::CurIndex).sub(1))
+        .col_expr(
+            session::Column::CurIndex,
+            Expr::case(
+                Expr::col(session::Column::IsActive).and(Expr::col(session::Column::CurIndex).gt(q.position)),
+                Expr::col(session::Column::CurIndex).sub(1),
+            )
+            .finally(Expr::col(session::Column::CurIndex))
+            .into(),
+        )
+        .col_expr(session::Column::QuestionCount, Expr::col(session::Column::QuestionCount).sub(1))
+        .col_expr(session::Column::TotalRawMs, Expr::col(session::Column::TotalRawMs).sub(q.raw_ms))
+        .col_expr(session::Column::TotalPausedMs, Expr::col(session::Column::TotalPausedMs).sub(q.paused_ms))
+        .col_expr(session::Column::TotalActiveMs, Expr::col(session::Column::TotalActiveMs).sub(q.active_ms))
+        .col_expr(session::Column::TotalTargetMs, Expr::col(session::Column::TotalTargetMs).sub(q.target_ms))
         .filter(session::Column::Id.eq(q.session_id))
-        .filter(session::Column::IsActive.eq(true))
-        .filter(session::Column::CurIndex.gt(q.position))
         .exec(&*txn)
         .await?;
     txn.commit().await?;

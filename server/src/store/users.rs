@@ -1,5 +1,10 @@
 //! Accounts and their settings.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
@@ -39,6 +44,63 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>)
     })
 }
 
+/// Moves on with every write that may change a user row in this process, so a cached row
+/// read before the write is never used after it.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Called after any write that may have changed user rows (and again after its commit).
+pub fn changed() {
+    GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// The per-request user lookup, cached briefly. A write in this process (settings, password,
+/// sign-out everywhere, deactivation) invalidates it at once; one from another process (the
+/// `admin` CLI) shows within the time to live.
+pub struct UserCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<i32, Cached>>,
+}
+
+struct Cached {
+    user: user::Model,
+    generation: u64,
+    fetched: Instant,
+}
+
+/// Beyond this many cached users the cache starts over, which bounds its memory.
+const MAX_CACHED_USERS: usize = 10_000;
+
+impl UserCache {
+    pub fn new(ttl: Duration) -> Self {
+        UserCache { ttl, entries: Mutex::new(HashMap::new()) }
+    }
+
+    pub async fn find(&self, db: &impl ConnectionTrait, id: i32) -> AppResult<Option<user::Model>> {
+        // Read before the lookup: a write landing during it leaves this entry already stale.
+        let generation = GENERATION.load(Ordering::SeqCst);
+        {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(hit) = entries.get(&id).filter(|c| c.generation == generation && c.fetched.elapsed() < self.ttl) {
+                return Ok(Some(hit.user.clone()));
+            }
+        }
+        let found = find(db, id).await?;
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match &found {
+            Some(user) => {
+                if entries.len() >= MAX_CACHED_USERS {
+                    entries.clear();
+                }
+                entries.insert(id, Cached { user: user.clone(), generation, fetched: Instant::now() });
+            }
+            None => {
+                entries.remove(&id);
+            }
+        }
+        Ok(found)
+    }
+}
+
 pub async fn find(db: &impl ConnectionTrait, id: i32) -> AppResult<Option<user::Model>> {
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
@@ -54,16 +116,20 @@ pub async fn bump_token_version(db: &impl ConnectionTrait, id: i32) -> AppResult
         .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;
+    changed();
     let user = find(db, id).await?.ok_or(AppError::Unauthenticated)?;
     Ok(user.token_version)
 }
 
 pub async fn save(db: &impl ConnectionTrait, model: user::ActiveModel) -> AppResult<user::Model> {
-    Ok(model.update(db).await?)
+    let saved = model.update(db).await?;
+    changed();
+    Ok(saved)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id: i32) -> AppResult<()> {
     user::Entity::delete_by_id(id).exec(db).await?;
+    changed();
     Ok(())
 }
 

@@ -343,6 +343,11 @@ async fn deleting_questions_renumbers_and_deleting_the_active_session_stops_trac
     let numbers: Vec<i64> = active["questions"].as_array().unwrap().iter().map(|q| q["index"].as_i64().unwrap()).collect();
     assert_eq!(numbers, vec![1, 2]);
     assert_eq!(active["current"]["index"], 3);
+    // The session's running totals lose the deleted question.
+    let totals = app.ok(Some(&t), "{activeSession{questionCount activeSeconds rawSeconds}}", json!({})).await;
+    assert_eq!(totals["activeSession"]["questionCount"], 2);
+    assert_eq!(totals["activeSession"]["activeSeconds"], 120.0);
+    assert_eq!(totals["activeSession"]["rawSeconds"], 120.0);
     // The next NEXT continues the numbering without a gap.
     let r = app.event(&t, "NEXT", b + secs(300)).await;
     assert_eq!(r["data"]["recordEvent"]["question"]["index"], 3);

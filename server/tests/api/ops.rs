@@ -101,3 +101,24 @@ async fn export_and_import_round_trip_idempotently() {
     let again = ops::export_user(&target.state.services.db, "move@example.com").await.unwrap();
     assert_eq!((again.sessions, again.user), (dump.sessions, dump.user));
 }
+
+#[tokio::test]
+async fn the_session_totals_migration_backfills_from_the_questions() {
+    use migrations::{Migrator, MigratorTrait};
+    let app = TestApp::new().await;
+    let t = app.register("totals@example.com").await;
+    let at = base(60);
+    for (i, kind) in ["NEXT", "NEXT", "PAUSE", "PAUSE", "NEXT", "NEXT", "EXIT", "NEXT", "NEXT"].iter().enumerate() {
+        app.event(&t, kind, at + secs(i as i64 * 45)).await;
+    }
+    let query = "{sessions(limit:10){questionCount rawSeconds pausedSeconds activeSeconds targetSeconds}}";
+    let before = app.ok(Some(&t), query, json!({})).await;
+    assert_eq!(before["sessions"][1]["questionCount"], 4, "{before}");
+    assert_eq!(before["sessions"][1]["pausedSeconds"], 45.0, "{before}");
+    // Undo the totals migration (dropping the columns) and apply it again: the backfill
+    // must recompute exactly what the writes kept.
+    let conn = &app.state.services.db.conn;
+    Migrator::down(conn, Some(1)).await.unwrap();
+    Migrator::up(conn, None).await.unwrap();
+    assert_eq!(app.ok(Some(&t), query, json!({})).await, before);
+}

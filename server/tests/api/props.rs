@@ -251,13 +251,19 @@ mod through_the_api {
                     let errored = body.get("errors").is_some();
                     prop_assert_eq!(errored, expected.is_err(), "{} at {}: {}", kind.name(), at, body);
                 }
-                let data = app.ok(Some(&token), "{sessions(limit:500){startedAt questions{index startedAt endedAt rawSeconds pausedSeconds activeSeconds}}}", json!({})).await;
+                let data = app.ok(Some(&token), "{sessions(limit:500){startedAt questionCount rawSeconds pausedSeconds activeSeconds questions{index startedAt endedAt rawSeconds pausedSeconds activeSeconds}}}", json!({})).await;
                 let stored = data["sessions"].as_array().unwrap();
                 prop_assert_eq!(stored.len(), model.sessions.len());
                 for (s, m) in stored.iter().rev().zip(&model.sessions) {
                     prop_assert_eq!(instant(&s["startedAt"]), m.started_at);
                     let qs = s["questions"].as_array().unwrap();
                     prop_assert_eq!(qs.len(), m.closed.len());
+                    // The session's running totals equal the sums over its stored questions.
+                    prop_assert_eq!(s["questionCount"].as_i64().unwrap(), m.closed.len() as i64);
+                    for field in ["rawSeconds", "pausedSeconds", "activeSeconds"] {
+                        let sum: f64 = qs.iter().map(|q| f(&q[field])).sum();
+                        prop_assert!((f(&s[field]) - sum).abs() < 1e-6, "{} {} != Σ {}", field, f(&s[field]), sum);
+                    }
                     for (q, c) in qs.iter().zip(&m.closed) {
                         prop_assert_eq!(q["index"].as_i64().unwrap(), i64::from(c.index));
                         prop_assert_eq!(instant(&q["startedAt"]), c.started_at);

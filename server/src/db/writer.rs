@@ -1,0 +1,277 @@
+//! Group commit for SQLite. One thread owns a rusqlite write connection. It takes every
+//! write job that is waiting, runs them in one transaction and commits once, so a burst of
+//! events from many raters costs one commit instead of one each. Statements run inline on
+//! that thread: with sqlx every statement is a round trip to a driver thread, and those
+//! thread wake-ups, not SQLite, were most of the cost of recording an event.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{AppError, AppResult};
+
+/// The future a write job returns; it borrows the connection, inside a transaction.
+pub type TxnFuture<'a, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'a>>;
+
+/// A unit of writing. It may run twice (first in a shared transaction that is rolled back
+/// when any job in it fails, then alone), so it must not have effects outside the database.
+pub type Work<T> = Box<dyn for<'a> Fn(&'a mut Connection) -> TxnFuture<'a, T> + Send>;
+
+/// The most jobs one transaction takes. Bounds how long the first job waits for its reply.
+const MAX_JOBS_PER_COMMIT: usize = 256;
+
+trait Job: Send {
+    /// Runs the work and keeps its result; false when it failed (the transaction must not commit).
+    fn run<'a>(&'a mut self, conn: &'a mut Connection) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+    /// Sends the kept result, or `failure` when the commit itself failed.
+    fn finish(self: Box<Self>, failure: Option<AppError>);
+}
+
+struct Pending<T> {
+    work: Work<T>,
+    result: Option<AppResult<T>>,
+    reply: oneshot::Sender<AppResult<T>>,
+}
+
+impl<T: Send + 'static> Job for Pending<T> {
+    fn run<'a>(&'a mut self, conn: &'a mut Connection) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
+        Box::pin(async move {
+            // A panicking job fails alone (its caller gets an internal error); the writer
+            // thread, which every write depends on, carries on.
+            let result = match AssertUnwindSafe((self.work)(conn)).catch_unwind().await {
+                Ok(result) => result,
+                Err(_) => Err(AppError::internal("a write job panicked")),
+            };
+            let ok = result.is_ok();
+            self.result = Some(result);
+            ok
+        })
+    }
+
+    fn finish(self: Box<Self>, failure: Option<AppError>) {
+        let result = match failure {
+            Some(error) => Err(error),
+            None => self.result.unwrap_or_else(|| Err(AppError::internal("write job finished without running"))),
+        };
+        // The caller may have gone away (client disconnected); the write stands either way.
+        let _ = self.reply.send(result);
+    }
+}
+
+/// How often the checkpoint thread copies the WAL back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// The writer checkpoints on its own only past this many WAL pages (the checkpoint thread
+/// normally keeps it far below); SQLite's default, 1,000, made every few hundred commits
+/// pay for a checkpoint and its fsync on the write path.
+const WRITER_AUTOCHECKPOINT_PAGES: i64 = 10_000;
+
+/// The handle requests use to queue writes. Dropping the last one stops both threads.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::UnboundedSender<Box<dyn Job>>,
+    _alive: Arc<()>,
+}
+
+impl Writer {
+    /// Opens the write connection to the SQLite file `path` on a new thread; returns once
+    /// it is open.
+    pub async fn start(path: PathBuf) -> anyhow::Result<Self> {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        let (ready_tx, ready) = oneshot::channel();
+        let writer_path = path.clone();
+        std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
+            let opened = open(&writer_path)
+                .and_then(|conn| Ok(conn.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES).map(|()| conn)?)).and_then(|conn| Ok((conn, tokio::runtime::Builder::new_current_thread().build()?)));
+            match opened {
+                Ok((conn, runtime)) => {
+                    let _ = ready_tx.send(Ok(()));
+                    runtime.block_on(serve(conn, queue));
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                }
+            }
+        })?;
+        ready.await.map_err(|_| anyhow::anyhow!("the SQLite writer thread stopped while opening"))??;
+        let alive = Arc::new(());
+        spawn_checkpointer(open(&path)?, Arc::downgrade(&alive))?;
+        Ok(Writer { jobs, _alive: alive })
+    }
+
+    pub async fn submit<T: Send + 'static>(&self, work: Work<T>) -> AppResult<T> {
+        let (reply, result) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(Pending { work, result: None, reply });
+        self.jobs.send(job).map_err(|_| AppError::internal("the SQLite writer has stopped"))?;
+        result.await.map_err(|_| AppError::internal("the SQLite writer dropped a job"))?
+    }
+}
+
+/// The same settings as the pool's connections.
+fn open(path: &std::path::Path) -> anyhow::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Checkpoints from its own connection and thread, so the writer never waits for one.
+/// PASSIVE never blocks readers or the writer; it copies what it can.
+fn spawn_checkpointer(conn: Connection, alive: Weak<()>) -> std::io::Result<()> {
+    std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
+        while alive.strong_count() > 0 {
+            std::thread::sleep(CHECKPOINT_EVERY);
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
+        }
+    })?;
+    Ok(())
+}
+
+async fn serve(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
+    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
+    while queue.recv_many(&mut batch, MAX_JOBS_PER_COMMIT).await > 0 {
+        if batch.len() > 1 && run_together(&mut conn, &mut batch).await {
+            for job in batch.drain(..) {
+                job.finish(None);
+            }
+            continue;
+        }
+        // One job, or a shared transaction that failed: each job in its own transaction,
+        // so one job's failure never undoes another's write.
+        for mut job in batch.drain(..) {
+            let failure = run_alone(&mut conn, job.as_mut()).await;
+            job.finish(failure);
+        }
+    }
+}
+
+/// True when every job succeeded and the shared transaction committed.
+async fn run_together(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> bool {
+    if begin(conn).is_err() {
+        return false;
+    }
+    for job in batch.iter_mut() {
+        if !job.run(conn).await {
+            rollback(conn);
+            return false;
+        }
+    }
+    commit(conn).is_ok()
+}
+
+/// Runs one job in its own transaction; `Some` only when beginning or committing failed.
+async fn run_alone(conn: &mut Connection, job: &mut dyn Job) -> Option<AppError> {
+    if let Err(e) = begin(conn) {
+        return Some(e);
+    }
+    if job.run(conn).await {
+        commit(conn).err()
+    } else {
+        rollback(conn);
+        None
+    }
+}
+
+/// IMMEDIATE takes the write lock up front: a transaction that read first and wrote later
+/// would fail with SQLITE_BUSY_SNAPSHOT if another connection wrote in between, whereas
+/// waiting for the lock here is covered by the busy timeout.
+fn begin(conn: &Connection) -> AppResult<()> {
+    Ok(conn.execute_batch("BEGIN IMMEDIATE")?)
+}
+
+fn commit(conn: &Connection) -> AppResult<()> {
+    conn.execute_batch("COMMIT").map_err(|e| {
+        rollback(conn);
+        AppError::from(e)
+    })
+}
+
+fn rollback(conn: &Connection) {
+    if !conn.is_autocommit() {
+        if let Err(e) = conn.execute_batch("ROLLBACK") {
+            tracing::error!(error = %e, "rolling back a write transaction failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn insert(value: i64, fail: bool) -> Work<i64> {
+        Box::new(move |conn| {
+            Box::pin(async move {
+                conn.execute("INSERT INTO t (v) VALUES (?1)", [value])?;
+                if fail {
+                    return Err(AppError::bad_input("refused"));
+                }
+                Ok(value)
+            })
+        })
+    }
+
+    async fn writer() -> (tempfile::TempDir, Writer) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE t (v INTEGER NOT NULL)").unwrap();
+        let writer = Writer::start(path).await.unwrap();
+        (dir, writer)
+    }
+
+    fn stored(dir: &tempfile::TempDir) -> Vec<i64> {
+        let conn = Connection::open(dir.path().join("w.db")).unwrap();
+        let mut statement = conn.prepare("SELECT v FROM t ORDER BY v").unwrap();
+        statement.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_jobs_all_commit_and_a_failed_one_undoes_only_itself() {
+        let (dir, writer) = writer().await;
+        let mut tasks = Vec::new();
+        for value in 0..200_i64 {
+            let writer = writer.clone();
+            tasks.push(tokio::spawn(async move { writer.submit(insert(value, value % 50 == 7)).await }));
+        }
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        for (value, result) in results.iter().enumerate() {
+            match result {
+                Ok(v) => assert_eq!(*v, value as i64),
+                Err(e) => {
+                    assert_eq!(value % 50, 7, "only the refusing jobs fail, not {value}: {e}");
+                    assert_eq!(e.code(), "BAD_USER_INPUT");
+                }
+            }
+        }
+        let expected: Vec<i64> = (0..200).filter(|v| v % 50 != 7).collect();
+        assert_eq!(stored(&dir), expected);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_alone_and_the_writer_carries_on() {
+        let (dir, writer) = writer().await;
+        let panicking: Work<i64> = Box::new(|conn| {
+            Box::pin(async move {
+                conn.execute("INSERT INTO t (v) VALUES (99)", [])?;
+                panic!("bug in a job");
+            })
+        });
+        let error = writer.submit(panicking).await.unwrap_err();
+        assert_eq!(error.code(), "INTERNAL");
+        assert_eq!(writer.submit(insert(1, false)).await.unwrap(), 1);
+        assert_eq!(stored(&dir), vec![1], "the panicking job's insert was rolled back");
+    }
+}

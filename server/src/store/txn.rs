@@ -1,0 +1,164 @@
+//! The reads and writes that recording an event needs inside its write transaction, so
+//! the recording rules in `events` are written once over two implementations: sea-orm
+//! (PostgreSQL, and SQLite without the writer thread) here, and rusqlite (the SQLite
+//! writer thread, where each statement runs inline instead of on a driver thread) in `lite`.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, SqlErr};
+
+use crate::entity::{event, question, session, user};
+use crate::error::{AppError, AppResult};
+
+/// The user settings an event is applied with.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    pub target_ms: i64,
+    pub idle_timeout_minutes: i32,
+}
+
+/// What an earlier event touched.
+#[derive(Clone, Debug)]
+pub struct EventRef {
+    pub kind: String,
+    pub session_id: Option<i32>,
+    pub question_id: Option<i32>,
+}
+
+#[async_trait::async_trait]
+pub trait EventTxn: Send {
+    /// Locks the user's row, which serialises their events on PostgreSQL, and reads their
+    /// settings; None when the user is gone.
+    async fn lock_user(&mut self, user_id: i32) -> AppResult<Option<Settings>>;
+    async fn event_by_client_id(&mut self, user_id: i32, client_event_id: &str) -> AppResult<Option<EventRef>>;
+    async fn latest_event(&mut self, user_id: i32) -> AppResult<Option<EventRef>>;
+    async fn session(&mut self, user_id: i32, id: i32) -> AppResult<Option<session::Model>>;
+    async fn active_session(&mut self, user_id: i32) -> AppResult<Option<session::Model>>;
+    async fn latest_session(&mut self, user_id: i32) -> AppResult<Option<session::Model>>;
+    async fn question(&mut self, user_id: i32, id: i32) -> AppResult<Option<question::Model>>;
+    async fn last_question(&mut self, session_id: i32) -> AppResult<Option<question::Model>>;
+    /// Inserts `row` (its id is ignored); returns it as stored.
+    async fn insert_session(&mut self, row: session::Model) -> AppResult<session::Model>;
+    /// Saves every column of `row`.
+    async fn update_session(&mut self, row: &session::Model) -> AppResult<()>;
+    async fn delete_session(&mut self, id: i32) -> AppResult<()>;
+    /// Inserts `row` (its id is ignored); returns it as stored.
+    async fn insert_question(&mut self, row: question::Model) -> AppResult<question::Model>;
+    /// Deletes the session's question at `position`; returns what was deleted.
+    async fn delete_question_at(&mut self, session_id: i32, position: i32) -> AppResult<Vec<question::Model>>;
+    /// Inserts `row` (its id is ignored).
+    async fn insert_event(&mut self, row: event::Model) -> AppResult<()>;
+}
+
+/// A repeated client event id that got past the per-user lock: never double-count.
+pub fn duplicate_raced() -> AppError {
+    AppError::internal("duplicate clientEventId raced")
+}
+
+/// An active model that writes every column but the id, which the database assigns.
+fn insertable<A: ActiveModelTrait>(model: A, id: <A::Entity as EntityTrait>::Column) -> A {
+    let mut model = model.reset_all();
+    model.not_set(id);
+    model
+}
+
+pub struct SeaTxn<'a>(pub &'a DatabaseTransaction);
+
+#[async_trait::async_trait]
+impl EventTxn for SeaTxn<'_> {
+    async fn lock_user(&mut self, user_id: i32) -> AppResult<Option<Settings>> {
+        let locked = user::Entity::update_many()
+            .col_expr(user::Column::EventSeq, Expr::col(user::Column::EventSeq).add(1))
+            .filter(user::Column::Id.eq(user_id))
+            .exec_with_returning(self.0)
+            .await?;
+        Ok(locked.into_iter().next().map(|u| Settings { target_ms: u.target_ms, idle_timeout_minutes: u.idle_timeout_minutes }))
+    }
+
+    async fn event_by_client_id(&mut self, user_id: i32, client_event_id: &str) -> AppResult<Option<EventRef>> {
+        let found = event::Entity::find()
+            .filter(event::Column::UserId.eq(user_id))
+            .filter(event::Column::ClientEventId.eq(client_event_id))
+            .one(self.0)
+            .await?;
+        Ok(found.map(event_ref))
+    }
+
+    async fn latest_event(&mut self, user_id: i32) -> AppResult<Option<EventRef>> {
+        let found = event::Entity::find().filter(event::Column::UserId.eq(user_id)).order_by_desc(event::Column::Id).one(self.0).await?;
+        Ok(found.map(event_ref))
+    }
+
+    async fn session(&mut self, user_id: i32, id: i32) -> AppResult<Option<session::Model>> {
+        Ok(session::Entity::find_by_id(id).filter(session::Column::UserId.eq(user_id)).one(self.0).await?)
+    }
+
+    async fn active_session(&mut self, user_id: i32) -> AppResult<Option<session::Model>> {
+        Ok(session::Entity::find()
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::IsActive.eq(true))
+            .one(self.0)
+            .await?)
+    }
+
+    async fn latest_session(&mut self, user_id: i32) -> AppResult<Option<session::Model>> {
+        Ok(session::Entity::find()
+            .filter(session::Column::UserId.eq(user_id))
+            .order_by_desc(session::Column::StartedAt)
+            .order_by_desc(session::Column::Id)
+            .one(self.0)
+            .await?)
+    }
+
+    async fn question(&mut self, user_id: i32, id: i32) -> AppResult<Option<question::Model>> {
+        Ok(question::Entity::find_by_id(id).filter(question::Column::UserId.eq(user_id)).one(self.0).await?)
+    }
+
+    async fn last_question(&mut self, session_id: i32) -> AppResult<Option<question::Model>> {
+        Ok(question::Entity::find()
+            .filter(question::Column::SessionId.eq(session_id))
+            .order_by_desc(question::Column::Position)
+            .one(self.0)
+            .await?)
+    }
+
+    async fn insert_session(&mut self, row: session::Model) -> AppResult<session::Model> {
+        Ok(insertable(row.into_active_model(), session::Column::Id).insert(self.0).await?)
+    }
+
+    async fn update_session(&mut self, row: &session::Model) -> AppResult<()> {
+        let mut model = row.clone().into_active_model().reset_all();
+        model.id = ActiveValue::Unchanged(row.id);
+        session::Entity::update(model).exec(self.0).await?;
+        Ok(())
+    }
+
+    async fn delete_session(&mut self, id: i32) -> AppResult<()> {
+        session::Entity::delete_by_id(id).exec(self.0).await?;
+        Ok(())
+    }
+
+    async fn insert_question(&mut self, row: question::Model) -> AppResult<question::Model> {
+        Ok(insertable(row.into_active_model(), question::Column::Id).insert(self.0).await?)
+    }
+
+    async fn delete_question_at(&mut self, session_id: i32, position: i32) -> AppResult<Vec<question::Model>> {
+        Ok(question::Entity::delete_many()
+            .filter(question::Column::SessionId.eq(session_id))
+            .filter(question::Column::Position.eq(position))
+            .exec_with_returning(self.0)
+            .await?)
+    }
+
+    async fn insert_event(&mut self, row: event::Model) -> AppResult<()> {
+        let model = insertable(row.into_active_model(), event::Column::Id);
+        event::Entity::insert(model).exec_without_returning(self.0).await.map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => duplicate_raced(),
+            _ => AppError::Db(e),
+        })?;
+        Ok(())
+    }
+}
+
+fn event_ref(e: event::Model) -> EventRef {
+    EventRef { kind: e.kind, session_id: e.session_id, question_id: e.question_id }
+}
