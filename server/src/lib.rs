@@ -70,7 +70,7 @@ impl AppState {
             dummy_hash: Arc::new(dummy_hash),
             limits: Arc::new(limits),
             login_guard: Arc::new(login_guard),
-            user_cache: sqlite.then(|| Arc::new(UserCache::new(std::time::Duration::from_secs(1)))),
+            user_cache: sqlite.then(|| Arc::new(UserCache::new(std::time::Duration::from_secs(5)))),
         };
         let schema = build_schema(Some(services.clone()));
         Ok(AppState { services, schema })

@@ -65,12 +65,13 @@ impl<T: Send + 'static> Job for Pending<T> {
     }
 }
 
-/// How often the checkpoint thread copies the WAL back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// How often the checkpoint thread copies the WAL back into the database file: often
+/// enough that each copy is short and the writer never reaches its own threshold.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// The writer checkpoints on its own only past this many WAL pages (the checkpoint thread
 /// normally keeps it far below); SQLite's default, 1,000, made every few hundred commits
 /// pay for a checkpoint and its fsync on the write path.
-const WRITER_AUTOCHECKPOINT_PAGES: i64 = 10_000;
+const WRITER_AUTOCHECKPOINT_PAGES: i64 = 20_000;
 
 /// The handle requests use to queue writes. Dropping the last one stops both threads.
 #[derive(Clone)]
