@@ -68,10 +68,14 @@ impl<T: Send + 'static> Job for Pending<T> {
 /// How often the checkpoint thread copies the WAL back into the database file: often
 /// enough that each copy is short and the writer never reaches its own threshold.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
-/// The writer checkpoints on its own only past this many WAL pages (the checkpoint thread
-/// normally keeps it far below); SQLite's default, 1,000, made every few hundred commits
-/// pay for a checkpoint and its fsync on the write path.
-const WRITER_AUTOCHECKPOINT_PAGES: i64 = 20_000;
+/// The writer also checkpoints past this many WAL pages. The checkpoint thread has copied
+/// nearly all of them by then, so this one is short; it matters because only a checkpoint
+/// that catches up between two write transactions lets the WAL start over, and under a
+/// steady stream of writes the other thread's never does (the WAL would grow without end).
+/// SQLite's default, 1,000 pages, made every few hundred events pay for one.
+const WRITER_AUTOCHECKPOINT_PAGES: i64 = 4_000;
+/// The WAL file is cut back to this size when it starts over.
+const WAL_SIZE_LIMIT_BYTES: i64 = 32 * 1024 * 1024;
 
 /// The handle requests use to queue writes. Dropping the last one stops both threads.
 #[derive(Clone)]
@@ -89,7 +93,11 @@ impl Writer {
         let writer_path = path.clone();
         std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
             let opened = open(&writer_path)
-                .and_then(|conn| Ok(conn.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES).map(|()| conn)?)).and_then(|conn| Ok((conn, tokio::runtime::Builder::new_current_thread().build()?)));
+                .and_then(|conn| {
+                    conn.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES)?;
+                    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT_BYTES)?;
+                    Ok(conn)
+                }).and_then(|conn| Ok((conn, tokio::runtime::Builder::new_current_thread().build()?)));
             match opened {
                 Ok((conn, runtime)) => {
                     let _ = ready_tx.send(Ok(()));
