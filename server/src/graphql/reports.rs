@@ -159,8 +159,7 @@ async fn summaries(ctx: &Context<'_>, tz: Tz, first: NaiveDate, count: u64) -> A
     let dates: Vec<NaiveDate> = (0..count).map(|i| first + Days::new(i)).collect();
     let from = calendar::day_start(tz, first);
     let to = calendar::day_start(tz, first + Days::new(count));
-    let points = store::question_points(db, user.id, from, to).await?;
-    let starts = store::session_starts(db, user.id, from, to).await?;
+    let (points, starts) = store::points_and_starts(db, user.id, from, to).await?;
     Ok(summarise_days(tz, &dates, &points, &starts))
 }
 

@@ -1,7 +1,8 @@
 //! The narrow rows reports read: question start/active/target and session starts in a range.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, Query, UnionType};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder};
 
 use crate::entity::{question, session};
 use crate::error::AppResult;
@@ -9,43 +10,50 @@ use crate::report::QuestionPoint;
 
 #[derive(FromQueryResult)]
 struct PointRow {
+    is_session: i32,
     started_at: DateTime<Utc>,
     active_ms: i64,
     target_ms: i64,
 }
 
-/// Questions that started in `[from, to)`, read through `ix_questions_user_started`.
-pub async fn question_points(db: &impl ConnectionTrait, user_id: i32, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<Vec<QuestionPoint>> {
-    let rows = question::Entity::find()
-        .select_only()
-        .column(question::Column::StartedAt)
-        .column(question::Column::ActiveMs)
-        .column(question::Column::TargetMs)
-        .filter(question::Column::UserId.eq(user_id))
-        .filter(question::Column::StartedAt.gte(from))
-        .filter(question::Column::StartedAt.lt(to))
-        .into_model::<PointRow>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|r| QuestionPoint { started_at: r.started_at, active_ms: r.active_ms, target_ms: r.target_ms }).collect())
-}
-
-#[derive(FromQueryResult)]
-struct StartRow {
-    started_at: DateTime<Utc>,
-}
-
-pub async fn session_starts(db: &impl ConnectionTrait, user_id: i32, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<Vec<DateTime<Utc>>> {
-    let rows = session::Entity::find()
-        .select_only()
+/// Questions (through `ix_questions_user_started`) and session starts in `[from, to)`, in
+/// one statement: a report's reads are dominated by round trips, not rows.
+pub async fn points_and_starts(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<(Vec<QuestionPoint>, Vec<DateTime<Utc>>)> {
+    let mut statement = Query::select()
+        .expr_as(Expr::val(0), "is_session")
+        .columns([question::Column::StartedAt, question::Column::ActiveMs, question::Column::TargetMs])
+        .from(question::Entity)
+        .and_where(question::Column::UserId.eq(user_id))
+        .and_where(question::Column::StartedAt.gte(from))
+        .and_where(question::Column::StartedAt.lt(to))
+        .to_owned();
+    let sessions = Query::select()
+        .expr_as(Expr::val(1), "is_session")
         .column(session::Column::StartedAt)
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::StartedAt.gte(from))
-        .filter(session::Column::StartedAt.lt(to))
-        .into_model::<StartRow>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|r| r.started_at).collect())
+        .expr_as(Expr::val(0_i64), "active_ms")
+        .expr_as(Expr::val(0_i64), "target_ms")
+        .from(session::Entity)
+        .and_where(session::Column::UserId.eq(user_id))
+        .and_where(session::Column::StartedAt.gte(from))
+        .and_where(session::Column::StartedAt.lt(to))
+        .to_owned();
+    statement.union(UnionType::All, sessions);
+    let rows = PointRow::find_by_statement(db.get_database_backend().build(&statement)).all(db).await?;
+    let mut points = Vec::with_capacity(rows.len());
+    let mut starts = Vec::new();
+    for row in rows {
+        if row.is_session == 1 {
+            starts.push(row.started_at);
+        } else {
+            points.push(QuestionPoint { started_at: row.started_at, active_ms: row.active_ms, target_ms: row.target_ms });
+        }
+    }
+    Ok((points, starts))
 }
 
 /// Full question rows in `[from, to)`, oldest first, for export.
