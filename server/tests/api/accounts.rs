@@ -174,16 +174,13 @@ async fn settings_are_validated_and_saved() {
 
 #[tokio::test]
 async fn concurrent_registrations_and_sign_ins_all_succeed() {
-    let app = TestApp::new().await;
+    let app = std::sync::Arc::new(TestApp::new().await);
     let tasks: Vec<_> = (0..60)
         .map(|i| {
-            let router = app.router.clone();
+            let app = app.clone();
             tokio::spawn(async move {
                 let query = format!("mutation{{register(email:\"u{i}@example.com\",password:\"correct horse battery staple\"){{token}}}}");
-                let request = Request::post("/graphql").header("content-type", "application/json").body(Body::from(json!({"query": query}).to_string())).unwrap();
-                let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
-                let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
-                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+                app.gql(None, &query, json!({})).await
             })
         })
         .collect();

@@ -294,24 +294,14 @@ async fn targets_and_task_ids_come_from_the_starting_next() {
 
 #[tokio::test]
 async fn concurrent_nexts_get_consecutive_numbers_in_one_session() {
-    let app = TestApp::new().await;
+    let app = std::sync::Arc::new(TestApp::new().await);
     let t = app.register("a@example.com").await;
     let n = 24;
     let tasks: Vec<_> = (0..n)
         .map(|_| {
-            let router = app.router.clone();
+            let app = app.clone();
             let t = t.clone();
-            tokio::spawn(async move {
-                let body = json!({"query": "mutation{recordEvent(input:{type:NEXT}){duplicate}}"}).to_string();
-                let request = axum::http::Request::post("/graphql")
-                    .header("content-type", "application/json")
-                    .header("authorization", format!("Bearer {t}"))
-                    .body(axum::body::Body::from(body))
-                    .unwrap();
-                let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
-                let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
-                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
-            })
+            tokio::spawn(async move { app.gql(Some(&t), "mutation{recordEvent(input:{type:NEXT}){duplicate}}", json!({})).await })
         })
         .collect();
     for task in tasks {
