@@ -182,7 +182,7 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     info.row(vec!["git".into(), git_describe(&ws)]);
     info.row(vec!["database".into(), match &backend { Backend::Sqlite { .. } => "SQLite (WAL), fresh file per stage".into(), Backend::Postgres { admin_url } => format!("PostgreSQL, fresh database per stage via {}", redact(admin_url)) }]);
     info.row(vec!["cpus / load avg at start".into(), format!("{} / {}", std::thread::available_parallelism().map_or(0, |n| n.get()), std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" "))]);
-    info.row(vec!["client".into(), "hyper HTTP/1.1 keep-alive, one connection per user, 2 client threads, 127.0.0.1".into()]);
+    info.row(vec!["client".into(), "HTTP/1.1 keep-alive (httparse on tokio TcpStream), one connection per user, 2 client threads, 127.0.0.1".into()]);
     info.print();
 
     let mut targets: Vec<Target> = Vec::new();
@@ -194,7 +194,7 @@ async fn run(args: Args) -> anyhow::Result<i32> {
         let db = backend.fresh("ingest").await?;
         let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "ingest", rust_log: &args.rust_log, env: &args.server_env }).await?;
         server.wait_healthy().await?;
-        let mut table = Table::new(&["users", "events", "events/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "server CPU ms/event", "server CPU use", "connections", "RSS before", "peak RSS", "recount"]);
+        let mut table = Table::new(&["users", "events", "events/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "server CPU ms/event", "server CPU use", "bench CPU ms/event", "connections", "RSS before", "peak RSS", "recount"]);
         let mut problems = Vec::new();
         let mut peak_note = false;
         let mut levels: Vec<(usize, bool)> = args.users.iter().map(|&u| (u, false)).collect();
@@ -224,6 +224,7 @@ async fn run(args: Args) -> anyhow::Result<i32> {
                 r.errors.to_string(),
                 format!("{:.2}", r.server_cpu.as_secs_f64() * 1000.0 / r.events.max(1) as f64),
                 format!("{:.0}%", 100.0 * r.server_cpu.as_secs_f64() / r.wall.as_secs_f64().max(1e-9)),
+                format!("{:.3}", r.client_cpu.as_secs_f64() * 1000.0 / r.events.max(1) as f64),
                 r.connections.to_string(),
                 mb(r.rss_before),
                 mb(r.peak_rss),
