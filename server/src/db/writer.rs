@@ -70,6 +70,8 @@ impl<T: Send + 'static> Job for Pending<T> {
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// How often the checkpoint thread flushes the WAL between checkpoints.
 const WAL_FLUSH_EVERY: Duration = Duration::from_millis(25);
+/// After this long without a write, the WAL file is emptied (see `truncate_wal`).
+const TRUNCATE_WAL_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 /// The writer also checkpoints past this many WAL pages. The checkpoint thread has copied
 /// nearly all of them by then, so this one is short; it matters because only a checkpoint
 /// that catches up between two write transactions lets the WAL start over, and under a
@@ -93,6 +95,11 @@ impl Writer {
     /// Opens the write connection to the SQLite file `path` on a new thread; returns once
     /// it is open.
     pub async fn start(path: PathBuf) -> anyhow::Result<Self> {
+        Self::start_with(path, TRUNCATE_WAL_WHEN_IDLE_FOR).await
+    }
+
+    /// `truncate_when_idle_for`: see `TRUNCATE_WAL_WHEN_IDLE_FOR` (tests shorten it).
+    async fn start_with(path: PathBuf, truncate_when_idle_for: Duration) -> anyhow::Result<Self> {
         let (jobs, queue) = mpsc::unbounded_channel();
         let (ready_tx, ready) = oneshot::channel();
         let writer_path = path.clone();
@@ -117,7 +124,9 @@ impl Writer {
         let alive = Arc::new(());
         let mut wal_path = path.clone().into_os_string();
         wal_path.push("-wal");
-        spawn_checkpointer(open(&path)?, wal_path.into(), Arc::downgrade(&alive))?;
+        let checkpointer = open(&path)?;
+        checkpointer.busy_timeout(Duration::ZERO)?;
+        spawn_checkpointer(checkpointer, wal_path.into(), truncate_when_idle_for, Arc::downgrade(&alive))?;
         Ok(Writer { jobs, _alive: alive })
     }
 
@@ -150,10 +159,12 @@ fn open(path: &std::path::Path) -> anyhow::Result<Connection> {
 /// 40 to 60 ms pause for every waiting event; flushed little and often, the backlog stays
 /// small and so does the pause. The extra syncs only make data durable sooner, and at idle
 /// there is nothing to flush.
-fn spawn_checkpointer(conn: Connection, wal_path: PathBuf, alive: Weak<()>) -> std::io::Result<()> {
+fn spawn_checkpointer(conn: Connection, wal_path: PathBuf, truncate_when_idle_for: Duration, alive: Weak<()>) -> std::io::Result<()> {
     std::thread::Builder::new().name("sqlite-checkpoint".into()).spawn(move || {
         let mut last_checkpoint = Instant::now();
         let mut flushed_version = None;
+        let mut last_write = Instant::now();
+        let mut truncated = false;
         while alive.strong_count() > 0 {
             std::thread::sleep(WAL_FLUSH_EVERY);
             if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
@@ -161,11 +172,18 @@ fn spawn_checkpointer(conn: Connection, wal_path: PathBuf, alive: Weak<()>) -> s
                 if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
                     tracing::warn!(error = %e, "WAL checkpoint failed");
                 }
-            } else if let Err(e) = flush_if_changed(&wal_path, &mut flushed_version) {
-                // No WAL yet (nothing written since the last connection closed) is fine.
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    tracing::warn!(error = %e, "flushing the WAL failed");
+                continue;
+            }
+            match flush_if_changed(&wal_path, &mut flushed_version) {
+                Ok(Some(len)) if len > 0 => (last_write, truncated) = (Instant::now(), false),
+                Ok(_) => {
+                    if !truncated && last_write.elapsed() >= truncate_when_idle_for {
+                        truncated = truncate_wal(&conn);
+                    }
                 }
+                // No WAL yet (nothing written since the last connection closed) is fine.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!(error = %e, "flushing the WAL failed"),
             }
         }
     })?;
@@ -173,16 +191,32 @@ fn spawn_checkpointer(conn: Connection, wal_path: PathBuf, alive: Weak<()>) -> s
 }
 
 /// fdatasync on the WAL unless it is unchanged since the last flush (an idle server would
-/// otherwise ask the disk to flush its cache 40 times a second for nothing).
-fn flush_if_changed(wal_path: &std::path::Path, flushed_version: &mut Option<(std::time::SystemTime, u64)>) -> std::io::Result<()> {
+/// otherwise ask the disk to flush its cache 40 times a second for nothing). Returns the
+/// WAL's length when it had changed.
+fn flush_if_changed(wal_path: &std::path::Path, flushed_version: &mut Option<(std::time::SystemTime, u64)>) -> std::io::Result<Option<u64>> {
     let wal = std::fs::File::open(wal_path)?;
     let meta = wal.metadata()?;
     let version = Some((meta.modified()?, meta.len()));
-    if version != *flushed_version {
-        wal.sync_data()?;
-        *flushed_version = version;
+    if version == *flushed_version {
+        return Ok(None);
     }
-    Ok(())
+    wal.sync_data()?;
+    *flushed_version = version;
+    Ok(Some(meta.len()))
+}
+
+/// Empties the WAL file once the server has been idle for a while, so the disk holds the
+/// database and not also up to `WRITER_AUTOCHECKPOINT_PAGES` of spent log. The checkpoint
+/// connection has no busy timeout: if anyone is reading or writing, this gives up at once
+/// (and is tried again later) instead of holding up the writer. True when it emptied it.
+fn truncate_wal(conn: &Connection) -> bool {
+    match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0)) {
+        Ok(busy) => busy == 0,
+        Err(e) => {
+            tracing::warn!(error = %e, "truncating the WAL failed");
+            false
+        }
+    }
 }
 
 async fn serve(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
@@ -305,6 +339,28 @@ mod tests {
         }
         let expected: Vec<i64> = (0..200).filter(|v| v % 50 != 7).collect();
         assert_eq!(stored(&dir), expected);
+    }
+
+    #[tokio::test]
+    async fn an_idle_writer_empties_the_wal_and_keeps_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE t (v INTEGER NOT NULL)").unwrap();
+        let writer = Writer::start_with(path.clone(), Duration::from_millis(300)).await.unwrap();
+        for value in 0..50 {
+            writer.submit(insert(value, false)).await.unwrap();
+        }
+        let wal = dir.path().join("w.db-wal");
+        assert!(std::fs::metadata(&wal).unwrap().len() > 0, "the writes went to the WAL");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::fs::metadata(&wal).unwrap().len() > 0 {
+            assert!(std::time::Instant::now() < deadline, "the WAL was not emptied");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(stored(&dir), (0..50).collect::<Vec<_>>());
+        // And writing after the truncation works.
+        assert_eq!(writer.submit(insert(50, false)).await.unwrap(), 50);
+        assert_eq!(stored(&dir).len(), 51);
     }
 
     #[tokio::test]
