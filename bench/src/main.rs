@@ -49,6 +49,11 @@ struct Args {
     /// Concurrent users per ingestion level.
     #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
     users: Vec<usize>,
+    /// Run each ingestion level this many times (fresh users each time). Single runs vary by
+    /// ±15 % on a shared VM; with more than one, the 100-user targets are judged on the median
+    /// run and the worst run is shown beside it.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=20))]
+    repeat: u16,
     /// NEXT events per ingestion level, split evenly across its users [default: 10000; --quick 1000].
     #[arg(long)]
     events: Option<usize>,
@@ -201,10 +206,14 @@ async fn run(args: Args) -> anyhow::Result<i32> {
         if let (false, Some(&top)) = (args.no_baseline, args.users.iter().max()) {
             levels.push((top, true));
         }
-        for (users, baseline) in levels {
+        let repeat = usize::from(args.repeat);
+        let mut top_runs: Vec<(f64, f64)> = Vec::new();
+        for (users, baseline, run) in levels.into_iter().flat_map(|(u, b)| (1..=repeat).map(move |run| (u, b, run))) {
             let per_user = (events / users.max(1)).max(1);
-            eprintln!("[ingest] {users} users × {per_user} {}", if baseline { "{ serverTime } (baseline)" } else { "events" });
-            let mut r = ingest::run_level(&server, users, per_user, args.session_questions, &tag, baseline).await?;
+            let run_label = if repeat > 1 { format!(" (run {run}/{repeat})") } else { String::new() };
+            eprintln!("[ingest] {users} users × {per_user} {}{run_label}", if baseline { "{ serverTime } (baseline)" } else { "events" });
+            let run_tag = if repeat > 1 { format!("{tag}r{run}") } else { tag.clone() };
+            let mut r = ingest::run_level(&server, users, per_user, args.session_questions, &run_tag, baseline).await?;
             peak_note |= !r.peak_is_phase;
             let recount = if baseline {
                 "n/a".to_owned()
@@ -214,7 +223,7 @@ async fn run(args: Args) -> anyhow::Result<i32> {
                 format!("LOST ({} users)", r.mismatches.len())
             };
             table.row(vec![
-                if baseline { format!("{users}, baseline `{{ serverTime }}`") } else { users.to_string() },
+                if baseline { format!("{users}, baseline `{{ serverTime }}`{run_label}") } else { format!("{users}{run_label}") },
                 thousands(r.events),
                 thousands(r.rate().round() as u64),
                 ms(r.latency.pct_ms(50.0)),
@@ -240,11 +249,16 @@ async fn run(args: Args) -> anyhow::Result<i32> {
                 failed = true;
             }
             if users == 100 && !baseline {
-                let rate = r.rate();
-                targets.push(Target { what: "ingestion, 100 users".into(), goal: "≥ 5,000 events/s (aim 10,000)".into(), measured: format!("{} events/s", thousands(rate.round() as u64)), met: rate >= 5000.0 });
-                let p99 = r.latency.pct_ms(99.0);
-                targets.push(Target { what: "ingestion p99, 100 users".into(), goal: "< 25 ms".into(), measured: format!("{} ms", ms(p99)), met: p99 < 25.0 });
+                top_runs.push((r.rate(), r.latency.pct_ms(99.0)));
             }
+        }
+        if let Some((rate, worst_rate)) = median_and_worst(top_runs.iter().map(|r| r.0).collect(), false) {
+            let measured = if top_runs.len() > 1 { format!("{} events/s (median of {}; worst {})", thousands(rate.round() as u64), top_runs.len(), thousands(worst_rate.round() as u64)) } else { format!("{} events/s", thousands(rate.round() as u64)) };
+            targets.push(Target { what: "ingestion, 100 users".into(), goal: "≥ 5,000 events/s (aim 10,000)".into(), measured, met: rate >= 5000.0 });
+        }
+        if let Some((p99, worst_p99)) = median_and_worst(top_runs.iter().map(|r| r.1).collect(), true) {
+            let measured = if top_runs.len() > 1 { format!("{} ms (median of {}; worst {} ms)", ms(p99), top_runs.len(), ms(worst_p99)) } else { format!("{} ms", ms(p99)) };
+            targets.push(Target { what: "ingestion p99, 100 users".into(), goal: "< 25 ms".into(), measured, met: p99 < 25.0 });
         }
         let size = backend.size(&db).await.map(|(b, _)| mb(b)).unwrap_or_else(|e| format!("? ({e})"));
         server.stop().await?;
@@ -454,6 +468,20 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The median of `values` and the worst of them (the highest when `higher_is_worse`, else
+/// the lowest); None when empty. An even count takes the worse of the two middle values.
+fn median_and_worst(mut values: Vec<f64>, higher_is_worse: bool) -> Option<(f64, f64)> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    if !higher_is_worse {
+        values.reverse();
+    }
+    // Sorted best first: the upper middle is the worse of the two middles.
+    Some((values[values.len() / 2], values[values.len() - 1]))
+}
+
 #[cfg(test)]
 mod operations {
     use serde_json::json;
@@ -488,5 +516,21 @@ mod operations {
             let invalid: Vec<_> = response.errors.iter().filter(|e| e.path.is_empty()).collect();
             assert!(invalid.is_empty(), "{query}\n{invalid:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod verdicts {
+    use super::median_and_worst;
+
+    #[test]
+    fn median_and_worst_follow_the_direction_of_worse() {
+        assert_eq!(median_and_worst(vec![], true), None);
+        assert_eq!(median_and_worst(vec![20.0], true), Some((20.0, 20.0)));
+        // Latency: higher is worse; of an even count the worse middle is taken.
+        assert_eq!(median_and_worst(vec![16.0, 25.0, 19.0, 22.0], true), Some((22.0, 25.0)));
+        // Throughput: lower is worse.
+        assert_eq!(median_and_worst(vec![11_000.0, 8_500.0, 13_000.0], false), Some((11_000.0, 8_500.0)));
+        assert_eq!(median_and_worst(vec![11_000.0, 8_500.0, 13_000.0, 9_000.0], false), Some((9_000.0, 8_500.0)));
     }
 }
