@@ -66,7 +66,7 @@ impl<T: Send + 'static> Job for Pending<T> {
 }
 
 /// How often the checkpoint thread copies the WAL back into the database file: often
-/// enough that each copy is short and the writer never reaches its own threshold.
+/// enough that each copy is short and little is left for the writer's own checkpoint.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// How often the checkpoint thread flushes the WAL between checkpoints.
 const WAL_FLUSH_EVERY: Duration = Duration::from_millis(25);
@@ -81,7 +81,9 @@ const TRUNCATE_WAL_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 /// SQLite's default, 1,000 pages, made every few hundred events pay for one, and 4,000
 /// still paused the writer several times a second at 10,000 events/s.
 const WRITER_AUTOCHECKPOINT_PAGES: i64 = 16_000;
-/// The WAL file is cut back to this size when it starts over.
+/// The WAL file is cut back to this size when it starts over. It is above the WAL's usual
+/// largest size (`WRITER_AUTOCHECKPOINT_PAGES` pages) so the file is not cut and regrown at
+/// every restart; it only bounds what a rare huge transaction (an import) leaves behind.
 const WAL_SIZE_LIMIT_BYTES: i64 = 128 * 1024 * 1024;
 
 /// The handle requests use to queue writes. Dropping the last one stops both threads.
