@@ -40,7 +40,16 @@ else
   log "npm not found: browser tests and wasm-opt will be unavailable"
 fi
 
-# 3. Chromium for the browser tests.
+# 3. aiosmtpd: the real SMTP server the mail tests start on loopback (from PyPI).
+if [ "${1:-}" = "--test" ]; then
+  if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+    log "pip install aiosmtpd (SMTP sink for the mail tests)"
+    python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==1.4.6 \
+      || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages aiosmtpd==1.4.6
+  fi
+fi
+
+# 4. Chromium for the browser tests.
 if [ "${1:-}" = "--test" ]; then
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
      || [ ! -d /usr/share/fonts/truetype/noto ]; then

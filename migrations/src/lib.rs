@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_initial;
 mod m20261126_000002_security;
 mod m20261126_000003_session_totals;
+mod m20261129_000004_mail;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_initial::Migration),
             Box::new(m20261126_000002_security::Migration),
             Box::new(m20261126_000003_session_totals::Migration),
+            Box::new(m20261129_000004_mail::Migration),
         ]
     }
 }

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Set};
 
 use crate::auth;
+use crate::config::EmailVerification;
+use crate::mail::Mailer;
 use crate::db::Db;
 use crate::entity::user;
 use crate::error::{AppError, AppResult};
@@ -30,25 +32,45 @@ pub async fn is_first_account(db: &impl ConnectionTrait) -> AppResult<bool> {
     Ok(user::Entity::find().count(db).await? == 0)
 }
 
+/// What a new account starts with.
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub password: String,
+    pub timezone: &'a str,
+    pub admin: bool,
+    pub display_name: Option<String>,
+    /// Self-registration passes the mailer, which queues the verification link when
+    /// verification is on; accounts made by an admin or the CLI count as verified.
+    pub mailer: Option<&'a Mailer>,
+}
+
 /// Creates an account after validating everything; the first account ever is an admin.
-pub async fn create(db: &Db, email: &str, password: String, timezone: &str, admin: bool, now: DateTime<Utc>) -> AppResult<user::Model> {
-    let email = validate::email(email)?;
-    validate::timezone(timezone)?;
-    check_new_password(&db.conn, &password, &email, None).await?;
+pub async fn create(db: &Db, new: NewAccount<'_>, now: DateTime<Utc>) -> AppResult<user::Model> {
+    let email = validate::email(new.email)?;
+    validate::timezone(new.timezone)?;
+    check_new_password(&db.conn, &new.password, &email, None).await?;
     if users::find_by_email(&db.conn, &email).await?.is_some() {
         return Err(AppError::EmailTaken);
     }
-    let password_hash = auth::hash_password(password).await?;
+    let password_hash = auth::hash_password(new.password).await?;
     let txn = db.begin_write().await?;
-    let admin = admin || is_first_account(&*txn).await?;
-    let mut created = users::create(&*txn, users::NewUser { email, password_hash: password_hash.clone(), timezone: timezone.to_owned() }, now).await?;
+    let admin = new.admin || is_first_account(&*txn).await?;
+    let verify_by_mail = new.mailer.filter(|m| m.verification() != EmailVerification::Off && !admin);
+    let account = users::NewUser { email, password_hash: password_hash.clone(), timezone: new.timezone.to_owned(), display_name: new.display_name, email_verified: verify_by_mail.is_none() };
+    let mut created = users::create(&*txn, account, now).await?;
     if admin {
         let mut model: user::ActiveModel = created.into();
         model.role = Set("admin".into());
         created = users::save(&*txn, model).await?;
     }
     credentials::remember_password(&*txn, created.id, &password_hash, now).await?;
+    if let Some(mailer) = verify_by_mail {
+        crate::lifecycle::queue_verification(&*txn, mailer, &created, now).await?;
+    }
     txn.commit().await?;
+    if let Some(mailer) = verify_by_mail {
+        mailer.wake();
+    }
     Ok(created)
 }
 

@@ -66,6 +66,11 @@ pub enum AdminCommand {
         #[arg(long, env = "RHT_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// Delete an account and every row it owns (the audit log keeps its entries, anonymised).
+    DeleteUser {
+        #[arg(long)]
+        email: String,
+    },
     /// Make an account an admin.
     Promote {
         #[arg(long)]
@@ -127,6 +132,80 @@ pub struct Config {
     /// Prefix of every Redis key and channel (instances that share it act as one).
     #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "rht")]
     pub redis_key_prefix: String,
+    #[command(flatten)]
+    pub mail: MailConfig,
+}
+
+/// Outgoing mail. With neither `SMTP_URL` nor `MAIL_TRANSPORT=file:DIR`, mail is off and
+/// the features that need it answer `MAIL_DISABLED`.
+#[derive(Debug, Clone, Args)]
+pub struct MailConfig {
+    /// `smtp://user:pass@host:587` (STARTTLS required), `smtps://user:pass@host:465`
+    /// (implicit TLS), or `smtp://127.0.0.1:2525?tls=off` for a local relay.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// A PEM certificate to trust for the SMTP server's TLS, besides the public roots
+    /// (a private relay with its own CA).
+    #[arg(long, env = "SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
+    /// `file:DIR` writes every message as an `.eml` file in DIR instead of sending it.
+    #[arg(long, env = "MAIL_TRANSPORT")]
+    pub mail_transport: Option<String>,
+    /// The sender, e.g. `RaterHub Tracker <tracker@example.com>`. Required when mail is on.
+    #[arg(long, env = "MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// off, optional or required. Default: off without mail, optional with mail.
+    #[arg(long, env = "EMAIL_VERIFICATION", value_enum)]
+    pub email_verification: Option<EmailVerification>,
+    /// First retry delay of a mail that could not be sent; it doubles per attempt.
+    #[arg(long, env = "MAIL_RETRY_BASE_SECONDS", default_value_t = 30)]
+    pub retry_base_seconds: u64,
+    /// A mail not sent after this long is marked failed.
+    #[arg(long, env = "MAIL_GIVE_UP_HOURS", default_value_t = 24)]
+    pub give_up_hours: u64,
+    /// Run the worker that sends queued mail in this process (true/false). With SQLite,
+    /// one process owns the queue; with PostgreSQL, any number may run it.
+    #[arg(long, env = "MAIL_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub worker: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmailVerification {
+    Off,
+    /// A link is mailed at sign-up; an unverified account works as usual.
+    Optional,
+    /// An unverified account can sign in and change settings but not record events.
+    Required,
+}
+
+impl Default for MailConfig {
+    /// Mail off, with the command line's defaults for everything else.
+    fn default() -> Self {
+        MailConfig {
+            smtp_url: None,
+            smtp_ca_file: None,
+            mail_transport: None,
+            mail_from: None,
+            email_verification: None,
+            retry_base_seconds: 30,
+            give_up_hours: 24,
+            worker: true,
+        }
+    }
+}
+
+impl MailConfig {
+    pub fn enabled(&self) -> bool {
+        self.smtp_url.is_some() || self.mail_transport.is_some()
+    }
+
+    pub fn verification(&self) -> EmailVerification {
+        match (self.email_verification, self.enabled()) {
+            (Some(mode), true) => mode,
+            (_, false) => EmailVerification::Off,
+            (None, true) => EmailVerification::Optional,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -30,6 +30,16 @@ pub enum AppError {
     WeakPassword(String),
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    #[error("mail is not configured on this server: ask its admin to set SMTP_URL (or MAIL_TRANSPORT) and MAIL_FROM")]
+    MailDisabled,
+    #[error("confirm your e-mail address first: use the link we sent, or send a new one from Settings")]
+    EmailNotVerified,
+    #[error("this link is invalid or was already used")]
+    InvalidToken,
+    #[error("this link has expired: ask for a new one")]
+    TokenExpired,
+    #[error("the last admin can't be removed: make another account an admin first")]
+    LastAdmin,
     #[error("internal error")]
     Db(#[from] sea_orm::DbErr),
     #[error("internal error")]
@@ -65,6 +75,11 @@ impl AppError {
             AppError::EmailTaken => "EMAIL_TAKEN",
             AppError::WeakPassword(_) => "WEAK_PASSWORD",
             AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::MailDisabled => "MAIL_DISABLED",
+            AppError::EmailNotVerified => "EMAIL_NOT_VERIFIED",
+            AppError::InvalidToken => "INVALID_TOKEN",
+            AppError::TokenExpired => "TOKEN_EXPIRED",
+            AppError::LastAdmin => "LAST_ADMIN",
             AppError::Db(_) | AppError::Internal(_) => "INTERNAL",
         }
     }

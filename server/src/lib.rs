@@ -11,6 +11,8 @@ pub mod entity;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod lifecycle;
+pub mod mail;
 pub mod metrics;
 pub mod ops;
 pub mod pace;
@@ -58,10 +60,13 @@ impl AppState {
             auth: Limit::new("auth", l.auth_per_minute, l.auth_per_minute),
             events: Limit::new("events", l.events_per_minute, l.events_burst),
             requests: Limit::new("requests", l.requests_per_minute, l.requests_per_minute / 2),
+            // Reset and verification mails per address: three at once, then one a minute.
+            mail: Limit::new("mail_address", if l.auth_per_minute == 0 { 0 } else { 1 }, 3),
             shared: shared.clone(),
         };
         let login_guard = LoginGuard::system(IpBudget { failures: l.login_ip_failures as usize, window: Duration::minutes(15) });
         let sqlite = db.backend() == sea_orm::DbBackend::Sqlite;
+        let mailer = crate::mail::Mailer::from_config(&config)?;
         let services = Services {
             db,
             keys,
@@ -70,14 +75,19 @@ impl AppState {
             dummy_hash: Arc::new(dummy_hash),
             limits: Arc::new(limits),
             login_guard: Arc::new(login_guard),
+            mailer,
             user_cache: sqlite.then(|| Arc::new(UserCache::new(std::time::Duration::from_secs(5)))),
         };
         let schema = build_schema(Some(services.clone()));
         Ok(AppState { services, schema })
     }
 
-    /// Forgets idle rate-limit and sign-in entries every minute so memory stays bounded.
+    /// Starts the background work: the mail worker (when this instance runs it), and
+    /// forgetting idle rate-limit and sign-in entries every minute so memory stays bounded.
     pub fn spawn_housekeeping(&self) {
+        if self.services.config.mail.worker {
+            self.services.mailer.spawn_worker(self.services.db.clone());
+        }
         let services = self.services.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));

@@ -113,7 +113,7 @@ async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
     };
     match command {
         AdminCommand::CreateUser { email, password, timezone, admin } => {
-            let user = server::accounts::create(&db, &email, password, &timezone, admin, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = server::accounts::create(&db, server::accounts::NewAccount { email: &email, password, timezone: &timezone, admin, display_name: None, mailer: None }, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created {} ({})", user.email, user.role);
         }
         AdminCommand::ResetPassword { email, password: Some(password) } => {
@@ -125,6 +125,13 @@ async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
             let user = find(email).await?;
             let link = server::accounts::issue_reset(&db, user.id, config.public_url.as_deref().unwrap_or("http://127.0.0.1:8000"), now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("one-time reset link for {} (valid 24 hours):\n{}", user.email, link);
+        }
+        AdminCommand::DeleteUser { email } => {
+            let user = find(email).await?;
+            server::lifecycle::delete_user(&db, &user).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let entry = server::store::audit::Entry { actor_id: None, subject_id: None, action: "admin_delete_user", ip: None, detail: Some(format!("user #{} deleted from the command line", user.id)) };
+            server::store::audit::record(&db.conn, entry, now).await;
+            println!("deleted {} and all their data", user.email);
         }
         AdminCommand::Promote { email } => {
             let user = find(email).await?;

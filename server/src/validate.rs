@@ -39,6 +39,20 @@ pub fn bounded_text(field: &str, value: &str, max: usize) -> AppResult<String> {
     Ok(value.to_owned())
 }
 
+pub const MAX_DISPLAY_NAME_LEN: usize = 80;
+
+/// An optional display name: trimmed, empty means none, at most 80 characters.
+pub fn display_name(raw: Option<&str>) -> AppResult<Option<String>> {
+    let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else { return Ok(None) };
+    if name.chars().count() > MAX_DISPLAY_NAME_LEN {
+        return Err(AppError::bad_input(format!("displayName must be at most {MAX_DISPLAY_NAME_LEN} characters")));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::bad_input("displayName must not contain control characters"));
+    }
+    Ok(Some(name.to_owned()))
+}
+
 pub fn in_range(field: &str, value: f64, min: f64, max: f64) -> AppResult<f64> {
     if !value.is_finite() || value < min || value > max {
         return Err(AppError::bad_input(format!("{field} must be between {min} and {max}")));

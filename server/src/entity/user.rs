@@ -18,6 +18,9 @@ pub struct Model {
     /// 0 = Monday … 6 = Sunday.
     pub week_starts_on: i16,
     pub created_at: DateTimeUtc,
+    pub email_verified: bool,
+    /// How mails and reports address the user (up to 80 characters).
+    pub display_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,7 +5,7 @@ use sea_orm::Set;
 
 use super::types::{AuthPayload, User, Weekday};
 use super::{ContextExt, Identity};
-use crate::accounts;
+use crate::{accounts, lifecycle};
 use crate::auth::{self, clear_cookie, session_cookie};
 use crate::config::RegistrationMode;
 use crate::entity::user;
@@ -40,6 +40,8 @@ pub struct SettingsInput {
     /// 0 to 168.
     weekly_goal_hours: Option<f64>,
     week_starts_on: Option<Weekday>,
+    /// How mails and reports address you, up to 80 characters; empty clears it.
+    display_name: Option<String>,
 }
 
 #[derive(Default)]
@@ -50,8 +52,9 @@ impl AccountMutation {
     /// Creates an account and signs it in (sets the session cookie). With
     /// REGISTRATION_MODE=invite an `inviteCode` is required; with `closed`, only the very
     /// first account can register. The first account on a server is an admin.
-    async fn register(&self, ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>) -> async_graphql::Result<AuthPayload> {
-        register(ctx, email, password, timezone, invite_code).await.gql()
+    /// `displayName` (up to 80 characters) is how mails and reports address the user.
+    async fn register(&self, ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>, display_name: Option<String>) -> async_graphql::Result<AuthPayload> {
+        register(ctx, email, password, timezone, invite_code, display_name).await.gql()
     }
 
     /// Signs in. With `deviceName` the token is a long-lived, revocable device token for
@@ -75,28 +78,11 @@ impl AccountMutation {
         .gql()
     }
 
-    /// Sets a new password with a one-time reset token from an admin (or the CLI).
+    /// Sets a new password with a one-time reset token (mailed by `requestPasswordReset`,
+    /// or from an admin or the CLI). Signs out every session and device token, and mails a
+    /// notice when mail is on.
     async fn complete_password_reset(&self, ctx: &Context<'_>, token: String, new_password: String) -> async_graphql::Result<bool> {
-        async {
-            let services = ctx.services()?;
-            services.limits.check(&services.limits.auth, &ctx.client_addr()).await.map_err(AppError::rate_limited("auth"))?;
-            // Validate before consuming the token, so a weak password doesn't burn it.
-            let hash = auth::token_hash(token.trim());
-            let now = ctx.now();
-            let user_id = credentials::live_reset_user(&services.db.conn, &hash, now)
-                .await?
-                .ok_or_else(|| AppError::bad_input("this reset link is invalid, used or expired"))?;
-            let user = users::find(&services.db.conn, user_id).await?.ok_or(AppError::NotFound("user"))?;
-            accounts::check_new_password(&services.db.conn, &new_password, &user.email, Some(user.id)).await?;
-            if credentials::redeem_reset(&services.db.conn, &hash, now).await? != Some(user.id) {
-                return Err(AppError::bad_input("this reset link is invalid, used or expired"));
-            }
-            accounts::set_password(&services.db, &user, new_password, now).await?;
-            crate::store::audit::record(&services.db.conn, crate::store::audit::Entry { actor_id: Some(user.id), subject_id: None, action: "password_reset_completed", ip: ctx.client_ip(), detail: None }, now).await;
-            Ok(true)
-        }
-        .await
-        .gql()
+        complete_password_reset(ctx, token, new_password).await.gql()
     }
 
     /// Changes the password and revokes every other session token; returns a fresh one.
@@ -109,7 +95,7 @@ impl AccountMutation {
     }
 }
 
-async fn register(ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>) -> AppResult<AuthPayload> {
+async fn register(ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>, display_name: Option<String>) -> AppResult<AuthPayload> {
     let services = ctx.services()?;
     services.limits.check(&services.limits.auth, &ctx.client_addr()).await.map_err(AppError::rate_limited("auth"))?;
     let first = accounts::is_first_account(&services.db.conn).await?;
@@ -123,7 +109,8 @@ async fn register(ctx: &Context<'_>, email: String, password: String, timezone: 
     };
     let timezone = timezone.unwrap_or_else(|| "UTC".into());
     let now = ctx.now();
-    let user = accounts::create(&services.db, &email, password, &timezone, false, now).await?;
+    let display_name = validate::display_name(display_name.as_deref())?;
+    let user = accounts::create(&services.db, accounts::NewAccount { email: &email, password, timezone: &timezone, admin: false, display_name, mailer: Some(&services.mailer) }, now).await?;
     if let Some(hash) = invite_hash {
         if !credentials::redeem_invite(&services.db.conn, &hash, user.id, now).await? {
             // The account must not survive a bad invite.
@@ -134,6 +121,25 @@ async fn register(ctx: &Context<'_>, email: String, password: String, timezone: 
     tracing::info!(user_id = user.id, "account registered");
     crate::store::audit::record(&services.db.conn, crate::store::audit::Entry { actor_id: Some(user.id), subject_id: None, action: "register", ip: ctx.client_ip(), detail: (user.role == "admin").then(|| "first account: admin".into()) }, now).await;
     sign_in(ctx, user)
+}
+
+async fn complete_password_reset(ctx: &Context<'_>, token: String, new_password: String) -> AppResult<bool> {
+    let services = ctx.services()?;
+    services.limits.check(&services.limits.auth, &ctx.client_addr()).await.map_err(AppError::rate_limited("auth"))?;
+    // Validate before consuming the token, so a weak password doesn't burn it.
+    let hash = auth::token_hash(token.trim());
+    let now = ctx.now();
+    let user_id = credentials::reset_user(&services.db.conn, &hash, now).await?;
+    let user = users::find(&services.db.conn, user_id).await?.filter(|u| u.is_active).ok_or(AppError::InvalidToken)?;
+    accounts::check_new_password(&services.db.conn, &new_password, &user.email, Some(user.id)).await?;
+    if credentials::redeem_reset(&services.db.conn, &hash, now).await? != Some(user.id) {
+        return Err(AppError::InvalidToken);
+    }
+    let user = accounts::set_password(&services.db, &user, new_password, now).await?;
+    lifecycle::sign_out_everywhere(&services.db, user.id, now).await?;
+    lifecycle::notify_password_changed(&services.db, &services.mailer, &user, now).await?;
+    crate::store::audit::record(&services.db.conn, crate::store::audit::Entry { actor_id: Some(user.id), subject_id: None, action: "password_reset_completed", ip: ctx.client_ip(), detail: Some("every session and device signed out".into()) }, now).await;
+    Ok(true)
 }
 
 async fn login(ctx: &Context<'_>, email: String, password: String, device_name: Option<String>) -> AppResult<AuthPayload> {
@@ -216,12 +222,16 @@ async fn update_settings(ctx: &Context<'_>, input: SettingsInput) -> AppResult<U
     if let Some(day) = input.week_starts_on {
         model.week_starts_on = Set(day.index());
     }
+    if let Some(name) = input.display_name {
+        model.display_name = Set(validate::display_name(Some(&name))?);
+    }
     let changed: Vec<&str> = [
         ("timezone", model.timezone.is_set()),
         ("targetSeconds", model.target_ms.is_set()),
         ("idleTimeoutMinutes", model.idle_timeout_minutes.is_set()),
         ("weeklyGoalHours", model.weekly_goal_hours.is_set()),
         ("weekStartsOn", model.week_starts_on.is_set()),
+        ("displayName", model.display_name.is_set()),
     ]
     .into_iter()
     .filter_map(|(name, set)| set.then_some(name))

@@ -116,7 +116,7 @@ impl AdminMutation {
         async {
             let services = ctx.services()?;
             let admin = role == Some(Role::Admin);
-            let user = accounts::create(&services.db, &email, password, timezone.as_deref().unwrap_or("UTC"), admin, ctx.now()).await?;
+            let user = accounts::create(&services.db, accounts::NewAccount { email: &email, password, timezone: timezone.as_deref().unwrap_or("UTC"), admin, display_name: None, mailer: None }, ctx.now()).await?;
             ctx.audit("admin_create_user", Some(user.id), Some(format!("role {}", user.role))).await;
             Ok(User(user))
         }
@@ -183,6 +183,21 @@ impl AdminMutation {
             let updated = users::save(&services.db.conn, model).await?;
             ctx.audit("admin_set_role", Some(target.id), Some(format!("role {}", updated.role))).await;
             Ok(User(updated))
+        }
+        .await
+        .gql()
+    }
+
+    /// Deletes a user and every row they own, like `deleteAccount`. Their audit entries
+    /// stay, with their id cleared. The last admin can't be deleted.
+    #[graphql(guard = "AdminGuard")]
+    async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        async {
+            let services = ctx.services()?;
+            let target = target_user(ctx, &id).await?;
+            crate::lifecycle::delete_user(&services.db, &target).await?;
+            ctx.audit("admin_delete_user", None, Some(format!("user #{} deleted", target.id))).await;
+            Ok(true)
         }
         .await
         .gql()

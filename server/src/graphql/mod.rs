@@ -5,6 +5,7 @@ mod admin;
 mod activity;
 mod devices;
 mod parse_cache;
+mod recovery;
 mod reports;
 mod scalars;
 mod sessions;
@@ -30,10 +31,10 @@ use crate::security::login_guard::LoginGuard;
 use crate::store::users::UserCache;
 
 #[derive(MergedObject, Default)]
-pub struct Query(account::AccountQuery, sessions::SessionQuery, reports::ReportQuery, devices::DeviceQuery, admin::AdminQuery);
+pub struct Query(account::AccountQuery, recovery::RecoveryQuery, sessions::SessionQuery, reports::ReportQuery, devices::DeviceQuery, admin::AdminQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::AccountMutation, tracking::TrackingMutation, sessions::SessionMutation, devices::DeviceMutation, admin::AdminMutation);
+pub struct Mutation(account::AccountMutation, recovery::RecoveryMutation, tracking::TrackingMutation, sessions::SessionMutation, devices::DeviceMutation, admin::AdminMutation);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
@@ -48,6 +49,7 @@ pub struct Services {
     pub dummy_hash: Arc<String>,
     pub limits: Arc<RateLimits>,
     pub login_guard: Arc<LoginGuard>,
+    pub mailer: crate::mail::Mailer,
     /// The per-request user lookup cache; SQLite only, where this process owns the data.
     pub user_cache: Option<Arc<UserCache>>,
 }

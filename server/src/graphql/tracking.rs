@@ -117,9 +117,14 @@ impl TrackingMutation {
 }
 
 /// One unit of the user's event budget per call; a batch counts once.
+/// Unverified accounts can't record when verification is required.
 async fn check_rate(ctx: &Context<'_>) -> AppResult<()> {
     let user = ctx.user()?;
-    let limits = &ctx.services()?.limits;
+    let services = ctx.services()?;
+    if !user.email_verified && services.mailer.verification() == crate::config::EmailVerification::Required {
+        return Err(AppError::EmailNotVerified);
+    }
+    let limits = &services.limits;
     limits.check(&limits.events, &user.id).await.map_err(AppError::rate_limited("events"))
 }
 

@@ -96,6 +96,15 @@ impl User {
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
+    /// False until the link from the verification mail is used (accounts made by an
+    /// admin, the first admin and accounts from before mail count as verified).
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified
+    }
+    /// How mails and reports address the user.
+    async fn display_name(&self) -> Option<&str> {
+        self.0.display_name.as_deref()
+    }
 }
 
 #[derive(SimpleObject)]

@@ -70,6 +70,8 @@ pub struct RateLimits {
     pub events: Limit<i32>,
     /// Every GraphQL request, per client IP.
     pub requests: Limit<IpAddr>,
+    /// Account mails (password reset, verification) per address.
+    pub mail: Limit<String>,
     pub shared: Option<Arc<Shared>>,
 }
 
@@ -88,6 +90,7 @@ impl RateLimits {
         self.auth.memory.prune();
         self.events.memory.prune();
         self.requests.memory.prune();
+        self.mail.memory.prune();
     }
 }
 

@@ -84,6 +84,22 @@ pub async fn live_reset_user(db: &impl ConnectionTrait, token_hash: &str, now: D
         .map(|r| r.user_id))
 }
 
+/// The user of a reset token that can still be used, without consuming it: `INVALID_TOKEN`
+/// when unknown or used, `TOKEN_EXPIRED` when too old.
+pub async fn reset_user(db: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> AppResult<i32> {
+    let row = password_reset::Entity::find()
+        .filter(password_reset::Column::TokenHash.eq(token_hash))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .one(db)
+        .await?
+        .filter(|r| crate::auth::constant_time_eq(r.token_hash.as_bytes(), token_hash.as_bytes()))
+        .ok_or(AppError::InvalidToken)?;
+    if row.expires_at <= now {
+        return Err(AppError::TokenExpired);
+    }
+    Ok(row.user_id)
+}
+
 /// Consumes a live reset token; returns its user (None if it was used in the meantime).
 pub async fn redeem_reset(db: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> AppResult<Option<i32>> {
     let Some(user_id) = live_reset_user(db, token_hash, now).await? else { return Ok(None) };

@@ -3,8 +3,10 @@
 pub mod audit;
 pub mod credentials;
 pub mod devices;
+pub mod email_tokens;
 pub mod events;
 pub mod lite;
+pub mod outbox;
 pub mod reports;
 pub mod sessions;
 pub mod txn;

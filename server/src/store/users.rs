@@ -20,6 +20,8 @@ pub struct NewUser {
     pub email: String,
     pub password_hash: String,
     pub timezone: String,
+    pub display_name: Option<String>,
+    pub email_verified: bool,
 }
 
 pub async fn create(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>) -> AppResult<user::Model> {
@@ -36,6 +38,8 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>)
         weekly_goal_hours: Set(DEFAULT_WEEKLY_GOAL_HOURS),
         week_starts_on: Set(0),
         created_at: Set(now),
+        email_verified: Set(new.email_verified),
+        display_name: Set(new.display_name),
         ..Default::default()
     };
     model.insert(db).await.map_err(|e| match e.sql_err() {

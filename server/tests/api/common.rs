@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use server::config::{Config, LimitConfig, LogFormat, RegistrationMode};
+use server::config::{Config, LimitConfig, LogFormat, MailConfig, RegistrationMode};
 use server::db::Db;
 use server::{AppState, app};
 use tower::ServiceExt;
@@ -18,6 +18,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// The database URL, so a second instance can share the database.
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -38,6 +40,7 @@ fn config(url: &str) -> Config {
         log_format: LogFormat::Text,
         redis_url: None,
         redis_key_prefix: "rht".into(),
+        mail: MailConfig::default(),
     }
 }
 
@@ -68,12 +71,19 @@ impl TestApp {
     /// A fresh app whose configuration `adjust` may change (limits, registration mode …).
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
         let (url, dir) = fresh_database().await;
-        let db = Db::connect(&url).await.expect("connect");
+        let mut app = Self::on(&url, adjust).await;
+        app._dir = dir;
+        app
+    }
+
+    /// An app on an existing database (a second instance beside another TestApp).
+    pub async fn on(url: &str, adjust: impl FnOnce(&mut Config)) -> Self {
+        let db = Db::connect(url).await.expect("connect");
         db.migrate().await.expect("migrate");
-        let mut config = config(&url);
+        let mut config = config(url);
         adjust(&mut config);
         let state = AppState::new(config, db, &[42u8; 48]).await.unwrap();
-        TestApp { router: app(state.clone()), state, _dir: dir }
+        TestApp { router: app(state.clone()), state, url: url.to_owned(), _dir: None }
     }
 
     /// Sends a raw request and returns (status, headers, body text).

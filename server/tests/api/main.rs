@@ -13,3 +13,6 @@ mod ops;
 mod deploy;
 mod cluster;
 mod process;
+mod mail;
+mod mail_sink;
+mod mail_crash;
