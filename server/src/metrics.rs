@@ -25,6 +25,7 @@ pub fn handle() -> &'static PrometheusHandle {
             .unwrap_or_else(|_| PrometheusBuilder::new());
         match builder.install_recorder() {
             Ok(handle) => {
+                describe();
                 metrics::gauge!("rht_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
                 handle
             }
@@ -32,6 +33,23 @@ pub fn handle() -> &'static PrometheusHandle {
             Err(_) => PrometheusBuilder::new().build_recorder().handle(),
         }
     })
+}
+
+/// The `# HELP` line of every metric.
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_gauge!("rht_build_info", "The running version (label `version`); always 1.");
+    describe_counter!("rht_http_requests_total", "HTTP requests by route, method and status.");
+    describe_histogram!("rht_http_request_duration_seconds", "HTTP request duration by route.");
+    describe_counter!("rht_graphql_operations_total", "GraphQL operations by name and outcome (ok or error).");
+    describe_histogram!("rht_graphql_operation_duration_seconds", "GraphQL operation duration by name.");
+    describe_counter!("rht_events_recorded_total", "Events recorded, by type (NEXT, PAUSE, EXIT, UNDO).");
+    describe_counter!("rht_rate_limited_total", "Requests refused by a rate limit, by limit.");
+    describe_gauge!("rht_active_sessions", "Sessions that are active right now.");
+    describe_gauge!("rht_db_pool_connections", "Database pool connections by state (idle or busy).");
+    describe_counter!("rht_mail_sent_total", "Mails handed to the SMTP server (or written as .eml), by kind.");
+    describe_counter!("rht_mail_failed_total", "Mails given up after retrying for MAIL_GIVE_UP_HOURS, by kind.");
+    describe_gauge!("rht_mail_queue_depth", "Mails in the outbox waiting to be sent.");
 }
 
 /// Counts requests by route and status and times them.

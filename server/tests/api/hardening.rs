@@ -210,7 +210,7 @@ async fn admin_fields_are_guarded_and_work_for_admins() {
     let complete = "mutation($t:String!,$p:String!){completePasswordReset(token:$t,newPassword:$p)}";
     assert_eq!(code(&app.gql(None, complete, json!({"t": token, "p": "short"})).await), "WEAK_PASSWORD");
     app.ok(None, complete, json!({"t": token, "p": "violet tundra lantern 9"})).await;
-    assert_eq!(code(&app.gql(None, complete, json!({"t": token, "p": "violet tundra lantern 8"})).await), "BAD_USER_INPUT", "one time only");
+    assert_eq!(code(&app.gql(None, complete, json!({"t": token, "p": "violet tundra lantern 8"})).await), "INVALID_TOKEN", "one time only");
     app.ok(None, LOGIN, json!({"e": "user@example.com", "p": "violet tundra lantern 9"})).await;
 
     // Promote, demote, and the last admin stays.

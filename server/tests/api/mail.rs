@@ -299,34 +299,55 @@ async fn display_names_are_kept_checked_and_used_in_mails() {
 }
 
 /// Two instances on one PostgreSQL database, both running the worker, send every mail
-/// exactly once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// exactly once. The mail is queued first and both workers start together, so they race
+/// for the same rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_send_each_mail_once() {
     let sink = Sink::start();
-    let first = mail_app(&sink, |_| {}).await;
+    let quiet = |c: &mut Config| {
+        configure(c, &sink);
+        c.mail.email_verification = Some(EmailVerification::Off);
+    };
+    let first = TestApp::with_config(quiet).await;
     if first.state.services.db.backend() != sea_orm::DbBackend::Postgres {
         eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL); on SQLite one process owns the queue");
         return;
     }
-    let second = TestApp::on(&first.url, |c| configure(c, &sink)).await;
-    second.state.spawn_housekeeping();
-    const USERS: usize = 12;
+    let second = TestApp::on(&first.url, quiet).await;
+    const USERS: usize = 60;
     for i in 0..USERS {
-        first.register(&format!("user{i}@example.com")).await;
+        let email = format!("user{i}@example.com");
+        first.register(&email).await;
+        request_reset(if i % 2 == 0 { &first } else { &second }, &email).await;
     }
-    let emails: Vec<String> = (0..USERS).map(|i| format!("user{i}@example.com")).collect();
-    let mut tasks = Vec::new();
-    for (i, email) in emails.iter().enumerate() {
-        let app = if i % 2 == 0 { &first } else { &second };
-        tasks.push(request_reset(app, email));
-    }
-    futures_util::future::join_all(tasks).await;
-    wait_for_outbox(&first, "all sent", |rows| rows.len() == USERS && rows.iter().all(|r| r.status == outbox::Status::Sent)).await;
+    assert_eq!(outbox_rows(&first).await.len(), USERS);
+    first.state.spawn_housekeeping();
+    second.state.spawn_housekeeping();
+    wait_for_outbox(&first, "all sent", |rows| rows.iter().all(|r| r.status == outbox::Status::Sent)).await;
     let mails = sink.messages();
     let mut ids: Vec<String> = mails.iter().map(|m| m.header("Message-ID")).collect();
     ids.sort();
     ids.dedup();
     assert_eq!((mails.len(), ids.len()), (USERS, USERS), "each mail once");
-    let queued = outbox::Entity::find().filter(outbox::Column::Attempts.ne(1)).count(&first.state.services.db.conn).await.unwrap();
-    assert_eq!(queued, 0, "every mail was attempted once");
+    let twice = outbox::Entity::find().filter(outbox::Column::Attempts.ne(1)).count(&first.state.services.db.conn).await.unwrap();
+    assert_eq!(twice, 0, "every mail was claimed once");
+}
+
+#[tokio::test]
+async fn a_mail_not_sent_in_time_is_marked_failed_logged_and_counted() {
+    let sink = Sink::start();
+    sink.set_mode("refuse");
+    let app = mail_app(&sink, |c| c.mail.give_up_hours = 0).await;
+    app.register("ann@example.com").await;
+    request_reset(&app, "ann@example.com").await;
+    let rows = wait_for_outbox(&app, "given up", |rows| rows.len() == 1 && rows[0].status == outbox::Status::Failed).await;
+    assert!(rows[0].raw.is_empty() && rows[0].last_error.as_deref().is_some_and(|e| e.contains("451")), "{rows:?}");
+    let (status, _, metrics) = app.send(axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(status, 200, "{metrics}");
+    for needle in ["# HELP rht_mail_failed_total", "rht_mail_failed_total{kind=\"password_reset\"}", "# HELP rht_mail_queue_depth"] {
+        assert!(metrics.contains(needle), "{needle} missing from:\n{metrics}");
+    }
+    sink.set_mode("accept");
+    request_reset(&app, "ann@example.com").await;
+    assert_eq!(sink.wait_for(1).await.len(), 1, "only the second mail is sent; the failed one stays failed");
 }
