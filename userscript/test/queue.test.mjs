@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { loadScript, memoryStorage, fakeTime, settle } from '../testlib/load.mjs';
 import { fakeServer } from '../testlib/fake-server.mjs';
 
-const S = loadScript();
+const S = await loadScript();
 const SERVER = 'http://127.0.0.1:8000';
 
 function setup({ skewMs = 0, signedIn = true, storage } = {}) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScript } from '../testlib/load.mjs';
 
-const S = loadScript();
+const S = await loadScript();
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
 const s = (sec) => T0 + sec * 1000;
 let n = 0;
