@@ -159,6 +159,22 @@ test('the server serves the script with its own URL in the header', () => {
   assert.ok(!/^(import|export) /m.test(served), 'no import/export left');
 });
 
+test('on the tracker\'s own Overlay page the script only announces itself, for the dashboard\'s "is it running?" check', async () => {
+  const user = await newUser();
+  const { ctx, page, h } = await openTracker({ user });
+  try {
+    await page.goto(`${server.url}/overlay`);
+    const version = await waitFor(() => page.evaluate(() => document.documentElement.dataset.rhtUserscript), 'the running-script marker');
+    assert.match(version, /^\d+\.\d+\.\d+$/);
+    assert.ok(servedScript.includes(`// @version      ${version}\n`), 'the marker carries the installed version');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.rhtUserscriptApi), 'GM_*');
+    assert.equal(await page.locator('#rht-overlay').count(), 0, 'no overlay box on the tracker itself');
+    assert.equal(h.requests.length, 0, 'nothing sent from the tracker page');
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('sign-in through the overlay stores only a device token, never the password', async () => {
   const user = await newUser();
   const { ctx, page, h, errors } = await openTracker({ user, signedIn: false });

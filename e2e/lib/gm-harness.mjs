@@ -21,10 +21,11 @@ export function parseHeader(src) {
   return meta;
 }
 
-/** Tampermonkey-style @match glob → RegExp source. */
+/** Tampermonkey-style @match glob → RegExp source. A host without a port matches any port. */
 export function matchToRegex(pattern) {
   const esc = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-  return `^${esc.replace(/^(\w+):\/\/\\?\*\\\./, '$1://(?:[^/]+\\.)?').replace(/\*/g, '.*')}$`;
+  const re = esc.replace(/^(\w+):\/\/\\?\*\\\./, '$1://(?:[^/]+\\.)?').replace(/^\*:\/\//, '(?:http|https)://');
+  return `^${re.replace(/^([^/]*:\/\/[^/:]+)\//, '$1(?::\\d+)?/').replace(/\*/g, '.*')}$`;
 }
 
 /**

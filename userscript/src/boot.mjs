@@ -6,7 +6,8 @@ import { hotkeyAction, isTypingTarget } from './hotkeys.mjs';
 import { newId } from './wire.mjs';
 import { createTracker } from './queue.mjs';
 import { gmStorage, gmTransport } from './gm.mjs';
-import { Overlay } from './overlay.mjs';
+import { Overlay, RH_ORIGIN } from './overlay.mjs';
+import { SCRIPT_VERSION, TRACKER_OVERLAY_PATH } from './meta.mjs';
 
 /** The manager's APIs as granted: the GM_* functions and/or the GM object. */
 function grantedApis() {
@@ -63,15 +64,33 @@ async function bootFrameRelay(api) {
   }, true);
 }
 
+/**
+ * On the tracker's own Overlay page the script only says that it runs, so the dashboard can
+ * tell "installed and running" from "installed but not running" (or not installed).
+ */
+function announceToDashboard(api) {
+  const el = document.documentElement;
+  el.dataset.rhtUserscript = SCRIPT_VERSION;
+  el.dataset.rhtUserscriptApi = typeof api.GM_getValue === 'function' ? 'GM_*' : api.GM ? 'GM.*' : 'none';
+  window.dispatchEvent(new CustomEvent('rht-userscript', { detail: { version: SCRIPT_VERSION } }));
+}
+
+function bootHere(api) {
+  const fail = (e) => console.error('[RaterHub Tracker]', e);
+  if (!RH_ORIGIN.test(location.origin)) {
+    if (TRACKER_OVERLAY_PATH.test(location.pathname) && isTopFrame()) announceToDashboard(api);
+    return;
+  }
+  if (!isTopFrame()) {
+    bootFrameRelay(api).catch(fail);
+    return;
+  }
+  const start = () => { if (document.documentElement) bootOverlay(api).catch(fail); };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+}
+
 if (typeof window !== 'undefined' && typeof document !== 'undefined' && !window.__rhtTrackerLoaded) {
   window.__rhtTrackerLoaded = true;
-  const api = grantedApis();
-  const fail = (e) => console.error('[RaterHub Tracker]', e);
-  if (isTopFrame()) {
-    const start = () => { if (document.documentElement) bootOverlay(api).catch(fail); };
-    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-    else start();
-  } else {
-    bootFrameRelay(api).catch(fail);
-  }
+  bootHere(grantedApis());
 }

@@ -7,6 +7,7 @@
 // @license      MIT
 // @match        https://*.raterhub.com/*
 // @match        https://raterhub.com/*
+// @match        *://__RHT_HOST__/overlay*
 // @run-at       document-idle
 // @grant        GM_xmlhttpRequest
 // @grant        GM.xmlHttpRequest
@@ -36,3 +37,6 @@
 // Filled in by the server when it serves this file; an unfilled placeholder means "ask the user".
 export const DEFAULT_SERVER_URL = '__RHT_ORIGIN__';
 export const SCRIPT_VERSION = '1.1.0';
+
+/** The tracker's own Overlay page (also matched) only learns that the script runs. */
+export const TRACKER_OVERLAY_PATH = /^\/overlay\/?$/;
