@@ -9,15 +9,17 @@ function emptyState() {
   return {
     active: false, sessionId: null, index: 0, startedAt: null, pausedSeconds: 0, pausedAt: null,
     targetSeconds: null, taskId: null, questionCount: 0, sumActive: 0, pace: null, history: [],
-    localStart: false, exitAt: null, uncertain: false, lastEventAt: null, floor: null, prevFloor: null,
+    localStart: false, exitAt: null, uncertain: false, lastEventAt: null, aliveAt: null, floor: null, prevFloor: null,
   };
 }
 
 /**
- * Internal state from the server's `activeSession` (null → no session). `fetchedAt` (server
- * clock) bounds the session's last event from below: the server still called it active then.
+ * Internal state from the server's `activeSession` (null → no session). The snapshot does not
+ * say when the session's last event was: at least at the running question's start or pause
+ * (`lastEventAt`, for the time-order rule), and the session was alive when it was fetched
+ * (`aliveAt`, server clock), so it is only shown as forgotten once it surely is.
  */
-export function stateFromServer(session, nowMs, { fetchedAt = null, idleMs = DEFAULT_IDLE_MINUTES * 60000 } = {}) {
+export function stateFromServer(session, nowMs, { fetchedAt = null } = {}) {
   const st = emptyState();
   if (!session) return st;
   st.sessionId = session.id || null;
@@ -33,8 +35,8 @@ export function stateFromServer(session, nowMs, { fetchedAt = null, idleMs = DEF
     st.pausedAt = c.isPaused ? parseTime(c.pausedAt) ?? nowMs ?? null : null;
     st.targetSeconds = Number.isFinite(c.targetSeconds) ? c.targetSeconds : null;
     st.taskId = c.taskId || null;
-    const known = [st.startedAt, st.pausedAt, Number.isFinite(fetchedAt) ? fetchedAt - idleMs : null];
-    st.lastEventAt = Math.max(...known.filter(Number.isFinite));
+    st.lastEventAt = Math.max(...[st.startedAt, st.pausedAt].filter(Number.isFinite));
+    st.aliveAt = Number.isFinite(fetchedAt) ? Math.max(fetchedAt, st.lastEventAt) : st.lastEventAt;
   }
   return st;
 }
@@ -68,7 +70,8 @@ function startQuestion(st, ev, t, rules) {
 
 /** Rule 9: an unpaused session without events for longer than the idle timeout was forgotten. */
 function isForgotten(st, t, rules) {
-  return st.active && st.pausedAt == null && st.lastEventAt != null && t - st.lastEventAt > rules.idleMs;
+  if (!st.active || st.pausedAt != null || st.lastEventAt == null) return false;
+  return t - Math.max(st.lastEventAt, st.aliveAt ?? st.lastEventAt) > rules.idleMs;
 }
 
 /** The forgotten session ends at its last event; its open question is dropped. */
@@ -155,7 +158,7 @@ export function applyEvent(st, ev, t, rules, nowMs = null) {
   else if (ev.type === 'EXIT') res = applyExit(st, t);
   else res = undoNext(st);
   if (!res.ok) Object.assign(st, before);
-  else if (st.active) st.lastEventAt = t;
+  else if (st.active) Object.assign(st, { lastEventAt: t, aliveAt: Math.max(st.aliveAt ?? t, t) });
   return res;
 }
 
@@ -171,7 +174,7 @@ export function reduceState(base, events, clock, nowMs) {
   const rules = rulesOf(base);
   const offset = clock && Number.isFinite(clock.offsetMs) ? clock.offsetMs : 0;
   const fetchedAt = base && Number.isFinite(base.at) ? base.at + offset : null;
-  let st = stateFromServer(base && base.session, nowMs, { fetchedAt, idleMs: rules.idleMs });
+  let st = stateFromServer(base && base.session, nowMs, { fetchedAt });
   const predicted = [];
   const all = base && Array.isArray(base.replay) ? base.replay.concat(events) : events;
   for (const ev of all) {
