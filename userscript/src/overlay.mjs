@@ -178,6 +178,7 @@ export class Overlay {
   }
 }
 
+// The rest of the box lives in the overlay-*.mjs modules; these methods hand over to them.
 Object.assign(Overlay.prototype, {
   render() { render(this); },
   fillSettings() { fillSettings(this); },

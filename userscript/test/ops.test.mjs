@@ -178,6 +178,7 @@ test('the header is ready for the server to fill in its URL', () => {
   assert.match(header, /^\/\/ @updateURL\s+__RHT_ORIGIN__\/userscript\/raterhub-tracker\.user\.js$/m);
   assert.match(header, /^\/\/ @match\s+https:\/\/\*\.raterhub\.com\/\*$/m);
   assert.match(header, /^\/\/ @grant\s+GM_xmlhttpRequest$/m);
+  assert.match(header, /^\/\/ @match\s+\*:\/\/__RHT_HOST__\/overlay\*$/m, 'the tracker\'s Overlay page, for its "is it running?" check');
   assert.match(header, /^\/\/ @grant\s+GM\.xmlHttpRequest$/m);
   for (const f of ['getValue', 'setValue', 'deleteValue', 'listValues', 'addValueChangeListener']) {
     assert.match(header, new RegExp(`^// @grant\\s+GM_${f}$`, 'm'));
