@@ -15,8 +15,9 @@ export const KEYS = {
 };
 
 /*
- * Ctrl+Shift+Q quits Chrome on Linux and Windows (and Firefox on Windows), so it never reaches
- * the page: UNDO defaults to Ctrl+Shift+Z. Firefox on Linux quits on Ctrl+Q: NEXT defaults to
+ * Keys a browser keeps for itself never reach the page. Ctrl+Shift+Q quits Chrome on Linux and
+ * Windows (and Firefox on Windows): UNDO defaults to Ctrl+Shift+Z. Firefox keeps Ctrl+Shift+P
+ * (new private window): PAUSE is Alt+Shift+P there; and it quits on Ctrl+Q on Linux: NEXT is
  * Alt+Q there. The original keys stay assignable in ⚙.
  */
 export const DEFAULT_SETTINGS = Object.freeze({
@@ -31,8 +32,11 @@ export const DEFAULT_SETTINGS = Object.freeze({
 /** The default hotkeys for a browser (its user agent string). */
 export function defaultHotkeys(userAgent = '') {
   const ua = String(userAgent || '');
-  const firefoxOnLinux = /Firefox\//.test(ua) && /Linux/.test(ua) && !/Android/.test(ua);
-  return firefoxOnLinux ? { ...DEFAULT_SETTINGS.hotkeys, next: 'Alt+Q' } : { ...DEFAULT_SETTINGS.hotkeys };
+  const hotkeys = { ...DEFAULT_SETTINGS.hotkeys };
+  if (!/Firefox\//.test(ua)) return hotkeys;
+  hotkeys.pause = 'Alt+Shift+P';
+  if (/Linux/.test(ua) && !/Android/.test(ua)) hotkeys.next = 'Alt+Q';
+  return hotkeys;
 }
 
 export const DEFAULT_TARGET_SECONDS = 330;

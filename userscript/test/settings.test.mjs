@@ -9,12 +9,14 @@ const CHROME_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML,
 const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:150.0) Gecko/20100101 Firefox/150.0';
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:150.0) Gecko/20100101 Firefox/150.0';
 
-test('no default is a browser\'s quit key: UNDO is Ctrl+Shift+Z; NEXT is Alt+Q in Firefox on Linux', () => {
+test('no default is a key the browser keeps: UNDO is Ctrl+Shift+Z; Firefox gets Alt+Shift+P, and Alt+Q on Linux', () => {
   const all = [CHROME_LINUX, FIREFOX_LINUX, FIREFOX_WINDOWS].map(defaultHotkeys);
   for (const hk of all) assert.ok(!Object.values(hk).includes('Ctrl+Shift+Q'));
   assert.deepEqual(defaultHotkeys(CHROME_LINUX), { next: 'Ctrl+Q', pause: 'Ctrl+Shift+P', exit: 'Ctrl+Shift+X', undo: 'Ctrl+Shift+Z' });
   assert.equal(defaultHotkeys(FIREFOX_LINUX).next, 'Alt+Q');
   assert.equal(defaultHotkeys(FIREFOX_WINDOWS).next, 'Ctrl+Q');
+  for (const ua of [FIREFOX_LINUX, FIREFOX_WINDOWS]) assert.equal(defaultHotkeys(ua).pause, 'Alt+Shift+P');
+  assert.equal(defaultHotkeys(CHROME_LINUX).pause, 'Ctrl+Shift+P');
   assert.equal(DEFAULT_SETTINGS.hotkeys.next, 'Ctrl+Q', 'the frozen defaults are not changed by the per-browser copy');
 });
 
