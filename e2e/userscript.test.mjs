@@ -413,6 +413,20 @@ test('a tab closed before the server answers never holds the queue; the next tab
     await waitFor(() => !h.store['rht.lock'] || h.store['rht.lock'].until <= Date.now(), 'the closed tab\'s lease to end');
 
     const opened = Date.now();
+    // Every task label the new tab ever shows, recorded in the page as it changes.
+    await ctx.addInitScript(() => {
+      window.__taskLabels = [];
+      const watch = () => {
+        const el = document.querySelector('#rht-overlay')?.shadowRoot?.querySelector('[data-rht="task"]');
+        if (!el) return false;
+        const note = () => window.__taskLabels.push(el.textContent);
+        note();
+        new MutationObserver(note).observe(el, { childList: true, characterData: true, subtree: true });
+        return true;
+      };
+      const wait = new MutationObserver(() => { if (watch()) wait.disconnect(); });
+      wait.observe(document, { childList: true, subtree: true });
+    });
     const page2 = await ctx.newPage();
     h.setNetwork(null);
     await gotoTask(page2, 'task-002');
@@ -420,6 +434,9 @@ test('a tab closed before the server answers never holds the queue; the next tab
     const sentAfter = Date.now() - opened;
     await waitText(page2, 'task', 'Task #1');
     await connected(page2);
+    const labels = await page2.evaluate(() => window.__taskLabels);
+    assert.ok(labels.length > 0);
+    assert.ok(!labels.includes('Task #2'), `the new tab never showed the NEXT twice (${labels})`);
     const resend = h.requests.filter((r) => r.body.includes('recordEvents')).at(-1);
     assert.notEqual(resend, first);
     assert.equal(JSON.parse(resend.body).variables.inputs[0].clientEventId, JSON.parse(first.body).variables.inputs[0].clientEventId);

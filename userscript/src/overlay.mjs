@@ -211,7 +211,10 @@ Object.assign(Overlay.prototype, {
     this.render();
     this.avoidSubmit();
     this.startTimers();
-    tracker.refresh({ quiet: true }).then(() => tracker.flush());
+    // Send what is queued before asking for the server's state: a tab closed mid-send may have
+    // delivered it already, and the answer says so, so the first state shown counts it once.
+    const sent = tracker.queued().length ? tracker.flush() : Promise.resolve();
+    sent.then(() => tracker.refresh({ quiet: true })).then(() => tracker.flush());
     autoTick(this);
   },
 

@@ -279,10 +279,14 @@ export class Tracker {
     const sent = batch.slice(0, Math.min(batch.length, results.length));
     const prevSent = this.storage.get(KEYS.lastSentAt, null);
     this.storage.set(KEYS.lastSentAt, Math.max(Number.isFinite(prevSent) ? prevSent : 0, newest));
-    // Fetch the new server state before dropping the sent events, so the view never shows
-    // the old snapshot without them.
-    if (!(await this.refresh({ quiet: true }))) this.keepReplaying(sent);
-    for (const ev of sent) this.storage.del(ev.key);
+    // The sent events leave the queue in the same step as the new server state (which has them)
+    // arrives: never the old state without them, never the new state with them counted twice.
+    // Deleted first, so other tabs, which redraw when the state arrives, see both changes.
+    const dropSent = () => { for (const ev of sent) this.storage.del(ev.key); };
+    if (!(await this.refresh({ quiet: true, beforeStore: dropSent }))) {
+      dropSent();
+      this.keepReplaying(sent);
+    }
     if (rejected.length) this.notify(rejected.join(' \u00b7 '));
     this.emit();
     if (sent.length < batch.length) { this.scheduleRetry(); return false; }
@@ -298,7 +302,7 @@ export class Tracker {
   }
 
   /** Fetches the server snapshot (active session, today, week) and the server time. */
-  async refresh({ quiet } = {}) {
+  async refresh({ quiet, beforeStore } = {}) {
     const auth = this.getAuth();
     if (!auth || !auth.token) return false;
     const r = await this.gql(OPS.status, {}, auth.token);
@@ -319,6 +323,7 @@ export class Tracker {
     this.setOnline();
     const d = r.data;
     this.learnFrom(d.serverTime, r);
+    if (beforeStore) beforeStore();
     this.storage.set(KEYS.base, { session: d.activeSession || null, day: d.day || null, week: d.week || null, me: d.me || null, at: this.now() });
     this.emit();
     if (!this.flushing && this.queued().length && !this.retryTimer) this.flushSoon(0);
