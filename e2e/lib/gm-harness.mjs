@@ -4,7 +4,9 @@
 //    held in Node (so a test can read and seed it) and mirrored into each frame;
 //  - GM_addValueChangeListener fires in the writing frame (remote=false) and in all others (remote=true);
 //  - GM_xmlhttpRequest is performed by Node's fetch, outside the page, like the extension's
-//    background request: no CORS, no Local Network Access checks.
+//    background request: no CORS, no Local Network Access checks;
+//  - with `api: 'gm4'` only the promise-based GM.* object is granted (Greasemonkey 4 style):
+//    no GM_* functions and no value change listeners.
 // The script source is served like the server serves it: __RHT_ORIGIN__/__RHT_HOST__ filled in.
 import { readFileSync } from 'node:fs';
 
@@ -19,10 +21,11 @@ export function parseHeader(src) {
   return meta;
 }
 
-/** Tampermonkey-style @match glob → RegExp source. */
+/** Tampermonkey-style @match glob → RegExp source. A host without a port matches any port. */
 export function matchToRegex(pattern) {
   const esc = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-  return `^${esc.replace(/^(\w+):\/\/\\?\*\\\./, '$1://(?:[^/]+\\.)?').replace(/\*/g, '.*')}$`;
+  const re = esc.replace(/^(\w+):\/\/\\?\*\\\./, '$1://(?:[^/]+\\.)?').replace(/^\*:\/\//, '(?:http|https)://');
+  return `^${re.replace(/^([^/]*:\/\/[^/:]+)\//, '$1(?::\\d+)?/').replace(/\*/g, '.*')}$`;
 }
 
 /**
@@ -32,7 +35,7 @@ export function matchToRegex(pattern) {
  *   store (initial GM values).
  * Returns a handle: { store, requests, setNetwork(fn), waitForValue(pred) }.
  */
-export async function installUserscript(context, { scriptPath, source, origin, store = {} }) {
+export async function installUserscript(context, { scriptPath, source, origin, store = {}, api: apiStyle = 'gm' }) {
   const host = new URL(origin).hostname;
   // `source`: the script as the server served it; else the file with the placeholders filled in.
   const src = source ?? readFileSync(scriptPath, 'utf8').replaceAll('__RHT_ORIGIN__', origin).replaceAll('__RHT_HOST__', host);
@@ -42,7 +45,7 @@ export async function installUserscript(context, { scriptPath, source, origin, s
   const gm = {
     store: structuredClone(store),
     requests: [], // every GM_xmlhttpRequest: { url, body, status }
-    /** Optional hook: (request) => 'drop-response' | 'fail' | undefined */
+    /** Optional hook: (request) => 'drop-response' | 'fail' | { holdAnswer: Promise } | undefined */
     network: null,
     log: [],
   };
@@ -87,6 +90,8 @@ export async function installUserscript(context, { scriptPath, source, origin, s
       const text = await res.text();
       entry.status = res.status;
       entry.response = text;
+      // The server has answered; the page gets the answer only when the test lets it go.
+      if (verdict && verdict.holdAnswer) await verdict.holdAnswer;
       if (verdict === 'drop-response') { entry.status = `dropped-${res.status}`; return { error: 'connection reset (test)' }; }
       return {
         status: res.status, statusText: res.statusText, responseText: text, finalUrl: res.url, readyState: 4,
@@ -148,6 +153,18 @@ export async function installUserscript(context, { scriptPath, source, origin, s
       GM_info: { script: { name: 'RaterHub Tracker' }, scriptHandler: 'gm-harness', version: 'test' },
     };
     api.GM = { xmlHttpRequest: api.GM_xmlhttpRequest };
+    if (${JSON.stringify(apiStyle)} === 'gm4') {
+      const classic = { ...api };
+      api.GM = {
+        getValue: async (k, d) => classic.GM_getValue(k, d),
+        setValue: async (k, v) => classic.GM_setValue(k, v),
+        deleteValue: async (k) => classic.GM_deleteValue(k),
+        listValues: async () => classic.GM_listValues(),
+        xmlHttpRequest: classic.GM_xmlhttpRequest,
+        info: classic.GM_info,
+      };
+      for (const k of Object.keys(classic)) if (k.startsWith('GM_')) api[k] = undefined;
+    }
     const run = async () => {
       store = await window.__gm_snapshot();
       for (const [k, v, d] of early.splice(0)) applyRemote(k, v, d);

@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadScript, SOURCE, SCRIPT_PATH } from '../testlib/load.mjs';
+import { loadScript, SOURCES, SRC_DIR } from '../testlib/load.mjs';
 
-const S = loadScript();
-const SCHEMA = readFileSync(join(SCRIPT_PATH, '..', '..', 'schema.graphql'), 'utf8');
+const S = await loadScript();
+const SCHEMA = readFileSync(join(SRC_DIR, '..', '..', 'schema.graphql'), 'utf8');
 
 function tokenize(src) {
   const out = [];
@@ -145,8 +145,9 @@ function checkOperation(types, src) {
 }
 
 test('the OPS block has the shape the server test extracts', () => {
-  const start = SOURCE.indexOf('\nconst OPS = {\n');
-  assert.ok(start >= 0, '`const OPS = {` at the start of a line');
+  const SOURCE = SOURCES['ops.mjs'];
+  const start = SOURCE.indexOf('\nexport const OPS = {\n');
+  assert.ok(start >= 0, '`export const OPS = {` at the start of a line');
   const end = SOURCE.indexOf('\n};\n', start);
   assert.ok(end > start, 'closed by `};` at the start of a line');
   const block = SOURCE.slice(start, end + 3);
@@ -169,19 +170,27 @@ test('every operation matches schema.graphql', () => {
 });
 
 test('the header is ready for the server to fill in its URL', () => {
-  const header = SOURCE.slice(0, SOURCE.indexOf('// ==/UserScript=='));
+  const meta = SOURCES['meta.mjs'];
+  assert.ok(meta.startsWith('// ==UserScript==\n'), 'the metadata block comes first');
+  const header = meta.slice(0, meta.indexOf('// ==/UserScript=='));
   assert.match(header, /^\/\/ @connect\s+__RHT_HOST__$/m);
   assert.match(header, /^\/\/ @downloadURL\s+__RHT_ORIGIN__\/userscript\/raterhub-tracker\.user\.js$/m);
   assert.match(header, /^\/\/ @updateURL\s+__RHT_ORIGIN__\/userscript\/raterhub-tracker\.user\.js$/m);
   assert.match(header, /^\/\/ @match\s+https:\/\/\*\.raterhub\.com\/\*$/m);
   assert.match(header, /^\/\/ @grant\s+GM_xmlhttpRequest$/m);
+  assert.match(header, /^\/\/ @match\s+\*:\/\/__RHT_HOST__\/overlay\*$/m, 'the tracker\'s Overlay page, for its "is it running?" check');
+  assert.match(header, /^\/\/ @grant\s+GM\.xmlHttpRequest$/m);
+  for (const f of ['getValue', 'setValue', 'deleteValue', 'listValues', 'addValueChangeListener']) {
+    assert.match(header, new RegExp(`^// @grant\\s+GM_${f}$`, 'm'));
+    assert.match(header, new RegExp(`^// @grant\\s+GM\\.${f}$`, 'm'));
+  }
   assert.equal(S.DEFAULT_SERVER_URL, '__RHT_ORIGIN__');
-  // Served with the placeholders filled in, the script still loads and defaults to that server.
-  const served = SOURCE.replaceAll('__RHT_ORIGIN__', 'http://127.0.0.1:8000').replaceAll('__RHT_HOST__', '127.0.0.1');
-  assert.equal(loadScript(served).DEFAULT_SERVER_URL, 'http://127.0.0.1:8000');
+  assert.equal(header.match(/^\/\/ @version\s+(\S+)$/m)[1], S.SCRIPT_VERSION, '@version and SCRIPT_VERSION agree');
 });
 
 test('no plain fetch or XMLHttpRequest: Chromium blocks page requests to a local server', () => {
-  assert.ok(!/\bfetch\s*\(/.test(SOURCE));
-  assert.ok(!/new XMLHttpRequest/.test(SOURCE));
+  for (const [file, src] of Object.entries(SOURCES)) {
+    assert.ok(!/\bfetch\s*\(/.test(src), file);
+    assert.ok(!/new XMLHttpRequest/.test(src), file);
+  }
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScript } from '../testlib/load.mjs';
 
-const S = loadScript();
+const S = await loadScript();
 
 test('AET: the upper bound of a range, in seconds', () => {
   assert.equal(S.parseAet('3 - 4 minutes'), 240);
@@ -37,10 +37,11 @@ function key(code, mods = {}) {
   return { code, key: mods.shiftKey ? key.toUpperCase() : key, ctrlKey: false, shiftKey: false, altKey: false, metaKey: false, ...mods };
 }
 
-test('hotkeys: the original defaults, exact modifier match', () => {
+test('hotkeys: the defaults, exact modifier match', () => {
   const hk = S.DEFAULT_SETTINGS.hotkeys;
   assert.equal(S.hotkeyAction(key('KeyQ', { ctrlKey: true }), hk), 'next');
-  assert.equal(S.hotkeyAction(key('KeyQ', { ctrlKey: true, shiftKey: true }), hk), 'undo');
+  assert.equal(S.hotkeyAction(key('KeyZ', { ctrlKey: true, shiftKey: true }), hk), 'undo');
+  assert.equal(S.hotkeyAction(key('KeyQ', { ctrlKey: true, shiftKey: true }), hk), null, 'Ctrl+Shift+Q quits Chrome: no default');
   assert.equal(S.hotkeyAction(key('KeyP', { ctrlKey: true, shiftKey: true }), hk), 'pause');
   assert.equal(S.hotkeyAction(key('KeyX', { ctrlKey: true, shiftKey: true }), hk), 'exit');
   assert.equal(S.hotkeyAction(key('KeyQ'), hk), null);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { loadScript, memoryStorage, fakeTime, settle } from '../testlib/load.mjs';
 import { fakeServer } from '../testlib/fake-server.mjs';
 
-const S = loadScript();
+const S = await loadScript();
 const SERVER = 'http://127.0.0.1:8000';
 
 function setup({ skewMs = 0, signedIn = true, storage } = {}) {
@@ -182,4 +182,96 @@ test('after a flush the view comes from the server snapshot', async () => {
   assert.equal(v.timer.elapsed, '01:01');
   assert.equal(v.timer.main, '02:59');
   assert.equal(v.status, 'Connected');
+});
+
+/** A tab whose timers never run again and whose request never gets an answer: a closed tab. */
+function deadTab({ srv, store, time }, tabId) {
+  const frozen = { setTimeout: () => 0, clearTimeout: () => {} };
+  const transport = (req) => { srv.transport(req); return new Promise(() => {}); };
+  return S.createTracker({ storage: store, transport, now: time.now, ...frozen, random: () => 0.5, tabId });
+}
+
+test('a tab that dies mid-send (no pagehide) stops holding the queue within the lease; the next tab sends within 5 s', async () => {
+  const env = setup();
+  const { time, srv, store, make } = env;
+  const dead = deadTab(env, 'dead');
+  dead.record('NEXT');
+  dead.flush(); // reaches the server, never hears back
+  await settle();
+  assert.equal(srv.applied.length, 1, 'the server applied it');
+  const lease = store.get('rht.lock');
+  assert.equal(lease.tab, 'dead');
+  assert.ok(lease.until - lease.at <= S.LEASE_MS);
+  await time.advance(100);
+  const opened = time.now();
+  const fresh = make('fresh');
+  const labels = [];
+  fresh.onChange(() => labels.push(fresh.view().taskLabel));
+  fresh.flush(); // what a new tab does first when it finds a queue
+  let sentAt = null;
+  for (let i = 0; i < 50 && sentAt == null; i++) {
+    await time.advance(100);
+    if (!fresh.queued().length) sentAt = time.now();
+  }
+  assert.ok(sentAt != null && sentAt - opened <= 5000, `sent ${sentAt - opened} ms after the tab opened`);
+  assert.equal(srv.applied.length, 1, 'the resend was a duplicate');
+  assert.equal(fresh.view().taskLabel, 'Task #1');
+  assert.equal(fresh.view().status, 'Connected');
+  assert.ok(labels.length > 0 && !labels.includes('Task #2'), `never counted twice on screen (${labels})`);
+});
+
+test('the sent events leave the queue in the same step as the new server state arrives', async () => {
+  const { time, store, tracker } = setup();
+  const seen = [];
+  const set = store.set;
+  // Every time a snapshot is stored, what would a redraw show?
+  store.set = (k, v) => { set(k, v); if (k === 'rht.base') seen.push(tracker.view().taskLabel); };
+  tracker.record('NEXT');
+  tracker.record('NEXT');
+  await time.advance(100);
+  assert.deepEqual(seen, ['Task #2']);
+  assert.equal(tracker.queued().length, 0);
+});
+
+test('pagehide gives up the lease at once: the next tab sends without waiting', async () => {
+  const env = setup();
+  const { time, srv, store, make } = env;
+  const dead = deadTab(env, 'dead');
+  dead.record('NEXT');
+  dead.flush();
+  await settle();
+  dead.dispose();
+  assert.equal(store.get('rht.lock', null), null);
+  const fresh = make('fresh');
+  await fresh.refresh({ quiet: true });
+  await time.advance(0);
+  assert.equal(fresh.queued().length, 0);
+  assert.equal(srv.applied.length, 1);
+  assert.equal(fresh.view().taskLabel, 'Task #1');
+});
+
+test('a tab still sending renews its lease, so another tab does not send the same events meanwhile', async () => {
+  const { time, srv, store, make } = setup();
+  const slow = (req) => new Promise((resolve) => time.setTimeout(() => resolve(srv.transport(req)), 8000));
+  const a = S.createTracker({ storage: store, transport: slow, now: time.now, setTimeout: time.setTimeout, clearTimeout: time.clearTimeout, random: () => 0.5, tabId: 'A' });
+  const b = make('B');
+  a.record('NEXT');
+  await time.advance(1000);
+  b.flush();
+  await time.advance(6000); // past the first lease: only renewals keep it
+  assert.equal(store.get('rht.lock').tab, 'A');
+  assert.equal(srv.requests.filter((r) => r.body.includes('recordEvents')).length, 0, 'B waited');
+  await time.advance(20_000); // the answer, then the status refresh, 8 s each
+  assert.equal(a.queued().length, 0);
+  assert.equal(srv.applied.length, 1);
+  assert.equal(store.get('rht.lock', null), null, 'released when done');
+});
+
+test('a lock written by an older version (25 s) does not hold the queue', async () => {
+  const { time, store, srv, tracker } = setup();
+  store.set('rht.lock', { tab: 'old-version-tab', until: time.now() + 25000 });
+  tracker.record('NEXT');
+  await time.advance(100);
+  assert.equal(tracker.queued().length, 0);
+  assert.equal(srv.applied.length, 1);
 });

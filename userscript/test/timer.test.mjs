@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScript } from '../testlib/load.mjs';
 
-const S = loadScript();
+const S = await loadScript();
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
 const s = (sec) => T0 + sec * 1000;
 let n = 0;
@@ -142,4 +142,23 @@ test('view: status lines, totals and the two-tab warning', () => {
   assert.equal(v.tabsWarning, '');
   v = S.buildView({ ...common, events: [], auth: { token: 'x' }, notice: { text: 'PAUSE rejected', at: s(-20) } });
   assert.equal(v.notice, null, 'notices fade after a few seconds');
+});
+
+test('idle rule over a server snapshot: only a session surely idle is shown as forgotten', () => {
+  const session = (startedAt) => ({ id: 's', questionCount: 4, averageSeconds: 100, current: { index: 5, startedAt: new Date(startedAt).toISOString(), pausedSeconds: 0, isPaused: false } });
+  const me = { targetSeconds: 330, idleTimeoutMinutes: 60 };
+  // Started 2 h before the snapshot, which the server still called active: a pause and resume
+  // (invisible in the snapshot) may have happened since, so a NEXT soon after is question 6.
+  let base = { session: session(s(0)), me, at: s(7200) };
+  let st = S.reduceState(base, [ev('NEXT', 7260)], { offsetMs: 0 }, s(7300)).state;
+  assert.equal(st.index, 6);
+  // A NEXT 61 minutes after the latest moment the session was known to be alive starts anew.
+  st = S.reduceState(base, [ev('NEXT', 7200 + 3600 + 1)], { offsetMs: 0 }, s(20000)).state;
+  assert.equal(st.index, 1);
+  base = { session: session(s(0)), me, at: s(60) };
+  st = S.reduceState(base, [ev('NEXT', 60 + 3600 + 61)], { offsetMs: 0 }, s(9000)).state;
+  assert.deepEqual([st.index, st.questionCount, st.startedAt], [1, 0, s(60 + 3600 + 61)]);
+  // The user's own idle timeout from the snapshot is used.
+  st = S.reduceState({ ...base, me: { ...me, idleTimeoutMinutes: 240 } }, [ev('NEXT', 60 + 3600 + 61)], { offsetMs: 0 }, s(9000)).state;
+  assert.equal(st.index, 6);
 });

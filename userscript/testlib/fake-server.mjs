@@ -2,7 +2,7 @@
 // is no test of the server's rules: the browser e2e tests run against the real server.
 import { loadScript } from './load.mjs';
 
-const S = loadScript();
+const S = await loadScript();
 
 /** A tiny stand-in for the real server: idempotent ids, in-order apply, a skewed clock. */
 export function fakeServer(time, { skewMs = 0 } = {}) {

@@ -1,16 +1,18 @@
-// Loads the userscript's pure part exactly as shipped (no bundler, no `require` semantics needed).
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// The userscript's modules, imported directly (the bundle is built by server/build.rs).
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
-export const SCRIPT_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'raterhub-tracker.user.js');
-export const SOURCE = readFileSync(SCRIPT_PATH, 'utf8');
+export const SRC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+export const MODULE_FILES = readdirSync(SRC_DIR).filter((f) => f.endsWith('.mjs')).sort();
+/** Every module's source text, by file name. */
+export const SOURCES = Object.fromEntries(MODULE_FILES.map((f) => [f, readFileSync(join(SRC_DIR, f), 'utf8')]));
 
-export function loadScript(src = SOURCE) {
-  const module = { exports: {} };
-  // eslint-disable-next-line no-new-func
-  new Function('module', 'exports', src)(module, module.exports);
-  return module.exports;
+/** All modules' exports in one namespace (the names are unique across modules, as in the bundle). */
+export async function loadScript() {
+  const all = {};
+  for (const f of MODULE_FILES) Object.assign(all, await import(pathToFileURL(join(SRC_DIR, f)).href));
+  return all;
 }
 
 /** In-memory storage with the same surface as the GM_* adapter. */
@@ -25,7 +27,6 @@ export function memoryStorage(initial = {}) {
     dump: () => Object.fromEntries(data),
   };
 }
-
 /** Manual clock + timers: advance() runs due timers in order. */
 export function fakeTime(start = Date.parse('2026-11-26T10:00:00Z')) {
   let t = start;

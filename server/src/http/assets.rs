@@ -13,11 +13,9 @@ use crate::AppState;
 #[allow_missing = true]
 struct Dist;
 
-#[derive(RustEmbed)]
-#[folder = "../userscript"]
-#[include = "*.user.js"]
-#[allow_missing = true]
-struct Userscript;
+/// The userscript as `build.rs` bundles it from `userscript/src/`, with the placeholders
+/// `__RHT_ORIGIN__` and `__RHT_HOST__` that [`userscript`] fills in per request.
+pub const USERSCRIPT_TEMPLATE: &str = include_str!(concat!(env!("OUT_DIR"), "/raterhub-tracker.user.js"));
 
 /// Lets the wasm run and talk to this origin only.
 const DASHBOARD_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
@@ -53,9 +51,6 @@ fn load(state: &AppState, path: &str) -> Option<Vec<u8>> {
 /// The userscript, with `@connect`, `@downloadURL`, `@updateURL` and the default server
 /// URL pointing at this server.
 pub async fn userscript(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(file) = Userscript::get("raterhub-tracker.user.js") else {
-        return (StatusCode::NOT_FOUND, "userscript not bundled").into_response();
-    };
     let origin = match &state.services.config.public_url {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => {
@@ -67,6 +62,6 @@ pub async fn userscript(State(state): State<AppState>, headers: HeaderMap) -> Re
     let host = origin.split_once("://").map_or(origin.as_str(), |(_, rest)| rest);
     let host = host.split('/').next().unwrap_or(host);
     let host = host.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
-    let script = String::from_utf8_lossy(&file.data).replace("__RHT_ORIGIN__", &origin).replace("__RHT_HOST__", host);
+    let script = USERSCRIPT_TEMPLATE.replace("__RHT_ORIGIN__", &origin).replace("__RHT_HOST__", host);
     ([(CONTENT_TYPE, "text/javascript; charset=utf-8"), (CACHE_CONTROL, "no-cache")], script).into_response()
 }

@@ -1,6 +1,6 @@
 //! HTTP routes: GraphQL, the playground, health, the SDL, the userscript and the dashboard.
 
-mod assets;
+pub mod assets;
 mod graphql;
 mod identity;
 

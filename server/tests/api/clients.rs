@@ -4,10 +4,13 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-/// The template literals inside the userscript's `const OPS = { … };` block.
+#[path = "../../userscript_bundle.rs"]
+#[allow(dead_code)]
+mod userscript_bundle;
+
+/// The template literals inside the userscript's `const OPS = { … };` block, as served.
 fn userscript_operations() -> Vec<(String, String)> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../userscript/raterhub-tracker.user.js");
-    let source = std::fs::read_to_string(path).expect("userscript present");
+    let source = server::http::assets::USERSCRIPT_TEMPLATE;
     let start = source.find("const OPS = {").expect("const OPS block");
     let block = &source[start..];
     let block = &block[..block.find("\n};").expect("end of OPS block")];
@@ -42,5 +45,20 @@ async fn every_userscript_operation_validates_and_runs() {
         let body = app.gql(Some(&token), &query, sample_variables(&name)).await;
         let errors = body["errors"].as_array().cloned().unwrap_or_default();
         assert!(errors.is_empty(), "operation {name} failed: {body}");
+    }
+}
+
+/// The file the server embeds and serves is the bundle of the current `userscript/src/`: a
+/// stale build (or a module left out of the build) fails here.
+#[test]
+fn served_userscript_is_the_bundle_of_its_sources() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../userscript/src");
+    let built = userscript_bundle::bundle(&src).expect("the sources bundle");
+    assert!(built == server::http::assets::USERSCRIPT_TEMPLATE, "the embedded userscript differs from userscript/src: rebuild");
+    assert!(built.starts_with("// ==UserScript==\n"), "metadata block first");
+    let header_end = built.find("// ==/UserScript==").expect("end of metadata");
+    assert!(!built[header_end..].contains("\nimport ") && !built[header_end..].contains("\nexport "), "no module syntax left");
+    for module in userscript_bundle::MODULES {
+        assert!(built.contains(&format!("// ---- {module}.mjs ----")), "{module} is bundled");
     }
 }

@@ -7,6 +7,7 @@ mod reports;
 mod schema;
 mod security;
 mod props;
+mod conformance;
 mod clients;
 mod hardening;
 mod ops;

@@ -8,18 +8,18 @@ use server::engine::{self, Closed, Command, Context, Effect, EngineError, Exited
 const IDLE: i64 = 60;
 
 #[derive(Clone, Debug)]
-struct ModelSession {
-    started_at: DateTime<Utc>,
-    ended_at: Option<DateTime<Utc>>,
-    last_event_at: DateTime<Utc>,
-    open: Option<OpenSession>,
-    closed: Vec<Closed>,
+pub(crate) struct ModelSession {
+    pub(crate) started_at: DateTime<Utc>,
+    pub(crate) ended_at: Option<DateTime<Utc>>,
+    pub(crate) last_event_at: DateTime<Utc>,
+    pub(crate) open: Option<OpenSession>,
+    pub(crate) closed: Vec<Closed>,
 }
 
 /// A user's sessions as the storage layer would keep them, driven by `engine::apply`.
 #[derive(Clone, Debug, Default)]
-struct Model {
-    sessions: Vec<ModelSession>,
+pub(crate) struct Model {
+    pub(crate) sessions: Vec<ModelSession>,
     /// The latest applied event: was it an EXIT, and of which session (by position)?
     last_event_exit_of: Option<usize>,
 }
@@ -29,7 +29,12 @@ impl Model {
         self.sessions.iter().position(|s| s.open.is_some())
     }
 
-    fn apply(&mut self, cmd: &Command, at: DateTime<Utc>) -> Result<Effect, EngineError> {
+    pub(crate) fn apply(&mut self, cmd: &Command, at: DateTime<Utc>) -> Result<Effect, EngineError> {
+        self.apply_at(cmd, at, at)
+    }
+
+    /// Applies `cmd` at `at` when the server clock reads `now`.
+    pub(crate) fn apply_at(&mut self, cmd: &Command, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<Effect, EngineError> {
         let before = self.clone();
         let idle = Duration::minutes(IDLE);
         if let Some(i) = self.open_index() {
@@ -57,7 +62,7 @@ impl Model {
             }
             None => {}
         }
-        let effect = match engine::apply(&ctx, cmd, at, at) {
+        let effect = match engine::apply(&ctx, cmd, at, now) {
             Ok(effect) => effect,
             Err(e) => {
                 *self = before;
