@@ -126,6 +126,12 @@ pub struct Config {
     /// `text` or `json` (one JSON object per line, for log shippers).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Also write the log to this file, rotated daily (`PATH.YYYY-MM-DD`), without colour.
+    #[arg(long, env = "LOG_FILE")]
+    pub log_file: Option<PathBuf>,
+    /// How many daily log files to keep.
+    #[arg(long, env = "LOG_FILE_RETENTION", default_value_t = 14)]
+    pub log_file_retention: usize,
     /// Shares rate limits and live updates between instances (redis://host:6379).
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,

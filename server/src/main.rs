@@ -30,12 +30,7 @@ async fn main() -> anyhow::Result<()> {
     keep_large_allocations_on_mmap();
     dotenvy::dotenv().ok();
     let cli = Cli::parse();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match cli.config.log_format {
-        LogFormat::Json => logs.json().flatten_event(true).with_current_span(true).init(),
-        LogFormat::Text => logs.init(),
-    }
+    let _log_flush = init_logging(&cli.config)?;
 
     match cli.command.unwrap_or(Command::Serve) {
         Command::Schema => {
@@ -77,6 +72,45 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => serve(cli.config).await,
     }
+}
+
+/// Console logging (colour only on a terminal) and, with LOG_FILE, a daily-rotated file
+/// without colour. The returned guard flushes the file when main returns.
+fn init_logging(config: &Config) -> anyhow::Result<Option<tracing_appender::non_blocking::WorkerGuard>> {
+    use std::io::IsTerminal;
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let format = config.log_format;
+    let layer = |ansi: bool, writer: tracing_subscriber::fmt::writer::BoxMakeWriter| {
+        let base = tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(writer);
+        match format {
+            LogFormat::Json => base.json().flatten_event(true).with_current_span(true).boxed(),
+            LogFormat::Text => base.boxed(),
+        }
+    };
+    let mut layers = vec![layer(std::io::stderr().is_terminal(), tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stderr))];
+    let guard = match &config.log_file {
+        Some(path) => {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let prefix = path.file_name().context("LOG_FILE must name a file")?.to_string_lossy().into_owned();
+            std::fs::create_dir_all(dir).with_context(|| format!("creating the LOG_FILE directory {}", dir.display()))?;
+            let appender = tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix(prefix)
+                .max_log_files(config.log_file_retention.max(1))
+                .build(dir)
+                .with_context(|| format!("opening LOG_FILE in {}", dir.display()))?;
+            let (writer, guard) = tracing_appender::non_blocking(appender);
+            layers.push(layer(false, tracing_subscriber::fmt::writer::BoxMakeWriter::new(writer)));
+            Some(guard)
+        }
+        None => None,
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::registry().with(layers).with(filter).init();
+    Ok(guard)
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -41,6 +41,8 @@ fn config(url: &str) -> Config {
         redis_url: None,
         redis_key_prefix: "rht".into(),
         mail: MailConfig::default(),
+        log_file: None,
+        log_file_retention: 14,
     }
 }
 
