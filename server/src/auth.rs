@@ -53,6 +53,35 @@ impl Keys {
     }
 }
 
+/// Claims of a report unsubscribe link. No `exp`/`ver`: such a token can never pass as a
+/// session token, and a session token (no `aud`) never passes as this.
+#[derive(Debug, Serialize, Deserialize)]
+struct UnsubscribeClaims {
+    sub: String,
+    aud: String,
+    kind: String,
+}
+
+const UNSUBSCRIBE_AUDIENCE: &str = "rht-unsubscribe";
+
+impl Keys {
+    /// A signed token that turns off one kind of report mail for one user, without sign-in.
+    pub fn unsubscribe_token(&self, user_id: i32, kind: &str) -> AppResult<String> {
+        let claims = UnsubscribeClaims { sub: user_id.to_string(), aud: UNSUBSCRIBE_AUDIENCE.into(), kind: kind.into() };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)
+    }
+
+    /// (user id, kind) of a valid unsubscribe token.
+    pub fn verify_unsubscribe(&self, token: &str) -> Option<(i32, String)> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(&["sub", "aud"]);
+        validation.set_audience(&[UNSUBSCRIBE_AUDIENCE]);
+        let data = decode::<UnsubscribeClaims>(token, &self.decoding, &validation).ok()?;
+        Some((data.claims.sub.parse().ok()?, data.claims.kind))
+    }
+}
+
 /// argon2 needs 19 MiB per hash; bounding concurrent hashes to the cores bounds that
 /// memory (and the allocator's retention of it) under a burst of sign-ins.
 static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> =
@@ -123,6 +152,18 @@ mod tests {
         assert_eq!(other.verify(&token), None);
         let expired = keys.issue(42, 3, Utc::now() - Duration::minutes(10)).unwrap();
         assert_eq!(keys.verify(&expired), None);
+    }
+
+    #[test]
+    fn unsubscribe_tokens_and_session_tokens_never_pass_for_each_other() {
+        let keys = Keys::new(&[7u8; 32], Duration::minutes(5));
+        let unsubscribe = keys.unsubscribe_token(42, "daily").unwrap();
+        assert_eq!(keys.verify_unsubscribe(&unsubscribe), Some((42, "daily".into())));
+        assert_eq!(keys.verify(&unsubscribe), None, "an unsubscribe link is not a sign-in");
+        let session = keys.issue(42, 0, Utc::now()).unwrap();
+        assert_eq!(keys.verify_unsubscribe(&session), None);
+        let other = Keys::new(&[8u8; 32], Duration::minutes(5));
+        assert_eq!(other.verify_unsubscribe(&unsubscribe), None, "forged with another key");
     }
 
     #[test]

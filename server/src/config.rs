@@ -38,6 +38,13 @@ pub enum Command {
     Import {
         file: PathBuf,
     },
+    /// Queue the report e-mails due now (or at --at), once, then send the queue; for cron
+    /// users and tests. The server does the same every 5 minutes by itself.
+    SendReports {
+        /// An RFC 3339 time to act as "now", e.g. 2026-11-30T07:05:00-08:00.
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Exit 0 when the server at LISTEN_ADDR answers /healthz with 200 (for container health checks).
     Healthcheck,
     /// Account administration for a locked-out self-hoster.
@@ -173,6 +180,9 @@ pub struct MailConfig {
     /// one process owns the queue; with PostgreSQL, any number may run it.
     #[arg(long, env = "MAIL_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub worker: bool,
+    /// Look for due report e-mails every 5 minutes in this process (true/false).
+    #[arg(long, env = "REPORT_SCHEDULER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub report_scheduler: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -196,6 +206,7 @@ impl Default for MailConfig {
             retry_base_seconds: 30,
             give_up_hours: 24,
             worker: true,
+            report_scheduler: true,
         }
     }
 }

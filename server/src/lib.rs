@@ -17,6 +17,8 @@ pub mod metrics;
 pub mod ops;
 pub mod pace;
 pub mod report;
+pub mod report_mail;
+pub mod report_schedule;
 pub mod security;
 pub mod shared;
 pub mod store;
@@ -87,6 +89,18 @@ impl AppState {
     pub fn spawn_housekeeping(&self) {
         if self.services.config.mail.worker {
             self.services.mailer.spawn_worker(self.services.db.clone());
+        }
+        if self.services.mailer.enabled() && self.services.config.mail.report_scheduler {
+            let services = self.services.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(report_mail::EVERY);
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = report_mail::send_due(&services, chrono::Utc::now()).await {
+                        tracing::error!(error = %e, "the report scheduler failed; it tries again in 5 minutes");
+                    }
+                }
+            });
         }
         let services = self.services.clone();
         tokio::spawn(async move {

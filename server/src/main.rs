@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::SendReports { at } => send_reports(cli.config, at).await,
         Command::Healthcheck => healthcheck(cli.config.listen_addr).await,
         Command::Admin(command) => admin(&cli.config, command).await,
         Command::Backup { file } => {
@@ -129,6 +130,30 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!("shut down");
+    Ok(())
+}
+
+/// Runs the report scheduler once at `at` (default now), then sends what is queued.
+async fn send_reports(config: Config, at: Option<String>) -> anyhow::Result<()> {
+    let now = match at {
+        Some(text) => chrono::DateTime::parse_from_rfc3339(&text).with_context(|| format!("--at {text:?} is not an RFC 3339 time"))?.with_timezone(&chrono::Utc),
+        None => chrono::Utc::now(),
+    };
+    let secret = load_secret(&config)?;
+    let db = Db::connect(&config.normalized_database_url()).await.context("connecting to the database")?;
+    db.migrate().await.context("applying migrations")?;
+    let state = AppState::new(config, db, secret.as_bytes()).await?;
+    let services = &state.services;
+    let queued = server::report_mail::send_due(services, now).await.map_err(|e| anyhow::anyhow!("queueing reports: {e:?}"))?;
+    let mut sent = 0;
+    loop {
+        let batch = services.mailer.send_due(&services.db, chrono::Utc::now()).await.map_err(|e| anyhow::anyhow!("sending mail: {e:?}"))?;
+        sent += batch;
+        if batch == 0 || batch < server::mail::worker::BATCH as usize {
+            break;
+        }
+    }
+    println!("queued {queued} report mail(s); attempted {sent} queued mail(s)");
     Ok(())
 }
 

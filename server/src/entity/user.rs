@@ -21,6 +21,14 @@ pub struct Model {
     pub email_verified: bool,
     /// How mails and reports address the user (up to 80 characters).
     pub display_name: Option<String>,
+    /// Mail yesterday's report every day.
+    pub report_daily: bool,
+    /// Mail last week's report when a week ends.
+    pub report_weekly: bool,
+    /// The local hour (0–23) report mails go out.
+    pub report_hour: i16,
+    /// Also mail a report for a period with no questions.
+    pub report_include_empty: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

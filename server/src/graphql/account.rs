@@ -3,7 +3,7 @@
 use async_graphql::{Context, InputObject, Object};
 use sea_orm::Set;
 
-use super::types::{AuthPayload, User, Weekday};
+use super::types::{AuthPayload, ReportEmails, User, Weekday};
 use super::{ContextExt, Identity};
 use crate::{accounts, lifecycle};
 use crate::auth::{self, clear_cookie, session_cookie};
@@ -42,6 +42,8 @@ pub struct SettingsInput {
     week_starts_on: Option<Weekday>,
     /// How mails and reports address you, up to 80 characters; empty clears it.
     display_name: Option<String>,
+    /// Scheduled report e-mails (with PDF and CSV attached); need mail on the server.
+    report_emails: Option<ReportEmails>,
 }
 
 #[derive(Default)]
@@ -225,6 +227,16 @@ async fn update_settings(ctx: &Context<'_>, input: SettingsInput) -> AppResult<U
     if let Some(name) = input.display_name {
         model.display_name = Set(validate::display_name(Some(&name))?);
     }
+    if let Some(reports) = input.report_emails {
+        if (reports.daily || reports.weekly) && !services.mailer.enabled() {
+            return Err(AppError::MailDisabled);
+        }
+        let hour = validate::in_range("reportEmails.hour", f64::from(reports.hour), 0.0, 23.0)? as i16;
+        model.report_daily = Set(reports.daily);
+        model.report_weekly = Set(reports.weekly);
+        model.report_hour = Set(hour);
+        model.report_include_empty = Set(reports.include_empty);
+    }
     let changed: Vec<&str> = [
         ("timezone", model.timezone.is_set()),
         ("targetSeconds", model.target_ms.is_set()),
@@ -232,6 +244,7 @@ async fn update_settings(ctx: &Context<'_>, input: SettingsInput) -> AppResult<U
         ("weeklyGoalHours", model.weekly_goal_hours.is_set()),
         ("weekStartsOn", model.week_starts_on.is_set()),
         ("displayName", model.display_name.is_set()),
+        ("reportEmails", model.report_daily.is_set()),
     ]
     .into_iter()
     .filter_map(|(name, set)| set.then_some(name))

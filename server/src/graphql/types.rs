@@ -105,6 +105,25 @@ impl User {
     async fn display_name(&self) -> Option<&str> {
         self.0.display_name.as_deref()
     }
+    /// Scheduled report e-mails (off by default).
+    async fn report_emails(&self) -> ReportEmails {
+        ReportEmails { daily: self.0.report_daily, weekly: self.0.report_weekly, hour: i32::from(self.0.report_hour), include_empty: self.0.report_include_empty }
+    }
+}
+
+/// Which report mails a user gets, and when.
+#[derive(SimpleObject, async_graphql::InputObject, Clone, Copy)]
+#[graphql(input_name = "ReportEmailsInput")]
+pub struct ReportEmails {
+    /// Yesterday's report, every day.
+    pub daily: bool,
+    /// The week that just ended, on the first day of the next week.
+    pub weekly: bool,
+    /// The local hour (0–23) they go out.
+    pub hour: i32,
+    /// Also mail a report for a period without questions.
+    #[graphql(default)]
+    pub include_empty: bool,
 }
 
 #[derive(SimpleObject)]

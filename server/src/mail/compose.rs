@@ -113,7 +113,7 @@ mod tests {
         assert!(raw.contains("multipart/alternative"), "{raw}");
         assert!(raw.contains("Content-Type: text/plain"), "{raw}");
         assert!(raw.contains("Content-Type: text/html"), "{raw}");
-        assert!(raw.contains("Hello &lt;Ann&gt;,"), "the HTML part escapes: {raw}");
+        assert!(raw.contains("Hello &#60;Ann&#62;,"), "the HTML part escapes: {raw}");
         assert!(raw.contains("Hello <Ann>,"), "the text part does not: {raw}");
         assert!(raw.contains(&format!("Message-ID: {}", out.message_id)), "{raw}");
         assert!(out.message_id.ends_with("@t.example>"));

@@ -76,3 +76,17 @@ pub fn email_change_requested(name: &str, new_email: &str) -> Content {
         ACCOUNT_FOOTER,
     )
 }
+
+/// A scheduled report: the period's headline figures, with the documents attached.
+pub fn report(name: &str, title: &str, lines: Vec<String>, unsubscribe_url: String) -> Content {
+    let mut mail = content(
+        &format!("Your RaterHub report: {title}"),
+        name,
+        lines,
+        None,
+        "You get this mail because you turned on report e-mails in Settings. Use the unsubscribe link (or Settings) to stop them.",
+    );
+    mail.paragraphs.push(format!("Unsubscribe from these mails: {unsubscribe_url}"));
+    mail.unsubscribe = Some(unsubscribe_url);
+    mail
+}

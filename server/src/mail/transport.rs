@@ -81,8 +81,8 @@ mod tests {
         MailConfig { smtp_url: Some(url.into()), ..MailConfig::default() }
     }
 
-    #[test]
-    fn smtp_urls_are_understood_and_bad_ones_refused_without_quoting_the_password() {
+    #[tokio::test]
+    async fn smtp_urls_are_understood_and_bad_ones_refused_without_quoting_the_password() {
         for ok in ["smtp://u:p@mail.example.com:587", "smtps://u:p@mail.example.com", "smtp://127.0.0.1:2525?tls=off"] {
             assert!(Transport::from_config(&config(ok)).is_ok(), "{ok}");
         }

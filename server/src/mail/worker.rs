@@ -17,7 +17,8 @@ use crate::store::outbox as queue;
 /// How long a claimed mail is held. Sending one takes seconds; a worker that died holding
 /// it gives it up after this.
 const LEASE: Duration = Duration::minutes(5);
-const BATCH: u64 = 20;
+/// The most mails one worker claims at a time.
+pub const BATCH: u64 = 20;
 /// The longest the worker sleeps without looking, for mail other instances queue.
 const POLL: StdDuration = StdDuration::from_secs(5);
 /// Keeps a worker whose database fails from spinning.

@@ -18,3 +18,4 @@ mod mail;
 mod mail_sink;
 mod mail_crash;
 mod logging;
+mod report_mail;
