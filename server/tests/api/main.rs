@@ -7,6 +7,7 @@ mod reports;
 mod schema;
 mod security;
 mod props;
+mod timeline;
 mod clients;
 mod hardening;
 mod ops;
