@@ -172,20 +172,24 @@ async fn settings_are_validated_and_saved() {
     assert_eq!(f(&r["data"]["recordEvent"]["session"]["current"]["targetSeconds"]), 240.5);
 }
 
-#[tokio::test]
+// Several worker threads, so that registrations really race in the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_registrations_and_sign_ins_all_succeed() {
     let app = std::sync::Arc::new(TestApp::new().await);
     let tasks: Vec<_> = (0..60)
         .map(|i| {
             let app = app.clone();
             tokio::spawn(async move {
-                let query = format!("mutation{{register(email:\"u{i}@example.com\",password:\"correct horse battery staple\"){{token}}}}");
+                let query = format!("mutation{{register(email:\"u{i}@example.com\",password:\"correct horse battery staple\"){{token user{{role}}}}}}");
                 app.gql(None, &query, json!({})).await
             })
         })
         .collect();
+    let mut admins = 0;
     for task in tasks {
         let body = task.await.unwrap();
         assert!(body["data"]["register"]["token"].is_string(), "{body}");
+        admins += usize::from(body["data"]["register"]["user"]["role"] == "ADMIN");
     }
+    assert_eq!(admins, 1, "exactly one of the racing first registrations becomes admin");
 }

@@ -292,7 +292,8 @@ async fn targets_and_task_ids_come_from_the_starting_next() {
     assert_eq!(code(&unknown), "BAD_USER_INPUT");
 }
 
-#[tokio::test]
+// Several worker threads, so that the NEXTs really race in the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_nexts_get_consecutive_numbers_in_one_session() {
     let app = std::sync::Arc::new(TestApp::new().await);
     let t = app.register("a@example.com").await;
