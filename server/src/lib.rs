@@ -35,6 +35,7 @@ use crate::shared::Shared;
 use crate::store::users::UserCache;
 use anyhow::Context as _;
 use crate::security::login_guard::{IpBudget, LoginGuard};
+use crate::security::setup_code::SetupCode;
 
 /// Everything a request handler needs.
 #[derive(Clone)]
@@ -62,6 +63,15 @@ impl AppState {
         };
         let login_guard = LoginGuard::system(IpBudget { failures: l.login_ip_failures as usize, window: Duration::minutes(15) });
         let sqlite = db.backend() == sea_orm::DbBackend::Sqlite;
+        let has_accounts = !accounts::is_first_account(&db.conn).await?;
+        let setup_code = SetupCode::for_server(config.listen_addr, has_accounts, secret);
+        if let Some(code) = setup_code.code() {
+            tracing::warn!(
+                "no account yet and the server listens on {}: the first registration needs the setup code {code} \
+                 (the dashboard's invite code field), or create the admin with `raterhub-tracker admin create-user`",
+                config.listen_addr
+            );
+        }
         let services = Services {
             db,
             keys,
@@ -71,6 +81,7 @@ impl AppState {
             limits: Arc::new(limits),
             login_guard: Arc::new(login_guard),
             user_cache: sqlite.then(|| Arc::new(UserCache::new(std::time::Duration::from_secs(5)))),
+            setup_code: Arc::new(setup_code),
         };
         let schema = build_schema(Some(services.clone()));
         Ok(AppState { services, schema })
