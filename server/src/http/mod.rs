@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 pub use identity::resolve_identity;
+pub(crate) use graphql::request_meta;
 
 use crate::AppState;
 
