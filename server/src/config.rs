@@ -177,15 +177,19 @@ impl Config {
         self.normalized_database_url().starts_with("sqlite:")
     }
 
+    /// The SQLite database file, if the database is a SQLite file.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.normalized_database_url();
+        let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
     /// Where a generated secret is kept: beside a SQLite file, else in the working directory.
     pub fn secret_file(&self) -> PathBuf {
-        let url = self.normalized_database_url();
-        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            let path = rest.split('?').next().unwrap_or(rest);
-            if !path.is_empty() && path != ":memory:" {
-                return PathBuf::from(format!("{path}.secret"));
-            }
+        match self.sqlite_path() {
+            Some(path) => PathBuf::from(format!("{}.secret", path.display())),
+            None => PathBuf::from("raterhub.secret"),
         }
-        PathBuf::from("raterhub.secret")
     }
 }

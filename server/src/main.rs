@@ -2,7 +2,6 @@
 #![deny(unsafe_code)]
 
 use std::net::SocketAddr;
-use std::path::Path;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -51,9 +50,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Healthcheck => healthcheck(cli.config.listen_addr).await,
         Command::Admin(command) => admin(&cli.config, command).await,
         Command::Backup { file } => {
-            let db = Db::connect(&cli.config.normalized_database_url()).await?;
-            server::ops::backup(&db, &file).await?;
-            println!("backed up to {}", file.display());
+            for line in server::ops::backup_with_key(&cli.config, &file).await? {
+                println!("{line}");
+            }
             Ok(())
         }
         Command::Export { user, out } => {
@@ -154,18 +153,9 @@ fn load_secret(config: &Config) -> anyhow::Result<String> {
         return Ok(key);
     }
     let key = auth::generate_secret();
-    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    server::ops::write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
     tracing::warn!(path = %path.display(), "SECRET_KEY not set: generated a new key and stored it");
     Ok(key)
-}
-
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(contents.as_bytes())
 }
 
 async fn healthcheck(addr: SocketAddr) -> anyhow::Result<()> {

@@ -107,3 +107,33 @@ fn a_public_server_logs_a_setup_code_that_the_first_registration_needs() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn backup_refuses_a_missing_database_and_copies_the_key_beside_the_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| binary().current_dir(dir.path()).args(args).envs(env.iter().copied()).output().unwrap();
+    let missing = run(&["backup", "copy.db"], &[]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no database at raterhub.db"), "{missing:?}");
+    assert!(!dir.path().join("raterhub.db").exists(), "backup must not create an empty database");
+    assert!(!dir.path().join("copy.db").exists());
+
+    assert!(run(&["migrate"], &[]).status.success());
+    let no_key = run(&["backup", "first.db"], &[]);
+    assert!(no_key.status.success(), "{no_key:?}");
+    assert!(String::from_utf8_lossy(&no_key.stdout).contains("no key file at raterhub.db.secret"), "{no_key:?}");
+    assert!(!dir.path().join("first.db.secret").exists());
+
+    std::fs::write(dir.path().join("raterhub.db.secret"), "a-stored-key-of-more-than-thirty-two-bytes").unwrap();
+    let with_key = run(&["backup", "second.db"], &[]);
+    let stdout = String::from_utf8_lossy(&with_key.stdout);
+    assert!(with_key.status.success() && stdout.contains("signing key copied to second.db.secret"), "{with_key:?}");
+    let copy = dir.path().join("second.db.secret");
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), "a-stored-key-of-more-than-thirty-two-bytes");
+    assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(dir.path().join("second.db").exists());
+
+    let from_env = run(&["backup", "third.db"], &[("SECRET_KEY", "an-environment-key-of-more-than-32-bytes")]);
+    assert!(String::from_utf8_lossy(&from_env.stdout).contains("keep SECRET_KEY with the backup"), "{from_env:?}");
+    assert!(!dir.path().join("third.db.secret").exists());
+}
