@@ -48,6 +48,17 @@ impl WriteTxn {
     }
 }
 
+/// `url` with any password replaced by `***`, for messages. The last `@` ends the user
+/// part, so a password with an unescaped `/` or `@` is masked whole.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
@@ -58,7 +69,8 @@ impl Db {
         let sqlite = url.starts_with("sqlite:");
         if !sqlite {
             options.max_connections(20).min_connections(1);
-            let conn = Database::connect(options).await?;
+            // sea-orm quotes the whole URL when it can't parse it: mask the password.
+            let conn = Database::connect(options).await.map_err(|e| anyhow::anyhow!(e.to_string().replace(url, &redacted(url))))?;
             return Ok(Db { conn, write_gate: None, writer: None });
         }
         options.map_sqlx_sqlite_opts(|o| {

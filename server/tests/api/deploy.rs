@@ -26,12 +26,14 @@ fn compose_has_the_services_healthchecks_and_no_secrets() {
     assert_eq!(compose["services"]["redis"]["profiles"][0].as_str(), Some("redis"));
     assert_eq!(compose["services"]["proxy"]["profiles"][0].as_str(), Some("proxy"));
     // Secrets only come from the environment / .env, never literal values.
-    for (service, key) in [("server", "SECRET_KEY"), ("db", "POSTGRES_PASSWORD")] {
+    for (service, key) in [("server", "SECRET_KEY"), ("server", "PGPASSWORD"), ("db", "POSTGRES_PASSWORD")] {
         let value = compose["services"][service]["environment"][key].as_str().unwrap_or("");
         assert!(value.starts_with("${"), "{service}.{key} must come from .env, found {value:?}");
     }
+    assert!(compose["services"]["server"]["environment"]["PGPASSWORD"].as_str().unwrap().starts_with("${POSTGRES_PASSWORD"));
+    // A password with `/` or `@` would break a URL built from it, and messages quote the URL.
     let url = compose["services"]["server"]["environment"]["DATABASE_URL"].as_str().unwrap();
-    assert!(url.contains("${POSTGRES_PASSWORD"), "{url}");
+    assert!(!url.contains("${") && !url.split_once("://").unwrap().1.split('@').next().unwrap().contains(':'), "no password in {url}");
 }
 
 #[test]

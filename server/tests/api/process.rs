@@ -137,3 +137,12 @@ fn backup_refuses_a_missing_database_and_copies_the_key_beside_the_backup() {
     assert!(String::from_utf8_lossy(&from_env.stdout).contains("keep SECRET_KEY with the backup"), "{from_env:?}");
     assert!(!dir.path().join("third.db.secret").exists());
 }
+
+#[test]
+fn a_database_url_that_does_not_parse_is_reported_without_its_password() {
+    let output = binary().arg("migrate").env("DATABASE_URL", "postgres://raterhub:pa/ss@w0rd@127.0.0.1:5432/raterhub").env("RUST_BACKTRACE", "0").output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("postgres://raterhub:***@127.0.0.1:5432/raterhub"), "{stderr}");
+    assert!(!stderr.contains("w0rd") && !stderr.contains("pa/ss"), "{stderr}");
+}
