@@ -8,6 +8,7 @@ mod schema;
 mod security;
 mod props;
 mod timeline;
+mod readme;
 mod clients;
 mod hardening;
 mod ops;
