@@ -57,3 +57,20 @@ fn the_curl_examples_work_in_order_on_a_fresh_server() {
     assert_eq!(stdout.lines().filter(|l| l.starts_with('{')).count(), 10, "{stdout}");
     assert!(stdout.contains(r#""isPaused":true"#) && stdout.contains(r#""question":{"index":3"#), "{stdout}");
 }
+
+#[test]
+fn the_configuration_table_lists_every_flag() {
+    let help = Command::new(env!("CARGO_BIN_EXE_raterhub-tracker")).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let table: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
+    let flags: Vec<&str> = help
+        .lines()
+        .filter_map(|l| l.trim_start().split_whitespace().next())
+        .filter(|w| w.starts_with("--") && *w != "--help" && *w != "--version")
+        .collect();
+    assert!(flags.len() > 10, "{help}");
+    for flag in flags {
+        assert!(table.iter().any(|row| row.contains(&format!("`{flag}`"))), "{flag} is missing from the README's configuration table");
+    }
+}
