@@ -64,12 +64,12 @@ impl AppState {
         let login_guard = LoginGuard::system(IpBudget { failures: l.login_ip_failures as usize, window: Duration::minutes(15) });
         let sqlite = db.backend() == sea_orm::DbBackend::Sqlite;
         let has_accounts = !accounts::is_first_account(&db.conn).await?;
-        let setup_code = SetupCode::for_server(config.listen_addr, has_accounts, secret);
+        let behind_proxy = !config.trusted_proxies.is_empty() || config.public_url.is_some();
+        let setup_code = SetupCode::for_server(config.listen_addr, behind_proxy, has_accounts, secret);
         if let Some(code) = setup_code.code() {
             tracing::warn!(
-                "no account yet and the server listens on {}: the first registration needs the setup code {code} \
-                 (the dashboard's invite code field), or create the admin with `raterhub-tracker admin create-user`",
-                config.listen_addr
+                "no account yet on a public server: the first registration needs the setup code {code} \
+                 (the dashboard's invite code field), or create the admin with `raterhub-tracker admin create-user`"
             );
         }
         let services = Services {

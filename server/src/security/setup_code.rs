@@ -17,10 +17,12 @@ use crate::auth::constant_time_eq;
 pub struct SetupCode(Option<String>);
 
 impl SetupCode {
-    /// Required when the server listens beyond loopback and has no account yet;
-    /// loopback-only servers are reachable by their operator alone.
-    pub fn for_server(listen: SocketAddr, has_accounts: bool, secret: &[u8]) -> Self {
-        if has_accounts || listen.ip().is_loopback() {
+    /// Required while the server has no account and is public: it listens beyond loopback,
+    /// or it is set up behind a reverse proxy (`behind_proxy`: trusted proxies or a public
+    /// URL configured), which makes a loopback listener public too. Other loopback servers
+    /// are reachable by their operator alone.
+    pub fn for_server(listen: SocketAddr, behind_proxy: bool, has_accounts: bool, secret: &[u8]) -> Self {
+        if has_accounts || (listen.ip().is_loopback() && !behind_proxy) {
             return SetupCode(None);
         }
         SetupCode(Some(derive(secret)))
@@ -60,18 +62,19 @@ mod tests {
 
     #[test]
     fn only_a_public_server_without_accounts_needs_a_code() {
-        assert!(SetupCode::for_server(addr("127.0.0.1:8000"), false, b"s").code().is_none());
-        assert!(SetupCode::for_server(addr("[::1]:8000"), false, b"s").code().is_none());
-        assert!(SetupCode::for_server(addr("0.0.0.0:8000"), true, b"s").code().is_none());
-        let code = SetupCode::for_server(addr("0.0.0.0:8000"), false, b"s");
+        assert!(SetupCode::for_server(addr("127.0.0.1:8000"), false, false, b"s").code().is_none());
+        assert!(SetupCode::for_server(addr("[::1]:8000"), false, false, b"s").code().is_none());
+        assert!(SetupCode::for_server(addr("127.0.0.1:8000"), true, false, b"s").code().is_some(), "a proxy makes it public");
+        assert!(SetupCode::for_server(addr("0.0.0.0:8000"), false, true, b"s").code().is_none());
+        let code = SetupCode::for_server(addr("0.0.0.0:8000"), false, false, b"s");
         assert_eq!(code.code().unwrap().len(), 19);
-        assert!(SetupCode::for_server(addr("0.0.0.0:8000"), false, b"s").accepts(code.code()), "same secret, same code");
-        assert_ne!(SetupCode::for_server(addr("0.0.0.0:8000"), false, b"t").code(), code.code());
+        assert!(SetupCode::for_server(addr("0.0.0.0:8000"), false, false, b"s").accepts(code.code()), "same secret, same code");
+        assert_ne!(SetupCode::for_server(addr("0.0.0.0:8000"), false, false, b"t").code(), code.code());
     }
 
     #[test]
     fn the_code_is_checked_loosely_for_typing_but_exactly_for_content() {
-        let setup = SetupCode::for_server(addr("10.0.0.5:8000"), false, b"secret");
+        let setup = SetupCode::for_server(addr("10.0.0.5:8000"), false, false, b"secret");
         let code = setup.code().unwrap().to_owned();
         assert!(setup.accepts(Some(&code.to_lowercase().replace('-', " "))));
         assert!(!setup.accepts(None));

@@ -193,3 +193,22 @@ async fn concurrent_registrations_and_sign_ins_all_succeed() {
     }
     assert_eq!(admins, 1, "exactly one of the racing first registrations becomes admin");
 }
+
+#[tokio::test]
+async fn behind_a_proxy_the_first_account_needs_the_setup_code() {
+    // Loopback listener, but PUBLIC_URL says the world reaches it through a proxy.
+    let app = TestApp::with_config(|c| c.public_url = Some("https://tracker.example.com".into())).await;
+    let setup = app.state.services.setup_code.code().expect("a public server has a setup code").to_owned();
+    let register = "mutation($e:String!,$p:String!,$c:String){register(email:$e,password:$p,inviteCode:$c){user{role}}}";
+    let refused = app.gql(None, register, json!({"e": "first@example.com", "p": PASSWORD})).await;
+    assert_eq!(code(&refused), "BAD_USER_INPUT");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("setup code"), "{refused}");
+    let wrong = app.gql(None, register, json!({"e": "first@example.com", "p": PASSWORD, "c": "0000-0000-0000-0000"})).await;
+    assert_eq!(code(&wrong), "BAD_USER_INPUT");
+    let admin = app.ok(None, register, json!({"e": "first@example.com", "p": PASSWORD, "c": setup.to_lowercase()})).await;
+    assert_eq!(admin["register"]["user"]["role"], "ADMIN");
+    let second = app.ok(None, register, json!({"e": "second@example.com", "p": PASSWORD})).await;
+    assert_eq!(second["register"]["user"]["role"], "USER", "only the first account needs the code");
+    // A plain loopback server keeps today's behaviour.
+    assert!(TestApp::new().await.state.services.setup_code.code().is_none());
+}
