@@ -49,3 +49,18 @@ fn dockerfile_builds_the_dashboard_first_and_runs_unprivileged() {
     assert!(!commands.contains("curl"), "the runtime image has no curl");
     assert!(root(".dockerignore").lines().any(|l| l.trim() == "target/"));
 }
+
+#[test]
+fn the_systemd_unit_runs_unprivileged_with_its_data_in_the_state_directory() {
+    let unit = root("deploy/raterhub-tracker.service");
+    let setting = |key: &str| unit.lines().find_map(|l| l.strip_prefix(&format!("{key}="))).unwrap_or_else(|| panic!("no {key}= in the unit"));
+    assert_ne!(setting("User"), "root");
+    assert_eq!(setting("StateDirectory"), "raterhub-tracker");
+    assert_eq!(setting("WorkingDirectory"), "/var/lib/raterhub-tracker");
+    assert!(unit.contains("Environment=DATABASE_URL=/var/lib/raterhub-tracker/raterhub.db"), "the database (and its .secret) in the state directory");
+    assert!(unit.contains("Environment=LISTEN_ADDR=127.0.0.1:8000"));
+    assert!(setting("ExecStart").starts_with("/usr/local/bin/raterhub-tracker serve"));
+    // The host Caddyfile proxies to the unit's address, not to Compose's service name.
+    let caddy = root("deploy/Caddyfile.host");
+    assert!(caddy.contains("reverse_proxy 127.0.0.1:8000") && !caddy.contains("server:8000"));
+}
