@@ -87,6 +87,37 @@ async fn cookie_authenticates_same_origin_requests() {
     let (status, _, cross) = app.send(request(Some("https://evil.example"))).await;
     assert_eq!(status, 403);
     assert!(cross.contains("FORBIDDEN"));
+    // A browser that marks the request cross-site is refused even without an Origin.
+    let mut fetch = request(None);
+    fetch.headers_mut().insert("sec-fetch-site", "cross-site".parse().unwrap());
+    let (status, _, body) = app.send(fetch).await;
+    assert_eq!((status, body.contains("FORBIDDEN")), (403, true), "{body}");
+    // No Origin and no Sec-Fetch-Site: not a browser's cross-site request (browsers send Origin
+    // on every cross-origin POST, and the cookie is SameSite=Strict), so the cookie counts.
+    let (status, _, bare) = app.send(request(None)).await;
+    assert_eq!((status, bare.contains("a@example.com")), (200, true), "{bare}");
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_only_when_a_trusted_proxy_says_https() {
+    let app = TestApp::with_config(|c| c.trusted_proxies = vec!["10.0.0.2/32".parse().unwrap()]).await;
+    app.register("a@example.com").await;
+    let login = |peer: &str| {
+        let peer = std::net::SocketAddr::new(peer.parse().unwrap(), 40_000);
+        let body = json!({"query": LOGIN, "variables": {"e": "a@example.com", "p": PASSWORD}}).to_string();
+        Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("x-forwarded-proto", "https")
+            .extension(axum::extract::ConnectInfo(peer))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    for (peer, secure) in [("10.0.0.2", true), ("203.0.113.9", false)] {
+        let (status, headers, body) = app.send(login(peer)).await;
+        assert_eq!(status, 200, "{body}");
+        let cookie = headers.get("set-cookie").unwrap().to_str().unwrap();
+        assert_eq!(cookie.contains("; Secure"), secure, "from {peer}: {cookie}");
+    }
 }
 
 #[tokio::test]
