@@ -148,6 +148,7 @@ async fn change_password_revokes_other_tokens_and_returns_a_fresh_one() {
     let app = TestApp::new().await;
     let token = app.register("a@example.com").await;
     let other = app.ok(None, LOGIN, json!({"e": "a@example.com", "p": PASSWORD})).await["login"]["token"].as_str().unwrap().to_owned();
+    let device = app.ok(None, LOGIN, json!({"e": "a@example.com", "p": PASSWORD, "d": "overlay"})).await["login"]["token"].as_str().unwrap().to_owned();
     let q = "mutation($c:String!,$n:String!){changePassword(currentPassword:$c,newPassword:$n){token}}";
     let wrong = app.gql(Some(&token), q, json!({"c": "not my password!", "n": "another long password"})).await;
     assert_eq!(code(&wrong), "INVALID_CREDENTIALS");
@@ -157,6 +158,9 @@ async fn change_password_revokes_other_tokens_and_returns_a_fresh_one() {
     assert!(app.ok(Some(&other), "{me{email}}", json!({})).await["me"].is_null());
     assert!(app.ok(Some(&token), "{me{email}}", json!({})).await["me"].is_null());
     assert_eq!(app.ok(Some(&fresh), "{me{email}}", json!({})).await["me"]["email"], "a@example.com");
+    // The decision the README states: device tokens survive a password change (the overlay
+    // keeps working); they are revoked one by one in Settings.
+    assert_eq!(app.ok(Some(&device), "{me{email}}", json!({})).await["me"]["email"], "a@example.com");
     let old = app.gql(None, LOGIN, json!({"e": "a@example.com", "p": PASSWORD})).await;
     assert_eq!(code(&old), "INVALID_CREDENTIALS");
     app.ok(None, LOGIN, json!({"e": "a@example.com", "p": "another long password"})).await;

@@ -66,7 +66,7 @@ async fn post(port: u16, token: Option<&str>, query: &str, variables: Value) -> 
 
 /// Reads the socket until a message contains `needle`; the limit is generous because a
 /// busy machine may be slow, and only a missing message reaches it.
-async fn next_containing<S>(ws: &mut S, needle: &str) -> bool
+pub(crate) async fn next_containing<S>(ws: &mut S, needle: &str) -> bool
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {

@@ -9,6 +9,7 @@ mod security;
 mod props;
 mod timeline;
 mod readme;
+mod live;
 mod clients;
 mod hardening;
 mod ops;
