@@ -48,6 +48,9 @@ impl WriteTxn {
     }
 }
 
+/// The PostgreSQL advisory lock key that serialises migrations ("rhtmigr" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7268_746d_6967_72;
+
 /// `url` with any password replaced by `***`, for messages. The last `@` ends the user
 /// part, so a password with an unescaped `/` or `@` is masked whole.
 pub fn redacted(url: &str) -> String {
@@ -109,7 +112,17 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        Migrator::up(&self.conn, None).await?;
+        if self.backend() != DbBackend::Postgres {
+            Migrator::up(&self.conn, None).await?;
+            return Ok(());
+        }
+        // Instances starting together on one empty database would run the same migrations
+        // at once and collide; a transaction-scoped advisory lock lets one run them while
+        // the others wait and then find nothing left to do.
+        let txn = self.conn.begin().await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await?;
         Ok(())
     }
 

@@ -23,8 +23,9 @@ impl Drop for Instance {
     }
 }
 
-fn start(database_url: &str, redis_url: &str, prefix: &str) -> Instance {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_raterhub-tracker"))
+/// Starts an instance; `ready` then waits for it to listen.
+fn spawn(database_url: &str, redis_url: &str, prefix: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_raterhub-tracker"))
         .arg("serve")
         .env("DATABASE_URL", database_url)
         .env("LISTEN_ADDR", "127.0.0.1:0")
@@ -39,7 +40,10 @@ fn start(database_url: &str, redis_url: &str, prefix: &str) -> Instance {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("spawn server");
+        .expect("spawn server")
+}
+
+fn ready(mut child: Child) -> Instance {
     let stdout = child.stdout.take().unwrap();
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
@@ -97,8 +101,9 @@ async fn two_instances_share_events_limits_and_live_updates() {
     let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
     let prefix = format!("rht-test-{}", uuid::Uuid::new_v4().simple());
 
-    let one = start(&url, &redis_url, &prefix);
-    let two = start(&url, &redis_url, &prefix);
+    // Both start at once on the empty database, so their migrations race.
+    let (one, two) = (spawn(&url, &redis_url, &prefix), spawn(&url, &redis_url, &prefix));
+    let (one, two) = (ready(one), ready(two));
     let reg = post(one.port, None, "mutation{register(email:\"c@example.com\",password:\"correct horse battery staple\"){token}}", json!({})).await;
     let token = reg["data"]["register"]["token"].as_str().unwrap().to_owned();
 
