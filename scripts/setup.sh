@@ -52,12 +52,12 @@ fi
 # 4. Chromium for the browser tests.
 if [ "${1:-}" = "--test" ]; then
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
-     || [ ! -d /usr/share/fonts/truetype/noto ]; then
-    log "installing Debian chromium + chromium-driver (+ emoji font for screenshots)"
+     || [ ! -d /usr/share/fonts/truetype/noto ] || ! command -v curl >/dev/null 2>&1; then
+    log "installing Debian chromium + chromium-driver (+ emoji font for screenshots, curl for the README examples test)"
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji curl
   fi
 fi
 log "ok"

@@ -115,7 +115,8 @@ async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
         "active 1500.5 s + 140 s running -> 27:21: {html}"
     );
     assert!(html.contains("incl. 2:20 running"));
-    assert!(html.contains("5:00"), "average: {html}");
+    // The card's own value: a bare "5:00" would also match "15:00" in the chart.
+    assert!(html.contains(r#"<h3>Average / question</h3><p class="value">5:00</p>"#), "average: {html}");
     assert!(html.contains("target 5:30"));
     assert!(html.contains("\u{2212}0:30 vs target"), "{html}");
     assert!(html.contains("🙂 83/100"));
@@ -136,13 +137,16 @@ async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
         html.contains(">09:00</time>") && html.contains(">09:20</time>"),
         "{html}"
     );
-    assert!(html.contains("running"));
+    // The running badge sits on session 2 (a bare "running" also matches the active card).
+    let session2 = &html[html.find(">Session 2</a>").expect("session 2")..];
+    let badge = session2.find(r#"<span class="badge running">running</span>"#).expect("session 2 is marked running");
+    assert!(session2.find(">Session 1</a>").is_none_or(|s1| badge < s1), "the badge belongs to session 2: {html}");
     // Live timer: 10:45:00 -> 10:47:30 minus 10 s of pauses = 2:20; session active 300 + 140 s.
     assert!(
         html.contains("<strong class=\"live-timer\">2:20</strong>"),
         "{html}"
     );
-    assert!(html.contains("7:20"), "{html}");
+    assert!(html.contains("<dt>Active</dt><dd>7:20</dd>"), "running session's active time: {html}");
     assert!(html.contains("href=\"/sessions/s1\""));
     assert!(html.contains("Delete session 1 and its 4 questions?"));
 }

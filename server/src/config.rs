@@ -171,14 +171,14 @@ pub struct MailConfig {
     #[arg(long, env = "EMAIL_VERIFICATION", value_enum)]
     pub email_verification: Option<EmailVerification>,
     /// First retry delay of a mail that could not be sent; it doubles per attempt.
-    #[arg(long, env = "MAIL_RETRY_BASE_SECONDS", default_value_t = 30)]
+    #[arg(long = "mail-retry-base-seconds", env = "MAIL_RETRY_BASE_SECONDS", default_value_t = 30)]
     pub retry_base_seconds: u64,
     /// A mail not sent after this long is marked failed.
-    #[arg(long, env = "MAIL_GIVE_UP_HOURS", default_value_t = 24)]
+    #[arg(long = "mail-give-up-hours", env = "MAIL_GIVE_UP_HOURS", default_value_t = 24)]
     pub give_up_hours: u64,
     /// Run the worker that sends queued mail in this process (true/false). With SQLite,
     /// one process owns the queue; with PostgreSQL, any number may run it.
-    #[arg(long, env = "MAIL_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long = "mail-worker", env = "MAIL_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub worker: bool,
     /// Look for due report e-mails every 5 minutes in this process (true/false).
     #[arg(long, env = "REPORT_SCHEDULER", default_value_t = true, action = clap::ArgAction::Set)]
@@ -273,15 +273,19 @@ impl Config {
         self.normalized_database_url().starts_with("sqlite:")
     }
 
+    /// The SQLite database file, if the database is a SQLite file.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.normalized_database_url();
+        let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
     /// Where a generated secret is kept: beside a SQLite file, else in the working directory.
     pub fn secret_file(&self) -> PathBuf {
-        let url = self.normalized_database_url();
-        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            let path = rest.split('?').next().unwrap_or(rest);
-            if !path.is_empty() && path != ":memory:" {
-                return PathBuf::from(format!("{path}.secret"));
-            }
+        match self.sqlite_path() {
+            Some(path) => PathBuf::from(format!("{}.secret", path.display())),
+            None => PathBuf::from("raterhub.secret"),
         }
-        PathBuf::from("raterhub.secret")
     }
 }

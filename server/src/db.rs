@@ -48,6 +48,20 @@ impl WriteTxn {
     }
 }
 
+/// The PostgreSQL advisory lock key that serialises migrations ("rhtmigr" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7268_746d_6967_72;
+
+/// `url` with any password replaced by `***`, for messages. The last `@` ends the user
+/// part, so a password with an unescaped `/` or `@` is masked whole.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
@@ -58,7 +72,8 @@ impl Db {
         let sqlite = url.starts_with("sqlite:");
         if !sqlite {
             options.max_connections(20).min_connections(1);
-            let conn = Database::connect(options).await?;
+            // sea-orm quotes the whole URL when it can't parse it: mask the password.
+            let conn = Database::connect(options).await.map_err(|e| anyhow::anyhow!(e.to_string().replace(url, &redacted(url))))?;
             return Ok(Db { conn, write_gate: None, writer: None });
         }
         options.map_sqlx_sqlite_opts(|o| {
@@ -97,7 +112,17 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        Migrator::up(&self.conn, None).await?;
+        if self.backend() != DbBackend::Postgres {
+            Migrator::up(&self.conn, None).await?;
+            return Ok(());
+        }
+        // Instances starting together on one empty database would run the same migrations
+        // at once and collide; a transaction-scoped advisory lock lets one run them while
+        // the others wait and then find nothing left to do.
+        let txn = self.conn.begin().await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")).await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await?;
         Ok(())
     }
 

@@ -39,6 +39,7 @@ use crate::shared::Shared;
 use crate::store::users::UserCache;
 use anyhow::Context as _;
 use crate::security::login_guard::{IpBudget, LoginGuard};
+use crate::security::setup_code::SetupCode;
 
 /// Everything a request handler needs.
 #[derive(Clone)]
@@ -69,6 +70,15 @@ impl AppState {
         let login_guard = LoginGuard::system(IpBudget { failures: l.login_ip_failures as usize, window: Duration::minutes(15) });
         let sqlite = db.backend() == sea_orm::DbBackend::Sqlite;
         let mailer = crate::mail::Mailer::from_config(&config)?;
+        let has_accounts = !accounts::is_first_account(&db.conn).await?;
+        let behind_proxy = !config.trusted_proxies.is_empty() || config.public_url.is_some();
+        let setup_code = SetupCode::for_server(config.listen_addr, behind_proxy, has_accounts, secret);
+        if let Some(code) = setup_code.code() {
+            tracing::warn!(
+                "no account yet on a public server: the first registration needs the setup code {code} \
+                 (the dashboard's invite code field), or create the admin with `raterhub-tracker admin create-user`"
+            );
+        }
         let services = Services {
             db,
             keys,
@@ -79,6 +89,7 @@ impl AppState {
             login_guard: Arc::new(login_guard),
             mailer,
             user_cache: sqlite.then(|| Arc::new(UserCache::new(std::time::Duration::from_secs(5)))),
+            setup_code: Arc::new(setup_code),
         };
         let schema = build_schema(Some(services.clone()));
         Ok(AppState { services, schema })

@@ -2,7 +2,6 @@
 #![deny(unsafe_code)]
 
 use std::net::SocketAddr;
-use std::path::Path;
 
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -47,9 +46,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Healthcheck => healthcheck(cli.config.listen_addr).await,
         Command::Admin(command) => admin(&cli.config, command).await,
         Command::Backup { file } => {
-            let db = Db::connect(&cli.config.normalized_database_url()).await?;
-            server::ops::backup(&db, &file).await?;
-            println!("backed up to {}", file.display());
+            for line in server::ops::backup_with_key(&cli.config, &file).await? {
+                println!("{line}");
+            }
             Ok(())
         }
         Command::Export { user, out } => {
@@ -94,7 +93,7 @@ fn init_logging(config: &Config) -> anyhow::Result<Option<tracing_appender::non_
     let mut layers = vec![layer(std::io::stderr().is_terminal(), tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stderr))];
     let guard = match &config.log_file {
         Some(path) => {
-            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
             let prefix = path.file_name().context("LOG_FILE must name a file")?.to_string_lossy().into_owned();
             std::fs::create_dir_all(dir).with_context(|| format!("creating the LOG_FILE directory {}", dir.display()))?;
             let appender = tracing_appender::rolling::Builder::new()
@@ -220,18 +219,9 @@ fn load_secret(config: &Config) -> anyhow::Result<String> {
         return Ok(key);
     }
     let key = auth::generate_secret();
-    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    server::ops::write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
     tracing::warn!(path = %path.display(), "SECRET_KEY not set: generated a new key and stored it");
     Ok(key)
-}
-
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(contents.as_bytes())
 }
 
 async fn healthcheck(addr: SocketAddr) -> anyhow::Result<()> {

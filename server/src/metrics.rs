@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -78,13 +79,22 @@ pub fn rate_limited(limit: &'static str) {
     metrics::counter!("rht_rate_limited_total", "limit" => limit).increment(1);
 }
 
-/// `GET /metrics`, behind `METRICS_TOKEN` when set.
-pub async fn endpoint(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    if let Some(expected) = &state.services.config.metrics_token {
-        let given = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-        if !given.is_some_and(|g| crate::auth::constant_time_eq(g.as_bytes(), expected.as_bytes())) {
-            return (StatusCode::UNAUTHORIZED, "metrics need the bearer token").into_response();
+/// `GET /metrics`, behind `METRICS_TOKEN` when set. Without a token only loopback clients
+/// (directly, or forwarded by a trusted proxy) may read it: the figures tell a stranger how
+/// busy the server is and which operations it serves.
+pub async fn endpoint(State(state): State<AppState>, parts: Parts) -> Response {
+    match &state.services.config.metrics_token {
+        Some(expected) => {
+            let given = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+            if !given.is_some_and(|g| crate::auth::constant_time_eq(g.as_bytes(), expected.as_bytes())) {
+                return (StatusCode::UNAUTHORIZED, "metrics need the bearer token").into_response();
+            }
         }
+        None if !crate::http::request_meta(&state, &parts).client_ip.to_canonical().is_loopback() => {
+            let body = serde_json::json!({"code": "FORBIDDEN", "message": "without METRICS_TOKEN, /metrics answers loopback clients only"});
+            return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+        }
+        None => {}
     }
     let db = &state.services.db;
     match session::Entity::find().filter(session::Column::IsActive.eq(true)).count(&db.conn).await {

@@ -1,16 +1,53 @@
 //! Operations: online SQLite backups and per-user JSON export and import.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 
+use crate::config::Config;
 use crate::db::Db;
 use crate::entity::{event, question, session, user};
 
 pub const EXPORT_FORMAT: &str = "raterhub-tracker/1";
+
+/// The `backup` command: copies the configured SQLite database, refusing one that does not
+/// exist (connecting would create an empty one), and puts the signing key beside the copy
+/// as `<file>.secret`. Returns what it did, line by line, including where the key is not.
+pub async fn backup_with_key(config: &Config, file: &Path) -> anyhow::Result<Vec<String>> {
+    let Some(path) = config.sqlite_path() else {
+        bail!("`backup` copies SQLite databases; for PostgreSQL use pg_dump (see docs/operations.md)");
+    };
+    if !path.is_file() {
+        bail!("no database at {}: check DATABASE_URL and the working directory (`backup` never creates one)", path.display());
+    }
+    let db = Db::connect(&format!("sqlite://{}?mode=rw", path.display())).await?;
+    backup(&db, file).await?;
+    let mut report = vec![format!("backed up {} to {}", path.display(), file.display())];
+    let key_copy = PathBuf::from(format!("{}.secret", file.display()));
+    let key_file = config.secret_file();
+    report.push(if config.secret_key.is_some() {
+        "the signing key comes from SECRET_KEY, so no key file was written: keep SECRET_KEY with the backup".into()
+    } else if let Ok(key) = std::fs::read_to_string(&key_file) {
+        write_private(&key_copy, &key).with_context(|| format!("writing {}", key_copy.display()))?;
+        format!("signing key copied to {} (restore it beside the database as {})", key_copy.display(), key_file.display())
+    } else {
+        format!("no key file at {}, so no key was written: after a restore everyone signs in again", key_file.display())
+    });
+    Ok(report)
+}
+
+/// Writes a new file only its owner can read; never overwrites.
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
 
 /// A consistent copy of a SQLite database, safe while the server runs (`VACUUM INTO`).
 pub async fn backup(db: &Db, file: &Path) -> anyhow::Result<()> {

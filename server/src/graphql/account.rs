@@ -53,8 +53,10 @@ pub struct AccountMutation;
 impl AccountMutation {
     /// Creates an account and signs it in (sets the session cookie). With
     /// REGISTRATION_MODE=invite an `inviteCode` is required; with `closed`, only the very
-    /// first account can register. The first account on a server is an admin.
-    /// `displayName` (up to 80 characters) is how mails and reports address the user.
+    /// first account can register. The first account on a server is an admin; on a server
+    /// listening beyond loopback it needs the setup code from the server's start-up log,
+    /// given as `inviteCode`. `displayName` (up to 80 characters) is how mails and reports
+    /// address the user.
     async fn register(&self, ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>, display_name: Option<String>) -> async_graphql::Result<AuthPayload> {
         register(ctx, email, password, timezone, invite_code, display_name).await.gql()
     }
@@ -97,10 +99,16 @@ impl AccountMutation {
     }
 }
 
+/// Mentions the invite code field so clients show it there.
+const SETUP_CODE_NEEDED: &str = "this server has no account yet: enter the setup code from the server's log (printed at start) as the invite code, or create the first account with `raterhub-tracker admin create-user`";
+
 async fn register(ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>, display_name: Option<String>) -> AppResult<AuthPayload> {
     let services = ctx.services()?;
     services.limits.check(&services.limits.auth, &ctx.client_addr()).await.map_err(AppError::rate_limited("auth"))?;
     let first = accounts::is_first_account(&services.db.conn).await?;
+    if first && !services.setup_code.accepts(invite_code.as_deref()) {
+        return Err(AppError::bad_input(SETUP_CODE_NEEDED));
+    }
     let invite_hash = match (services.config.registration_mode, first) {
         (_, true) | (RegistrationMode::Open, _) => None,
         (RegistrationMode::Closed, false) => return Err(AppError::Forbidden),

@@ -64,13 +64,35 @@ pub struct Subscription;
 
 #[GqlSubscription]
 impl Subscription {
-    /// Fires after each event applied (or session/question deleted) for the caller.
+    /// Fires after each event applied (or session/question deleted) for the caller. Ends
+    /// when the credentials it was opened with are revoked (sign-out everywhere, password
+    /// change or reset, deactivation, a revoked device token).
     async fn activity(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = ActivityUpdate> + use<>> {
-        let user_id = ctx.user().gql()?.id;
-        let receiver = ctx.services().gql()?.activity.subscribe();
+        let identity = ctx.identity().gql()?.clone();
+        let services = ctx.services().gql()?.clone();
+        let user_id = identity.user.id;
+        let receiver = services.activity.subscribe();
         // A lagging subscriber skips missed updates; the next one makes it refetch anyway.
-        Ok(BroadcastStream::new(receiver).filter_map(move |u| async move {
-            u.ok().filter(|u| u.user_id == user_id).map(|u| ActivityUpdate { event_type: u.event_type, session_id: u.session_id.map(|id| ID(id.to_string())), at: u.at })
+        let own = BroadcastStream::new(receiver).filter_map(move |u| async move { u.ok().filter(|u| u.user_id == user_id) });
+        let checked = own.then(move |u| {
+            let (services, identity) = (services.clone(), identity.clone());
+            async move { still_signed_in(&services, &identity).await.then_some(u) }
+        });
+        Ok(checked.take_while(|u| std::future::ready(u.is_some())).filter_map(|u| async move {
+            u.map(|u| ActivityUpdate { event_type: u.event_type, session_id: u.session_id.map(|id| ID(id.to_string())), at: u.at })
         }))
+    }
+}
+
+/// Whether the credentials behind `identity` would still sign in now.
+async fn still_signed_in(services: &super::Services, identity: &super::Identity) -> bool {
+    let db = &services.db.conn;
+    let Ok(Some(user)) = crate::store::users::find(db, identity.user.id).await else { return false };
+    if !user.is_active {
+        return false;
+    }
+    match identity.via {
+        super::AuthSource::Device(id) => crate::store::devices::list(db, user.id).await.is_ok_and(|live| live.iter().any(|d| d.id == id)),
+        super::AuthSource::Cookie | super::AuthSource::Bearer => user.token_version == identity.user.token_version,
     }
 }

@@ -52,6 +52,8 @@ pub struct Services {
     pub mailer: crate::mail::Mailer,
     /// The per-request user lookup cache; SQLite only, where this process owns the data.
     pub user_cache: Option<Arc<UserCache>>,
+    /// What the first registration must show on a server reachable from outside.
+    pub setup_code: Arc<crate::security::setup_code::SetupCode>,
 }
 
 /// Who is calling, resolved once per request from the bearer token or the cookie.

@@ -22,6 +22,7 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 pub use identity::resolve_identity;
+pub(crate) use graphql::request_meta;
 
 use crate::AppState;
 

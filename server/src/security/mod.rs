@@ -1,6 +1,7 @@
-//! Defences that don't touch the database: password strength, sign-in backoff and
-//! request rate limits.
+//! Defences that don't touch the database: password strength, sign-in backoff,
+//! request rate limits and the first account's setup code.
 
 pub mod limits;
 pub mod login_guard;
 pub mod password_policy;
+pub mod setup_code;

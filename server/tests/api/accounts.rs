@@ -87,6 +87,37 @@ async fn cookie_authenticates_same_origin_requests() {
     let (status, _, cross) = app.send(request(Some("https://evil.example"))).await;
     assert_eq!(status, 403);
     assert!(cross.contains("FORBIDDEN"));
+    // A browser that marks the request cross-site is refused even without an Origin.
+    let mut fetch = request(None);
+    fetch.headers_mut().insert("sec-fetch-site", "cross-site".parse().unwrap());
+    let (status, _, body) = app.send(fetch).await;
+    assert_eq!((status, body.contains("FORBIDDEN")), (403, true), "{body}");
+    // No Origin and no Sec-Fetch-Site: not a browser's cross-site request (browsers send Origin
+    // on every cross-origin POST, and the cookie is SameSite=Strict), so the cookie counts.
+    let (status, _, bare) = app.send(request(None)).await;
+    assert_eq!((status, bare.contains("a@example.com")), (200, true), "{bare}");
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_only_when_a_trusted_proxy_says_https() {
+    let app = TestApp::with_config(|c| c.trusted_proxies = vec!["10.0.0.2/32".parse().unwrap()]).await;
+    app.register("a@example.com").await;
+    let login = |peer: &str| {
+        let peer = std::net::SocketAddr::new(peer.parse().unwrap(), 40_000);
+        let body = json!({"query": LOGIN, "variables": {"e": "a@example.com", "p": PASSWORD}}).to_string();
+        Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("x-forwarded-proto", "https")
+            .extension(axum::extract::ConnectInfo(peer))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    for (peer, secure) in [("10.0.0.2", true), ("203.0.113.9", false)] {
+        let (status, headers, body) = app.send(login(peer)).await;
+        assert_eq!(status, 200, "{body}");
+        let cookie = headers.get("set-cookie").unwrap().to_str().unwrap();
+        assert_eq!(cookie.contains("; Secure"), secure, "from {peer}: {cookie}");
+    }
 }
 
 #[tokio::test]
@@ -103,7 +134,7 @@ async fn logout_revokes_tokens_and_clears_the_cookie() {
         .body(Body::from(json!({"query": "mutation{logout}"}).to_string()))
         .unwrap();
     let (_, headers, body) = app.send(request).await;
-    assert!(body.contains("true"));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap(), json!({"data": {"logout": true}}), "{body}");
     assert!(headers.get("set-cookie").unwrap().to_str().unwrap().contains("Max-Age=0"));
     for revoked in [&token, &second] {
         assert!(app.ok(Some(revoked), "{me{email}}", json!({})).await["me"].is_null());
@@ -117,6 +148,7 @@ async fn change_password_revokes_other_tokens_and_returns_a_fresh_one() {
     let app = TestApp::new().await;
     let token = app.register("a@example.com").await;
     let other = app.ok(None, LOGIN, json!({"e": "a@example.com", "p": PASSWORD})).await["login"]["token"].as_str().unwrap().to_owned();
+    let device = app.ok(None, LOGIN, json!({"e": "a@example.com", "p": PASSWORD, "d": "overlay"})).await["login"]["token"].as_str().unwrap().to_owned();
     let q = "mutation($c:String!,$n:String!){changePassword(currentPassword:$c,newPassword:$n){token}}";
     let wrong = app.gql(Some(&token), q, json!({"c": "not my password!", "n": "another long password"})).await;
     assert_eq!(code(&wrong), "INVALID_CREDENTIALS");
@@ -126,6 +158,9 @@ async fn change_password_revokes_other_tokens_and_returns_a_fresh_one() {
     assert!(app.ok(Some(&other), "{me{email}}", json!({})).await["me"].is_null());
     assert!(app.ok(Some(&token), "{me{email}}", json!({})).await["me"].is_null());
     assert_eq!(app.ok(Some(&fresh), "{me{email}}", json!({})).await["me"]["email"], "a@example.com");
+    // The decision the README states: device tokens survive a password change (the overlay
+    // keeps working); they are revoked one by one in Settings.
+    assert_eq!(app.ok(Some(&device), "{me{email}}", json!({})).await["me"]["email"], "a@example.com");
     let old = app.gql(None, LOGIN, json!({"e": "a@example.com", "p": PASSWORD})).await;
     assert_eq!(code(&old), "INVALID_CREDENTIALS");
     app.ok(None, LOGIN, json!({"e": "a@example.com", "p": "another long password"})).await;
@@ -172,20 +207,43 @@ async fn settings_are_validated_and_saved() {
     assert_eq!(f(&r["data"]["recordEvent"]["session"]["current"]["targetSeconds"]), 240.5);
 }
 
-#[tokio::test]
+// Several worker threads, so that registrations really race in the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_registrations_and_sign_ins_all_succeed() {
     let app = std::sync::Arc::new(TestApp::new().await);
     let tasks: Vec<_> = (0..60)
         .map(|i| {
             let app = app.clone();
             tokio::spawn(async move {
-                let query = format!("mutation{{register(email:\"u{i}@example.com\",password:\"correct horse battery staple\"){{token}}}}");
+                let query = format!("mutation{{register(email:\"u{i}@example.com\",password:\"correct horse battery staple\"){{token user{{role}}}}}}");
                 app.gql(None, &query, json!({})).await
             })
         })
         .collect();
+    let mut admins = 0;
     for task in tasks {
         let body = task.await.unwrap();
         assert!(body["data"]["register"]["token"].is_string(), "{body}");
+        admins += usize::from(body["data"]["register"]["user"]["role"] == "ADMIN");
     }
+    assert_eq!(admins, 1, "exactly one of the racing first registrations becomes admin");
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_first_account_needs_the_setup_code() {
+    // Loopback listener, but PUBLIC_URL says the world reaches it through a proxy.
+    let app = TestApp::with_config(|c| c.public_url = Some("https://tracker.example.com".into())).await;
+    let setup = app.state.services.setup_code.code().expect("a public server has a setup code").to_owned();
+    let register = "mutation($e:String!,$p:String!,$c:String){register(email:$e,password:$p,inviteCode:$c){user{role}}}";
+    let refused = app.gql(None, register, json!({"e": "first@example.com", "p": PASSWORD})).await;
+    assert_eq!(code(&refused), "BAD_USER_INPUT");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains("setup code"), "{refused}");
+    let wrong = app.gql(None, register, json!({"e": "first@example.com", "p": PASSWORD, "c": "0000-0000-0000-0000"})).await;
+    assert_eq!(code(&wrong), "BAD_USER_INPUT");
+    let admin = app.ok(None, register, json!({"e": "first@example.com", "p": PASSWORD, "c": setup.to_lowercase()})).await;
+    assert_eq!(admin["register"]["user"]["role"], "ADMIN");
+    let second = app.ok(None, register, json!({"e": "second@example.com", "p": PASSWORD})).await;
+    assert_eq!(second["register"]["user"]["role"], "USER", "only the first account needs the code");
+    // A plain loopback server keeps today's behaviour.
+    assert!(TestApp::new().await.state.services.setup_code.code().is_none());
 }

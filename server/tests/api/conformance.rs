@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use server::engine::{Command, EngineError};
 
-use crate::props::Model;
+use crate::props::EngineDriver as Model;
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/engine-conformance.json");
 const GENERATED: usize = 24;

@@ -19,17 +19,21 @@ fn compose_has_the_services_healthchecks_and_no_secrets() {
     assert_eq!(compose["services"]["db"]["image"].as_str(), Some("postgres:16"));
     assert_eq!(compose["services"]["server"]["depends_on"]["db"]["condition"].as_str(), Some("service_healthy"));
     assert_eq!(compose["services"]["server"]["healthcheck"]["test"][1].as_str(), Some("raterhub-tracker"));
-    assert!(compose["volumes"]["pgdata"].is_null() || compose["volumes"]["pgdata"].is_mapping());
+    // `pgdata:` with no options parses as null, so ask for the key, not the value.
+    let volumes = compose["volumes"].as_mapping().expect("top-level volumes");
+    assert!(volumes.contains_key("pgdata"), "the database needs the named volume pgdata");
     assert!(compose["services"]["db"]["volumes"][0].as_str().unwrap().starts_with("pgdata:"));
     assert_eq!(compose["services"]["redis"]["profiles"][0].as_str(), Some("redis"));
     assert_eq!(compose["services"]["proxy"]["profiles"][0].as_str(), Some("proxy"));
     // Secrets only come from the environment / .env, never literal values.
-    for (service, key) in [("server", "SECRET_KEY"), ("db", "POSTGRES_PASSWORD")] {
+    for (service, key) in [("server", "SECRET_KEY"), ("server", "PGPASSWORD"), ("db", "POSTGRES_PASSWORD")] {
         let value = compose["services"][service]["environment"][key].as_str().unwrap_or("");
         assert!(value.starts_with("${"), "{service}.{key} must come from .env, found {value:?}");
     }
+    assert!(compose["services"]["server"]["environment"]["PGPASSWORD"].as_str().unwrap().starts_with("${POSTGRES_PASSWORD"));
+    // A password with `/` or `@` would break a URL built from it, and messages quote the URL.
     let url = compose["services"]["server"]["environment"]["DATABASE_URL"].as_str().unwrap();
-    assert!(url.contains("${POSTGRES_PASSWORD"), "{url}");
+    assert!(!url.contains("${") && !url.split_once("://").unwrap().1.split('@').next().unwrap().contains(':'), "no password in {url}");
 }
 
 #[test]
@@ -44,4 +48,19 @@ fn dockerfile_builds_the_dashboard_first_and_runs_unprivileged() {
     let commands: String = runtime.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
     assert!(!commands.contains("curl"), "the runtime image has no curl");
     assert!(root(".dockerignore").lines().any(|l| l.trim() == "target/"));
+}
+
+#[test]
+fn the_systemd_unit_runs_unprivileged_with_its_data_in_the_state_directory() {
+    let unit = root("deploy/raterhub-tracker.service");
+    let setting = |key: &str| unit.lines().find_map(|l| l.strip_prefix(&format!("{key}="))).unwrap_or_else(|| panic!("no {key}= in the unit"));
+    assert_ne!(setting("User"), "root");
+    assert_eq!(setting("StateDirectory"), "raterhub-tracker");
+    assert_eq!(setting("WorkingDirectory"), "/var/lib/raterhub-tracker");
+    assert!(unit.contains("Environment=DATABASE_URL=/var/lib/raterhub-tracker/raterhub.db"), "the database (and its .secret) in the state directory");
+    assert!(unit.contains("Environment=LISTEN_ADDR=127.0.0.1:8000"));
+    assert!(setting("ExecStart").starts_with("/usr/local/bin/raterhub-tracker serve"));
+    // The host Caddyfile proxies to the unit's address, not to Compose's service name.
+    let caddy = root("deploy/Caddyfile.host");
+    assert!(caddy.contains("reverse_proxy 127.0.0.1:8000") && !caddy.contains("server:8000"));
 }

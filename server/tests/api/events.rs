@@ -237,6 +237,31 @@ async fn record_events_applies_a_batch_in_order_and_reports_rejections() {
     assert_eq!(app.active(&t).await["questionCount"], 2);
 }
 
+/// Runs on SQLite (its own writer reads the setting) and, with TEST_DATABASE_URL, on PostgreSQL.
+#[tokio::test]
+async fn a_non_default_idle_timeout_is_the_one_applied() {
+    let app = TestApp::new().await;
+    let t = app.register("a@example.com").await;
+    app.ok(Some(&t), "mutation{updateSettings(input:{idleTimeoutMinutes:5}){idleTimeoutMinutes}}", json!({})).await;
+    let b = base(60);
+    app.event(&t, "NEXT", b).await;
+    // (The answers show sessions as of now, long after these times, so look at what each
+    // NEXT closed.) Exactly 5 minutes later the session still runs: the rule is "more than".
+    let r = app.event(&t, "NEXT", b + secs(5 * 60)).await;
+    assert_eq!(r["data"]["recordEvent"]["question"]["index"], 1, "{r}");
+    // 5 minutes and a second later it was forgotten: a new session starts, closing nothing.
+    let r = app.event(&t, "NEXT", b + secs(10 * 60 + 1)).await;
+    assert!(r["data"]["recordEvent"]["question"].is_null(), "{r}");
+    let sessions = app.sessions(&t).await;
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(instant(&sessions[1]["endedAt"]), b + secs(5 * 60), "ended at its last event");
+    // Raised to 30 minutes, a 20-minute gap no longer ends the session.
+    app.ok(Some(&t), "mutation{updateSettings(input:{idleTimeoutMinutes:30}){idleTimeoutMinutes}}", json!({})).await;
+    let r = app.event(&t, "NEXT", b + secs(30 * 60 + 1)).await;
+    assert_eq!(r["data"]["recordEvent"]["question"]["index"], 1, "{r}");
+    assert_eq!(f(&r["data"]["recordEvent"]["question"]["rawSeconds"]), 20.0 * 60.0);
+}
+
 #[tokio::test]
 async fn idle_timeout_ends_a_forgotten_session_at_its_last_event() {
     let app = TestApp::new().await;
@@ -292,7 +317,8 @@ async fn targets_and_task_ids_come_from_the_starting_next() {
     assert_eq!(code(&unknown), "BAD_USER_INPUT");
 }
 
-#[tokio::test]
+// Several worker threads, so that the NEXTs really race in the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_nexts_get_consecutive_numbers_in_one_session() {
     let app = std::sync::Arc::new(TestApp::new().await);
     let t = app.register("a@example.com").await;

@@ -52,7 +52,8 @@ async fn auth_limit_trips_per_ip_and_reports_retry_after() {
 #[tokio::test]
 async fn event_limit_is_per_user_and_a_batch_counts_once() {
     let app = TestApp::with_config(|c| {
-        c.limits.events_per_minute = 60;
+        // One unit a minute: the budget cannot refill while the test runs, however slow.
+        c.limits.events_per_minute = 1;
         c.limits.events_burst = 2;
     })
     .await;
@@ -185,7 +186,17 @@ async fn admin_fields_are_guarded_and_work_for_admins() {
     let app = TestApp::new().await;
     let admin = app.register("admin@example.com").await;
     let user = app.register("user@example.com").await;
-    for q in ["{users{id}}", "{invites{id}}", "mutation{createInvite{code}}", "mutation{setUserRole(id:\"1\",role:USER){id}}"] {
+    let every_admin_field = [
+        "{users{id}}",
+        "{invites{id}}",
+        "mutation{createInvite{code}}",
+        "mutation{revokeInvite(id:\"1\")}",
+        "mutation{setUserRole(id:\"1\",role:USER){id}}",
+        "mutation{setUserActive(id:\"1\",active:false){id}}",
+        "mutation{resetPassword(id:\"1\"){url}}",
+        "mutation{createUser(email:\"new@example.com\",password:\"violet tundra lantern 7\"){id}}",
+    ];
+    for q in every_admin_field {
         assert_eq!(code(&app.gql(Some(&user), q, json!({})).await), "FORBIDDEN", "{q}");
         assert_eq!(code(&app.gql(None, q, json!({})).await), "UNAUTHENTICATED", "{q}");
     }
@@ -203,13 +214,15 @@ async fn admin_fields_are_guarded_and_work_for_admins() {
     assert_eq!(code(&app.gql(None, LOGIN, json!({"e": "user@example.com", "p": PASSWORD})).await), "INVALID_CREDENTIALS");
     app.ok(Some(&admin), "mutation($id:ID!){setUserActive(id:$id,active:true){isActive}}", json!({"id": user_id})).await;
 
-    // A one-time reset link.
+    // A one-time reset link; completing it signs out the JWTs issued before.
+    let before_reset = app.ok(None, LOGIN, json!({"e": "user@example.com", "p": PASSWORD})).await["login"]["token"].as_str().unwrap().to_owned();
     let link = app.ok(Some(&admin), "mutation($id:ID!){resetPassword(id:$id){url expiresAt}}", json!({"id": user_id})).await;
     let url = link["resetPassword"]["url"].as_str().unwrap();
     let token = url.split("token=").nth(1).unwrap();
     let complete = "mutation($t:String!,$p:String!){completePasswordReset(token:$t,newPassword:$p)}";
     assert_eq!(code(&app.gql(None, complete, json!({"t": token, "p": "short"})).await), "WEAK_PASSWORD");
     app.ok(None, complete, json!({"t": token, "p": "violet tundra lantern 9"})).await;
+    assert!(app.ok(Some(&before_reset), "{me{email}}", json!({})).await["me"].is_null(), "old JWT after an admin reset");
     assert_eq!(code(&app.gql(None, complete, json!({"t": token, "p": "violet tundra lantern 8"})).await), "INVALID_TOKEN", "one time only");
     app.ok(None, LOGIN, json!({"e": "user@example.com", "p": "violet tundra lantern 9"})).await;
 

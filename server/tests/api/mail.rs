@@ -289,7 +289,7 @@ async fn deleting_an_account_leaves_no_row_of_it_and_spares_everyone_else() {
 async fn display_names_are_kept_checked_and_used_in_mails() {
     let sink = Sink::start();
     let app = mail_app(&sink, |_| {}).await;
-    let data = app.ok(None, "mutation($e:String!,$p:String!){register(email:$e,password:$p,displayName:\" Ann \"){user{displayName}}}", json!({"e": "ann@example.com", "p": PASSWORD})).await;
+    let data = app.ok(None, "mutation($e:String!,$p:String!,$c:String){register(email:$e,password:$p,inviteCode:$c,displayName:\" Ann \"){user{displayName}}}", json!({"e": "ann@example.com", "p": PASSWORD, "c": app.state.services.setup_code.code()})).await;
     assert_eq!(data["register"]["user"]["displayName"], "Ann");
     let token = app.ok(None, "mutation($e:String!,$p:String!){login(email:$e,password:$p){token}}", json!({"e": "ann@example.com", "p": PASSWORD})).await["login"]["token"].as_str().unwrap().to_owned();
     let long = app.gql(Some(&token), "mutation($n:String!){updateSettings(input:{displayName:$n}){displayName}}", json!({"n": "x".repeat(81)})).await;
@@ -337,12 +337,16 @@ async fn two_instances_send_each_mail_once() {
 async fn a_mail_not_sent_in_time_is_marked_failed_logged_and_counted() {
     let sink = Sink::start();
     sink.set_mode("refuse");
-    let app = mail_app(&sink, |c| c.mail.give_up_hours = 0).await;
+    let app = mail_app(&sink, |c| {
+        c.mail.give_up_hours = 0;
+        c.metrics_token = Some("metrics-test-token".into());
+    })
+    .await;
     app.register("ann@example.com").await;
     request_reset(&app, "ann@example.com").await;
     let rows = wait_for_outbox(&app, "given up", |rows| rows.len() == 1 && rows[0].status == outbox::Status::Failed).await;
     assert!(rows[0].raw.is_empty() && rows[0].last_error.as_deref().is_some_and(|e| e.contains("451")), "{rows:?}");
-    let (status, _, metrics) = app.send(axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap()).await;
+    let (status, _, metrics) = app.send(axum::http::Request::get("/metrics").header("authorization", "Bearer metrics-test-token").body(axum::body::Body::empty()).unwrap()).await;
     assert_eq!(status, 200, "{metrics}");
     for needle in ["# HELP rht_mail_failed_total", "rht_mail_failed_total{kind=\"password_reset\"}", "# HELP rht_mail_queue_depth"] {
         assert!(metrics.contains(needle), "{needle} missing from:\n{metrics}");

@@ -68,6 +68,15 @@ async fn a_queued_mail_survives_kill_9_and_is_delivered_once_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let sink = Sink::start();
     sink.set_mode("refuse");
+    // The first account (the admin) comes from the CLI: this server has a PUBLIC_URL, so
+    // registering it over the API would need the setup code from the log.
+    let created = Command::new(env!("CARGO_BIN_EXE_raterhub-tracker"))
+        .args(["admin", "create-user", "--email", "admin@example.com", "--password", crate::common::PASSWORD])
+        .env("DATABASE_URL", dir.path().join("rht.db"))
+        .env("SECRET_KEY", "mail-crash-test-secret-key-0123456789abcdef")
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     let mut first = start(dir.path(), &sink);
     let register = "mutation($e:String!,$p:String!){register(email:$e,password:$p){token}}";
     let body = post(first.port, register, json!({"e": "ann@example.com", "p": crate::common::PASSWORD})).await;

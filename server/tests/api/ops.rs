@@ -14,11 +14,43 @@ async fn metrics_cover_requests_events_and_build_info() {
     let t = app.register("m@example.com").await;
     app.event(&t, "NEXT", base(5)).await;
     app.event(&t, "NEXT", base(4)).await;
-    let (status, headers, text) = app.send(Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    let (status, headers, text) = app.send(from_peer("127.0.0.1", None)).await;
     assert_eq!(status, 200);
     assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/plain"));
     for needle in ["rht_build_info", "rht_events_recorded_total{type=\"NEXT\"}", "rht_http_requests_total{", "rht_http_request_duration_seconds_bucket", "rht_graphql_operations_total{", "rht_active_sessions", "rht_db_pool_connections{state=\"idle\"}"] {
         assert!(text.contains(needle), "{needle} missing from\n{text}");
+    }
+}
+
+/// A `/metrics` request from `peer`, optionally forwarded for `forwarded_for`.
+fn from_peer(peer: &str, forwarded_for: Option<&str>) -> Request<Body> {
+    let peer = std::net::SocketAddr::new(peer.parse().unwrap(), 40_000);
+    let mut request = Request::get("/metrics").extension(axum::extract::ConnectInfo(peer));
+    if let Some(client) = forwarded_for {
+        request = request.header("x-forwarded-for", client);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn without_a_token_metrics_answer_loopback_clients_only() {
+    let app = TestApp::with_config(|c| c.trusted_proxies = vec!["10.0.0.2/32".parse().unwrap()]).await;
+    for (peer, forwarded, status) in [
+        ("127.0.0.1", None, 200),
+        ("::1", None, 200),
+        ("::ffff:127.0.0.1", None, 200),
+        ("203.0.113.9", None, 403),
+        // A client can't claim loopback through an untrusted peer…
+        ("203.0.113.9", Some("127.0.0.1"), 403),
+        // …but a trusted proxy's word counts, both ways.
+        ("10.0.0.2", Some("127.0.0.1"), 200),
+        ("10.0.0.2", Some("198.51.100.7"), 403),
+    ] {
+        let (got, _, body) = app.send(from_peer(peer, forwarded)).await;
+        assert_eq!(got, status, "{peer} for {forwarded:?}: {body}");
+        if status == 403 {
+            assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "FORBIDDEN");
+        }
     }
 }
 
@@ -30,7 +62,7 @@ async fn metrics_can_require_a_token() {
     let (status, _, _) = app.send(Request::get("/metrics").header("authorization", "Bearer wrong").body(Body::empty()).unwrap()).await;
     assert_eq!(status, 401);
     let (status, _, _) = app.send(Request::get("/metrics").header("authorization", "Bearer s3cret-metrics-token").body(Body::empty()).unwrap()).await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 200, "with a token, any client that has it may read the metrics");
 }
 
 #[tokio::test]

@@ -1,11 +1,15 @@
-//! Property tests over random event sequences: a reference model built on the pure
-//! engine checks the invariants, and the real API must store exactly what the model says.
+//! Property tests over random event sequences. [`Timeline`] is a model of the rules that
+//! shares no code with the engine; the engine (driven the way storage drives it) and the
+//! real API must both agree with it on which events are accepted, on every question's
+//! raw, paused and active time, and on every session total.
 
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use server::engine::{self, Closed, Command, Context, Effect, EngineError, Exited, OpenSession};
 
-const IDLE: i64 = 60;
+use crate::timeline::{Current, IDLE_S, Kind, Question, Timeline};
+
+const IDLE: i64 = IDLE_S / 60;
 
 #[derive(Clone, Debug)]
 pub(crate) struct ModelSession {
@@ -18,13 +22,13 @@ pub(crate) struct ModelSession {
 
 /// A user's sessions as the storage layer would keep them, driven by `engine::apply`.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Model {
+pub(crate) struct EngineDriver {
     pub(crate) sessions: Vec<ModelSession>,
     /// The latest applied event: was it an EXIT, and of which session (by position)?
     last_event_exit_of: Option<usize>,
 }
 
-impl Model {
+impl EngineDriver {
     fn open_index(&self) -> Option<usize> {
         self.sessions.iter().position(|s| s.open.is_some())
     }
@@ -105,55 +109,14 @@ impl Model {
         }
         Ok(effect)
     }
-
-    fn check_invariants(&self) -> Result<(), TestCaseError> {
-        prop_assert!(self.sessions.iter().filter(|s| s.open.is_some()).count() <= 1);
-        for s in &self.sessions {
-            for (i, q) in s.closed.iter().enumerate() {
-                prop_assert_eq!(q.index as usize, i + 1, "consecutive indexes");
-                prop_assert_eq!(q.active_ms() + q.paused_ms, q.raw_ms());
-                prop_assert!(q.active_ms() >= 0, "active ≥ 0: {:?}", q);
-                prop_assert!(q.paused_ms >= 0);
-                prop_assert!(q.started_at >= s.started_at && q.ended_at >= q.started_at);
-            }
-            if let Some(open) = &s.open {
-                prop_assert_eq!(open.running.index as usize, s.closed.len() + 1);
-                prop_assert!(open.running.paused_ms >= 0);
-            }
-            let raw: i64 = s.closed.iter().map(Closed::raw_ms).sum();
-            let active: i64 = s.closed.iter().map(Closed::active_ms).sum();
-            let paused: i64 = s.closed.iter().map(|q| q.paused_ms).sum();
-            prop_assert_eq!(active + paused, raw);
-        }
-        Ok(())
-    }
 }
 
-#[derive(Clone, Debug)]
-enum Kind {
-    Next,
-    Pause,
-    Exit,
-    Undo,
-}
-
-impl Kind {
-    fn command(&self) -> Command {
-        match self {
-            Kind::Next => Command::Next { target_ms: None, task_id: None },
-            Kind::Pause => Command::Pause,
-            Kind::Exit => Command::Exit,
-            Kind::Undo => Command::Undo,
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            Kind::Next => "NEXT",
-            Kind::Pause => "PAUSE",
-            Kind::Exit => "EXIT",
-            Kind::Undo => "UNDO",
-        }
+fn command(kind: Kind) -> Command {
+    match kind {
+        Kind::Next => Command::Next { target_ms: None, task_id: None },
+        Kind::Pause => Command::Pause,
+        Kind::Exit => Command::Exit,
+        Kind::Undo => Command::Undo,
     }
 }
 
@@ -162,9 +125,38 @@ fn kind() -> impl Strategy<Value = Kind> {
 }
 
 /// Steps of (event, seconds since the previous one); mostly seconds to minutes, sometimes
-/// past the idle timeout, sometimes backwards.
+/// around or past the idle timeout, sometimes backwards.
 fn steps(max: usize) -> impl Strategy<Value = Vec<(Kind, i64)>> {
-    prop::collection::vec((kind(), prop_oneof![8 => 0i64..400, 1 => 3000i64..5000, 1 => -60i64..0]), 1..max)
+    let gap = prop_oneof![16 => 0i64..400, 2 => 3000i64..5000, 1 => Just(IDLE_S), 1 => Just(IDLE_S + 1), 2 => -60i64..0];
+    prop::collection::vec((kind(), gap), 1..max)
+}
+
+/// Whole seconds since `origin`.
+fn seconds(origin: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
+    (at - origin).num_seconds()
+}
+
+/// The engine's sessions must be the ones the timeline derives.
+fn engine_matches(engine: &EngineDriver, timeline: &Timeline, origin: DateTime<Utc>) -> Result<(), TestCaseError> {
+    let derived = timeline.sessions();
+    prop_assert_eq!(engine.sessions.len(), derived.len());
+    for (s, d) in engine.sessions.iter().zip(&derived) {
+        prop_assert_eq!(seconds(origin, s.started_at), d.start);
+        let questions: Vec<Question> = s
+            .closed
+            .iter()
+            .map(|c| Question { start: seconds(origin, c.started_at), end: seconds(origin, c.ended_at), paused: c.paused_ms / 1000 })
+            .collect();
+        prop_assert_eq!(&questions, &d.questions);
+        for ((c, q), n) in s.closed.iter().zip(&d.questions).zip(1..) {
+            prop_assert_eq!(c.index, n);
+            prop_assert_eq!((c.raw_ms(), c.paused_ms, c.active_ms()), (q.raw() * 1000, q.paused * 1000, q.active() * 1000));
+            prop_assert!(q.paused >= 0 && q.active() >= 0, "{:?}", q);
+        }
+        let current = s.open.as_ref().map(|o| Current { index: o.running.index as usize, start: seconds(origin, o.running.started_at), paused_now: o.running.is_paused() });
+        prop_assert_eq!(current, d.current);
+    }
+    Ok(())
 }
 
 fn t0() -> DateTime<Utc> {
@@ -172,51 +164,52 @@ fn t0() -> DateTime<Utc> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig { cases: 1024, max_global_rejects: 20_000, ..ProptestConfig::default() })]
 
     #[test]
-    fn invariants_hold_for_any_sequence(steps in steps(60)) {
-        let mut model = Model::default();
+    fn the_engine_agrees_with_the_independent_model(steps in steps(60)) {
+        let mut engine = EngineDriver::default();
+        let mut timeline = Timeline::default();
         let mut at = t0();
         for (kind, dt) in steps {
             at += Duration::seconds(dt);
-            let _ = model.apply(&kind.command(), at);
-            model.check_invariants()?;
+            let by_engine = engine.apply(&command(kind), at);
+            let by_model = timeline.event(kind, seconds(t0(), at));
+            prop_assert_eq!(by_engine.is_ok(), by_model, "{} at {}: engine says {:?}", kind.name(), at, by_engine);
+            engine_matches(&engine, &timeline, t0())?;
         }
     }
 
     #[test]
     fn undo_after_next_restores_the_earlier_state_keeping_pauses(steps in steps(40), gap in 0i64..600, pauses in prop::collection::vec(0i64..300, 0..5), wait in 0i64..600) {
-        let mut model = Model::default();
+        let mut model = EngineDriver::default();
         let mut at = t0();
         for (kind, dt) in steps {
             at += Duration::seconds(dt);
-            let _ = model.apply(&kind.command(), at);
+            let _ = model.apply(&command(kind), at);
         }
         let before = model.clone();
-        let Some(i) = before.open_index() else { return Ok(()) };
+        let i = before.open_index();
+        prop_assume!(i.is_some());
+        let i = i.unwrap();
         at += Duration::seconds(gap);
-        if before.sessions[i].open.as_ref().unwrap().is_idle_at(at, Duration::minutes(IDLE)) || at < before.sessions[i].last_event_at {
-            return Ok(());
-        }
-        model.apply(&Kind::Next.command(), at).unwrap();
+        prop_assume!(!before.sessions[i].open.as_ref().unwrap().is_idle_at(at, Duration::minutes(IDLE)) && at >= before.sessions[i].last_event_at);
+        model.apply(&command(Kind::Next), at).unwrap();
         let next_at = at;
         // Pause toggles between the NEXT and the UNDO: their time must stay paused.
         let mut paused_between = 0;
         let mut open_pause: Option<DateTime<Utc>> = None;
         for dt in &pauses {
             at += Duration::seconds(*dt);
-            model.apply(&Kind::Pause.command(), at).unwrap();
+            model.apply(&command(Kind::Pause), at).unwrap();
             match open_pause.take() {
                 Some(since) => paused_between += (at - since).num_milliseconds(),
                 None => open_pause = Some(at),
             }
         }
         at += Duration::seconds(wait);
-        if model.sessions[i].open.as_ref().unwrap().is_idle_at(at, Duration::minutes(IDLE)) {
-            return Ok(());
-        }
-        model.apply(&Kind::Undo.command(), at).unwrap();
+        prop_assume!(!model.sessions[i].open.as_ref().unwrap().is_idle_at(at, Duration::minutes(IDLE)));
+        model.apply(&command(Kind::Undo), at).unwrap();
         let (old, new) = (&before.sessions[i], &model.sessions[i]);
         prop_assert_eq!(&old.closed, &new.closed);
         let (a, b) = (&old.open.as_ref().unwrap().running, &new.open.as_ref().unwrap().running);
@@ -230,52 +223,69 @@ proptest! {
 }
 
 mod through_the_api {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::common::*;
+    use crate::timeline::Derived;
+
+    /// A stored session must be the one the timeline derives, totals included.
+    fn stored_matches(stored: &Value, d: &Derived, origin: DateTime<Utc>) -> Result<(), TestCaseError> {
+        let s = stored;
+        prop_assert_eq!(seconds(origin, instant(&s["startedAt"])), d.start);
+        let qs = s["questions"].as_array().unwrap();
+        prop_assert_eq!(qs.len(), d.questions.len());
+        prop_assert_eq!(s["questionCount"].as_i64().unwrap(), d.questions.len() as i64);
+        for (q, m) in qs.iter().zip(&d.questions) {
+            let got = Question { start: seconds(origin, instant(&q["startedAt"])), end: seconds(origin, instant(&q["endedAt"])), paused: f(&q["pausedSeconds"]) as i64 };
+            prop_assert_eq!(got, *m);
+            prop_assert_eq!((f(&q["rawSeconds"]), f(&q["pausedSeconds"]), f(&q["activeSeconds"])), (m.raw() as f64, m.paused as f64, m.active() as f64));
+        }
+        // The session row keeps running totals of its own; they must equal the model's sums.
+        let sum = |g: fn(&Question) -> i64| d.questions.iter().map(g).sum::<i64>() as f64;
+        prop_assert_eq!(f(&s["rawSeconds"]), sum(Question::raw));
+        prop_assert_eq!(f(&s["pausedSeconds"]), sum(|q| q.paused));
+        prop_assert_eq!(f(&s["activeSeconds"]), sum(Question::active));
+        let current = s["current"].as_object().map(|c| Current {
+            index: c["index"].as_u64().unwrap() as usize,
+            start: seconds(origin, instant(&c["startedAt"])),
+            paused_now: c["isPaused"].as_bool().unwrap(),
+        });
+        prop_assert_eq!(current, d.current);
+        Ok(())
+    }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(12))]
+        #![proptest_config(ProptestConfig::with_cases(16))]
 
-        /// The server stores exactly the questions the model predicts.
+        /// The server accepts and stores exactly what the independent model predicts.
         #[test]
-        fn stored_questions_match_the_model(steps in steps(25)) {
+        fn stored_sessions_match_the_independent_model(steps in steps(30)) {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async {
-                let total: i64 = steps.iter().map(|(_, dt)| dt.abs()).sum();
-                let start = base(total / 60 + 120);
+                // Every event in the past, the last ones minutes before now, so the last
+                // session is usually still running when it is read back.
+                let ahead: i64 = steps.iter().map(|(_, dt)| dt.max(&0)).sum();
+                let origin = base(ahead / 60 + 10);
                 let app = TestApp::new().await;
                 let token = app.register("prop@example.com").await;
-                let mut model = Model::default();
-                let mut at = start;
+                let mut timeline = Timeline::default();
+                let mut at = origin;
                 for (kind, dt) in &steps {
                     at += Duration::seconds(*dt);
-                    let expected = model.apply(&kind.command(), at);
+                    let accepted = timeline.event(*kind, seconds(origin, at));
                     let body = app.event_with(&token, json!({"type": kind.name(), "occurredAt": at.to_rfc3339()})).await;
-                    let errored = body.get("errors").is_some();
-                    prop_assert_eq!(errored, expected.is_err(), "{} at {}: {}", kind.name(), at, body);
+                    prop_assert_eq!(body.get("errors").is_none(), accepted, "{} at {}: {}", kind.name(), at, body);
                 }
-                let data = app.ok(Some(&token), "{sessions(limit:500){startedAt questionCount rawSeconds pausedSeconds activeSeconds questions{index startedAt endedAt rawSeconds pausedSeconds activeSeconds}}}", json!({})).await;
+                let query = "{sessions(limit:500){startedAt questionCount rawSeconds pausedSeconds activeSeconds current{index startedAt isPaused} questions{startedAt endedAt rawSeconds pausedSeconds activeSeconds}}}";
+                let data = app.ok(Some(&token), query, json!({})).await;
                 let stored = data["sessions"].as_array().unwrap();
-                prop_assert_eq!(stored.len(), model.sessions.len());
-                for (s, m) in stored.iter().rev().zip(&model.sessions) {
-                    prop_assert_eq!(instant(&s["startedAt"]), m.started_at);
-                    let qs = s["questions"].as_array().unwrap();
-                    prop_assert_eq!(qs.len(), m.closed.len());
-                    // The session's running totals equal the sums over its stored questions.
-                    prop_assert_eq!(s["questionCount"].as_i64().unwrap(), m.closed.len() as i64);
-                    for field in ["rawSeconds", "pausedSeconds", "activeSeconds"] {
-                        let sum: f64 = qs.iter().map(|q| f(&q[field])).sum();
-                        prop_assert!((f(&s[field]) - sum).abs() < 1e-6, "{} {} != Σ {}", field, f(&s[field]), sum);
-                    }
-                    for (q, c) in qs.iter().zip(&m.closed) {
-                        prop_assert_eq!(q["index"].as_i64().unwrap(), i64::from(c.index));
-                        prop_assert_eq!(instant(&q["startedAt"]), c.started_at);
-                        prop_assert_eq!(instant(&q["endedAt"]), c.ended_at);
-                        prop_assert_eq!(f(&q["pausedSeconds"]), c.paused_ms as f64 / 1000.0);
-                        prop_assert_eq!(f(&q["activeSeconds"]), c.active_ms() as f64 / 1000.0);
-                    }
+                // A session forgotten by now is no longer shown as running.
+                timeline.settle(seconds(origin, Utc::now()));
+                let derived = timeline.sessions();
+                prop_assert_eq!(stored.len(), derived.len());
+                for (s, d) in stored.iter().rev().zip(&derived) {
+                    stored_matches(s, d, origin)?;
                 }
                 Ok(())
             })?;
