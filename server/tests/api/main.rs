@@ -13,3 +13,4 @@ mod ops;
 mod deploy;
 mod cluster;
 mod process;
+mod playground;
