@@ -25,7 +25,7 @@ const PASSWORD = 'correct horse battery staple';
 const server = await new TestServer({ env: { DIST_DIR: DIST } }).start();
 const { token } = await server.register(EMAIL, PASSWORD);
 const now = Date.now();
-for (const [type, ago] of [['NEXT', 600], ['NEXT', 300], ['END', 0]]) {
+for (const [type, ago] of [['NEXT', 600], ['NEXT', 300], ['EXIT', 0]]) {
   const occurredAt = new Date(now - ago * 1000).toISOString();
   await server.gql('mutation($i:EventInput!){recordEvent(input:$i){duplicate}}', { i: { type, occurredAt, clientEventId: `load-${ago}` } }, token);
 }
@@ -45,12 +45,14 @@ const urls = new Map();
 cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
 const fromCache = new Set();
 cdp.on('Network.requestServedFromCache', (e) => fromCache.add(e.requestId));
+cdp.on('Network.responseReceived', (e) => { if (e.response.fromDiskCache || e.response.fromMemoryCache) fromCache.add(e.requestId); });
 
 /** Loads Today and returns ms from navigation start until the day's numbers show. */
 async function load() {
   transferred = [];
   await page.goto(`${server.url}/`, { waitUntil: 'commit' });
-  await page.waitForFunction(() => document.querySelector('#card-questions .value')?.textContent.trim() === '2', null, { timeout: 60_000, polling: 10 });
+  await page.waitForFunction(() => /^\d+$/.test(document.querySelector('#card-questions .value')?.textContent.trim() ?? ''), null, { timeout: 60_000, polling: 10 })
+    .catch(async (e) => { await page.screenshot({ path: '/tmp/first-load-fail.png' }); throw e; });
   return page.evaluate(() => performance.now());
 }
 
@@ -70,9 +72,10 @@ for (const p of PROFILES) {
   fromCache.clear();
   urls.clear();
   const repeat = await load();
+  const repeatBytes = transferred.reduce((a, b) => a + b, 0);
   const refetched = [...urls].filter(([id, url]) => !fromCache.has(id) && !url.endsWith('/graphql') && !url.includes('/graphql/ws')).map(([, url]) => new URL(url).pathname);
   console.log(`${p.name}: first load median ${Math.round(median(times))} ms (runs: ${times.map(Math.round).join(', ')}), ${bytes} B transferred; `
-    + `repeat visit ${Math.round(repeat)} ms, non-API requests not from cache: ${refetched.length ? refetched.join(' ') : 'none'}`);
+    + `repeat visit ${Math.round(repeat)} ms, ${repeatBytes} B transferred, non-API requests not from cache: ${refetched.length ? refetched.join(' ') : 'none'}`);
 }
 await context.close();
 await server.stop();

@@ -39,16 +39,25 @@ fn compressible(path: &Path) -> bool {
 }
 
 /// Adds `file.br` and `file.gz` next to every compressible file under `dir`, recursively.
-pub fn precompress(dir: &Path) -> Result<(), String> {
+/// Brotli at its best level takes seconds on GraphiQL's megabyte, so results are kept in
+/// `cache` by content hash and reused while the file does not change.
+pub fn precompress(dir: &Path, cache: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(cache).map_err(|e| format!("{}: {e}", cache.display()))?;
     for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.is_dir() {
-            precompress(&path)?;
+            precompress(&path, cache)?;
         } else if compressible(&path) {
             let bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
+            let key = hashed_name("c", &bytes);
             let with = |ext: &str| path.with_file_name(format!("{}.{ext}", path.file_name().unwrap().to_string_lossy()));
-            std::fs::write(with("br"), brotli(&bytes)).map_err(|e| e.to_string())?;
-            std::fs::write(with("gz"), gzip(&bytes)).map_err(|e| e.to_string())?;
+            for (ext, compress) in [("br", brotli as fn(&[u8]) -> Vec<u8>), ("gz", gzip)] {
+                let cached = cache.join(format!("{key}.{ext}"));
+                if !cached.exists() {
+                    std::fs::write(&cached, compress(&bytes)).map_err(|e| e.to_string())?;
+                }
+                std::fs::copy(&cached, with(ext)).map_err(|e| e.to_string())?;
+            }
         }
     }
     Ok(())
