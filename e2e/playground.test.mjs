@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestServer } from './lib/server.mjs';
+import { cookieLogin } from './lib/cookie-login.mjs';
 import { launchBrowser, artifact } from './lib/browser.mjs';
 
 const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
@@ -43,15 +44,7 @@ after(async () => {
 
 test('GraphiQL renders offline, lists the Query fields and runs { me { email } } with the cookie', async () => {
   // Sign in the way the dashboard does: a same-origin POST that sets the HttpOnly cookie.
-  await page.goto(`${server.url}/healthz`);
-  const login = await page.evaluate(async ([e, p]) => {
-    const res = await fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'mutation($e:String!,$p:String!){login(email:$e,password:$p){user{email}}}', variables: { e, p } }),
-    });
-    return res.json();
-  }, [EMAIL, PASSWORD]);
+  const login = await cookieLogin(page, server.url, EMAIL, PASSWORD);
   assert.equal(login.data?.login?.user?.email, EMAIL, JSON.stringify(login));
   await page.evaluate(() => localStorage.setItem('graphiql:query', '{ me { email } }'));
 

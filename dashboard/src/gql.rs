@@ -19,302 +19,32 @@ pub enum Role {
     User,
 }
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/auth.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Me;
+/// Declares the operations of one `queries/*.graphql` file, typed by graphql_client against
+/// `../schema.graphql`. Every operation shares these options: the schema's `Weekday` and `Role`
+/// enums come from this module, so all operations use the same two types.
+macro_rules! operations {
+    ($file:tt => $($name:ident),+ $(,)?) => {$(
+        #[derive(GraphQLQuery)]
+        #[graphql(
+            schema_path = "../schema.graphql",
+            query_path = $file,
+            response_derives = "Debug, Clone, PartialEq",
+            variables_derives = "Debug, Clone, PartialEq",
+            extern_enums("Weekday", "Role"),
+            normalization = "rust"
+        )]
+        pub struct $name;
+    )+};
+}
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/auth.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Login;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/auth.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Register;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/auth.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Logout;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/today.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Today;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/session.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct SessionDetail;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/session.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct DeleteSession;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/session.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct DeleteQuestion;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/history.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct WeekView;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/history.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct MonthView;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/settings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Timezones;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/settings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct UpdateSettings;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/settings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct ChangePassword;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/settings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct DeviceTokens;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/settings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct RevokeDeviceToken;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/export.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct ExportCsv;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/activity.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Activity;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/auth.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct CompletePasswordReset;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Users;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct SetUserActive;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct SetUserRole;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct ResetPassword;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct CreateUser;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Invites;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct CreateInvite;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct RevokeInvite;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct AuditLog;
+operations!("queries/auth.graphql" => Me, Login, Register, Logout, CompletePasswordReset);
+operations!("queries/today.graphql" => Today);
+operations!("queries/session.graphql" => SessionDetail, DeleteSession, DeleteQuestion);
+operations!("queries/history.graphql" => WeekView, MonthView);
+operations!("queries/settings.graphql" => Timezones, UpdateSettings, ChangePassword, DeviceTokens, RevokeDeviceToken);
+operations!("queries/export.graphql" => ExportCsv);
+operations!("queries/activity.graphql" => Activity);
+operations!("queries/admin.graphql" => Users, SetUserActive, SetUserRole, ResetPassword, CreateUser, Invites, CreateInvite, RevokeInvite, AuditLog);
 
 /// What went wrong with a request, with the server's `extensions.code` when there is one.
 #[derive(Clone, Debug, PartialEq)]

@@ -27,6 +27,12 @@ impl<T> Clone for Load<T> {
     }
 }
 
+/// The app's shared state and dispatcher, provided by the shell around every page.
+#[hook]
+pub fn use_app() -> AppContext {
+    use_context::<AppContext>().expect("AppContext is provided by the app shell")
+}
+
 /// Handles an error from any request: an expired session sends the app back to sign-in
 /// (the current URL stays, so the page comes back after signing in).
 pub fn report(ctx: &AppContext, err: &ApiError) {
@@ -44,7 +50,7 @@ where
     Q::Variables: Clone + PartialEq + 'static,
     Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
 {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let state = use_state(|| Load::<Q::ResponseData>::Loading);
     let reload = use_state(|| 0u32);
     let generation = use_mut_ref(|| 0u64);

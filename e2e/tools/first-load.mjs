@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestServer } from '../lib/server.mjs';
+import { cookieLogin } from '../lib/cookie-login.mjs';
 import { launchBrowser } from '../lib/browser.mjs';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, dist: { type: 'string' }, bin: { type: 'string' } } });
@@ -31,11 +32,7 @@ for (const [type, ago] of [['NEXT', 600], ['NEXT', 300], ['EXIT', 0]]) {
 }
 const context = await launchBrowser({ timezoneId: 'UTC', locale: 'en-GB' });
 const page = context.pages()[0] ?? (await context.newPage());
-await page.goto(`${server.url}/healthz`);
-await page.evaluate(async ([e, p]) => fetch('/graphql', {
-  method: 'POST', headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ query: 'mutation($e:String!,$p:String!){login(email:$e,password:$p){user{id}}}', variables: { e, p } }),
-}), [EMAIL, PASSWORD]);
+await cookieLogin(page, server.url, EMAIL, PASSWORD);
 
 const cdp = await context.newCDPSession(page);
 await cdp.send('Network.enable');

@@ -6,14 +6,13 @@ use chrono::{DateTime, Utc};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::app::Route;
+use crate::route::Route;
 use crate::components::{Card, ConfirmButton, ErrorBox, PaceBadge, QuestionChart, Spinner};
 use crate::dates::{iso, long_day};
 use crate::format;
 use crate::gql::{self, DeleteQuestion, DeleteSession, SessionDetail, session_detail};
-use crate::hooks::{Load, report, use_now, use_query, use_wide};
+use crate::hooks::{Load, report, use_app, use_now, use_query, use_wide};
 use crate::pace_props;
-use crate::state::AppContext;
 use crate::timer::running_active;
 use crate::tz;
 
@@ -22,9 +21,9 @@ pub struct SessionProps {
     pub id: AttrValue,
 }
 
-#[function_component(SessionPage)]
+#[component(SessionPage)]
 pub fn session_page(p: &SessionProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let tz = ctx.timezone();
     let (load, reload) = use_query::<SessionDetail>(
         session_detail::Variables {
@@ -69,9 +68,9 @@ pub struct SessionViewProps {
     pub now: Option<DateTime<Utc>>,
 }
 
-#[function_component(SessionView)]
+#[component(SessionView)]
 pub fn session_view(p: &SessionViewProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let deleting = use_state(|| None::<String>);
     let error = use_state(|| None::<gql::ApiError>);
     let s = p.data.session.as_ref().expect("session present");
