@@ -175,10 +175,27 @@ pub async fn call<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::Respons
 where
     Q::ResponseData: for<'de> Deserialize<'de>,
 {
-    let body: QueryBody<Q::Variables> = Q::build_query(variables);
-    let json = serde_json::to_string(&body).map_err(|e| ApiError::network(e.to_string()))?;
-    let text = post(json).await?;
+    let text = post(request_body::<Q>(variables)?).await?;
     decode(&text)
+}
+
+/// The JSON request body of one operation.
+pub fn request_body<Q: GraphQLQuery>(variables: Q::Variables) -> Result<String, ApiError> {
+    let body: QueryBody<Q::Variables> = Q::build_query(variables);
+    serde_json::to_string(&body).map_err(|e| ApiError::network(e.to_string()))
+}
+
+/// Sends a request body and hands the answer's text to `then`. The task is compiled once for
+/// all operations; only `then` (decode and store) is generic, which keeps the wasm smaller
+/// than an async block per operation.
+pub fn send_then(json: Result<String, ApiError>, then: Box<dyn FnOnce(Result<String, ApiError>)>) {
+    yew::platform::spawn_local(async move {
+        let text = match json {
+            Ok(json) => post(json).await,
+            Err(e) => Err(e),
+        };
+        then(text);
+    });
 }
 
 type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, ApiError>>>>;

@@ -67,20 +67,22 @@ where
             }
             *generation.borrow_mut() += 1;
             let mine = *generation.borrow();
-            let vars = vars.clone();
-            yew::platform::spawn_local(async move {
-                let result = gql::call::<Q>(vars).await;
-                if *generation.borrow() != mine {
-                    return; // a newer request is on its way
-                }
-                match result {
-                    Ok(data) => state.set(Load::Ready(Rc::new(data))),
-                    Err(e) => {
-                        report(&ctx, &e);
-                        state.set(Load::Failed(e));
+            let json = gql::request_body::<Q>(vars.clone());
+            gql::send_then(
+                json,
+                Box::new(move |text| {
+                    if *generation.borrow() != mine {
+                        return; // a newer request is on its way
                     }
-                }
-            });
+                    match text.and_then(|text| gql::decode::<Q::ResponseData>(&text)) {
+                        Ok(data) => state.set(Load::Ready(Rc::new(data))),
+                        Err(e) => {
+                            report(&ctx, &e);
+                            state.set(Load::Failed(e));
+                        }
+                    }
+                }),
+            );
         });
     }
     let reload_cb = {
