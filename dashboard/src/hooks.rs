@@ -92,6 +92,53 @@ where
     ((*state).clone(), reload_cb)
 }
 
+/// A mutation's progress, owned by `use_mutation`.
+pub struct Mutation<Q: GraphQLQuery> {
+    pub running: bool,
+    /// The last failure; cleared by a success.
+    pub error: Option<ApiError>,
+    /// Sends the mutation with these variables.
+    pub run: Callback<Q::Variables>,
+}
+
+/// Runs mutation `Q` on demand. `on_done` gets the answer; a failure is kept in `error`, and
+/// an expired sign-in sends the app back to sign-in (see `report`).
+#[hook]
+pub fn use_mutation<Q>(on_done: Callback<Rc<Q::ResponseData>>) -> Mutation<Q>
+where
+    Q: GraphQLQuery + 'static,
+    Q::Variables: 'static,
+    Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
+{
+    let ctx = use_app();
+    let running = use_state(|| false);
+    let error = use_state(|| None::<ApiError>);
+    let run = {
+        let (running, error) = (running.clone(), error.clone());
+        Callback::from(move |vars: Q::Variables| {
+            running.set(true);
+            let (running, error, ctx, on_done) = (running.clone(), error.clone(), ctx.clone(), on_done.clone());
+            gql::send_then(
+                gql::request_body::<Q>(vars),
+                Box::new(move |text| {
+                    running.set(false);
+                    match text.and_then(|text| gql::decode::<Q::ResponseData>(&text)) {
+                        Ok(data) => {
+                            error.set(None);
+                            on_done.emit(Rc::new(data));
+                        }
+                        Err(e) => {
+                            report(&ctx, &e);
+                            error.set(Some(e));
+                        }
+                    }
+                }),
+            );
+        })
+    };
+    Mutation { running: *running, error: (*error).clone(), run }
+}
+
 /// Whether the window is wide enough for the wide chart layout (updates on resize).
 #[hook]
 pub fn use_wide() -> bool {
