@@ -32,6 +32,10 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub async fn dashboard(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
     let has_extension = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    let playground_file = path == "graphiql.html" || path.starts_with("graphiql/");
+    if playground_file && !state.services.config.graphql_playground {
+        return (StatusCode::NOT_FOUND, "the GraphQL playground is turned off").into_response();
+    }
     if !path.is_empty() {
         if let Some(response) = serve(&state, path, &headers, DASHBOARD_CSP) {
             return response;

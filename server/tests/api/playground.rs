@@ -93,4 +93,9 @@ async fn the_playground_loads_nothing_from_elsewhere() {
     let (_, headers, _) = get(&app, &react_dom, "br").await;
     assert_eq!(header(&headers, "content-encoding"), "br");
     assert!(react_dom.contains("production.min.js"), "production React: {react_dom}");
+
+    let off = TestApp::with_config(|c| c.graphql_playground = false).await;
+    for path in ["/graphql", "/graphiql.html", &react_dom] {
+        assert_eq!(get(&off, path, "").await.0, 404, "{path} with the playground off");
+    }
 }
