@@ -26,24 +26,29 @@ for (const [type, hms] of [['NEXT', '09:00:00'], ['NEXT', '09:05:10'], ['NEXT', 
 }
 const sessions = await server.gql('{ sessions(limit: 1) { id } }', {}, token);
 const sessionId = sessions.data.sessions[0].id;
-const context = await launchBrowser({ timezoneId: 'UTC', locale: 'en-GB' });
-const page = context.pages()[0] ?? (await context.newPage());
-await cookieLogin(page, server.url, EMAIL, PASSWORD);
-const pages = [
-  ['today', `/day/${day}`, '#card-questions .value'],
-  ['session', `/sessions/${sessionId}`, 'table'],
-  ['history', '/history', 'main h1'],
-  ['settings', '/settings', 'form'],
-];
-for (const width of [1280, 390]) {
-  await page.setViewportSize({ width, height: 900 });
-  for (const [name, path, ready] of pages) {
-    await page.goto(`${server.url}${path}`);
-    await page.waitForSelector(ready, { timeout: 20_000 });
-    await page.waitForTimeout(300); // let charts settle; these are pictures, not assertions
-    await page.screenshot({ path: artifact(`${args.out}-${name}-${width}.png`), fullPage: true });
+// The server is stopped even when a load fails, so no process is left behind.
+let context;
+try {
+  context = await launchBrowser({ timezoneId: 'UTC', locale: 'en-GB' });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await cookieLogin(page, server.url, EMAIL, PASSWORD);
+  const pages = [
+    ['today', `/day/${day}`, '#card-questions .value'],
+    ['session', `/sessions/${sessionId}`, 'table'],
+    ['history', '/history', 'main h1'],
+    ['settings', '/settings', 'form'],
+  ];
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const [name, path, ready] of pages) {
+      await page.goto(`${server.url}${path}`);
+      await page.waitForSelector(ready, { timeout: 20_000 });
+      await page.waitForTimeout(300); // let charts settle; these are pictures, not assertions
+      await page.screenshot({ path: artifact(`${args.out}-${name}-${width}.png`), fullPage: true });
+    }
   }
+  console.log(`wrote e2e/artifacts/${args.out}-{today,session,history,settings}-{1280,390}.png`);
+} finally {
+  await context?.close();
+  await server.stop();
 }
-console.log(`wrote e2e/artifacts/${args.out}-{today,session,history,settings}-{1280,390}.png`);
-await context.close();
-await server.stop();
