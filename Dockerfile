@@ -10,7 +10,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && rustup target add wasm32-unknown-unknown
 COPY . .
-RUN cd e2e && npm ci --no-audit --no-fund --omit=optional
+RUN cd e2e && npm ci --no-audit --no-fund --omit=optional \
+ && cd ../dashboard/playground && npm ci --no-audit --no-fund
 ENV PATH=/src/e2e/node_modules/.bin:$PATH
 # The dashboard must exist before the server is compiled: the binary embeds dist/.
 RUN cargo xtask dist --release \

@@ -36,8 +36,15 @@ if command -v npm >/dev/null 2>&1; then
       (cd e2e && npm install --no-audit --no-fund)
     fi
   fi
+  # The playground's GraphiQL and React builds, pinned by dashboard/playground/package-lock.json;
+  # `cargo xtask dist` copies them into dist/ so the server needs no CDN.
+  if [ ! -f dashboard/playground/node_modules/graphiql/graphiql.min.js ] \
+     || [ dashboard/playground/package-lock.json -nt dashboard/playground/node_modules/.package-lock.json ]; then
+    log "npm ci in dashboard/playground/"
+    (cd dashboard/playground && npm ci --no-audit --no-fund)
+  fi
 else
-  log "npm not found: browser tests and wasm-opt will be unavailable"
+  log "npm not found: browser tests, wasm-opt and the GraphQL playground will be unavailable"
 fi
 
 # 3. aiosmtpd: the real SMTP server the mail tests start on loopback (from PyPI).

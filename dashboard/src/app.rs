@@ -1,6 +1,8 @@
 //! The app shell: routes, auth gate, navigation and the live-update connection.
 
 use yew::prelude::*;
+
+use crate::hooks::use_app;
 use yew_router::prelude::*;
 
 use crate::components::Spinner;
@@ -20,81 +22,9 @@ use crate::pages::{
 use crate::state::{Action, AppContext, AppState, Auth, LiveMode};
 use crate::user_from;
 
-#[derive(Clone, Debug, PartialEq, Routable)]
-pub enum Route {
-    #[at("/")]
-    Today,
-    #[at("/day/:date")]
-    Day { date: String },
-    #[at("/sessions/:id")]
-    Session { id: String },
-    #[at("/history")]
-    History,
-    #[at("/history/week/:start")]
-    HistoryWeek { start: String },
-    #[at("/history/month/:month")]
-    HistoryMonth { month: String },
-    #[at("/export")]
-    Export,
-    #[at("/settings")]
-    Settings,
-    #[at("/overlay")]
-    Overlay,
-    #[at("/login")]
-    Login,
-    #[at("/register")]
-    Register,
-    #[at("/reset-password")]
-    ResetPassword,
-    #[at("/admin")]
-    Admin,
-    #[not_found]
-    #[at("/404")]
-    NotFound,
-}
+pub use crate::route::{NavLink, Route};
 
-#[derive(Properties, PartialEq)]
-pub struct NavLinkProps {
-    pub to: Route,
-    #[prop_or_default]
-    pub classes: Classes,
-    /// Marks the link as the current page (`aria-current="page"`).
-    #[prop_or_default]
-    pub current: bool,
-    #[prop_or_default]
-    pub label: Option<AttrValue>,
-    #[prop_or_default]
-    pub id: Option<AttrValue>,
-    #[prop_or_default]
-    pub children: Html,
-}
-
-/// A router link that can carry ARIA attributes (yew-router's `Link` cannot). Ctrl/⌘/Shift
-/// clicks keep the browser's behaviour (new tab or window).
-#[function_component(NavLink)]
-pub fn nav_link(p: &NavLinkProps) -> Html {
-    let navigator = use_navigator();
-    let onclick = {
-        let to = p.to.clone();
-        Callback::from(move |e: MouseEvent| {
-            if e.button() != 0 || e.ctrl_key() || e.meta_key() || e.shift_key() || e.alt_key() {
-                return;
-            }
-            if let Some(n) = &navigator {
-                e.prevent_default();
-                n.push(&to);
-            }
-        })
-    };
-    html! {
-        <a href={p.to.to_path()} class={p.classes.clone()} id={p.id.clone()} aria-label={p.label.clone()}
-           aria-current={p.current.then_some("page")} onclick={onclick}>
-            { p.children.clone() }
-        </a>
-    }
-}
-
-#[function_component(App)]
+#[component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
     {
@@ -130,7 +60,7 @@ pub struct StaticAppProps {
     pub query: Option<AttrValue>,
 }
 
-#[function_component(StaticApp)]
+#[component(StaticApp)]
 pub fn static_app(p: &StaticAppProps) -> Html {
     let initial = p.state.clone();
     let state = use_reducer(move || initial);
@@ -154,9 +84,9 @@ pub fn static_app(p: &StaticAppProps) -> Html {
     }
 }
 
-#[function_component(Shell)]
+#[component(Shell)]
 fn shell() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let signed_in = ctx.user().is_some();
     html! {
         <>
@@ -175,9 +105,9 @@ fn shell() -> Html {
     }
 }
 
-#[function_component(Nav)]
+#[component(Nav)]
 fn nav() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let route = use_route::<Route>().unwrap_or(Route::Today);
     let section = |r: &Route| match r {
         Route::Today | Route::Day { .. } | Route::Session { .. } => 0,
@@ -248,9 +178,9 @@ pub fn public(route: &Route) -> bool {
     )
 }
 
-#[function_component(Routed)]
+#[component(Routed)]
 fn routed(p: &RoutedProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     {
         let signed_out = matches!(ctx.auth, Auth::SignedOut { .. }) && !public(&p.route);
         let name = if signed_out {

@@ -7,7 +7,7 @@ use crate::chart::{heat_level, hours_label, minutes_label, nice_axis_in, scale, 
 use crate::format;
 use crate::gql::ApiError;
 
-#[function_component(Spinner)]
+#[component(Spinner)]
 pub fn spinner() -> Html {
     html! { <p class="loading" role="status" aria-live="polite"><span class="dot" aria-hidden="true"></span>{ "Loading…" }</p> }
 }
@@ -19,7 +19,7 @@ pub struct ErrorBoxProps {
     pub retry: Option<Callback<()>>,
 }
 
-#[function_component(ErrorBox)]
+#[component(ErrorBox)]
 pub fn error_box(p: &ErrorBoxProps) -> Html {
     let retry = p.retry.clone().map(|r| {
         html! { <button type="button" class="secondary" onclick={move |_| r.emit(())}>{ "Try again" }</button> }
@@ -44,7 +44,7 @@ pub struct CardProps {
     pub children: Html,
 }
 
-#[function_component(Card)]
+#[component(Card)]
 pub fn card(p: &CardProps) -> Html {
     html! {
         <section class="card" id={p.id.clone()} aria-label={p.label.clone()}>
@@ -65,7 +65,7 @@ pub struct PaceProps {
     pub ratio: f64,
 }
 
-#[function_component(PaceBadge)]
+#[component(PaceBadge)]
 pub fn pace_badge(p: &PaceProps) -> Html {
     let title = format!("pace ratio {:.2}", p.ratio);
     html! {
@@ -106,7 +106,7 @@ pub struct ConfirmProps {
 }
 
 /// A destructive action behind an inline "Are you sure?" step (keyboard friendly: no dialog).
-#[function_component(ConfirmButton)]
+#[component(ConfirmButton)]
 pub fn confirm_button(p: &ConfirmProps) -> Html {
     let asking = use_state(|| false);
     let cancel_ref = use_node_ref();
@@ -202,7 +202,7 @@ pub struct CopyFieldProps {
 
 /// A read-only text (a link, a code) with a Copy button. When the clipboard is refused, the
 /// text is selected so that Ctrl+C copies it.
-#[function_component(CopyField)]
+#[component(CopyField)]
 pub fn copy_field(p: &CopyFieldProps) -> Html {
     let status = use_state(|| None::<bool>);
     let input = use_node_ref();
@@ -282,7 +282,7 @@ pub struct AuditTableProps {
 }
 
 /// The audit log as a table: time in the user's zone, the action in words, IP, detail.
-#[function_component(AuditTable)]
+#[component(AuditTable)]
 pub fn audit_table(p: &AuditTableProps) -> Html {
     let all = use_state(|| false);
     if p.rows.is_empty() {
@@ -407,7 +407,7 @@ pub struct HourlyProps {
 }
 
 /// Active minutes per local hour of the day.
-#[function_component(HourlyChart)]
+#[component(HourlyChart)]
 pub fn hourly_chart(p: &HourlyProps) -> Html {
     let f = Frame::new(p.wide);
     let max = p.hours.iter().map(|h| h.2).fold(0.0, f64::max);
@@ -449,7 +449,7 @@ pub struct QuestionChartProps {
 }
 
 /// Each question's active time as a bar, with its target as a line across the bar.
-#[function_component(QuestionChart)]
+#[component(QuestionChart)]
 pub fn question_chart(p: &QuestionChartProps) -> Html {
     if p.questions.is_empty() {
         return html! { <p class="empty">{ "No finished questions yet." }</p> };
@@ -502,7 +502,7 @@ fn use_day_link() -> impl Fn(String) -> Callback<MouseEvent> {
             }
             if let Some(n) = &navigator {
                 e.prevent_default();
-                n.push(&crate::app::Route::Day { date: date.clone() });
+                n.push(&crate::route::Route::Day { date: date.clone() });
             }
         })
     }
@@ -526,7 +526,7 @@ pub struct WeekChartProps {
 }
 
 /// Seven daily bars of active hours, question counts above them, and the goal line.
-#[function_component(WeekChart)]
+#[component(WeekChart)]
 pub fn week_chart(p: &WeekChartProps) -> Html {
     let f = Frame::new(p.wide);
     let max = p
@@ -591,7 +591,7 @@ pub struct HeatmapProps {
 }
 
 /// A month calendar whose cells are shaded by active time.
-#[function_component(Heatmap)]
+#[component(Heatmap)]
 pub fn heatmap(p: &HeatmapProps) -> Html {
     let go = use_day_link();
     let max = p

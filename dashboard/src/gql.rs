@@ -19,302 +19,32 @@ pub enum Role {
     User,
 }
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/auth.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Me;
+/// Declares the operations of one `queries/*.graphql` file, typed by graphql_client against
+/// `../schema.graphql`. Every operation shares these options: the schema's `Weekday` and `Role`
+/// enums come from this module, so all operations use the same two types.
+macro_rules! operations {
+    ($file:tt => $($name:ident),+ $(,)?) => {$(
+        #[derive(GraphQLQuery)]
+        #[graphql(
+            schema_path = "../schema.graphql",
+            query_path = $file,
+            response_derives = "Debug, Clone, PartialEq",
+            variables_derives = "Debug, Clone, PartialEq",
+            extern_enums("Weekday", "Role"),
+            normalization = "rust"
+        )]
+        pub struct $name;
+    )+};
+}
 
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/auth.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Login;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/auth.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Register;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/auth.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Logout;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/today.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Today;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/session.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct SessionDetail;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/session.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct DeleteSession;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/session.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct DeleteQuestion;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/history.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct WeekView;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/history.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct MonthView;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/settings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Timezones;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/settings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct UpdateSettings;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/settings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct ChangePassword;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/settings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct DeviceTokens;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/settings.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct RevokeDeviceToken;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/export.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct ExportCsv;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/activity.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Activity;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/auth.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct CompletePasswordReset;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Users;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct SetUserActive;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct SetUserRole;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct ResetPassword;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct CreateUser;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct Invites;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct CreateInvite;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct RevokeInvite;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/admin.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role"),
-    normalization = "rust"
-)]
-pub struct AuditLog;
+operations!("queries/auth.graphql" => Me, Login, Register, Logout, CompletePasswordReset);
+operations!("queries/today.graphql" => Today);
+operations!("queries/session.graphql" => SessionDetail, DeleteSession, DeleteQuestion);
+operations!("queries/history.graphql" => WeekView, MonthView);
+operations!("queries/settings.graphql" => Timezones, UpdateSettings, ChangePassword, DeviceTokens, RevokeDeviceToken);
+operations!("queries/export.graphql" => ExportCsv);
+operations!("queries/activity.graphql" => Activity);
+operations!("queries/admin.graphql" => Users, SetUserActive, SetUserRole, ResetPassword, CreateUser, Invites, CreateInvite, RevokeInvite, AuditLog);
 
 /// What went wrong with a request, with the server's `extensions.code` when there is one.
 #[derive(Clone, Debug, PartialEq)]
@@ -392,7 +122,16 @@ impl std::fmt::Display for ApiError {
 struct RawError {
     message: String,
     #[serde(default)]
-    extensions: Option<serde_json::Map<String, serde_json::Value>>,
+    extensions: Option<Extensions>,
+}
+
+/// The parts of an error's `extensions` the app reads.
+#[derive(Deserialize, Default)]
+struct Extensions {
+    code: Option<String>,
+    field: Option<String>,
+    #[serde(rename = "retryAfter")]
+    retry_after: Option<u64>,
 }
 
 /// Turns a GraphQL response body into data or the first error.
@@ -403,25 +142,14 @@ pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
         #[serde(default)]
         errors: Option<Vec<RawError>>,
     }
-    let parsed: Body<T> =
-        serde_json::from_str(body).map_err(|e| ApiError::network(format!("bad response: {e}")))?;
+    let parsed: Body<T> = parse(body).map_err(|e| ApiError::network(format!("bad response: {e}")))?;
     if let Some(first) = parsed.errors.and_then(|e| e.into_iter().next()) {
         let ext = first.extensions.unwrap_or_default();
-        let code = ext
-            .get("code")
-            .and_then(|c| c.as_str())
-            .unwrap_or("INTERNAL")
-            .to_string();
-        let field = ext
-            .get("field")
-            .and_then(|c| c.as_str())
-            .map(str::to_string);
-        let retry_after = ext.get("retryAfter").and_then(|v| v.as_u64());
         return Err(ApiError {
-            code,
+            code: ext.code.unwrap_or_else(|| "INTERNAL".into()),
             message: first.message,
-            field,
-            retry_after,
+            field: ext.field,
+            retry_after: ext.retry_after,
         });
     }
     parsed
@@ -429,15 +157,45 @@ pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
         .ok_or_else(|| ApiError::network("empty response"))
 }
 
+/// In the browser `JSON.parse` reads the text and serde only walks the result: serde_json's
+/// parser, inlined into every response type, was about a fifth of the wasm.
+#[cfg(target_arch = "wasm32")]
+fn parse<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, String> {
+    let value = js_sys::JSON::parse(body).map_err(|_| "not JSON".to_string())?;
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn parse<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, String> {
+    serde_json::from_str(body).map_err(|e| e.to_string())
+}
+
 /// Sends one operation to `/graphql`.
 pub async fn call<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::ResponseData, ApiError>
 where
     Q::ResponseData: for<'de> Deserialize<'de>,
 {
-    let body: QueryBody<Q::Variables> = Q::build_query(variables);
-    let json = serde_json::to_string(&body).map_err(|e| ApiError::network(e.to_string()))?;
-    let text = post(json).await?;
+    let text = post(request_body::<Q>(variables)?).await?;
     decode(&text)
+}
+
+/// The JSON request body of one operation.
+pub fn request_body<Q: GraphQLQuery>(variables: Q::Variables) -> Result<String, ApiError> {
+    let body: QueryBody<Q::Variables> = Q::build_query(variables);
+    serde_json::to_string(&body).map_err(|e| ApiError::network(e.to_string()))
+}
+
+/// Sends a request body and hands the answer's text to `then`. The task is compiled once for
+/// all operations; only `then` (decode and store) is generic, which keeps the wasm smaller
+/// than an async block per operation.
+pub fn send_then(json: Result<String, ApiError>, then: Box<dyn FnOnce(Result<String, ApiError>)>) {
+    yew::platform::spawn_local(async move {
+        let text = match json {
+            Ok(json) => post(json).await,
+            Err(e) => Err(e),
+        };
+        then(text);
+    });
 }
 
 type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, ApiError>>>>;

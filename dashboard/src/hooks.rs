@@ -27,6 +27,12 @@ impl<T> Clone for Load<T> {
     }
 }
 
+/// The app's shared state and dispatcher, provided by the shell around every page.
+#[hook]
+pub fn use_app() -> AppContext {
+    use_context::<AppContext>().expect("AppContext is provided by the app shell")
+}
+
 /// Handles an error from any request: an expired session sends the app back to sign-in
 /// (the current URL stays, so the page comes back after signing in).
 pub fn report(ctx: &AppContext, err: &ApiError) {
@@ -44,7 +50,7 @@ where
     Q::Variables: Clone + PartialEq + 'static,
     Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
 {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let state = use_state(|| Load::<Q::ResponseData>::Loading);
     let reload = use_state(|| 0u32);
     let generation = use_mut_ref(|| 0u64);
@@ -61,20 +67,22 @@ where
             }
             *generation.borrow_mut() += 1;
             let mine = *generation.borrow();
-            let vars = vars.clone();
-            yew::platform::spawn_local(async move {
-                let result = gql::call::<Q>(vars).await;
-                if *generation.borrow() != mine {
-                    return; // a newer request is on its way
-                }
-                match result {
-                    Ok(data) => state.set(Load::Ready(Rc::new(data))),
-                    Err(e) => {
-                        report(&ctx, &e);
-                        state.set(Load::Failed(e));
+            let json = gql::request_body::<Q>(vars.clone());
+            gql::send_then(
+                json,
+                Box::new(move |text| {
+                    if *generation.borrow() != mine {
+                        return; // a newer request is on its way
                     }
-                }
-            });
+                    match text.and_then(|text| gql::decode::<Q::ResponseData>(&text)) {
+                        Ok(data) => state.set(Load::Ready(Rc::new(data))),
+                        Err(e) => {
+                            report(&ctx, &e);
+                            state.set(Load::Failed(e));
+                        }
+                    }
+                }),
+            );
         });
     }
     let reload_cb = {
@@ -82,6 +90,53 @@ where
         Callback::from(move |_| reload.set(reload.wrapping_add(1)))
     };
     ((*state).clone(), reload_cb)
+}
+
+/// A mutation's progress, owned by `use_mutation`.
+pub struct Mutation<Q: GraphQLQuery> {
+    pub running: bool,
+    /// The last failure; cleared by a success.
+    pub error: Option<ApiError>,
+    /// Sends the mutation with these variables.
+    pub run: Callback<Q::Variables>,
+}
+
+/// Runs mutation `Q` on demand. `on_done` gets the answer; a failure is kept in `error`, and
+/// an expired sign-in sends the app back to sign-in (see `report`).
+#[hook]
+pub fn use_mutation<Q>(on_done: Callback<Rc<Q::ResponseData>>) -> Mutation<Q>
+where
+    Q: GraphQLQuery + 'static,
+    Q::Variables: 'static,
+    Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
+{
+    let ctx = use_app();
+    let running = use_state(|| false);
+    let error = use_state(|| None::<ApiError>);
+    let run = {
+        let (running, error) = (running.clone(), error.clone());
+        Callback::from(move |vars: Q::Variables| {
+            running.set(true);
+            let (running, error, ctx, on_done) = (running.clone(), error.clone(), ctx.clone(), on_done.clone());
+            gql::send_then(
+                gql::request_body::<Q>(vars),
+                Box::new(move |text| {
+                    running.set(false);
+                    match text.and_then(|text| gql::decode::<Q::ResponseData>(&text)) {
+                        Ok(data) => {
+                            error.set(None);
+                            on_done.emit(Rc::new(data));
+                        }
+                        Err(e) => {
+                            report(&ctx, &e);
+                            error.set(Some(e));
+                        }
+                    }
+                }),
+            );
+        })
+    };
+    Mutation { running: *running, error: (*error).clone(), run }
 }
 
 /// Whether the window is wide enough for the wide chart layout (updates on resize).

@@ -4,6 +4,8 @@
 
 use yew::prelude::*;
 
+use crate::hooks::use_app;
+
 use crate::state::{Action, AppContext, LiveMode};
 
 /// Poll period when the socket fails (the issue asks for updates within 2 s).
@@ -11,9 +13,9 @@ pub const POLL_MS: u32 = 2_000;
 
 /// Renders nothing; keeps the live connection while mounted (i.e. while signed in).
 #[allow(clippy::drop_non_drop)] // the native stand-in has no Drop; the browser one closes the socket
-#[function_component(LiveUpdates)]
+#[component(LiveUpdates)]
 pub fn live_updates() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let user_id = ctx.user().map(|u| u.id.clone());
     {
         let ctx = ctx.clone();

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod assets;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -172,23 +174,82 @@ fn dist(release: bool, wasm_opt: bool) -> Result<(), String> {
         run_wasm_opt(&root, &bg);
     }
 
-    let static_dir = root.join("dashboard").join("static");
-    for entry in
-        std::fs::read_dir(&static_dir).map_err(|e| format!("{}: {e}", static_dir.display()))?
-    {
-        let entry = entry.map_err(|e| e.to_string())?;
-        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-            std::fs::copy(entry.path(), out.join(entry.file_name())).map_err(|e| e.to_string())?;
-        }
-    }
-
-    let size = std::fs::metadata(&bg).map(|m| m.len()).unwrap_or(0);
+    let wasm_bytes = std::fs::read(&bg).map_err(|e| e.to_string())?;
+    let names = layout(&root, &out, release)?;
+    assets::precompress(&out, &target_dir(&root).join("xtask-precompressed"))?;
+    let gz = assets::gzip(&wasm_bytes).len();
+    let br = std::fs::metadata(out.join(format!("{}.br", assets::hashed_name("dashboard_bg.wasm", &wasm_bytes)))).map_or(0, |m| m.len());
     println!(
-        "dist/ written ({profile}): dashboard_bg.wasm {} bytes, in {:.1}s",
-        size,
+        "dist/ written ({profile}): dashboard_bg.wasm {} bytes, gzip {gz}, brotli {br}; {} files hashed; in {:.1}s",
+        wasm_bytes.len(),
+        names,
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Gives every asset a content-hashed name, rewrites the references to them, and writes
+/// `index.html` (the dashboard) and `graphiql.html` (the playground) under their plain names.
+/// Returns how many files were hashed.
+fn layout(root: &Path, out: &Path, release: bool) -> Result<usize, String> {
+    let read = |path: &Path| std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()));
+    let mut names: Vec<(String, String)> = Vec::new();
+    let add = |dir: &Path, name: &str, bytes: &[u8], names: &mut Vec<(String, String)>| -> Result<(), String> {
+        let hashed = assets::write_hashed(dir, name, bytes)?;
+        let prefix = if dir == out { "/".to_owned() } else { "/graphiql/".to_owned() };
+        names.push((format!("{prefix}{name}"), format!("{prefix}{hashed}")));
+        Ok(())
+    };
+    // The wasm and its glue first: boot.js refers to both.
+    for name in ["dashboard_bg.wasm", "dashboard.js"] {
+        let path = out.join(name);
+        add(out, name, &read(&path)?, &mut names)?;
+        std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+    }
+    let static_dir = root.join("dashboard").join("static");
+    for name in ["boot.js", "style.css"] {
+        let text = String::from_utf8_lossy(&read(&static_dir.join(name))?).into_owned();
+        add(out, name, assets::rewrite(&text, &names).as_bytes(), &mut names)?;
+    }
+    let index = String::from_utf8_lossy(&read(&static_dir.join("index.html"))?).into_owned();
+    std::fs::write(out.join("index.html"), assets::rewrite(&index, &names)).map_err(|e| e.to_string())?;
+    let mut count = names.len();
+    match playground(root, out)? {
+        Some(n) => count += n,
+        None => println!("GraphiQL packages missing (run scripts/setup.sh): the playground is left out of dist/"),
+    }
+    std::fs::write(out.join("build.json"), format!("{{\"profile\":\"{}\"}}\n", if release { "release-wasm" } else { "dev" }))
+        .map_err(|e| e.to_string())?;
+    Ok(count)
+}
+
+/// The production builds of GraphiQL and React pinned in dashboard/playground/package-lock.json,
+/// with the page that starts them, so the playground needs no CDN.
+fn playground(root: &Path, out: &Path) -> Result<Option<usize>, String> {
+    let src = root.join("dashboard").join("playground");
+    let modules = src.join("node_modules");
+    let files = [
+        ("react.production.min.js", modules.join("react/umd/react.production.min.js")),
+        ("react-dom.production.min.js", modules.join("react-dom/umd/react-dom.production.min.js")),
+        ("graphiql.min.js", modules.join("graphiql/graphiql.min.js")),
+        ("graphiql.min.css", modules.join("graphiql/graphiql.min.css")),
+        ("start.js", src.join("start.js")),
+        ("page.css", src.join("page.css")),
+    ];
+    if files.iter().any(|(_, path)| !path.exists()) {
+        return Ok(None);
+    }
+    let dir = out.join("graphiql");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let mut names = Vec::new();
+    for (name, path) in &files {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let hashed = assets::write_hashed(&dir, name, &bytes)?;
+        names.push((format!("/graphiql/{name}"), format!("/graphiql/{hashed}")));
+    }
+    let page = std::fs::read_to_string(src.join("index.html")).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("graphiql.html"), assets::rewrite(&page, &names)).map_err(|e| e.to_string())?;
+    Ok(Some(names.len()))
 }
 
 fn run_wasm_opt(root: &Path, wasm: &Path) {

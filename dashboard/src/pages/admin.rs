@@ -16,8 +16,8 @@ use crate::gql::{
     self, AuditLog, CreateInvite, CreateUser, Invites, ResetPassword, RevokeInvite, Role,
     SetUserActive, SetUserRole, Users, audit_log, invites, users,
 };
-use crate::hooks::{Load, report, use_query};
-use crate::state::{Action, AppContext};
+use crate::hooks::{Load, report, use_app, use_query};
+use crate::state::Action;
 use crate::tz;
 
 /// Audit entries as table rows; with `emails`, actor and subject ids become addresses.
@@ -57,7 +57,7 @@ fn origin() -> String {
         .unwrap_or_default()
 }
 
-#[function_component(AdminPage)]
+#[component(AdminPage)]
 pub fn admin_page() -> Html {
     let (users_load, reload_users) = use_query::<Users>(users::Variables, false);
     let (invites_load, reload_invites) = use_query::<Invites>(invites::Variables, false);
@@ -91,7 +91,7 @@ pub fn admin_page() -> Html {
         ),
         _ => None,
     };
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let tzname = ctx.timezone();
     let log_body = match &log {
         Load::Loading => html! { <Spinner /> },
@@ -138,7 +138,7 @@ pub struct UsersTableProps {
 }
 
 /// The users, one row each, with their actions (stacked as cards on a phone).
-#[function_component(UsersTable)]
+#[component(UsersTable)]
 pub fn users_table(p: &UsersTableProps) -> Html {
     let rows = p.users.iter().map(|u| {
         let me = u.id == p.me_id.as_str();
@@ -221,9 +221,9 @@ struct ResetLink {
     expires_at: DateTime<Utc>,
 }
 
-#[function_component(UsersPanel)]
+#[component(UsersPanel)]
 fn users_panel(p: &UsersPanelProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let me = ctx.user().cloned().expect("signed in");
     let busy = use_state(|| None::<String>);
     let error = use_state(|| None::<String>);
@@ -348,9 +348,9 @@ struct CreateErrors {
     form: Option<String>,
 }
 
-#[function_component(CreateUserForm)]
+#[component(CreateUserForm)]
 fn create_user_form(p: &RefreshProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let email = use_state(String::new);
     let password = use_state(String::new);
     let zone = use_state(|| ctx.timezone());
@@ -488,9 +488,9 @@ struct NewCode {
     expires_at: DateTime<Utc>,
 }
 
-#[function_component(InvitesPanel)]
+#[component(InvitesPanel)]
 fn invites_panel(p: &InvitesPanelProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let tzname = ctx.timezone();
     let hours = use_state(|| "168".to_string());
     let hours_error = use_state(|| None::<String>);

@@ -1,12 +1,14 @@
 //! Sign in and register, with errors next to the field they concern.
 
 use yew::prelude::*;
+
+use crate::hooks::use_app;
 use yew_router::prelude::*;
 
 use super::{Field, bind};
-use crate::app::Route;
+use crate::route::Route;
 use crate::gql::{self, ApiError, Login, Register};
-use crate::state::{Action, AppContext};
+use crate::state::Action;
 use crate::user_from;
 
 /// Per-field errors of an auth form.
@@ -74,9 +76,9 @@ pub struct LoginProps {
     pub expired: bool,
 }
 
-#[function_component(LoginPage)]
+#[component(LoginPage)]
 pub fn login_page(p: &LoginProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let email = use_state(String::new);
     let password = use_state(String::new);
     let errors = use_state(FormErrors::default);
@@ -134,9 +136,9 @@ pub fn login_page(p: &LoginProps) -> Html {
     }
 }
 
-#[function_component(RegisterPage)]
+#[component(RegisterPage)]
 pub fn register_page() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let email = use_state(String::new);
     let password = use_state(String::new);
     let invite = use_state(String::new);

@@ -6,8 +6,7 @@ use super::input_value;
 use crate::components::ErrorBox;
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_start, week_start};
 use crate::gql::{self, ApiError, ExportCsv, export_csv};
-use crate::hooks::report;
-use crate::state::AppContext;
+use crate::hooks::{report, use_app};
 use crate::tz;
 
 /// The file name for an export.
@@ -35,9 +34,9 @@ pub fn data_rows(csv: &str) -> usize {
     csv.lines().skip(1).filter(|l| !l.trim().is_empty()).count()
 }
 
-#[function_component(ExportPage)]
+#[component(ExportPage)]
 pub fn export_page() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let tzname = ctx.timezone();
     let today = tz::local_date(&tz::now(), &tzname);
     let kind = use_state(|| "QUESTIONS".to_string());

@@ -5,16 +5,15 @@ use std::rc::Rc;
 use chrono::{Datelike, NaiveDate};
 use yew::prelude::*;
 
-use crate::app::{NavLink, Route};
+use crate::route::{NavLink, Route};
 use crate::components::{Card, DayBar, ErrorBox, HeatCell, Heatmap, PaceBadge, Spinner, WeekChart};
 use crate::dates::{
     self, Weekday, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels,
 };
 use crate::format;
 use crate::gql::{MonthView, WeekView, month_view, week_view};
-use crate::hooks::{Load, use_query, use_wide};
+use crate::hooks::{Load, use_app, use_query, use_wide};
 use crate::pace_props;
-use crate::state::AppContext;
 use crate::tz;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -30,9 +29,9 @@ pub struct HistoryProps {
     pub view: HistoryView,
 }
 
-#[function_component(HistoryPage)]
+#[component(HistoryPage)]
 pub fn history_page(p: &HistoryProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let user = ctx.user().cloned().expect("signed in");
     let today = tz::local_date(&tz::now(), &user.timezone);
     let ws = user.week_starts_on;
@@ -81,7 +80,7 @@ struct WeekPanelProps {
     goal_hours: f64,
 }
 
-#[function_component(WeekPanel)]
+#[component(WeekPanel)]
 fn week_panel(p: &WeekPanelProps) -> Html {
     let (load, reload) = use_query::<WeekView>(week_view::Variables { start: p.start }, true);
     let nav = html! {
@@ -104,7 +103,7 @@ pub struct WeekBodyProps {
     pub data: Rc<week_view::ResponseData>,
 }
 
-#[function_component(WeekBody)]
+#[component(WeekBody)]
 pub fn week_body(p: &WeekBodyProps) -> Html {
     let w = &p.data.week;
     let wide = use_wide();
@@ -147,7 +146,7 @@ struct MonthPanelProps {
     week_starts_on: Weekday,
 }
 
-#[function_component(MonthPanel)]
+#[component(MonthPanel)]
 fn month_panel(p: &MonthPanelProps) -> Html {
     let s = dates::month_week_starts(p.month, p.week_starts_on);
     let vars = month_view::Variables {
@@ -183,7 +182,7 @@ pub struct MonthBodyProps {
     pub week_starts_on: Weekday,
 }
 
-#[function_component(MonthBody)]
+#[component(MonthBody)]
 pub fn month_body(p: &MonthBodyProps) -> Html {
     let d = &p.data;
     // Each aliased week has its own generated type: flatten them field by field.

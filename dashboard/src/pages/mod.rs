@@ -57,7 +57,7 @@ pub struct FieldProps {
     pub inputmode: Option<AttrValue>,
 }
 
-#[function_component(Field)]
+#[component(Field)]
 pub fn field(p: &FieldProps) -> Html {
     let err_id = format!("{}-error", p.id);
     let hint_id = format!("{}-hint", p.id);

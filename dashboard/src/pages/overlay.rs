@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 pub const USERSCRIPT_PATH: &str = "/userscript/raterhub-tracker.user.js";
 
-#[function_component(OverlayPage)]
+#[component(OverlayPage)]
 pub fn overlay_page() -> Html {
     let keys = [
         (

@@ -2,13 +2,15 @@
 //! the CLI) issued. Works signed in or out.
 
 use yew::prelude::*;
+
+use crate::hooks::use_app;
 use yew_router::prelude::*;
 
 use super::{Field, bind};
 use crate::admin::{check_new_password, reset_error, token_from_query};
-use crate::app::{NavLink, Route};
+use crate::route::{NavLink, Route};
 use crate::gql::{self, CompletePasswordReset};
-use crate::state::{Action, AppContext, Auth};
+use crate::state::{Action, Auth};
 
 #[derive(Clone, Default, PartialEq)]
 struct Errors {
@@ -17,9 +19,9 @@ struct Errors {
     form: Option<String>,
 }
 
-#[function_component(ResetPasswordPage)]
+#[component(ResetPasswordPage)]
 pub fn reset_password_page() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let location = use_location();
     let token = location.and_then(|l| token_from_query(l.query_str()));
     let new = use_state(String::new);

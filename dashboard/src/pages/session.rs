@@ -6,14 +6,13 @@ use chrono::{DateTime, Utc};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::app::Route;
+use crate::route::Route;
 use crate::components::{Card, ConfirmButton, ErrorBox, PaceBadge, QuestionChart, Spinner};
 use crate::dates::{iso, long_day};
 use crate::format;
 use crate::gql::{self, DeleteQuestion, DeleteSession, SessionDetail, session_detail};
-use crate::hooks::{Load, report, use_now, use_query, use_wide};
+use crate::hooks::{Load, use_app, use_mutation, use_now, use_query, use_wide};
 use crate::pace_props;
-use crate::state::AppContext;
 use crate::timer::running_active;
 use crate::tz;
 
@@ -22,9 +21,9 @@ pub struct SessionProps {
     pub id: AttrValue,
 }
 
-#[function_component(SessionPage)]
+#[component(SessionPage)]
 pub fn session_page(p: &SessionProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let tz = ctx.timezone();
     let (load, reload) = use_query::<SessionDetail>(
         session_detail::Variables {
@@ -69,11 +68,10 @@ pub struct SessionViewProps {
     pub now: Option<DateTime<Utc>>,
 }
 
-#[function_component(SessionView)]
+#[component(SessionView)]
 pub fn session_view(p: &SessionViewProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    // Which question or session a delete is running for.
     let deleting = use_state(|| None::<String>);
-    let error = use_state(|| None::<gql::ApiError>);
     let s = p.data.session.as_ref().expect("session present");
     let live_now = use_now(s.is_active && p.now.is_none());
     let now = p.now.unwrap_or(live_now);
@@ -92,67 +90,30 @@ pub fn session_view(p: &SessionViewProps) -> Html {
     let tz = p.tz.to_string();
     let wide = use_wide();
 
+    let question_deleted = use_mutation::<DeleteQuestion>({
+        let changed = p.on_changed.clone();
+        Callback::from(move |_| changed.emit(()))
+    });
+    let session_deleted = use_mutation::<DeleteSession>({
+        let deleted = p.on_deleted.clone();
+        Callback::from(move |_| deleted.emit(()))
+    });
     let delete_question = {
-        let (deleting, error, ctx, changed) = (
-            deleting.clone(),
-            error.clone(),
-            ctx.clone(),
-            p.on_changed.clone(),
-        );
+        let (deleting, run) = (deleting.clone(), question_deleted.run.clone());
         Callback::from(move |id: String| {
             deleting.set(Some(id.clone()));
-            let (deleting, error, ctx, changed) = (
-                deleting.clone(),
-                error.clone(),
-                ctx.clone(),
-                changed.clone(),
-            );
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<DeleteQuestion>(gql::delete_question::Variables { id }).await;
-                deleting.set(None);
-                match r {
-                    Ok(_) => {
-                        error.set(None);
-                        changed.emit(())
-                    }
-                    Err(e) => {
-                        report(&ctx, &e);
-                        error.set(Some(e));
-                    }
-                }
-            });
+            run.emit(gql::delete_question::Variables { id });
         })
     };
     let delete_session = {
-        let (id, deleting, error, ctx, deleted) = (
-            s.id.clone(),
-            deleting.clone(),
-            error.clone(),
-            ctx.clone(),
-            p.on_deleted.clone(),
-        );
+        let (id, deleting, run) = (s.id.clone(), deleting.clone(), session_deleted.run.clone());
         Callback::from(move |_| {
             deleting.set(Some(id.clone()));
-            let (id, deleting, error, ctx, deleted) = (
-                id.clone(),
-                deleting.clone(),
-                error.clone(),
-                ctx.clone(),
-                deleted.clone(),
-            );
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<DeleteSession>(gql::delete_session::Variables { id }).await;
-                deleting.set(None);
-                match r {
-                    Ok(_) => deleted.emit(()),
-                    Err(e) => {
-                        report(&ctx, &e);
-                        error.set(Some(e));
-                    }
-                }
-            });
+            run.emit(gql::delete_session::Variables { id: id.clone() });
         })
     };
+    let busy = |id: &str| (question_deleted.running || session_deleted.running) && deleting.as_deref() == Some(id);
+    let error = question_deleted.error.clone().or_else(|| session_deleted.error.clone());
 
     let day = tz::local_date(&s.started_at, &tz);
     let end = match (&s.ended_at, s.is_active) {
@@ -189,7 +150,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
                 <td class="task">{ q.task_id.clone().unwrap_or_default() }</td>
                 <td>
                     <ConfirmButton label="Delete" question={format!("Delete question {}?", q.index)}
-                                   on_confirm={delete} busy={deleting.as_deref() == Some(q.id.as_str())} />
+                                   on_confirm={delete} busy={busy(q.id.as_str())} />
                 </td>
             </tr>
         }
@@ -233,7 +194,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
             </section>
             <section class="panel" aria-labelledby="qtable-h">
                 <h2 id="qtable-h">{ "Questions" }</h2>
-                if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
+                if let Some(e) = &error { <ErrorBox error={e.clone()} /> }
                 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="qtable-h">
                     <table id="questions">
                         <thead>
@@ -260,7 +221,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
             <section class="panel danger-zone">
                 <h2>{ "Delete this session" }</h2>
                 <ConfirmButton label="Delete session" question={format!("Delete this session and its {} questions?", s.question_count)}
-                               on_confirm={delete_session} busy={deleting.as_deref() == Some(s.id.as_str())} />
+                               on_confirm={delete_session} busy={busy(s.id.as_str())} />
             </section>
         </>
     }

@@ -10,8 +10,8 @@ use crate::gql::{
     self, ApiError, ChangePassword, DeviceTokens, Logout, RevokeDeviceToken, Timezones,
     UpdateSettings, update_settings,
 };
-use crate::hooks::{Load, report, use_query};
-use crate::state::{Action, AppContext};
+use crate::hooks::{Load, report, use_app, use_query};
+use crate::state::Action;
 use crate::tz;
 use crate::user_from;
 
@@ -63,7 +63,7 @@ pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i6
     }
 }
 
-#[function_component(SettingsPage)]
+#[component(SettingsPage)]
 pub fn settings_page() -> Html {
     html! {
         <section class="page settings">
@@ -77,9 +77,9 @@ pub fn settings_page() -> Html {
     }
 }
 
-#[function_component(Preferences)]
+#[component(Preferences)]
 fn preferences() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let user = ctx.user().cloned().expect("signed in");
     let (zones, reload_zones) = use_query::<Timezones>(gql::timezones::Variables, false);
     let zone = use_state(|| user.timezone.clone());
@@ -231,9 +231,9 @@ fn preferences() -> Html {
     }
 }
 
-#[function_component(PasswordForm)]
+#[component(PasswordForm)]
 fn password_form() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let current = use_state(String::new);
     let new = use_state(String::new);
     let confirm = use_state(String::new);
@@ -334,9 +334,9 @@ fn password_form() -> Html {
     }
 }
 
-#[function_component(Devices)]
+#[component(Devices)]
 fn devices() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let tzname = ctx.timezone();
     let (load, reload) = use_query::<DeviceTokens>(gql::device_tokens::Variables, false);
     let error = use_state(|| None::<ApiError>);
@@ -383,9 +383,9 @@ fn devices() -> Html {
 }
 
 /// The caller's own audit log (the latest 50 entries).
-#[function_component(ActivityLog)]
+#[component(ActivityLog)]
 fn activity_log() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let tzname = ctx.timezone();
     let (load, reload) = use_query::<gql::AuditLog>(
         gql::audit_log::Variables {
@@ -411,9 +411,9 @@ fn activity_log() -> Html {
     }
 }
 
-#[function_component(SignOutEverywhere)]
+#[component(SignOutEverywhere)]
 fn sign_out_everywhere() -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let error = use_state(|| None::<ApiError>);
     let on = {
         let (ctx, error) = (ctx.clone(), error.clone());

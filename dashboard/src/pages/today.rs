@@ -6,16 +6,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::app::{NavLink, Route};
+use crate::route::{NavLink, Route};
 use crate::components::{
     Card, ConfirmButton, ErrorBox, HourlyChart, HourlyProps, PaceBadge, Spinner,
 };
 use crate::dates::{self, add_days, iso, long_day};
 use crate::format;
 use crate::gql::{self, DeleteSession, Today, today};
-use crate::hooks::{Load, report, use_now, use_query, use_wide};
+use crate::hooks::{Load, report, use_app, use_now, use_query, use_wide};
 use crate::pace_props;
-use crate::state::AppContext;
 use crate::timer::running_active;
 use crate::tz;
 
@@ -25,9 +24,9 @@ pub struct TodayProps {
     pub date: Option<AttrValue>,
 }
 
-#[function_component(TodayPage)]
+#[component(TodayPage)]
 pub fn today_page(p: &TodayProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let user = ctx.user().cloned().expect("signed in");
     let today = tz::local_date(&tz::now(), &user.timezone);
     let date = p
@@ -61,7 +60,7 @@ struct DayNavProps {
     today: NaiveDate,
 }
 
-#[function_component(DayNav)]
+#[component(DayNav)]
 fn day_nav(p: &DayNavProps) -> Html {
     let navigator = use_navigator();
     let go = |d: NaiveDate, today: NaiveDate| -> Route {
@@ -116,7 +115,7 @@ pub struct TodayViewProps {
     pub now: Option<DateTime<Utc>>,
 }
 
-#[function_component(TodayView)]
+#[component(TodayView)]
 pub fn today_view(p: &TodayViewProps) -> Html {
     let day = &p.data.day;
     let week = &p.data.week;
@@ -158,7 +157,7 @@ pub fn today_view(p: &TodayViewProps) -> Html {
             .collect(),
         wide,
     };
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     // `Day.targetSeconds` is the sum of the finished questions' targets.
     let avg_target = if day.question_count > 0 {
         day.target_seconds / day.question_count as f64
@@ -225,9 +224,9 @@ pub struct SessionCardProps {
     pub on_changed: Callback<()>,
 }
 
-#[function_component(SessionCard)]
+#[component(SessionCard)]
 pub fn session_card(p: &SessionCardProps) -> Html {
-    let ctx = use_context::<AppContext>().expect("AppContext");
+    let ctx = use_app();
     let busy = use_state(|| false);
     let error = use_state(|| None::<gql::ApiError>);
     let s = &p.session;

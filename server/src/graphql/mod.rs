@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod activity;
+mod depth;
 mod devices;
 mod parse_cache;
 mod recovery;
@@ -80,8 +81,9 @@ pub struct RequestMeta {
 
 pub fn build_schema(services: Option<Services>) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
-        .limit_depth(12)
         .limit_complexity(2_000)
+        // Outside the parse cache, so cached documents are checked too.
+        .extension(depth::DepthLimit)
         .extension(parse_cache::ParseCache::default());
     if services.as_ref().is_some_and(|s| !s.config.graphql_playground) {
         builder = builder.disable_introspection();

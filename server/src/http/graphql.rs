@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{BatchRequest, BatchResponse, Data, ErrorExtensionValues, ServerError};
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::extract::ws::WebSocketUpgrade;
@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::MAX_BODY_BYTES;
 use super::identity::{identify_token, resolve_identity};
@@ -133,11 +133,13 @@ pub fn request_meta(state: &AppState, parts: &Parts) -> RequestMeta {
     RequestMeta { secure, client_ip }
 }
 
-pub async fn playground(State(state): State<AppState>) -> Response {
+/// GraphiQL, served from the binary (see `cargo xtask dist`): no CDN, nothing told to a third party.
+pub async fn playground(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if !state.services.config.graphql_playground {
         return (StatusCode::NOT_FOUND, "the GraphQL playground is turned off").into_response();
     }
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish()).into_response()
+    super::assets::serve(&state, "graphiql.html", &headers, super::assets::PLAYGROUND_CSP)
+        .unwrap_or_else(|| (StatusCode::SERVICE_UNAVAILABLE, "playground not built: run scripts/setup.sh, then `cargo xtask dist`").into_response())
 }
 
 pub async fn websocket(State(state): State<AppState>, protocol: GraphQLProtocol, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {

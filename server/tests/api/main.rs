@@ -22,3 +22,4 @@ mod mail_sink;
 mod mail_crash;
 mod logging;
 mod report_mail;
+mod playground;
