@@ -16,6 +16,7 @@ pub mod mail;
 pub mod metrics;
 pub mod ops;
 pub mod pace;
+pub mod pay;
 pub mod report;
 pub mod security;
 pub mod shared;
