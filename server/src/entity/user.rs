@@ -21,6 +21,13 @@ pub struct Model {
     pub email_verified: bool,
     /// How mails and reports address the user (up to 80 characters).
     pub display_name: Option<String>,
+    /// "AET" or "ACTIVE": what a finished question is credited with.
+    pub pay_basis: String,
+    pub hourly_rate: Option<f64>,
+    /// ISO 4217 code.
+    pub currency: String,
+    pub daily_cap_hours: Option<f64>,
+    pub weekly_cap_hours: Option<f64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

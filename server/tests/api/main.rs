@@ -17,3 +17,4 @@ mod process;
 mod mail;
 mod mail_sink;
 mod mail_crash;
+mod toolkit;
