@@ -63,6 +63,8 @@ pub struct SessionRecord {
     pub cur_pause_started_at: Option<DateTime<Utc>>,
     pub cur_target_ms: i64,
     pub cur_task_id: Option<String>,
+    #[serde(default)]
+    pub cur_task_type: Option<String>,
     pub questions: Vec<QuestionRecord>,
 }
 
@@ -77,6 +79,8 @@ pub struct QuestionRecord {
     pub active_ms: i64,
     pub target_ms: i64,
     pub task_id: Option<String>,
+    #[serde(default)]
+    pub task_type: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -125,6 +129,7 @@ pub async fn export_user(db: &Db, email: &str) -> anyhow::Result<UserDump> {
                 cur_pause_started_at: s.cur_pause_started_at,
                 cur_target_ms: s.cur_target_ms,
                 cur_task_id: s.cur_task_id.clone(),
+                cur_task_type: s.cur_task_type.clone(),
                 questions: questions
                     .iter()
                     .filter(|q| q.session_id == s.id)
@@ -137,6 +142,7 @@ pub async fn export_user(db: &Db, email: &str) -> anyhow::Result<UserDump> {
                         active_ms: q.active_ms,
                         target_ms: q.target_ms,
                         task_id: q.task_id.clone(),
+                        task_type: q.task_type.clone(),
                     })
                     .collect(),
             })
@@ -207,6 +213,7 @@ pub async fn import_user(db: &Db, dump: &UserDump) -> anyhow::Result<String> {
             cur_pause_started_at: Set(s.cur_pause_started_at.filter(|_| active)),
             cur_target_ms: Set(s.cur_target_ms),
             cur_task_id: Set(s.cur_task_id.clone()),
+            cur_task_type: Set(s.cur_task_type.clone()),
             question_count: Set(s.questions.len() as i64),
             total_raw_ms: Set(s.questions.iter().map(|q| q.raw_ms).sum()),
             total_paused_ms: Set(s.questions.iter().map(|q| q.paused_ms).sum()),
@@ -229,6 +236,7 @@ pub async fn import_user(db: &Db, dump: &UserDump) -> anyhow::Result<String> {
                 active_ms: Set(q.active_ms),
                 target_ms: Set(q.target_ms),
                 task_id: Set(q.task_id.clone()),
+                task_type: Set(q.task_type.clone()),
                 ..Default::default()
             }
             .insert(&*txn)

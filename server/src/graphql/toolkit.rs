@@ -3,12 +3,15 @@
 use async_graphql::{Context, Enum, MaybeUndefined, Object, SimpleObject};
 use sea_orm::Set;
 
-use super::types::{User, Weekday};
-use super::ContextExt;
+use chrono::{Days, NaiveDate};
+
+use super::types::{Pace, User, Weekday, seconds};
+use super::{ContextExt, Date};
+use crate::calendar;
 use crate::entity::user;
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::pay::{self, Currency, Totals};
-use crate::store::users;
+use crate::store::{task_types, users};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(name = "PayBasis")]
@@ -150,6 +153,49 @@ impl ToolkitQuery {
     async fn presets(&self) -> Vec<Preset> {
         pay::PRESETS.iter().map(Preset::from).collect()
     }
+
+    /// Finished questions started in the inclusive local-date range, one row per task type
+    /// (`taskType` null: questions without one), most questions first.
+    async fn type_stats(&self, ctx: &Context<'_>, from: Date, to: Date) -> async_graphql::Result<Vec<TypeStat>> {
+        type_stats(ctx, from.0, to.0).await.gql()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct TypeStat {
+    task_type: Option<String>,
+    count: i64,
+    active_seconds: f64,
+    target_seconds: f64,
+    /// Mean active time per question.
+    average_seconds: f64,
+    /// Σ(target − active).
+    banked_seconds: f64,
+    pace: Pace,
+}
+
+async fn type_stats(ctx: &Context<'_>, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<TypeStat>> {
+    let days = (to - from).num_days() + 1;
+    if !(1..=super::reports::MAX_EXPORT_DAYS).contains(&days) {
+        return Err(AppError::bad_input(format!("`to` must be on or after `from`, at most {} days apart", super::reports::MAX_EXPORT_DAYS)));
+    }
+    let user = ctx.user()?;
+    let tz = crate::validate::timezone(&user.timezone)?;
+    let (start, end) = (calendar::day_start(tz, from), calendar::day_start(tz, to + Days::new(1)));
+    let mut rows = task_types::totals_by_type(&ctx.services()?.db.conn, user.id, start, end).await?;
+    rows.sort_by(|a, b| b.question_count.cmp(&a.question_count));
+    Ok(rows
+        .into_iter()
+        .map(|r| TypeStat {
+            task_type: r.task_type,
+            count: r.question_count,
+            active_seconds: seconds(r.active_ms),
+            target_seconds: seconds(r.target_ms),
+            average_seconds: if r.question_count == 0 { 0.0 } else { seconds(r.active_ms) / r.question_count as f64 },
+            banked_seconds: seconds(r.target_ms - r.active_ms),
+            pace: Pace::of(r.question_count, r.active_ms, r.target_ms),
+        })
+        .collect())
 }
 
 #[derive(Default)]

@@ -190,6 +190,10 @@ impl Question {
     async fn task_id(&self) -> Option<&str> {
         self.0.task_id.as_deref()
     }
+    /// The task type the overlay read from the page, if the rater opted in.
+    async fn task_type(&self) -> Option<&str> {
+        self.0.task_type.as_deref()
+    }
 }
 
 /// The question being timed, so a client can draw a live timer.

@@ -140,7 +140,7 @@ enum Kind {
 impl Kind {
     fn command(&self) -> Command {
         match self {
-            Kind::Next => Command::Next { target_ms: None, task_id: None },
+            Kind::Next => Command::Next { target_ms: None, task_id: None, task_type: None },
             Kind::Pause => Command::Pause,
             Kind::Exit => Command::Exit,
             Kind::Undo => Command::Undo,

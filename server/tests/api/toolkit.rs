@@ -158,3 +158,44 @@ async fn a_daily_cap_on_the_spring_forward_day_is_bounded_by_its_23_hours() {
     let autumn = app.ok(Some(&t), "{day(date:\"2026-11-01\"){capSeconds}}", json!({})).await["day"].clone();
     assert_eq!((cap(&spring), cap(&autumn)), (23.0 * 3600.0, 24.0 * 3600.0));
 }
+
+#[tokio::test]
+async fn task_types_are_stored_and_summed_by_type() {
+    let app = TestApp::new().await;
+    let t = app.register("types@example.com").await;
+    let at = utc("2026-11-26T10:00:00Z");
+    let next = |at: DateTime<Utc>, task_type: Option<&str>, target: f64| {
+        let mut input = json!({"type": "NEXT", "occurredAt": at.to_rfc3339(), "targetSeconds": target});
+        if let Some(tt) = task_type {
+            input["taskType"] = json!(tt);
+        }
+        input
+    };
+    for (offset, tt, target) in [(0, Some("Search"), 300.0), (100, Some("Search"), 300.0), (400, Some("Ads"), 60.0), (500, None, 100.0)] {
+        let r = app.event_with(&t, next(at + secs(offset), tt, target)).await;
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    // An over-long type is refused and changes nothing: the running question keeps its type.
+    let r = app.event_with(&t, next(at + secs(550), Some(&"x".repeat(65)), 100.0)).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
+    assert!(app.event(&t, "EXIT", at + secs(600)).await.get("errors").is_none());
+    let s = app.ok(Some(&t), "{sessions(limit:1){questions{index taskType activeSeconds}}}", json!({})).await;
+    let types: Vec<Value> = s["sessions"][0]["questions"].as_array().unwrap().iter().map(|q| q["taskType"].clone()).collect();
+    assert_eq!(types, [json!("Search"), json!("Search"), json!("Ads"), Value::Null]);
+
+    let q = "{typeStats(from:\"2026-11-26\", to:\"2026-11-26\"){taskType count activeSeconds targetSeconds averageSeconds bankedSeconds pace{ratio}}}";
+    let rows = app.ok(Some(&t), q, json!({})).await["typeStats"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let search = &rows[0];
+    assert_eq!(search["taskType"], "Search");
+    assert_eq!((search["count"].as_i64(), f(&search["activeSeconds"]), f(&search["targetSeconds"])), (Some(2), 400.0, 600.0));
+    assert_eq!((f(&search["averageSeconds"]), f(&search["bankedSeconds"])), (200.0, 200.0));
+    let ads = rows.iter().find(|r| r["taskType"] == "Ads").unwrap();
+    assert_eq!((f(&ads["activeSeconds"]), f(&ads["bankedSeconds"]), f(&ads["pace"]["ratio"])), (100.0, -40.0, 100.0 / 60.0));
+    let untyped = rows.iter().find(|r| r["taskType"].is_null()).unwrap();
+    assert_eq!(untyped["count"], 1);
+    // Another day, and a reversed range.
+    assert_eq!(app.ok(Some(&t), "{typeStats(from:\"2026-11-27\", to:\"2026-11-27\"){count}}", json!({})).await["typeStats"], json!([]));
+    let r = app.gql(Some(&t), "{typeStats(from:\"2026-11-27\", to:\"2026-11-26\"){count}}", json!({})).await;
+    assert_eq!(code(&r), "BAD_USER_INPUT");
+}
