@@ -21,6 +21,7 @@ pub mod report;
 pub mod security;
 pub mod shared;
 pub mod store;
+pub mod timesheet;
 pub mod validate;
 
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 pub mod assets;
 mod graphql;
 mod identity;
+mod timesheet;
 
 use std::time::Duration;
 
@@ -36,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .route("/schema.graphql", get(schema_sdl))
         .route("/userscript/raterhub-tracker.user.js", get(assets::userscript))
         .route("/metrics", get(crate::metrics::endpoint))
+        .route("/reports/timesheet.csv", get(timesheet::csv))
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(assets::dashboard)
         .with_state(state)

@@ -199,3 +199,49 @@ async fn task_types_are_stored_and_summed_by_type() {
     let r = app.gql(Some(&t), "{typeStats(from:\"2026-11-27\", to:\"2026-11-26\"){count}}", json!({})).await;
     assert_eq!(code(&r), "BAD_USER_INPUT");
 }
+
+async fn timesheet(app: &TestApp, auth: Option<(&str, &str)>, query: &str) -> (u16, String) {
+    use axum::body::Body;
+    use axum::http::Request;
+    let mut request = Request::get(format!("/reports/timesheet.csv{query}"));
+    if let Some((name, value)) = auth {
+        request = request.header(name, value);
+    }
+    let (status, _, body) = app.send(request.body(Body::empty()).unwrap()).await;
+    (status, body)
+}
+
+#[tokio::test]
+async fn timesheet_csv_is_owner_only_audited_and_refuses_bad_dates() {
+    let app = TestApp::new().await;
+    let t = app.register_in("sheet@example.com", "America/Los_Angeles").await;
+    let other = app.register("other@example.com").await;
+    assert!(settings(&app, &t, json!({"hourlyRate": 12, "currency": "USD"})).await.get("errors").is_none());
+    // 2026-11-26 09:00 Pacific: 1800 s active against 3600 s target.
+    questions_at(&app, &t, utc("2026-11-26T17:00:00Z"), &[(1800, 3600.0)]).await;
+    let bearer = format!("Bearer {t}");
+    let (status, body) = timesheet(&app, Some(("authorization", &bearer)), "?from=2026-11-26&to=2026-11-27").await;
+    assert_eq!(status, 200, "{body}");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "date,first_start,last_end,active_hours,credited_hours,questions,banked_hours,earnings");
+    assert_eq!(lines[1], "2026-11-26,09:00:00,09:30:00,0.50,1.00,1,0.50,12.00");
+    assert_eq!(lines[2], "2026-11-27,,,0.00,0.00,0,0.00,0.00");
+    assert!(lines[3].starts_with("total,2026-11-26 09:00:00,2026-11-26 09:30:00,0.50,1.00,1,"), "{}", lines[3]);
+    assert_eq!(lines.len(), 4);
+    // The session cookie works too; another user sees only their own (empty) sheet.
+    let cookie = format!("rht_session={other}");
+    let (status, body) = timesheet(&app, Some(("cookie", &cookie)), "?from=2026-11-26&to=2026-11-26").await;
+    assert_eq!(status, 200);
+    assert_eq!(body.lines().nth(1), Some("2026-11-26,,,0.00,0.00,0,0.00,"));
+    // Audited.
+    let log = app.ok(Some(&t), "{auditLog{action detail}}", json!({})).await;
+    assert!(log["auditLog"].as_array().unwrap().iter().any(|e| e["action"] == "timesheet_exported" && e["detail"] == "2026-11-26 to 2026-11-27"), "{log}");
+    // Anonymous and bad dates.
+    let (status, body) = timesheet(&app, None, "?from=2026-11-26&to=2026-11-26").await;
+    assert_eq!((status, serde_json::from_str::<Value>(&body).unwrap()["code"].as_str()), (401, Some("UNAUTHENTICATED")));
+    for query in ["?from=2026-11-27&to=2026-11-26", "?from=yesterday&to=2026-11-26", "?to=2026-11-26", "?from=2025-01-01&to=2026-11-26"] {
+        let (status, body) = timesheet(&app, Some(("authorization", &bearer)), query).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["code"], "BAD_USER_INPUT", "{query}");
+    }
+}
