@@ -48,6 +48,17 @@ pub struct UserRecord {
     pub weekly_goal_hours: f64,
     pub week_starts_on: i16,
     pub created_at: DateTime<Utc>,
+    /// Pay settings; absent in dumps from before the toolkit (the defaults then apply).
+    #[serde(default)]
+    pub pay_basis: Option<String>,
+    #[serde(default)]
+    pub hourly_rate: Option<f64>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub daily_cap_hours: Option<f64>,
+    #[serde(default)]
+    pub weekly_cap_hours: Option<f64>,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -115,6 +126,11 @@ pub async fn export_user(db: &Db, email: &str) -> anyhow::Result<UserDump> {
             weekly_goal_hours: u.weekly_goal_hours,
             week_starts_on: u.week_starts_on,
             created_at: u.created_at,
+            pay_basis: Some(u.pay_basis.clone()),
+            hourly_rate: u.hourly_rate,
+            currency: Some(u.currency.clone()),
+            daily_cap_hours: u.daily_cap_hours,
+            weekly_cap_hours: u.weekly_cap_hours,
         },
         sessions: sessions
             .iter()
@@ -185,6 +201,11 @@ pub async fn import_user(db: &Db, dump: &UserDump) -> anyhow::Result<String> {
                 weekly_goal_hours: Set(r.weekly_goal_hours),
                 week_starts_on: Set(r.week_starts_on),
                 created_at: Set(r.created_at),
+                pay_basis: Set(crate::pay::PayBasis::parse(r.pay_basis.as_deref().unwrap_or("AET")).as_str().to_owned()),
+                hourly_rate: Set(r.hourly_rate),
+                currency: Set(r.currency.as_deref().and_then(crate::pay::Currency::find).map_or(crate::pay::DEFAULT_CURRENCY, |c| c.code).to_owned()),
+                daily_cap_hours: Set(r.daily_cap_hours),
+                weekly_cap_hours: Set(r.weekly_cap_hours),
                 ..Default::default()
             }
             .insert(&*txn)

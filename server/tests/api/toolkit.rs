@@ -245,3 +245,27 @@ async fn timesheet_csv_is_owner_only_audited_and_refuses_bad_dates() {
         assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["code"], "BAD_USER_INPUT", "{query}");
     }
 }
+
+#[tokio::test]
+async fn export_and_import_keep_pay_settings_and_task_types() {
+    use server::ops;
+    let source = TestApp::new().await;
+    let t = source.register("carry@example.com").await;
+    assert!(settings(&source, &t, json!({"payBasis": "ACTIVE", "hourlyRate": 9.5, "currency": "KWD", "dailyCapHours": 7, "weeklyCapHours": 35})).await.get("errors").is_none());
+    let at = base(60);
+    source.event_with(&t, json!({"type": "NEXT", "occurredAt": at.to_rfc3339(), "taskType": "Ads"})).await;
+    source.event_with(&t, json!({"type": "NEXT", "occurredAt": (at + secs(30)).to_rfc3339(), "taskType": "Search"})).await;
+    let dump = ops::export_user(&source.state.services.db, "carry@example.com").await.unwrap();
+    let parsed: ops::UserDump = serde_json::from_str(&serde_json::to_string(&dump).unwrap()).unwrap();
+    let target = TestApp::new().await;
+    ops::import_user(&target.state.services.db, &parsed).await.unwrap();
+    let login = target.ok(None, "mutation($e:String!,$p:String!){login(email:$e,password:$p){token}}", json!({"e": "carry@example.com", "p": PASSWORD})).await;
+    let token = login["login"]["token"].as_str().unwrap();
+    assert_eq!(me(&target, token).await, me(&source, &t).await);
+    let s = target.ok(Some(token), "{activeSession{questions{taskType}}}", json!({})).await;
+    assert_eq!(s["activeSession"]["questions"][0]["taskType"], "Ads");
+    // The running question's type survives too: it is stored when the question closes.
+    target.event(token, "EXIT", at + secs(90)).await;
+    let s = target.ok(Some(token), "{sessions(limit:1){questions{taskType}}}", json!({})).await;
+    assert_eq!(s["sessions"][0]["questions"][1]["taskType"], "Search");
+}
