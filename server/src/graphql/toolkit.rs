@@ -183,7 +183,7 @@ async fn type_stats(ctx: &Context<'_>, from: NaiveDate, to: NaiveDate) -> AppRes
     let tz = crate::validate::timezone(&user.timezone)?;
     let (start, end) = (calendar::day_start(tz, from), calendar::day_start(tz, to + Days::new(1)));
     let mut rows = task_types::totals_by_type(&ctx.services()?.db.conn, user.id, start, end).await?;
-    rows.sort_by(|a, b| b.question_count.cmp(&a.question_count));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.question_count));
     Ok(rows
         .into_iter()
         .map(|r| TypeStat {
