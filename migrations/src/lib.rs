@@ -7,7 +7,7 @@ mod m20261126_000001_initial;
 mod m20261126_000002_security;
 mod m20261126_000003_session_totals;
 mod m20261129_000004_mail;
-mod m20261129_000005_toolkit;
+mod m20261129_000014_toolkit;
 
 pub struct Migrator;
 
@@ -19,7 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_security::Migration),
             Box::new(m20261126_000003_session_totals::Migration),
             Box::new(m20261129_000004_mail::Migration),
-            Box::new(m20261129_000005_toolkit::Migration),
+            Box::new(m20261129_000014_toolkit::Migration),
         ]
     }
 }
