@@ -592,6 +592,7 @@ test('auto mode sends NEXT when a new task id appears, never twice for one task'
     await page.click(sel('save-settings'));
     assert.deepEqual({ ...h.store['rht.settings'], hotkeys: undefined }, {
       hotkeys: undefined, alertSound: false, alertFlash: false, alertSeconds: 30, detectTask: true, autoNext: true,
+      awayPromptMinutes: 5, showEarnings: false, taskTypeSelector: '',
     });
     await ticks(h, 2); // the auto check runs on every tick
     assert.equal(h.queued().length, 0, 'no task on the home page, no NEXT');

@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// Every module, in the order the bundle defines them; a module missing here fails the build.
 pub const MODULES: &[&str] = &[
-    "meta", "ops", "settings", "page", "hotkeys", "format", "wire", "rules", "view", "queue", "gm",
+    "meta", "ops", "settings", "page", "hotkeys", "format", "wire", "rules", "toolkit", "view", "queue", "gm",
     "overlay-html", "overlay-forms", "overlay-page", "overlay-render", "overlay", "boot",
 ];
 

@@ -8,6 +8,7 @@ mod m20261126_000002_security;
 mod m20261126_000003_session_totals;
 mod m20261129_000004_mail;
 mod m20261129_000010_report_emails;
+mod m20261129_000014_toolkit;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_session_totals::Migration),
             Box::new(m20261129_000004_mail::Migration),
             Box::new(m20261129_000010_report_emails::Migration),
+            Box::new(m20261129_000014_toolkit::Migration),
         ]
     }
 }

@@ -20,6 +20,8 @@ pub struct Running {
     pub pause_started_at: Option<DateTime<Utc>>,
     pub target_ms: i64,
     pub task_id: Option<String>,
+    /// The task type the overlay read from the page (opt-in), ≤ 64 characters.
+    pub task_type: Option<String>,
 }
 
 impl Running {
@@ -57,6 +59,8 @@ pub struct Closed {
     pub paused_ms: i64,
     pub target_ms: i64,
     pub task_id: Option<String>,
+    /// The task type the overlay read from the page (opt-in), ≤ 64 characters.
+    pub task_type: Option<String>,
 }
 
 impl Closed {
@@ -72,7 +76,7 @@ impl Closed {
 /// What the event asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    Next { target_ms: Option<i64>, task_id: Option<String> },
+    Next { target_ms: Option<i64>, task_id: Option<String>, task_type: Option<String> },
     Pause,
     Exit,
     Undo,
@@ -153,7 +157,7 @@ pub fn apply(ctx: &Context, command: &Command, at: DateTime<Utc>, now: DateTime<
     };
 
     match (command, &ctx.open) {
-        (Command::Next { target_ms, task_id }, None) => {
+        (Command::Next { target_ms, task_id, task_type }, None) => {
             if let Some(floor) = ctx.floor {
                 not_before(floor)?;
             }
@@ -167,10 +171,11 @@ pub fn apply(ctx: &Context, command: &Command, at: DateTime<Utc>, now: DateTime<
                     pause_started_at: None,
                     target_ms: target_ms.unwrap_or(ctx.default_target_ms),
                     task_id: task_id.clone(),
+                    task_type: task_type.clone(),
                 },
             }))
         }
-        (Command::Next { target_ms, task_id }, Some(open)) => {
+        (Command::Next { target_ms, task_id, task_type }, Some(open)) => {
             not_before(open.last_event_at)?;
             let closed = close(&open.running, at);
             let running = Running {
@@ -180,6 +185,7 @@ pub fn apply(ctx: &Context, command: &Command, at: DateTime<Utc>, now: DateTime<
                 pause_started_at: None,
                 target_ms: target_ms.unwrap_or(ctx.default_target_ms),
                 task_id: task_id.clone(),
+                task_type: task_type.clone(),
             };
             Ok(Effect::Advance { closed, open: OpenSession { started_at: open.started_at, last_event_at: at, running } })
         }
@@ -214,6 +220,7 @@ pub fn apply(ctx: &Context, command: &Command, at: DateTime<Utc>, now: DateTime<
                 pause_started_at: current.pause_started_at,
                 target_ms: last.target_ms,
                 task_id: last.task_id.clone(),
+                task_type: last.task_type.clone(),
             };
             Ok(Effect::Reopen { reopened: last.index, open: OpenSession { started_at: open.started_at, last_event_at: at, running } })
         }
@@ -236,6 +243,7 @@ pub fn apply(ctx: &Context, command: &Command, at: DateTime<Utc>, now: DateTime<
                 pause_started_at: None,
                 target_ms: last.target_ms,
                 task_id: last.task_id.clone(),
+                task_type: last.task_type.clone(),
             };
             Ok(Effect::Resume { reopened: last.index, open: OpenSession { started_at: exited.started_at, last_event_at: at, running } })
         }
@@ -251,6 +259,7 @@ fn close(running: &Running, at: DateTime<Utc>) -> Closed {
         paused_ms: running.paused_ms_at(at),
         target_ms: running.target_ms,
         task_id: running.task_id.clone(),
+        task_type: running.task_type.clone(),
     }
 }
 
@@ -267,7 +276,7 @@ mod tests {
     }
 
     fn next() -> Command {
-        Command::Next { target_ms: None, task_id: None }
+        Command::Next { target_ms: None, task_id: None, task_type: None }
     }
 
     #[test]
@@ -334,7 +343,7 @@ mod tests {
     #[test]
     fn undo_exit_counts_gap_as_paused_and_expires() {
         let mut c = ctx();
-        let last = Closed { index: 3, started_at: t(0), ended_at: t(100), paused_ms: 10_000, target_ms: 1, task_id: None };
+        let last = Closed { index: 3, started_at: t(0), ended_at: t(100), paused_ms: 10_000, target_ms: 1, task_id: None, task_type: None };
         c.exited = Some(Exited { started_at: t(-500), ended_at: t(100), last: Some(last) });
         let Effect::Resume { reopened, open } = apply(&c, &Command::Undo, t(160), t(160)).unwrap() else { panic!() };
         assert_eq!(reopened, 3);
@@ -345,7 +354,7 @@ mod tests {
 
     #[test]
     fn idle_rule_ignores_paused_sessions() {
-        let running = Running { index: 1, started_at: t(0), paused_ms: 0, pause_started_at: None, target_ms: 1, task_id: None };
+        let running = Running { index: 1, started_at: t(0), paused_ms: 0, pause_started_at: None, target_ms: 1, task_id: None, task_type: None };
         let mut open = OpenSession { started_at: t(0), last_event_at: t(0), running };
         assert!(open.is_idle_at(t(3601), Duration::minutes(60)));
         assert!(!open.is_idle_at(t(3600), Duration::minutes(60)));

@@ -40,6 +40,10 @@ pub enum AppError {
     TokenExpired,
     #[error("the last admin can't be removed: make another account an admin first")]
     LastAdmin,
+    #[error("unknown currency {0:?}: use an ISO 4217 code such as USD, EUR or JPY")]
+    UnknownCurrency(String),
+    #[error("unknown preset {0:?}: see the `presets` query")]
+    UnknownPreset(String),
     #[error("internal error")]
     Db(#[from] sea_orm::DbErr),
     #[error("internal error")]
@@ -80,6 +84,8 @@ impl AppError {
             AppError::InvalidToken => "INVALID_TOKEN",
             AppError::TokenExpired => "TOKEN_EXPIRED",
             AppError::LastAdmin => "LAST_ADMIN",
+            AppError::UnknownCurrency(_) => "UNKNOWN_CURRENCY",
+            AppError::UnknownPreset(_) => "UNKNOWN_PRESET",
             AppError::Db(_) | AppError::Internal(_) => "INTERNAL",
         }
     }

@@ -16,12 +16,14 @@ pub mod mail;
 pub mod metrics;
 pub mod ops;
 pub mod pace;
+pub mod pay;
 pub mod report;
 pub mod report_mail;
 pub mod report_schedule;
 pub mod security;
 pub mod shared;
 pub mod store;
+pub mod timesheet;
 pub mod validate;
 
 use std::sync::Arc;

@@ -85,6 +85,17 @@ pub struct UserRecord {
     pub weekly_goal_hours: f64,
     pub week_starts_on: i16,
     pub created_at: DateTime<Utc>,
+    /// Pay settings; absent in dumps from before the toolkit (the defaults then apply).
+    #[serde(default)]
+    pub pay_basis: Option<String>,
+    #[serde(default)]
+    pub hourly_rate: Option<f64>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub daily_cap_hours: Option<f64>,
+    #[serde(default)]
+    pub weekly_cap_hours: Option<f64>,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -100,6 +111,8 @@ pub struct SessionRecord {
     pub cur_pause_started_at: Option<DateTime<Utc>>,
     pub cur_target_ms: i64,
     pub cur_task_id: Option<String>,
+    #[serde(default)]
+    pub cur_task_type: Option<String>,
     pub questions: Vec<QuestionRecord>,
 }
 
@@ -114,6 +127,8 @@ pub struct QuestionRecord {
     pub active_ms: i64,
     pub target_ms: i64,
     pub task_id: Option<String>,
+    #[serde(default)]
+    pub task_type: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -148,6 +163,11 @@ pub async fn export_user(db: &Db, email: &str) -> anyhow::Result<UserDump> {
             weekly_goal_hours: u.weekly_goal_hours,
             week_starts_on: u.week_starts_on,
             created_at: u.created_at,
+            pay_basis: Some(u.pay_basis.clone()),
+            hourly_rate: u.hourly_rate,
+            currency: Some(u.currency.clone()),
+            daily_cap_hours: u.daily_cap_hours,
+            weekly_cap_hours: u.weekly_cap_hours,
         },
         sessions: sessions
             .iter()
@@ -162,6 +182,7 @@ pub async fn export_user(db: &Db, email: &str) -> anyhow::Result<UserDump> {
                 cur_pause_started_at: s.cur_pause_started_at,
                 cur_target_ms: s.cur_target_ms,
                 cur_task_id: s.cur_task_id.clone(),
+                cur_task_type: s.cur_task_type.clone(),
                 questions: questions
                     .iter()
                     .filter(|q| q.session_id == s.id)
@@ -174,6 +195,7 @@ pub async fn export_user(db: &Db, email: &str) -> anyhow::Result<UserDump> {
                         active_ms: q.active_ms,
                         target_ms: q.target_ms,
                         task_id: q.task_id.clone(),
+                        task_type: q.task_type.clone(),
                     })
                     .collect(),
             })
@@ -216,6 +238,11 @@ pub async fn import_user(db: &Db, dump: &UserDump) -> anyhow::Result<String> {
                 weekly_goal_hours: Set(r.weekly_goal_hours),
                 week_starts_on: Set(r.week_starts_on),
                 created_at: Set(r.created_at),
+                pay_basis: Set(crate::pay::PayBasis::parse(r.pay_basis.as_deref().unwrap_or("AET")).as_str().to_owned()),
+                hourly_rate: Set(r.hourly_rate),
+                currency: Set(r.currency.as_deref().and_then(crate::pay::Currency::find).map_or(crate::pay::DEFAULT_CURRENCY, |c| c.code).to_owned()),
+                daily_cap_hours: Set(r.daily_cap_hours),
+                weekly_cap_hours: Set(r.weekly_cap_hours),
                 ..Default::default()
             }
             .insert(&*txn)
@@ -244,6 +271,7 @@ pub async fn import_user(db: &Db, dump: &UserDump) -> anyhow::Result<String> {
             cur_pause_started_at: Set(s.cur_pause_started_at.filter(|_| active)),
             cur_target_ms: Set(s.cur_target_ms),
             cur_task_id: Set(s.cur_task_id.clone()),
+            cur_task_type: Set(s.cur_task_type.clone()),
             question_count: Set(s.questions.len() as i64),
             total_raw_ms: Set(s.questions.iter().map(|q| q.raw_ms).sum()),
             total_paused_ms: Set(s.questions.iter().map(|q| q.paused_ms).sum()),
@@ -266,6 +294,7 @@ pub async fn import_user(db: &Db, dump: &UserDump) -> anyhow::Result<String> {
                 active_ms: Set(q.active_ms),
                 target_ms: Set(q.target_ms),
                 task_id: Set(q.task_id.clone()),
+                task_type: Set(q.task_type.clone()),
                 ..Default::default()
             }
             .insert(&*txn)

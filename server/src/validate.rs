@@ -6,6 +6,7 @@ use crate::error::{AppError, AppResult};
 
 pub const MAX_EMAIL_LEN: usize = 254;
 pub const MAX_TASK_ID_LEN: usize = 128;
+pub const MAX_TASK_TYPE_LEN: usize = 64;
 pub const MAX_CLIENT_EVENT_ID_LEN: usize = 128;
 pub const MAX_NAME_LEN: usize = 100;
 

@@ -17,8 +17,8 @@ export const OPS = {
     pace { emoji label ratio }
     current { index startedAt pausedSeconds isPaused pausedAt targetSeconds taskId }
   }
-  day { activeSeconds questionCount }
-  week { activeSeconds goalSeconds }
+  day { activeSeconds questionCount bankedSeconds creditedSeconds capSeconds remainingSeconds earnings { amount currency } }
+  week { activeSeconds goalSeconds creditedSeconds capSeconds remainingSeconds }
 }`,
   recordEvents: `mutation RecordEvents($inputs: [EventInput!]!) {
   recordEvents(inputs: $inputs) {

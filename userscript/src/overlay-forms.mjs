@@ -46,6 +46,9 @@ export function fillSettings(o) {
   o.$('alert-seconds').value = String(o.settings.alertSeconds);
   o.$('detect').checked = o.settings.detectTask;
   o.$('auto').checked = o.settings.autoNext;
+  o.$('type-selector').value = o.settings.taskTypeSelector;
+  o.$('away-minutes').value = String(o.settings.awayPromptMinutes);
+  o.$('show-earnings').checked = o.settings.showEarnings;
   o.$('settings-error').textContent = '';
 }
 
@@ -80,6 +83,7 @@ function saveSettings(o) {
   o.settings = mergeSettings({
     hotkeys: read.hotkeys, alertSound: o.$('alert-sound').checked, alertFlash: o.$('alert-flash').checked,
     alertSeconds: Number(o.$('alert-seconds').value), detectTask: o.$('detect').checked, autoNext: o.$('auto').checked && o.$('detect').checked,
+    taskTypeSelector: o.$('type-selector').value.trim(), awayPromptMinutes: Number(o.$('away-minutes').value), showEarnings: o.$('show-earnings').checked,
   }, o.defaults);
   o.storage.set(KEYS.settings, o.settings);
   o.showSettings = false;

@@ -64,6 +64,10 @@ export const CSS = `
 .account { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 100%; }
 .err { color: #b91c1c; font-size: 11.5px; margin-top: 4px; min-height: 0; }
 .hidden { display: none !important; }
+.banked.ahead { color: #15803d; font-weight: 600; } .banked.behind { color: #b91c1c; font-weight: 600; }
+.capwarn { margin-top: 4px; padding: 3px 6px; border-radius: 6px; background: #fef3c7; color: #92400e; }
+.capwarn.full { background: #fee2e2; color: #991b1b; }
+.away { margin-top: 6px; padding: 6px; border-radius: 6px; background: #ede9fe; color: #4c1d95; }
 `;
 
 export const TEMPLATE = `<div class="rht" part="box" role="region" aria-label="RaterHub Tracker">
@@ -81,8 +85,16 @@ export const TEMPLATE = `<div class="rht" part="box" role="region" aria-label="R
     <div class="sub"><span data-rht="elapsed"></span><span class="badge hidden" data-rht="paused">PAUSED</span></div>
     <div class="line" data-rht="avg"></div>
     <div class="line" data-rht="today"></div>
+    <div class="line">Banked today <span class="banked" data-rht="banked">–</span> <span data-rht="earnings"></span></div>
     <div class="line" data-rht="week"></div>
     <div class="bar"><div data-rht="weekbar"></div></div>
+    <div class="line" data-rht="credited"></div>
+    <div class="capwarn hidden" data-rht="capwarn" role="status"></div>
+    <div class="away hidden" data-rht="away" role="alertdialog">
+      <span data-rht="away-text"></span>
+      <div class="actions"><button class="btn" type="button" data-rht="away-count">Count it</button>
+        <button class="btn" type="button" data-rht="away-skip">Don't count</button></div>
+    </div>
     <div class="btns">
       <button class="btn primary" data-rht="btn-next">NEXT</button>
       <button class="btn" data-rht="btn-pause">PAUSE</button>
@@ -118,6 +130,11 @@ export const TEMPLATE = `<div class="rht" part="box" role="region" aria-label="R
       <div class="row"><input type="checkbox" data-rht="detect" id="rht-dt"><label for="rht-dt">Send the task id and AET with NEXT</label></div>
       <div class="row"><input type="checkbox" data-rht="auto" id="rht-au"><label for="rht-au">Auto: NEXT when a new task opens</label></div>
       <div class="small">Only the task id, the AET and timestamps leave the page \u2014 never page content or URLs.</div>
+      <div class="row"><span>Task type selector</span><input type="text" style="width:120px" data-rht="type-selector" spellcheck="false" placeholder="none"></div>
+      <div class="small">Opt-in: the trimmed text (up to 64 characters) of the one element this CSS selector names is sent with NEXT as the task type. Nothing else from the page is read.</div>
+      <h4 style="margin-top:8px">Toolkit</h4>
+      <div class="row"><span>Ask about away time after</span><input type="number" min="0" max="240" step="1" style="width:56px" data-rht="away-minutes"><span>min (0 = never)</span></div>
+      <div class="row"><input type="checkbox" data-rht="show-earnings" id="rht-se"><label for="rht-se">Show today's earnings</label></div>
       <div class="actions">
         <button class="btn primary" type="button" data-rht="save-settings">Save</button>
         <button class="btn" type="button" data-rht="reset-hotkeys">Default keys</button>

@@ -57,6 +57,19 @@ function renderTimer(o, v) {
   o.$('weekbar').style.width = `${Math.round(v.weekRatio * 100)}%`;
   setText(o, 'mini', `${t.main}${v.state.active ? `  #${v.state.index}` : ''}${t.paused ? '  \u23f8' : ''}${v.queued && v.statusLevel !== 'ok' ? `  \u21bb${v.queued}` : ''}`);
   o.$('mini').className = `mini ${t.phase}`;
+  renderToolkit(o, v);
+}
+
+function renderToolkit(o, v) {
+  setText(o, 'banked', v.banked ? v.banked.text : '\u2013');
+  o.$('banked').className = `banked ${v.banked ? v.banked.level : ''}`;
+  setText(o, 'earnings', v.earnings ? `\u00b7 ${v.earnings}` : '');
+  setText(o, 'credited', v.creditedLabel);
+  o.$('capwarn').classList.toggle('hidden', !v.capWarning);
+  o.$('capwarn').className = `capwarn ${v.capLevel}${v.capWarning ? '' : ' hidden'}`;
+  setText(o, 'capwarn', v.capWarning);
+  o.$('away').classList.toggle('hidden', !o.away);
+  if (o.away) setText(o, 'away-text', o.away.text);
 }
 
 function renderButtons(o, v) {
@@ -96,7 +109,7 @@ function renderForms(o, v) {
 export function render(o) {
   let v;
   try {
-    v = o.tracker.view({ otherTaskTabs: otherTaskTabs(o), isTaskTab: isTaskTab(), hotkeys: o.settings.hotkeys });
+    v = o.tracker.view({ otherTaskTabs: otherTaskTabs(o), isTaskTab: isTaskTab(), hotkeys: o.settings.hotkeys, settings: o.settings });
   } catch (e) {
     setText(o, 'status', `Error: ${e.message}`);
     return;

@@ -6,6 +6,7 @@ import { CSS, TEMPLATE } from './overlay-html.mjs';
 import { bindSignin, bindSettings, fillSettings } from './overlay-forms.mjs';
 import { detectTask, rememberTask, autoTick, heartbeat } from './overlay-page.mjs';
 import { render } from './overlay-render.mjs';
+import { awayToAsk, readTaskType } from './toolkit.mjs';
 
 export const RH_ORIGIN = /^https:\/\/([a-z0-9-]+\.)*raterhub\.com$/i;
 const ACTIONS = ['next', 'pause', 'exit', 'undo'];
@@ -172,6 +173,10 @@ export class Overlay {
       }
       if (info.targetSeconds) extra.targetSeconds = info.targetSeconds;
     }
+    if (type === 'NEXT') {
+      const taskType = readTaskType(document, this.settings.taskTypeSelector);
+      if (taskType) extra.taskType = taskType;
+    }
     this.tracker.record(type, extra);
     if (source !== 'auto' && this.box.animate) this.box.animate([{ borderColor: '#22c55e' }, { borderColor: '#7c3aed' }], { duration: 400 });
     this.render();
@@ -191,6 +196,7 @@ Object.assign(Overlay.prototype, {
     this.bindDrag();
     this.bindButtons();
     this.bindHotkeys();
+    this.bindAway();
     bindSignin(this);
     bindSettings(this);
     tracker.onChange(() => this.render());
@@ -216,6 +222,31 @@ Object.assign(Overlay.prototype, {
     const sent = tracker.queued().length ? tracker.flush() : Promise.resolve();
     sent.then(() => tracker.refresh({ quiet: true })).then(() => tracker.flush());
     autoTick(this);
+  },
+
+  /**
+   * Away time: input (key or pointer) after a long enough silence while a question runs
+   * unpaused asks whether the silence counts. No answer means it counts.
+   */
+  bindAway() {
+    this.lastInputAt = this.tracker.now();
+    const onInput = () => {
+      const now = this.tracker.now();
+      if (!this.away) {
+        const t = this.tracker.view().timer;
+        this.away = awayToAsk({ minutes: this.settings.awayPromptMinutes, lastInputAt: this.lastInputAt, nowMs: now, running: t.running });
+        if (this.away) this.render();
+      }
+      this.lastInputAt = now;
+    };
+    for (const type of ['keydown', 'pointerdown']) window.addEventListener(type, onInput, true);
+    this.$('away-count').addEventListener('click', () => { this.away = null; this.render(); });
+    this.$('away-skip').addEventListener('click', () => {
+      const since = this.away && this.away.since;
+      this.away = null;
+      if (Number.isFinite(since)) this.tracker.dontCount(since);
+      this.render();
+    });
   },
 
   startTimers() {

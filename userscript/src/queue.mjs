@@ -4,6 +4,7 @@
 // transport: ({ url, headers, body }) => Promise<{ status, text }>   (status 0 = network failure)
 import { OPS } from './ops.mjs';
 import { KEYS, MAX_BATCH, EVENT_TYPES, REJECT_CODES, LEASE_MS, LEASE_RENEW_MS } from './settings.mjs';
+import { dontCountTimes } from './toolkit.mjs';
 import { learnClock, parseTime, buildInputs, backoffMs, classifyResponse, newId, eventNotice } from './wire.mjs';
 import { buildView } from './view.mjs';
 
@@ -98,10 +99,12 @@ export class Tracker {
   /** Records a press at once (time of the press, fresh id) in the persistent queue. */
   record(type, extra = {}) {
     if (!EVENT_TYPES.includes(type)) throw new Error(`unknown event type ${type}`);
-    const at = this.now();
+    // A backdated event (the away prompt's first PAUSE) is never later than now.
+    const at = Number.isFinite(extra.at) ? Math.min(extra.at, this.now()) : this.now();
     const clock = this.storage.get(KEYS.clock, null);
     const ev = { id: newId(this.random), type, at, off: clock && Number.isFinite(clock.offsetMs) ? clock.offsetMs : null };
     if (extra.taskId) ev.taskId = String(extra.taskId).slice(0, 200);
+    if (extra.taskType) ev.taskType = Array.from(String(extra.taskType)).slice(0, 64).join('');
     if (Number.isFinite(extra.targetSeconds) && extra.targetSeconds > 0) ev.targetSeconds = extra.targetSeconds;
     this.seq = (this.seq + 1) % 1000;
     const key = `${KEYS.queuePrefix}${String(at).padStart(15, '0')}.${String(this.seq).padStart(3, '0')}.${this.tabId}.${ev.id}`;
@@ -109,6 +112,21 @@ export class Tracker {
     this.emit();
     this.flushSoon(0);
     return ev;
+  }
+
+  /**
+   * The away prompt's "Don't count": a PAUSE at `since` (local ms, when input stopped) and a
+   * PAUSE now, both queued with their own ids, so they survive going offline. The first is
+   * never earlier than the session's last event.
+   */
+  dontCount(since) {
+    const clock = this.storage.get(KEYS.clock, null);
+    const offset = clock && Number.isFinite(clock.offsetMs) ? clock.offsetMs : 0;
+    const last = this.queued().reduce((m, ev) => Math.max(m, ev.at), -Infinity);
+    const st = this.view().state;
+    const serverLast = Number.isFinite(st.lastEventAt) ? st.lastEventAt - offset : -Infinity;
+    const [first, second] = dontCountTimes({ since, nowMs: this.now(), lastEventAt: Math.max(last, serverLast) });
+    return [this.record('PAUSE', { at: first }), this.record('PAUSE', { at: second })];
   }
 
   async gql(query, variables, token) {

@@ -27,6 +27,12 @@ export const DEFAULT_SETTINGS = Object.freeze({
   alertSeconds: 30,
   detectTask: false,
   autoNext: false,
+  // Ask "Away 14:20. Count it?" after this many minutes without input; 0 = never.
+  awayPromptMinutes: 5,
+  // Money stays off screen unless the rater asks for it.
+  showEarnings: false,
+  // Opt-in: the CSS selector of the element whose text is the task type. Nothing else is read.
+  taskTypeSelector: '',
 });
 
 /** The default hotkeys for a browser (its user agent string). */
@@ -67,5 +73,9 @@ export function mergeSettings(stored, defaults = DEFAULT_SETTINGS.hotkeys) {
     alertSeconds: Number.isFinite(secs) && secs >= 0 && secs <= 3600 ? secs : DEFAULT_SETTINGS.alertSeconds,
     detectTask: !!s.detectTask,
     autoNext: !!s.autoNext,
+    awayPromptMinutes: Number.isFinite(Number(s.awayPromptMinutes)) && Number(s.awayPromptMinutes) >= 0 && Number(s.awayPromptMinutes) <= 240
+      ? Number(s.awayPromptMinutes) : DEFAULT_SETTINGS.awayPromptMinutes,
+    showEarnings: !!s.showEarnings,
+    taskTypeSelector: typeof s.taskTypeSelector === 'string' ? s.taskTypeSelector.slice(0, 200) : '',
   };
 }

@@ -2,6 +2,7 @@
 import { DEFAULT_SETTINGS, DEFAULT_TARGET_SECONDS } from './settings.mjs';
 import { formatClock, formatDuration, formatHours } from './format.mjs';
 import { reduceState } from './rules.mjs';
+import { bankedLabel, bankedToday, capView, earningsLabel } from './toolkit.mjs';
 
 /** Active time of the running question at server time nowMs, and its countdown. */
 export function timerView(st, nowMs) {
@@ -77,5 +78,22 @@ export function buildView(input) {
       ? `${otherTaskTabs + 1} RaterHub task tabs are open \u2014 they share one timer`
       : otherTaskTabs > 1 ? `${otherTaskTabs} RaterHub task tabs are open \u2014 they share one timer` : '',
     pauseLabel: timer.paused ? 'RESUME' : 'PAUSE',
+    ...toolkitView(day, week, state, input.settings),
+  };
+}
+
+/** Banked time, credited hours against the week's cap, cap warnings and (opt-in) earnings. */
+export function toolkitView(day, week, state, settings) {
+  const banked = day ? bankedLabel(bankedToday(day, state)) : null;
+  const dayCap = day ? capView(day.creditedSeconds, day.capSeconds, 'Daily') : capView(0, null, '');
+  const weekCap = week ? capView(week.creditedSeconds, week.capSeconds, 'Weekly') : capView(0, null, '');
+  const worst = [dayCap, weekCap].find((c) => c.level === 'full') || [dayCap, weekCap].find((c) => c.level === 'near');
+  const credited = week && Number.isFinite(week.creditedSeconds) ? formatHours(week.creditedSeconds) : null;
+  return {
+    banked,
+    creditedLabel: credited ? `Credited ${credited}${Number.isFinite(week.capSeconds) ? ` / ${formatHours(week.capSeconds)}` : ''}` : '',
+    capWarning: worst ? worst.warning : '',
+    capLevel: worst ? worst.level : '',
+    earnings: settings && settings.showEarnings && day ? earningsLabel(day.earnings) : null,
   };
 }

@@ -43,6 +43,7 @@ export function buildInputs(events, clock, lastSentAt) {
     newest = Math.max(newest, t);
     const input = { type: ev.type, clientEventId: ev.id, occurredAt: new Date(t).toISOString() };
     if (ev.taskId) input.taskId = String(ev.taskId);
+    if (ev.taskType) input.taskType = String(ev.taskType);
     if (Number.isFinite(ev.targetSeconds) && ev.targetSeconds > 0) input.targetSeconds = ev.targetSeconds;
     inputs.push(input);
   }

@@ -16,6 +16,8 @@ pub struct Model {
     pub active_ms: i64,
     pub target_ms: i64,
     pub task_id: Option<String>,
+    /// Read from the page by the overlay when the rater opted in; ≤ 64 characters.
+    pub task_type: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

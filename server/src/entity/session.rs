@@ -17,6 +17,7 @@ pub struct Model {
     pub cur_pause_started_at: Option<DateTimeUtc>,
     pub cur_target_ms: i64,
     pub cur_task_id: Option<String>,
+    pub cur_task_type: Option<String>,
     /// Running totals of the finished questions, kept by every write that adds or removes one.
     pub question_count: i64,
     pub total_raw_ms: i64,

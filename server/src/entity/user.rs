@@ -29,6 +29,13 @@ pub struct Model {
     pub report_hour: i16,
     /// Also mail a report for a period with no questions.
     pub report_include_empty: bool,
+    /// "AET" or "ACTIVE": what a finished question is credited with.
+    pub pay_basis: String,
+    pub hourly_rate: Option<f64>,
+    /// ISO 4217 code.
+    pub currency: String,
+    pub daily_cap_hours: Option<f64>,
+    pub weekly_cap_hours: Option<f64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

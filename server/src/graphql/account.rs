@@ -44,6 +44,15 @@ pub struct SettingsInput {
     display_name: Option<String>,
     /// Scheduled report e-mails (with PDF and CSV attached); need mail on the server.
     report_emails: Option<ReportEmails>,
+    pay_basis: Option<super::toolkit::PayBasisGql>,
+    /// 0 or more per credited hour; null clears it (no earnings shown).
+    hourly_rate: async_graphql::MaybeUndefined<f64>,
+    /// ISO 4217 code, e.g. USD, EUR, JPY.
+    currency: Option<String>,
+    /// 0 to 24; null = no cap.
+    daily_cap_hours: async_graphql::MaybeUndefined<f64>,
+    /// 0 to 168; null = no cap.
+    weekly_cap_hours: async_graphql::MaybeUndefined<f64>,
 }
 
 #[derive(Default)]
@@ -245,7 +254,14 @@ async fn update_settings(ctx: &Context<'_>, input: SettingsInput) -> AppResult<U
         model.report_hour = Set(hour);
         model.report_include_empty = Set(reports.include_empty);
     }
-    let changed: Vec<&str> = [
+    let pay_changed = super::toolkit::apply_pay_input(&mut model, super::toolkit::PayInput {
+        pay_basis: input.pay_basis,
+        hourly_rate: input.hourly_rate,
+        currency: input.currency,
+        daily_cap_hours: input.daily_cap_hours,
+        weekly_cap_hours: input.weekly_cap_hours,
+    })?;
+    let mut changed: Vec<&str> = [
         ("timezone", model.timezone.is_set()),
         ("targetSeconds", model.target_ms.is_set()),
         ("idleTimeoutMinutes", model.idle_timeout_minutes.is_set()),
@@ -257,6 +273,7 @@ async fn update_settings(ctx: &Context<'_>, input: SettingsInput) -> AppResult<U
     .into_iter()
     .filter_map(|(name, set)| set.then_some(name))
     .collect();
+    changed.extend(pay_changed);
     let txn = services.db.begin_write().await?;
     let user = users::save(&*txn, model).await?;
     txn.commit().await?;

@@ -10,6 +10,7 @@ mod recovery;
 mod reports;
 mod scalars;
 mod sessions;
+mod toolkit;
 mod tracking;
 mod types;
 
@@ -32,10 +33,10 @@ use crate::security::login_guard::LoginGuard;
 use crate::store::users::UserCache;
 
 #[derive(MergedObject, Default)]
-pub struct Query(account::AccountQuery, recovery::RecoveryQuery, sessions::SessionQuery, reports::ReportQuery, devices::DeviceQuery, admin::AdminQuery);
+pub struct Query(account::AccountQuery, recovery::RecoveryQuery, sessions::SessionQuery, reports::ReportQuery, devices::DeviceQuery, admin::AdminQuery, toolkit::ToolkitQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::AccountMutation, recovery::RecoveryMutation, tracking::TrackingMutation, sessions::SessionMutation, devices::DeviceMutation, admin::AdminMutation);
+pub struct Mutation(account::AccountMutation, recovery::RecoveryMutation, tracking::TrackingMutation, sessions::SessionMutation, devices::DeviceMutation, admin::AdminMutation, toolkit::ToolkitMutation);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

@@ -5,6 +5,7 @@ use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 
 use super::sessions::outputs;
+use super::toolkit::{CappedFigures, PaySettings};
 use super::types::{HourBucket, Pace, Session, seconds, today_for};
 use super::{ContextExt, Date};
 use crate::calendar;
@@ -34,14 +35,19 @@ pub struct Day {
     pace: Pace,
     /// 24 local hours; a question counts in the hour it started.
     hours: Vec<HourBucket>,
+    /// Banked, credited, earnings and the daily cap (see `toolkit`).
+    #[graphql(flatten)]
+    figures: CappedFigures,
     #[graphql(skip)]
     tz: Tz,
 }
 
 impl Day {
-    fn new(summary: &DaySummary, tz: Tz) -> Self {
+    fn new(summary: &DaySummary, tz: Tz, pay: &PaySettings) -> Self {
         let t = summary.totals;
+        let (from, to) = calendar::day_range(tz, summary.date);
         Day {
+            figures: pay.day(t.active_ms, t.target_ms, (to - from).num_milliseconds() as f64 / 1000.0),
             date: Date(summary.date),
             timezone: tz.name().to_owned(),
             session_count: summary.session_count,
@@ -87,6 +93,9 @@ pub struct Week {
     active_seconds: f64,
     goal_seconds: f64,
     pace: Pace,
+    /// Banked, credited, earnings and the weekly cap (see `toolkit`).
+    #[graphql(flatten)]
+    figures: CappedFigures,
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -108,7 +117,7 @@ impl ReportQuery {
             let tz = user_tz(ctx)?;
             let date = date.unwrap_or_else(|| today_for(ctx, tz)).0;
             let days = summaries(ctx, tz, date, 1).await?;
-            Ok(Day::new(&days[0], tz))
+            Ok(Day::new(&days[0], tz, &PaySettings::of(ctx.user()?)))
         }
         .await
         .gql()
@@ -121,7 +130,11 @@ impl ReportQuery {
             let tz = user_tz(ctx)?;
             let first_day = super::types::Weekday::from_index(user.week_starts_on).chrono();
             let start = calendar::week_start(start.unwrap_or_else(|| today_for(ctx, tz)).0, first_day);
-            let days: Vec<Day> = summaries(ctx, tz, start, 7).await?.iter().map(|s| Day::new(s, tz)).collect();
+            let pay = PaySettings::of(user);
+            let summaries = summaries(ctx, tz, start, 7).await?;
+            let days: Vec<Day> = summaries.iter().map(|s| Day::new(s, tz, &pay)).collect();
+            let (week_active_ms, week_target_ms) = summaries.iter().fold((0, 0), |(a, t), s| (a + s.totals.active_ms, t + s.totals.target_ms));
+            let (from, to) = (calendar::day_start(tz, start), calendar::day_start(tz, start + Days::new(7)));
             let (count, active_ms, target_ms) = days.iter().fold((0, 0.0, 0.0), |(c, a, t), d| (c + d.question_count, a + d.active_seconds, t + d.target_seconds));
             Ok(Week {
                 start: Date(start),
@@ -130,6 +143,7 @@ impl ReportQuery {
                 active_seconds: active_ms,
                 goal_seconds: user.weekly_goal_hours * 3600.0,
                 pace: Pace::of(count, (active_ms * 1000.0).round() as i64, (target_ms * 1000.0).round() as i64),
+                figures: pay.week(week_active_ms, week_target_ms, (to - from).num_milliseconds() as f64 / 1000.0),
                 days,
             })
         }

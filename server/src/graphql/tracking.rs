@@ -34,6 +34,8 @@ pub struct EventInput {
     occurred_at: Option<DateTime<Utc>>,
     /// RaterHub task id (≤ 128 chars), stored with the question a NEXT starts.
     task_id: Option<String>,
+    /// Task type (≤ 64 chars) the overlay read from the page, stored with the question a NEXT starts.
+    task_type: Option<String>,
     /// Target for the question a NEXT starts, 1 s to 4 h; default the user's setting.
     target_seconds: Option<f64>,
 }
@@ -149,6 +151,7 @@ fn validate(input: EventInput) -> AppResult<NewEvent> {
         client_event_id: optional("clientEventId", input.client_event_id, validate::MAX_CLIENT_EVENT_ID_LEN)?,
         occurred_at: input.occurred_at,
         task_id: optional("taskId", input.task_id, validate::MAX_TASK_ID_LEN)?,
+        task_type: optional("taskType", input.task_type, validate::MAX_TASK_TYPE_LEN)?,
         target_ms,
     })
 }

@@ -109,6 +109,26 @@ impl User {
     async fn report_emails(&self) -> ReportEmails {
         ReportEmails { daily: self.0.report_daily, weekly: self.0.report_weekly, hour: i32::from(self.0.report_hour), include_empty: self.0.report_include_empty }
     }
+    /// What a finished question is credited with.
+    async fn pay_basis(&self) -> super::toolkit::PayBasisGql {
+        crate::pay::PayBasis::parse(&self.0.pay_basis).into()
+    }
+    /// Pay per credited hour; null means no earnings are shown.
+    async fn hourly_rate(&self) -> Option<f64> {
+        self.0.hourly_rate
+    }
+    /// ISO 4217 code of `hourlyRate`.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// Credited hours a day may hold; null = no cap.
+    async fn daily_cap_hours(&self) -> Option<f64> {
+        self.0.daily_cap_hours
+    }
+    /// Credited hours a week may hold; null = no cap.
+    async fn weekly_cap_hours(&self) -> Option<f64> {
+        self.0.weekly_cap_hours
+    }
 }
 
 /// Which report mails a user gets, and when.
@@ -189,6 +209,10 @@ impl Question {
     async fn task_id(&self) -> Option<&str> {
         self.0.task_id.as_deref()
     }
+    /// The task type the overlay read from the page, if the rater opted in.
+    async fn task_type(&self) -> Option<&str> {
+        self.0.task_type.as_deref()
+    }
 }
 
 /// The question being timed, so a client can draw a live timer.
@@ -208,6 +232,7 @@ pub struct CurrentQuestion {
 pub struct Session {
     row: session::Model,
     totals: Totals,
+    pay: super::toolkit::PaySettings,
     /// Active in storage but forgotten (idle timeout): shown as ended at its last event.
     stale: bool,
 }
@@ -216,7 +241,7 @@ impl Session {
     pub fn new(row: session::Model, user: &user::Model, now: DateTime<Utc>) -> Self {
         let idle = Duration::minutes(i64::from(user.idle_timeout_minutes));
         let stale = row.is_active && open_session(&row).is_idle_at(now, idle);
-        Session { totals: Totals::of(&row), row, stale }
+        Session { totals: Totals::of(&row), pay: super::toolkit::PaySettings::of(user), row, stale }
     }
 
     pub fn is_running(&self) -> bool {
@@ -268,6 +293,18 @@ impl Session {
     }
     async fn pace(&self) -> Pace {
         Pace::of(self.totals.count, self.totals.active_ms, self.totals.target_ms)
+    }
+    /// Σ(target − active) over the finished questions: positive means ahead.
+    async fn banked_seconds(&self) -> f64 {
+        self.pay.figures(self.totals.active_ms, self.totals.target_ms).banked_seconds
+    }
+    /// Σtarget or Σactive of the finished questions, by the user's pay basis.
+    async fn credited_seconds(&self) -> f64 {
+        self.pay.figures(self.totals.active_ms, self.totals.target_ms).credited_seconds
+    }
+    /// Credited hours × hourly rate; null without a rate.
+    async fn earnings(&self) -> Option<super::toolkit::Money> {
+        self.pay.figures(self.totals.active_ms, self.totals.target_ms).earnings
     }
     async fn questions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Question>> {
         let loader = ctx.data_opt::<async_graphql::dataloader::DataLoader<super::sessions::QuestionLoader>>();

@@ -4,6 +4,7 @@ pub mod assets;
 mod graphql;
 mod identity;
 mod unsubscribe;
+mod timesheet;
 
 use std::time::Duration;
 
@@ -39,6 +40,7 @@ pub fn app(state: AppState) -> Router {
         .route("/userscript/raterhub-tracker.user.js", get(assets::userscript))
         .route("/metrics", get(crate::metrics::endpoint))
         .route("/reports/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::unsubscribe))
+        .route("/reports/timesheet.csv", get(timesheet::csv))
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(assets::dashboard)
         .with_state(state)

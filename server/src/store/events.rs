@@ -37,6 +37,7 @@ pub struct NewEvent {
     pub client_event_id: Option<String>,
     pub occurred_at: Option<DateTime<Utc>>,
     pub task_id: Option<String>,
+    pub task_type: Option<String>,
     pub target_ms: Option<i64>,
 }
 
@@ -103,7 +104,7 @@ async fn apply(txn: &mut impl EventTxn, user_id: i32, new: &NewEvent, now: DateT
     let forgotten = active.take_if(|s| open_session(s).is_idle_at(at, idle_timeout));
 
     let command = match new.kind {
-        EventKind::Next => Command::Next { target_ms: new.target_ms, task_id: new.task_id.clone() },
+        EventKind::Next => Command::Next { target_ms: new.target_ms, task_id: new.task_id.clone(), task_type: new.task_type.clone() },
         EventKind::Pause => Command::Pause,
         EventKind::Exit => Command::Exit,
         EventKind::Undo => Command::Undo,
@@ -208,6 +209,7 @@ async fn persist(
                 cur_pause_started_at: None,
                 cur_target_ms: 0,
                 cur_task_id: None,
+                cur_task_type: None,
                 question_count: 0,
                 total_raw_ms: 0,
                 total_paused_ms: 0,
@@ -275,6 +277,7 @@ fn set_running(row: &mut session::Model, open: &OpenSession) {
     row.cur_pause_started_at = r.pause_started_at;
     row.cur_target_ms = r.target_ms;
     row.cur_task_id = r.task_id.clone();
+    row.cur_task_type = r.task_type.clone();
 }
 
 fn stop_running(row: &mut session::Model) {
@@ -298,6 +301,7 @@ async fn insert_question(txn: &mut impl EventTxn, row: &mut session::Model, clos
             active_ms: closed.active_ms(),
             target_ms: closed.target_ms,
             task_id: closed.task_id.clone(),
+            task_type: closed.task_type.clone(),
         })
         .await?;
     Totals::of(row).with(&question, 1).store(row);

@@ -22,7 +22,7 @@ const SESSION_KEY_COLUMNS: usize = 3;
 macro_rules! session_changing_columns {
     () => {
         "ended_at, last_event_at, cur_index, cur_started_at, cur_paused_ms, cur_pause_started_at, \
-         cur_target_ms, cur_task_id, question_count, total_raw_ms, total_paused_ms, total_active_ms, total_target_ms"
+         cur_target_ms, cur_task_id, question_count, total_raw_ms, total_paused_ms, total_active_ms, total_target_ms, cur_task_type"
     };
 }
 /// Every column but the id, in the order of `session_values`.
@@ -38,7 +38,7 @@ macro_rules! session_columns {
 }
 macro_rules! question_columns {
     () => {
-        "id, session_id, user_id, position, started_at, ended_at, raw_ms, paused_ms, active_ms, target_ms, task_id"
+        "id, session_id, user_id, position, started_at, ended_at, raw_ms, paused_ms, active_ms, target_ms, task_id, task_type"
     };
 }
 
@@ -91,6 +91,7 @@ fn session_row(row: &Row) -> rusqlite::Result<session::Model> {
         total_paused_ms: row.get(14)?,
         total_active_ms: row.get(15)?,
         total_target_ms: row.get(16)?,
+        cur_task_type: row.get(17)?,
     })
 }
 
@@ -112,6 +113,7 @@ fn session_values(row: &session::Model) -> Vec<Value> {
         row.total_paused_ms.into(),
         row.total_active_ms.into(),
         row.total_target_ms.into(),
+        row.cur_task_type.clone().into(),
     ]
 }
 
@@ -128,6 +130,7 @@ fn question_row(row: &Row) -> rusqlite::Result<question::Model> {
         active_ms: row.get(8)?,
         target_ms: row.get(9)?,
         task_id: row.get(10)?,
+        task_type: row.get(11)?,
     })
 }
 
@@ -202,7 +205,7 @@ impl EventTxn for LiteTxn<'_> {
             .prepare_cached(concat!(
                 "INSERT INTO sessions (",
                 session_written_columns!(),
-                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id"
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING id"
             ))?
             .query_row(params_from_iter(session_values(&row)), |r| r.get(0))?;
         Ok(session::Model { id, ..row })
@@ -217,7 +220,7 @@ impl EventTxn for LiteTxn<'_> {
         let values = session_values(row);
         let (keys, rest) = values.split_at(SESSION_KEY_COLUMNS);
         self.0
-            .prepare_cached(concat!("UPDATE sessions SET (", session_changing_columns!(), ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) WHERE id = ?14"))?
+            .prepare_cached(concat!("UPDATE sessions SET (", session_changing_columns!(), ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) WHERE id = ?15"))?
             .execute(params_from_iter(rest.iter().chain([&Value::from(row.id)])))?;
         self.0
             .prepare_cached(concat!(
@@ -237,8 +240,8 @@ impl EventTxn for LiteTxn<'_> {
         let id: i32 = self
             .0
             .prepare_cached(
-                "INSERT INTO questions (session_id, user_id, position, started_at, ended_at, raw_ms, paused_ms, active_ms, target_ms, task_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+                "INSERT INTO questions (session_id, user_id, position, started_at, ended_at, raw_ms, paused_ms, active_ms, target_ms, task_id, task_type) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
             )?
             .query_row(
                 params![
@@ -252,6 +255,7 @@ impl EventTxn for LiteTxn<'_> {
                     row.active_ms,
                     row.target_ms,
                     row.task_id,
+                    row.task_type,
                 ],
                 |r| r.get(0),
             )?;

@@ -9,6 +9,7 @@ pub mod lite;
 pub mod outbox;
 pub mod reports;
 pub mod sessions;
+pub mod task_types;
 pub mod txn;
 pub mod users;
 
@@ -70,6 +71,7 @@ pub fn open_session(row: &session::Model) -> OpenSession {
             pause_started_at: row.cur_pause_started_at,
             target_ms: row.cur_target_ms,
             task_id: row.cur_task_id.clone(),
+            task_type: row.cur_task_type.clone(),
         },
     }
 }
@@ -82,5 +84,6 @@ pub fn closed_question(row: &question::Model) -> Closed {
         paused_ms: row.paused_ms,
         target_ms: row.target_ms,
         task_id: row.task_id.clone(),
+        task_type: row.task_type.clone(),
     }
 }

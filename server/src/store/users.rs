@@ -40,6 +40,8 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>)
         created_at: Set(now),
         email_verified: Set(new.email_verified),
         display_name: Set(new.display_name),
+        pay_basis: Set(crate::pay::PayBasis::Aet.as_str().into()),
+        currency: Set(crate::pay::DEFAULT_CURRENCY.into()),
         ..Default::default()
     };
     model.insert(db).await.map_err(|e| match e.sql_err() {

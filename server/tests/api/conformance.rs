@@ -40,6 +40,7 @@ fn command(event: &Value) -> (Command, f64, Option<f64>) {
         "NEXT" => Command::Next {
             target_ms: extra["targetSeconds"].as_f64().map(|s| (s * 1000.0).round() as i64),
             task_id: extra["taskId"].as_str().map(str::to_owned),
+            task_type: extra["taskType"].as_str().map(str::to_owned),
         },
         "PAUSE" => Command::Pause,
         "EXIT" => Command::Exit,

@@ -23,3 +23,4 @@ mod mail_crash;
 mod logging;
 mod report_mail;
 mod playground;
+mod toolkit;

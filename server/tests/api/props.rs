@@ -113,7 +113,7 @@ impl EngineDriver {
 
 fn command(kind: Kind) -> Command {
     match kind {
-        Kind::Next => Command::Next { target_ms: None, task_id: None },
+        Kind::Next => Command::Next { target_ms: None, task_id: None, task_type: None },
         Kind::Pause => Command::Pause,
         Kind::Exit => Command::Exit,
         Kind::Undo => Command::Undo,
