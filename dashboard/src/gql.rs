@@ -31,7 +31,9 @@ macro_rules! operations {
             response_derives = "Debug, Clone, PartialEq",
             variables_derives = "Debug, Clone, PartialEq",
             extern_enums("Weekday", "Role"),
-            normalization = "rust"
+            normalization = "rust",
+            // An input field left out keeps its value; a null would clear it.
+            skip_serializing_none
         )]
         pub struct $name;
     )+};

@@ -122,6 +122,13 @@ fn preferences() -> Html {
                 idle_timeout_minutes: Some(i),
                 weekly_goal_hours: Some(g),
                 week_starts_on: Some(*week),
+                display_name: None,
+                report_emails: None,
+                pay_basis: None,
+                hourly_rate: None,
+                currency: None,
+                daily_cap_hours: None,
+                weekly_cap_hours: None,
             };
             let (server_error, busy, saved, ctx) = (
                 server_error.clone(),
