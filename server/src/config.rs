@@ -127,6 +127,9 @@ pub struct Config {
     /// Prefix of every Redis key and channel (instances that share it act as one).
     #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "rht")]
     pub redis_key_prefix: String,
+    /// Paper size of report PDFs: a4 or letter.
+    #[arg(long, env = "REPORT_PAPER", value_enum, default_value = "a4")]
+    pub report_paper: crate::report::layout::Paper,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

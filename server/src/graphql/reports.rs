@@ -9,12 +9,10 @@ use super::types::{HourBucket, Pace, Session, seconds, today_for};
 use super::{ContextExt, Date};
 use crate::calendar;
 use crate::error::{AppError, AppResult, GqlResult};
-use crate::report::{DaySummary, summarise_days};
+use crate::report::figures::Period;
+use crate::report::{DaySummary, csv_file, generate, summarise_days, total};
 use crate::store::{reports as store, sessions as session_store};
 use crate::validate;
-
-/// The longest range `exportCsv` accepts.
-pub const MAX_EXPORT_DAYS: i64 = 366;
 
 #[derive(SimpleObject)]
 #[graphql(complex)]
@@ -121,16 +119,17 @@ impl ReportQuery {
             let tz = user_tz(ctx)?;
             let first_day = super::types::Weekday::from_index(user.week_starts_on).chrono();
             let start = calendar::week_start(start.unwrap_or_else(|| today_for(ctx, tz)).0, first_day);
-            let days: Vec<Day> = summaries(ctx, tz, start, 7).await?.iter().map(|s| Day::new(s, tz)).collect();
-            let (count, active_ms, target_ms) = days.iter().fold((0, 0.0, 0.0), |(c, a, t), d| (c + d.question_count, a + d.active_seconds, t + d.target_seconds));
+            let summaries = summaries(ctx, tz, start, 7).await?;
+            // The same sum a week report document prints.
+            let (totals, _) = total(&summaries);
             Ok(Week {
                 start: Date(start),
                 end: Date(start + Days::new(6)),
-                question_count: count,
-                active_seconds: active_ms,
+                question_count: totals.question_count,
+                active_seconds: seconds(totals.active_ms),
                 goal_seconds: user.weekly_goal_hours * 3600.0,
-                pace: Pace::of(count, (active_ms * 1000.0).round() as i64, (target_ms * 1000.0).round() as i64),
-                days,
+                pace: Pace::of(totals.question_count, totals.active_ms, totals.target_ms),
+                days: summaries.iter().map(|s| Day::new(s, tz)).collect(),
             })
         }
         .await
@@ -163,59 +162,14 @@ async fn summaries(ctx: &Context<'_>, tz: Tz, first: NaiveDate, count: u64) -> A
     Ok(summarise_days(tz, &dates, &points, &starts))
 }
 
+/// The CSV a report file holds, without the file's BOM.
 async fn export(ctx: &Context<'_>, kind: ExportKind, from: NaiveDate, to: NaiveDate) -> AppResult<String> {
-    let days = (to - from).num_days() + 1;
-    if days < 1 {
-        return Err(AppError::bad_input("`to` must not be before `from`"));
+    let period = Period::range(from, to).map_err(AppError::bad_input)?;
+    let report = generate::load(&ctx.services()?.db.conn, ctx.user()?, period, ctx.now()).await?;
+    let bytes = match kind {
+        ExportKind::Questions => csv_file::questions(&report, false),
+        ExportKind::Daily => csv_file::daily(&report, false),
     }
-    if days > MAX_EXPORT_DAYS {
-        return Err(AppError::bad_input(format!("export at most {MAX_EXPORT_DAYS} days at a time")));
-    }
-    let tz = user_tz(ctx)?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let local = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
-    let secs = |ms: i64| format!("{:.3}", seconds(ms));
-    let write = |out: &mut csv::Writer<Vec<u8>>, row: Vec<String>| out.write_record(row).map_err(AppError::internal);
-    match kind {
-        ExportKind::Questions => {
-            let user = ctx.user()?;
-            let rows = store::questions_between(&ctx.services()?.db.conn, user.id, calendar::day_start(tz, from), calendar::day_start(tz, to + Days::new(1))).await?;
-            write(&mut out, ["date", "session_id", "question", "started_at", "ended_at", "active_seconds", "paused_seconds", "raw_seconds", "target_seconds", "delta_seconds", "task_id"].map(String::from).to_vec())?;
-            for q in rows {
-                write(&mut out, vec![
-                    calendar::local_date(tz, q.started_at).to_string(),
-                    q.session_id.to_string(),
-                    q.position.to_string(),
-                    local(q.started_at),
-                    local(q.ended_at),
-                    secs(q.active_ms),
-                    secs(q.paused_ms),
-                    secs(q.raw_ms),
-                    secs(q.target_ms),
-                    secs(q.active_ms - q.target_ms),
-                    q.task_id.unwrap_or_default(),
-                ])?;
-            }
-        }
-        ExportKind::Daily => {
-            let summaries = summaries(ctx, tz, from, days as u64).await?;
-            write(&mut out, ["date", "sessions", "questions", "active_seconds", "active_hours", "average_seconds", "target_seconds", "pace_ratio"].map(String::from).to_vec())?;
-            for s in summaries {
-                let t = s.totals;
-                let pace = Pace::of(t.question_count, t.active_ms, t.target_ms);
-                write(&mut out, vec![
-                    s.date.to_string(),
-                    s.session_count.to_string(),
-                    t.question_count.to_string(),
-                    secs(t.active_ms),
-                    format!("{:.2}", seconds(t.active_ms) / 3600.0),
-                    format!("{:.3}", t.average_ms() / 1000.0),
-                    secs(t.target_ms),
-                    format!("{:.3}", pace.ratio),
-                ])?;
-            }
-        }
-    }
-    let bytes = out.into_inner().map_err(AppError::internal)?;
+    .map_err(AppError::internal)?;
     String::from_utf8(bytes).map_err(AppError::internal)
 }

@@ -1,8 +1,10 @@
-//! HTTP routes: GraphQL, the playground, health, the SDL, the userscript and the dashboard.
+//! HTTP routes: GraphQL, the playground, health, the SDL, report downloads, the userscript
+//! and the dashboard.
 
 mod assets;
 mod graphql;
 mod identity;
+mod reports;
 
 use std::time::Duration;
 
@@ -36,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .route("/schema.graphql", get(schema_sdl))
         .route("/userscript/raterhub-tracker.user.js", get(assets::userscript))
         .route("/metrics", get(crate::metrics::endpoint))
+        .merge(reports::routes())
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(assets::dashboard)
         .with_state(state)

@@ -38,6 +38,7 @@ fn config(url: &str) -> Config {
         log_format: LogFormat::Text,
         redis_url: None,
         redis_key_prefix: "rht".into(),
+        report_paper: server::report::layout::Paper::A4,
     }
 }
 
