@@ -74,6 +74,9 @@ impl Pager<'_> {
     fn new_page(&mut self) {
         self.pages.push(Vec::new());
         self.y = MARGIN + 8.0;
+        if self.pages.len() == 1 {
+            return; // the title page has the full header
+        }
         let head = format!("{} · {} · {}", self.report.owner.label, self.report.period.label(), self.report.owner.timezone.name());
         self.text(MARGIN, 7.5, Face::Regular, head);
         self.y += 16.0;
@@ -161,15 +164,15 @@ fn chart(p: &mut Pager) {
     let (title, values, labels): (&str, Vec<i64>, Vec<String>) = match r.period.kind {
         PeriodKind::Day => {
             let day = &r.days[0];
-            ("Active minutes per hour", day.hours.iter().map(|h| h.active_ms).collect(), (0..24).map(|h| h.to_string()).collect())
+            ("Active time per hour", day.hours.iter().map(|h| h.active_ms).collect(), (0..24).map(|h| h.to_string()).collect())
         }
-        _ => ("Active hours per day", r.days.iter().map(|d| d.totals.active_ms).collect(), r.days.iter().map(|d| d.date.format("%m-%d").to_string()).collect()),
+        _ => ("Active time per day", r.days.iter().map(|d| d.totals.active_ms).collect(), r.days.iter().map(|d| d.date.format("%m-%d").to_string()).collect()),
     };
-    let per_unit = if r.period.kind == PeriodKind::Day { 60_000.0 } else { 3_600_000.0 };
-    let max = values.iter().copied().max().unwrap_or(0).max(1) as f32;
+    let top_value = values.iter().copied().max().unwrap_or(0);
+    let max = top_value.max(1) as f32;
     let chart_h = 100.0;
     p.need(chart_h + 40.0);
-    p.line(10.0, Face::Bold, format!("{title} (max {:.1})", max / per_unit));
+    p.line(10.0, Face::Bold, format!("{title} (tallest bar {})", hms(top_value)));
     let (left, top, w) = (MARGIN, p.y, p.width - 2.0 * MARGIN);
     p.page().push(Op::Rect { x: left, y: top + chart_h, w, h: 0.6, shade: 0 });
     let slot = w / values.len() as f32;
