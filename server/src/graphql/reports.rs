@@ -1,17 +1,19 @@
 //! Day and week reports, CSV export and the timezone list.
 
-use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject};
+use std::sync::Arc;
+
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 
-use super::sessions::outputs;
-use super::types::{HourBucket, Pace, Session, seconds, today_for};
+use super::types::{HourBucket, Pace, Session, parse_id, seconds, today_for};
 use super::{ContextExt, Date};
 use crate::calendar;
+use crate::entity::user;
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::report::figures::Period;
 use crate::report::{DaySummary, csv_file, generate, summarise_days, total};
-use crate::store::{reports as store, sessions as session_store};
+use crate::store::{reports as store, sessions as session_store, users};
 use crate::validate;
 
 #[derive(SimpleObject)]
@@ -34,10 +36,13 @@ pub struct Day {
     hours: Vec<HourBucket>,
     #[graphql(skip)]
     tz: Tz,
+    /// Whose day: the caller, or the user an admin asked for.
+    #[graphql(skip)]
+    owner: Arc<user::Model>,
 }
 
 impl Day {
-    fn new(summary: &DaySummary, tz: Tz) -> Self {
+    fn new(summary: &DaySummary, tz: Tz, owner: &Arc<user::Model>) -> Self {
         let t = summary.totals;
         Day {
             date: Date(summary.date),
@@ -55,6 +60,7 @@ impl Day {
                 .map(|(hour, b)| HourBucket { hour: hour as i32, question_count: b.question_count, active_seconds: seconds(b.active_ms) })
                 .collect(),
             tz,
+            owner: owner.clone(),
         }
     }
 }
@@ -64,11 +70,11 @@ impl Day {
     /// Sessions started on this local day, oldest first.
     async fn sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
         async {
-            let user = ctx.user()?;
             let (from, to) = calendar::day_range(self.tz, self.date.0);
-            let mut rows = session_store::list(&ctx.services()?.db.conn, user.id, Some(from), Some(to), 1000, 0).await?;
+            let mut rows = session_store::list(&ctx.services()?.db.conn, self.owner.id, Some(from), Some(to), 1000, 0).await?;
             rows.reverse();
-            outputs(ctx, rows)
+            let now = ctx.now();
+            AppResult::Ok(rows.into_iter().map(|row| Session::new(row, &self.owner, now)).collect())
         }
         .await
         .gql()
@@ -100,26 +106,32 @@ pub struct ReportQuery;
 
 #[Object]
 impl ReportQuery {
-    /// One local day (default: today in the user's timezone).
-    async fn day(&self, ctx: &Context<'_>, date: Option<Date>) -> async_graphql::Result<Day> {
+    /// One local day (default: today in the user's timezone). Admins may pass `userId`
+    /// for a read-only look at another user's day; that user sees it in their `auditLog`.
+    async fn day(&self, ctx: &Context<'_>, date: Option<Date>, user_id: Option<ID>) -> async_graphql::Result<Day> {
         async {
-            let tz = user_tz(ctx)?;
+            let owner = subject(ctx, user_id).await?;
+            let tz = validate::timezone(&owner.timezone)?;
             let date = date.unwrap_or_else(|| today_for(ctx, tz)).0;
-            let days = summaries(ctx, tz, date, 1).await?;
-            Ok(Day::new(&days[0], tz))
+            let days = summaries(ctx, &owner, tz, date, 1).await?;
+            audit_view(ctx, &owner, format!("day {date}")).await;
+            Ok(Day::new(&days[0], tz, &owner))
         }
         .await
         .gql()
     }
 
     /// The week containing `start` (default today), beginning on the user's `weekStartsOn`.
-    async fn week(&self, ctx: &Context<'_>, start: Option<Date>) -> async_graphql::Result<Week> {
+    /// Admins may pass `userId`, as for `day`.
+    async fn week(&self, ctx: &Context<'_>, start: Option<Date>, user_id: Option<ID>) -> async_graphql::Result<Week> {
         async {
-            let user = ctx.user()?;
-            let tz = user_tz(ctx)?;
+            let owner = subject(ctx, user_id).await?;
+            let user = &*owner;
+            let tz = validate::timezone(&user.timezone)?;
             let first_day = super::types::Weekday::from_index(user.week_starts_on).chrono();
             let start = calendar::week_start(start.unwrap_or_else(|| today_for(ctx, tz)).0, first_day);
-            let summaries = summaries(ctx, tz, start, 7).await?;
+            let summaries = summaries(ctx, user, tz, start, 7).await?;
+            audit_view(ctx, user, format!("week {start} – {}", start + Days::new(6))).await;
             // The same sum a week report document prints.
             let (totals, _) = total(&summaries);
             Ok(Week {
@@ -129,7 +141,7 @@ impl ReportQuery {
                 active_seconds: seconds(totals.active_ms),
                 goal_seconds: user.weekly_goal_hours * 3600.0,
                 pace: Pace::of(totals.question_count, totals.active_ms, totals.target_ms),
-                days: summaries.iter().map(|s| Day::new(s, tz)).collect(),
+                days: summaries.iter().map(|s| Day::new(s, tz, &owner)).collect(),
             })
         }
         .await
@@ -147,13 +159,30 @@ impl ReportQuery {
     }
 }
 
-fn user_tz(ctx: &Context<'_>) -> AppResult<Tz> {
-    validate::timezone(&ctx.user()?.timezone)
+/// The caller, or with `user_id` that user: only an admin may ask for someone else.
+async fn subject(ctx: &Context<'_>, user_id: Option<ID>) -> AppResult<Arc<user::Model>> {
+    let caller = ctx.user()?;
+    let Some(id) = user_id.map(|id| parse_id(&id)).transpose()?.filter(|id| *id != caller.id) else {
+        return Ok(Arc::new(caller.clone()));
+    };
+    if caller.role != "admin" {
+        return Err(AppError::Forbidden);
+    }
+    let user = users::find(&ctx.services()?.db.conn, id).await?.ok_or(AppError::NotFound("user"))?;
+    Ok(Arc::new(user))
+}
+
+/// An admin's look at someone else's days is written where that user reads it.
+async fn audit_view(ctx: &Context<'_>, owner: &user::Model, what: String) {
+    if let Ok(caller) = ctx.user() {
+        if caller.id != owner.id {
+            ctx.audit("admin_days_viewed", Some(owner.id), Some(format!("{what} viewed by {}", caller.email))).await;
+        }
+    }
 }
 
 /// Summaries of `count` consecutive local days from `first`, from two range queries.
-async fn summaries(ctx: &Context<'_>, tz: Tz, first: NaiveDate, count: u64) -> AppResult<Vec<DaySummary>> {
-    let user = ctx.user()?;
+async fn summaries(ctx: &Context<'_>, user: &user::Model, tz: Tz, first: NaiveDate, count: u64) -> AppResult<Vec<DaySummary>> {
     let db = &ctx.services()?.db.conn;
     let dates: Vec<NaiveDate> = (0..count).map(|i| first + Days::new(i)).collect();
     let from = calendar::day_start(tz, first);

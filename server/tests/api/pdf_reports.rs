@@ -363,3 +363,27 @@ async fn the_session_cookie_works_but_not_from_another_site() {
     assert_eq!(send("same-origin").await.unwrap().status().as_u16(), 200);
     assert_eq!(send("cross-site").await.unwrap().status().as_u16(), 403);
 }
+
+#[tokio::test]
+async fn admins_read_another_users_days_read_only_and_audited() {
+    let app = TestApp::new().await;
+    let admin = app.register("boss@example.com").await;
+    let rater = app.register_in("rater2@example.com", "Asia/Tokyo").await;
+    let peer = app.register("peer2@example.com").await;
+    session(&app, &rater, utc("2026-11-28T01:00:00Z"), &[(75, 0, "t1"), (40, 5, "t2")]).await;
+    let rater_id = app.ok(Some(&rater), "{me{id}}", json!({})).await["me"]["id"].as_str().unwrap().to_owned();
+    let q = "query($d:Date,$u:ID){day(date:$d,userId:$u){questionCount activeSeconds timezone sessions{questionCount}} week(start:$d,userId:$u){questionCount}}";
+
+    let own = app.ok(Some(&rater), q, json!({"d": "2026-11-28"})).await;
+    let seen = app.ok(Some(&admin), q, json!({"d": "2026-11-28", "u": rater_id})).await;
+    assert_eq!(seen, own, "the admin sees exactly the rater's figures");
+    assert_eq!((seen["day"]["questionCount"].as_i64(), seen["day"]["timezone"].as_str()), (Some(2), Some("Asia/Tokyo")));
+    assert_eq!(seen["day"]["sessions"][0]["questionCount"], 2);
+
+    let denied = app.gql(Some(&peer), q, json!({"d": "2026-11-28", "u": rater_id})).await;
+    assert_eq!(code(&denied), "FORBIDDEN");
+    let log = app.ok(Some(&rater), AUDIT, json!({})).await["auditLog"].to_string();
+    assert!(log.contains("day 2026-11-28 viewed by boss@example.com"), "{log}");
+    assert!(log.contains("week 2026-11-23 – 2026-11-29 viewed by boss@example.com"), "{log}");
+    assert!(!app.ok(Some(&peer), AUDIT, json!({})).await["auditLog"].to_string().contains("viewed by"));
+}
