@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup of everything the build and tests need, from package registries only.
 #   scripts/setup.sh          wasm target + e2e npm packages (playwright-core, binaryen's wasm-opt)
-#   scripts/setup.sh --test   also Debian chromium + chromium-driver for the browser tests
+#   scripts/setup.sh --test   also Debian chromium + chromium-driver for the browser tests, and
+#                             poppler-utils (pdftotext, pdftoppm) for the report PDF tests
 # Never downloads a browser or binaries from GitHub (no `playwright install`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,12 +60,12 @@ fi
 # 4. Chromium for the browser tests.
 if [ "${1:-}" = "--test" ]; then
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
-     || [ ! -d /usr/share/fonts/truetype/noto ] || ! command -v curl >/dev/null 2>&1; then
-    log "installing Debian chromium + chromium-driver (+ emoji font for screenshots, curl for the README examples test)"
+     || [ ! -d /usr/share/fonts/truetype/noto ] || ! command -v curl >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+    log "installing Debian chromium + chromium-driver (+ emoji font for screenshots, curl for the README examples test, poppler-utils for the PDF tests)"
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji curl
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji curl poppler-utils
   fi
 fi
 log "ok"

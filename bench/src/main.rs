@@ -5,6 +5,7 @@
 mod client;
 mod ingest;
 mod reads;
+mod reports;
 mod server;
 mod stats;
 
@@ -84,6 +85,9 @@ struct Args {
     /// Timed iterations per read query [default: 1000; --quick 100].
     #[arg(long)]
     iterations: Option<usize>,
+    /// Timed day and week report PDFs each [default: 50; --quick 10].
+    #[arg(long)]
+    report_iterations: Option<usize>,
     /// Cold starts per kind (fresh database / seeded database) [default: 7; --quick 3].
     #[arg(long)]
     cold_runs: Option<usize>,
@@ -103,6 +107,7 @@ enum Stage {
     Ingest,
     Reads,
     Cold,
+    Reports,
 }
 
 struct Target {
@@ -147,7 +152,7 @@ fn newest_mtime(dir: &Path) -> Option<SystemTime> {
 }
 
 async fn run(args: Args) -> anyhow::Result<i32> {
-    let stages = if args.only.is_empty() { vec![Stage::Ingest, Stage::Reads, Stage::Cold] } else { args.only.clone() };
+    let stages = if args.only.is_empty() { vec![Stage::Ingest, Stage::Reads, Stage::Cold, Stage::Reports] } else { args.only.clone() };
     let q = args.quick;
     let events = args.events.unwrap_or(if q { 1000 } else { 10_000 });
     let history_days = args.history_days.unwrap_or(if q { 20 } else { 250 });
@@ -407,6 +412,38 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     }
     if let Some(db) = &seeded_db {
         backend.destroy(db, args.keep).await;
+    }
+
+    // ---------------------------------------------------------------- 4. report PDFs
+    if stages.contains(&Stage::Reports) {
+        let iterations = args.report_iterations.unwrap_or(if q { 10 } else { 50 });
+        eprintln!("[reports] seeding {history_days} days × {} questions for one user", args.questions_per_day);
+        let db = backend.fresh("reports").await?;
+        let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "reports", rust_log: &args.rust_log, env: &args.server_env }).await?;
+        server.wait_healthy().await?;
+        let seed_opts = reads::SeedOpts { history_days, questions_per_day: args.questions_per_day, pauses_per_day: args.pauses_per_day, other_users: 0, other_days: 0, other_questions: 0, batch: args.batch, parallel: 1 };
+        let seed = reads::seed(server.addr, &seed_opts, &format!("{tag}r")).await?;
+        eprintln!("[reports] timing {iterations} day and week PDFs, then 3 PDFs of the whole range");
+        let mut times = reports::time_reports(&server, &seed, iterations, 3).await?;
+        server.stop().await?;
+        backend.destroy(&db, args.keep).await;
+        let year_ms: Vec<f64> = times.year.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        let worst_peak = times.year_peak_rss.iter().copied().max().unwrap_or(0);
+        let mut table = Table::new(&["report PDF", "p50 ms", "p95 ms", "max ms", "runs"]);
+        for (name, samples) in [("day (120 questions)", &mut times.day), ("week", &mut times.week)] {
+            table.row(vec![name.into(), ms(samples.pct_ms(50.0)), ms(samples.pct_ms(95.0)), ms(samples.max_ms()), samples.len().to_string()]);
+        }
+        let year_p50 = median(&mut year_ms.clone());
+        let year_max = year_ms.iter().copied().fold(0.0, f64::max);
+        table.row(vec![format!("whole range ({} questions, {})", thousands(seed.main_questions), mb(times.year_bytes as u64)), ms(year_p50), String::new(), ms(year_max), year_ms.len().to_string()]);
+        println!("\n## 4. Report PDFs over HTTP (GET /reports/…pdf, one keep-alive connection)\n");
+        table.print();
+        println!("Server RSS before the range PDFs: {}; peak while making one (VmHWM, reset before each): {}.", mb(times.rss_before), mb(worst_peak));
+        let (day_p50, week_p50) = (times.day.pct_ms(50.0), times.week.pct_ms(50.0));
+        targets.push(Target { what: "day PDF p50".into(), goal: "< 50 ms".into(), measured: format!("{} ms", ms(day_p50)), met: day_p50 < 50.0 });
+        targets.push(Target { what: "week PDF p50".into(), goal: "< 150 ms".into(), measured: format!("{} ms", ms(week_p50)), met: week_p50 < 150.0 });
+        targets.push(Target { what: format!("range PDF, {} questions (slowest run)", thousands(seed.main_questions)), goal: "< 3 s".into(), measured: format!("{} ms", ms(year_max)), met: year_max < 3000.0 });
+        targets.push(Target { what: "server peak RSS during the range PDF".into(), goal: "< 100 MB".into(), measured: mb(worst_peak), met: worst_peak < 100 * 1_048_576 });
     }
 
     // ---------------------------------------------------------------- targets

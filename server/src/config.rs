@@ -147,6 +147,9 @@ pub struct Config {
     pub redis_key_prefix: String,
     #[command(flatten)]
     pub mail: MailConfig,
+    /// Paper size of report PDFs: a4 or letter.
+    #[arg(long, env = "REPORT_PAPER", value_enum, default_value = "a4")]
+    pub report_paper: crate::report::layout::Paper,
 }
 
 /// Outgoing mail. With neither `SMTP_URL` nor `MAIL_TRANSPORT=file:DIR`, mail is off and

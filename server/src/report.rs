@@ -1,4 +1,14 @@
 //! Day and hour roll-ups of finished questions in a user's timezone. Pure.
+//!
+//! The GraphQL `day`/`week` resolvers and the report documents (PDF, CSV) all use
+//! `summarise_days` and `total`, so a document's figures are the API's figures.
+
+pub mod csv_file;
+pub mod figures;
+pub mod format;
+pub mod generate;
+pub mod layout;
+pub mod pdf;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -21,6 +31,13 @@ pub struct Bucket {
 }
 
 impl Bucket {
+    /// Adds another bucket's counts (a week from its days).
+    pub fn merge(&mut self, other: &Bucket) {
+        self.question_count += other.question_count;
+        self.active_ms += other.active_ms;
+        self.target_ms += other.target_ms;
+    }
+
     fn add(&mut self, p: &QuestionPoint) {
         self.question_count += 1;
         self.active_ms += p.active_ms;
@@ -39,6 +56,14 @@ pub struct DaySummary {
     pub totals: Bucket,
     pub hours: [Bucket; 24],
     pub session_count: i64,
+}
+
+/// The totals of several days (a week or a range), summed in whole milliseconds.
+pub fn total(days: &[DaySummary]) -> (Bucket, i64) {
+    days.iter().fold((Bucket::default(), 0), |(mut bucket, sessions), day| {
+        bucket.merge(&day.totals);
+        (bucket, sessions + day.session_count)
+    })
 }
 
 /// Splits questions and session starts into the `dates` they began on (local time).

@@ -1,21 +1,21 @@
 //! Day and week reports, CSV export and the timezone list.
 
-use async_graphql::{ComplexObject, Context, Enum, Object, SimpleObject};
+use std::sync::Arc;
+
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
 use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 
-use super::sessions::outputs;
 use super::toolkit::{CappedFigures, PaySettings};
-use super::types::{HourBucket, Pace, Session, seconds, today_for};
+use super::types::{HourBucket, Pace, Session, parse_id, seconds, today_for};
 use super::{ContextExt, Date};
 use crate::calendar;
+use crate::entity::user;
 use crate::error::{AppError, AppResult, GqlResult};
-use crate::report::{DaySummary, summarise_days};
-use crate::store::{reports as store, sessions as session_store};
+use crate::report::figures::Period;
+use crate::report::{DaySummary, csv_file, generate, summarise_days, total};
+use crate::store::{reports as store, sessions as session_store, users};
 use crate::validate;
-
-/// The longest range `exportCsv` accepts.
-pub const MAX_EXPORT_DAYS: i64 = 366;
 
 #[derive(SimpleObject)]
 #[graphql(complex)]
@@ -40,10 +40,14 @@ pub struct Day {
     figures: CappedFigures,
     #[graphql(skip)]
     tz: Tz,
+    /// Whose day: the caller, or the user an admin asked for.
+    #[graphql(skip)]
+    owner: Arc<user::Model>,
 }
 
 impl Day {
-    fn new(summary: &DaySummary, tz: Tz, pay: &PaySettings) -> Self {
+    fn new(summary: &DaySummary, tz: Tz, owner: &Arc<user::Model>) -> Self {
+        let pay = PaySettings::of(owner);
         let t = summary.totals;
         let (from, to) = calendar::day_range(tz, summary.date);
         Day {
@@ -63,6 +67,7 @@ impl Day {
                 .map(|(hour, b)| HourBucket { hour: hour as i32, question_count: b.question_count, active_seconds: seconds(b.active_ms) })
                 .collect(),
             tz,
+            owner: owner.clone(),
         }
     }
 }
@@ -72,11 +77,11 @@ impl Day {
     /// Sessions started on this local day, oldest first.
     async fn sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
         async {
-            let user = ctx.user()?;
             let (from, to) = calendar::day_range(self.tz, self.date.0);
-            let mut rows = session_store::list(&ctx.services()?.db.conn, user.id, Some(from), Some(to), 1000, 0).await?;
+            let mut rows = session_store::list(&ctx.services()?.db.conn, self.owner.id, Some(from), Some(to), 1000, 0).await?;
             rows.reverse();
-            outputs(ctx, rows)
+            let now = ctx.now();
+            AppResult::Ok(rows.into_iter().map(|row| Session::new(row, &self.owner, now)).collect())
         }
         .await
         .gql()
@@ -111,40 +116,45 @@ pub struct ReportQuery;
 
 #[Object]
 impl ReportQuery {
-    /// One local day (default: today in the user's timezone).
-    async fn day(&self, ctx: &Context<'_>, date: Option<Date>) -> async_graphql::Result<Day> {
+    /// One local day (default: today in the user's timezone). Admins may pass `userId`
+    /// for a read-only look at another user's day; that user sees it in their `auditLog`.
+    async fn day(&self, ctx: &Context<'_>, date: Option<Date>, user_id: Option<ID>) -> async_graphql::Result<Day> {
         async {
-            let tz = user_tz(ctx)?;
+            let owner = subject(ctx, user_id).await?;
+            let tz = validate::timezone(&owner.timezone)?;
             let date = date.unwrap_or_else(|| today_for(ctx, tz)).0;
-            let days = summaries(ctx, tz, date, 1).await?;
-            Ok(Day::new(&days[0], tz, &PaySettings::of(ctx.user()?)))
+            let days = summaries(ctx, &owner, tz, date, 1).await?;
+            audit_view(ctx, &owner, format!("day {date}")).await;
+            Ok(Day::new(&days[0], tz, &owner))
         }
         .await
         .gql()
     }
 
     /// The week containing `start` (default today), beginning on the user's `weekStartsOn`.
-    async fn week(&self, ctx: &Context<'_>, start: Option<Date>) -> async_graphql::Result<Week> {
+    /// Admins may pass `userId`, as for `day`.
+    async fn week(&self, ctx: &Context<'_>, start: Option<Date>, user_id: Option<ID>) -> async_graphql::Result<Week> {
         async {
-            let user = ctx.user()?;
-            let tz = user_tz(ctx)?;
+            let owner = subject(ctx, user_id).await?;
+            let user = &*owner;
+            let tz = validate::timezone(&user.timezone)?;
             let first_day = super::types::Weekday::from_index(user.week_starts_on).chrono();
             let start = calendar::week_start(start.unwrap_or_else(|| today_for(ctx, tz)).0, first_day);
             let pay = PaySettings::of(user);
-            let summaries = summaries(ctx, tz, start, 7).await?;
-            let days: Vec<Day> = summaries.iter().map(|s| Day::new(s, tz, &pay)).collect();
-            let (week_active_ms, week_target_ms) = summaries.iter().fold((0, 0), |(a, t), s| (a + s.totals.active_ms, t + s.totals.target_ms));
+            let summaries = summaries(ctx, user, tz, start, 7).await?;
+            audit_view(ctx, user, format!("week {start} – {}", start + Days::new(6))).await;
+            // The same sum a week report document prints.
+            let (totals, _) = total(&summaries);
             let (from, to) = (calendar::day_start(tz, start), calendar::day_start(tz, start + Days::new(7)));
-            let (count, active_ms, target_ms) = days.iter().fold((0, 0.0, 0.0), |(c, a, t), d| (c + d.question_count, a + d.active_seconds, t + d.target_seconds));
             Ok(Week {
                 start: Date(start),
                 end: Date(start + Days::new(6)),
-                question_count: count,
-                active_seconds: active_ms,
+                question_count: totals.question_count,
+                active_seconds: seconds(totals.active_ms),
                 goal_seconds: user.weekly_goal_hours * 3600.0,
-                pace: Pace::of(count, (active_ms * 1000.0).round() as i64, (target_ms * 1000.0).round() as i64),
-                figures: pay.week(week_active_ms, week_target_ms, (to - from).num_milliseconds() as f64 / 1000.0),
-                days,
+                pace: Pace::of(totals.question_count, totals.active_ms, totals.target_ms),
+                figures: pay.week(totals.active_ms, totals.target_ms, (to - from).num_milliseconds() as f64 / 1000.0),
+                days: summaries.iter().map(|s| Day::new(s, tz, &owner)).collect(),
             })
         }
         .await
@@ -162,13 +172,30 @@ impl ReportQuery {
     }
 }
 
-fn user_tz(ctx: &Context<'_>) -> AppResult<Tz> {
-    validate::timezone(&ctx.user()?.timezone)
+/// The caller, or with `user_id` that user: only an admin may ask for someone else.
+async fn subject(ctx: &Context<'_>, user_id: Option<ID>) -> AppResult<Arc<user::Model>> {
+    let caller = ctx.user()?;
+    let Some(id) = user_id.map(|id| parse_id(&id)).transpose()?.filter(|id| *id != caller.id) else {
+        return Ok(Arc::new(caller.clone()));
+    };
+    if caller.role != "admin" {
+        return Err(AppError::Forbidden);
+    }
+    let user = users::find(&ctx.services()?.db.conn, id).await?.ok_or(AppError::NotFound("user"))?;
+    Ok(Arc::new(user))
+}
+
+/// An admin's look at someone else's days is written where that user reads it.
+async fn audit_view(ctx: &Context<'_>, owner: &user::Model, what: String) {
+    if let Ok(caller) = ctx.user() {
+        if caller.id != owner.id {
+            ctx.audit("admin_days_viewed", Some(owner.id), Some(format!("{what} viewed by {}", caller.email))).await;
+        }
+    }
 }
 
 /// Summaries of `count` consecutive local days from `first`, from two range queries.
-async fn summaries(ctx: &Context<'_>, tz: Tz, first: NaiveDate, count: u64) -> AppResult<Vec<DaySummary>> {
-    let user = ctx.user()?;
+async fn summaries(ctx: &Context<'_>, user: &user::Model, tz: Tz, first: NaiveDate, count: u64) -> AppResult<Vec<DaySummary>> {
     let db = &ctx.services()?.db.conn;
     let dates: Vec<NaiveDate> = (0..count).map(|i| first + Days::new(i)).collect();
     let from = calendar::day_start(tz, first);
@@ -177,59 +204,14 @@ async fn summaries(ctx: &Context<'_>, tz: Tz, first: NaiveDate, count: u64) -> A
     Ok(summarise_days(tz, &dates, &points, &starts))
 }
 
+/// The CSV a report file holds, without the file's BOM.
 async fn export(ctx: &Context<'_>, kind: ExportKind, from: NaiveDate, to: NaiveDate) -> AppResult<String> {
-    let days = (to - from).num_days() + 1;
-    if days < 1 {
-        return Err(AppError::bad_input("`to` must not be before `from`"));
+    let period = Period::range(from, to).map_err(AppError::bad_input)?;
+    let report = generate::load(&ctx.services()?.db.conn, ctx.user()?, period, ctx.now()).await?;
+    let bytes = match kind {
+        ExportKind::Questions => csv_file::questions(&report, false),
+        ExportKind::Daily => csv_file::daily(&report, false),
     }
-    if days > MAX_EXPORT_DAYS {
-        return Err(AppError::bad_input(format!("export at most {MAX_EXPORT_DAYS} days at a time")));
-    }
-    let tz = user_tz(ctx)?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let local = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
-    let secs = |ms: i64| format!("{:.3}", seconds(ms));
-    let write = |out: &mut csv::Writer<Vec<u8>>, row: Vec<String>| out.write_record(row).map_err(AppError::internal);
-    match kind {
-        ExportKind::Questions => {
-            let user = ctx.user()?;
-            let rows = store::questions_between(&ctx.services()?.db.conn, user.id, calendar::day_start(tz, from), calendar::day_start(tz, to + Days::new(1))).await?;
-            write(&mut out, ["date", "session_id", "question", "started_at", "ended_at", "active_seconds", "paused_seconds", "raw_seconds", "target_seconds", "delta_seconds", "task_id"].map(String::from).to_vec())?;
-            for q in rows {
-                write(&mut out, vec![
-                    calendar::local_date(tz, q.started_at).to_string(),
-                    q.session_id.to_string(),
-                    q.position.to_string(),
-                    local(q.started_at),
-                    local(q.ended_at),
-                    secs(q.active_ms),
-                    secs(q.paused_ms),
-                    secs(q.raw_ms),
-                    secs(q.target_ms),
-                    secs(q.active_ms - q.target_ms),
-                    q.task_id.unwrap_or_default(),
-                ])?;
-            }
-        }
-        ExportKind::Daily => {
-            let summaries = summaries(ctx, tz, from, days as u64).await?;
-            write(&mut out, ["date", "sessions", "questions", "active_seconds", "active_hours", "average_seconds", "target_seconds", "pace_ratio"].map(String::from).to_vec())?;
-            for s in summaries {
-                let t = s.totals;
-                let pace = Pace::of(t.question_count, t.active_ms, t.target_ms);
-                write(&mut out, vec![
-                    s.date.to_string(),
-                    s.session_count.to_string(),
-                    t.question_count.to_string(),
-                    secs(t.active_ms),
-                    format!("{:.2}", seconds(t.active_ms) / 3600.0),
-                    format!("{:.3}", t.average_ms() / 1000.0),
-                    secs(t.target_ms),
-                    format!("{:.3}", pace.ratio),
-                ])?;
-            }
-        }
-    }
-    let bytes = out.into_inner().map_err(AppError::internal)?;
+    .map_err(AppError::internal)?;
     String::from_utf8(bytes).map_err(AppError::internal)
 }

@@ -176,8 +176,8 @@ pub struct TypeStat {
 
 async fn type_stats(ctx: &Context<'_>, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<TypeStat>> {
     let days = (to - from).num_days() + 1;
-    if !(1..=super::reports::MAX_EXPORT_DAYS).contains(&days) {
-        return Err(AppError::bad_input(format!("`to` must be on or after `from`, at most {} days apart", super::reports::MAX_EXPORT_DAYS)));
+    if !(1..=crate::report::figures::MAX_RANGE_DAYS).contains(&days) {
+        return Err(AppError::bad_input(format!("`to` must be on or after `from`, at most {} days apart", crate::report::figures::MAX_RANGE_DAYS)));
     }
     let user = ctx.user()?;
     let tz = crate::validate::timezone(&user.timezone)?;

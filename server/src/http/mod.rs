@@ -1,10 +1,12 @@
-//! HTTP routes: GraphQL, the playground, health, the SDL, the userscript and the dashboard.
+//! HTTP routes: GraphQL, the playground, health, the SDL, report downloads, the userscript
+//! and the dashboard.
 
 pub mod assets;
 mod graphql;
 mod identity;
 mod unsubscribe;
 mod timesheet;
+mod reports;
 
 use std::time::Duration;
 
@@ -41,6 +43,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(crate::metrics::endpoint))
         .route("/reports/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::unsubscribe))
         .route("/reports/timesheet.csv", get(timesheet::csv))
+        .merge(reports::routes())
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
         .fallback(assets::dashboard)
         .with_state(state)

@@ -1,12 +1,14 @@
-//! The narrow rows reports read: question start/active/target and session starts in a range.
+//! The rows reports read: the narrow question/session-start rows of the `day` and `week`
+//! resolvers, and the full rows of report documents.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, UnionType};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder};
 
 use crate::entity::{question, session};
 use crate::error::AppResult;
 use crate::report::QuestionPoint;
+use crate::report::figures::{QuestionRow, SessionRow};
 
 #[derive(FromQueryResult)]
 struct PointRow {
@@ -66,4 +68,32 @@ pub async fn questions_between(db: &impl ConnectionTrait, user_id: i32, from: Da
         .order_by_asc(question::Column::Id)
         .all(db)
         .await?)
+}
+
+/// What a report document needs: the questions that started in `[from, to)` and every
+/// session overlapping it (a session may begin the evening before its questions).
+pub async fn report_rows(db: &impl ConnectionTrait, user_id: i32, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<(Vec<QuestionRow>, Vec<SessionRow>)> {
+    let questions = questions_between(db, user_id, from, to).await?;
+    let sessions = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::StartedAt.lt(to))
+        .filter(Condition::any().add(session::Column::EndedAt.is_null()).add(session::Column::EndedAt.gte(from)))
+        .all(db)
+        .await?;
+    let questions = questions
+        .into_iter()
+        .map(|q| QuestionRow {
+            session_id: q.session_id,
+            position: q.position,
+            started_at: q.started_at,
+            ended_at: q.ended_at,
+            raw_ms: q.raw_ms,
+            paused_ms: q.paused_ms,
+            active_ms: q.active_ms,
+            target_ms: q.target_ms,
+            task_id: q.task_id,
+        })
+        .collect();
+    let sessions = sessions.into_iter().map(|s| SessionRow { id: s.id, started_at: s.started_at, ended_at: s.ended_at }).collect();
+    Ok((questions, sessions))
 }

@@ -43,6 +43,7 @@ fn config(url: &str) -> Config {
         mail: MailConfig::default(),
         log_file: None,
         log_file_retention: 14,
+        report_paper: server::report::layout::Paper::A4,
     }
 }
 

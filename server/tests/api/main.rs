@@ -4,6 +4,7 @@ mod accounts;
 mod common;
 mod events;
 mod reports;
+mod pdf_reports;
 mod schema;
 mod security;
 mod props;
