@@ -66,7 +66,7 @@ async fn queue_report(services: &Services, user: &user::Model, period: Period, n
     let token = services.keys.unsubscribe_token(user.id, period.kind.as_str())?;
     let unsubscribe = services.mailer.link(&format!("/reports/unsubscribe?token={token}"))?;
     let mut content = messages::report(lifecycle::name_of(user), &title(period), headline(&days, tz), unsubscribe);
-    content.attachments = documents(period, &days);
+    content.attachments = documents(services, user, period, now).await?;
     let mail = services.mailer.compose(&user.email, &content)?;
     let txn = db.begin_write().await?;
     let inserted = queue::enqueue(&*txn, Some(user.id), &format!("report_{}", period.kind.as_str()), mail, Some(key), now).await?;
@@ -110,11 +110,15 @@ fn hms(ms: i64) -> String {
     format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
-/// The files attached to a report mail.
-fn documents(period: Period, days: &[DaySummary]) -> Vec<Attachment> {
-    let mut csv = String::from("date,sessions,questions,active_seconds,target_seconds\r\n");
-    for d in days {
-        csv.push_str(&format!("{},{},{},{:.3},{:.3}\r\n", d.date, d.session_count, d.totals.question_count, d.totals.active_ms as f64 / 1000.0, d.totals.target_ms as f64 / 1000.0));
-    }
-    vec![Attachment { filename: format!("raterhub-{}-{}.csv", period.kind.as_str(), period.first), content_type: "text/csv; charset=utf-8".into(), bytes: csv.into_bytes() }]
+/// The files attached to a report mail: the same PDF and CSV as the download routes.
+async fn documents(services: &Services, user: &user::Model, period: Period, now: DateTime<Utc>) -> AppResult<Vec<Attachment>> {
+    let covered = match period.kind {
+        ReportKind::Daily => crate::report::figures::Period::day(period.first),
+        ReportKind::Weekly => crate::report::figures::Period::week(period.first, crate::report::generate::week_start(user)),
+    };
+    let files = crate::report::generate::files(&services.db.conn, user, covered, services.config.report_paper, now).await?;
+    Ok(vec![
+        Attachment { filename: format!("{}.pdf", files.stem), content_type: "application/pdf".into(), bytes: files.pdf },
+        Attachment { filename: format!("{}.csv", files.stem), content_type: "text/csv; charset=utf-8".into(), bytes: files.csv },
+    ])
 }

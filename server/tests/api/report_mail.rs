@@ -70,9 +70,20 @@ async fn a_daily_report_is_mailed_once_with_its_figures_attachment_and_unsubscri
     assert!(unsubscribe.starts_with("<http://tracker.test/reports/unsubscribe?token="), "{unsubscribe}");
     assert_eq!(mail.header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
     let parsed = mail.parsed();
-    let attachment = parsed.subparts.iter().find(|p| p.get_content_disposition().params.get("filename").is_some_and(|f| f.ends_with(".csv"))).expect("a CSV attachment");
-    let csv = attachment.get_body().unwrap();
-    assert!(csv.contains(&format!("{},1,3,", work_day())), "{csv}");
+    let attached = |ext: &str| {
+        let part = parsed.subparts.iter().find(|p| p.get_content_disposition().params.get("filename").is_some_and(|f| f.ends_with(ext))).unwrap_or_else(|| panic!("no {ext} attachment"));
+        part.get_body_raw().unwrap()
+    };
+    let csv = String::from_utf8(attached(".csv")).unwrap();
+    assert!(csv.contains("TOTAL"), "{csv}");
+    assert_eq!(csv.lines().filter(|l| l.starts_with(&work_day().to_string())).count(), 3, "one row per question: {csv}");
+    let pdf = attached(".pdf");
+    assert!(pdf.starts_with(b"%PDF-"), "the PDF arrived intact");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.pdf"), &pdf).unwrap();
+    let text = std::process::Command::new("pdftotext").arg(dir.path().join("r.pdf")).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("ann@example.com"), "{text}");
 
     // One click: the link works without signing in, and the mails stop.
     let token = unsubscribe.trim_matches(['<', '>']).split("token=").nth(1).unwrap().to_owned();
