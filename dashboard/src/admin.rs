@@ -166,6 +166,14 @@ pub fn reset_error(e: &ApiError) -> (Option<String>, Option<String>) {
     let m = e.message.to_lowercase();
     match e.code.as_str() {
         "WEAK_PASSWORD" => (Some(e.friendly()), None),
+        "INVALID_TOKEN" => (
+            None,
+            Some("This reset link is invalid or already used. Ask for a new one.".into()),
+        ),
+        "TOKEN_EXPIRED" => (
+            None,
+            Some("This reset link has expired. Ask for a new one.".into()),
+        ),
         "BAD_USER_INPUT" if m.contains("invalid") || m.contains("expired") || m.contains("used") => (
             None,
             Some(

@@ -545,3 +545,20 @@ async fn audit_table_in_words_and_zone() {
     );
     assert!(html.contains("Show all 3 entries"), "{html}");
 }
+
+#[tokio::test]
+async fn mail_link_pages_are_public_and_sign_in_offers_a_reset() {
+    let out = AppState {
+        auth: Auth::SignedOut { expired: false },
+        ..AppState::default()
+    };
+    let html = render_path(out.clone(), "/verify-email", Some("token=verify_abc")).await;
+    assert!(html.contains("Verify your e-mail"), "{html}");
+    assert!(html.contains("Checking the link"), "{html}");
+    assert!(!html.contains("<h1>Sign in</h1>"), "the page is public");
+    let html = render_path(out.clone(), "/confirm-email", None).await;
+    assert!(html.contains("Confirm your new e-mail"), "{html}");
+    assert!(html.contains("has no token"), "{html}");
+    let html = render_path(out, "/login", None).await;
+    assert!(html.contains("Forgot password?") && html.contains(r#"id="forgot-email""#), "{html}");
+}

@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod auth;
+pub mod email;
 pub mod export;
 pub mod history;
 pub mod overlay;
