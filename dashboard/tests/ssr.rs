@@ -562,3 +562,14 @@ async fn mail_link_pages_are_public_and_sign_in_offers_a_reset() {
     let html = render_path(out, "/login", None).await;
     assert!(html.contains("Forgot password?") && html.contains(r#"id="forgot-email""#), "{html}");
 }
+
+#[tokio::test]
+async fn report_download_links_on_day_week_and_export() {
+    let html = render_path(signed_in("UTC"), "/day/2026-11-02", None).await;
+    assert!(html.contains(r#"href="/reports/day/2026-11-02.pdf""#), "{html}");
+    assert!(html.contains(r#"href="/reports/day/2026-11-02.csv""#), "{html}");
+    let html = render_path(signed_in("UTC"), "/history/week/2026-11-04", None).await;
+    assert!(html.contains(r#"href="/reports/week/2026-11-02.pdf""#), "week start: {html}");
+    let html = render_path(signed_in("UTC"), "/export", None).await;
+    assert!(html.contains(r#"href="/reports/range.csv?from="#), "{html}");
+}
