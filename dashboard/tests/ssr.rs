@@ -573,3 +573,33 @@ async fn report_download_links_on_day_week_and_export() {
     let html = render_path(signed_in("UTC"), "/export", None).await;
     assert!(html.contains(r#"href="/reports/range.csv?from="#), "{html}");
 }
+
+#[tokio::test]
+async fn report_emails_form_and_account_sections() {
+    use dashboard::pages::account::{ReportEmails, ReportEmailsForm, VerifyBanner};
+    let initial = ReportEmails {
+        daily: true,
+        weekly: false,
+        hour: 7,
+        include_empty: false,
+    };
+    let html = render(
+        signed_in("UTC"),
+        html! { <ReportEmailsForm initial={initial} mail_enabled={true} /> },
+    )
+    .await;
+    assert!(html.contains(r#"id="report-hour""#) && html.contains(r#"value="7""#), "{html}");
+    assert!(!html.contains("report-emails-off"), "{html}");
+    assert!(!html.contains("<fieldset disabled"), "{html}");
+    let html = render(
+        signed_in("UTC"),
+        html! { <ReportEmailsForm initial={initial} mail_enabled={false} /> },
+    )
+    .await;
+    assert!(html.contains(r#"id="report-emails-off""#), "{html}");
+    assert!(html.contains("<fieldset disabled"), "{html}");
+    let html = render(signed_in("UTC"), html! { <VerifyBanner /> }).await;
+    assert!(html.contains("not verified") && html.contains(r#"id="resend-verification""#), "{html}");
+    let html = render_path(signed_in("UTC"), "/settings", None).await;
+    assert!(html.contains("Delete my account") && html.contains(r#"id="delete-password""#), "{html}");
+}
