@@ -88,6 +88,9 @@ pub fn admin_error(e: &ApiError) -> String {
     let m = e.message.to_lowercase();
     match e.code.as_str() {
         "FORBIDDEN" => "Only an administrator can do this (your role may have changed).".into(),
+        "LAST_ADMIN" => {
+            "The last admin cannot be deleted: promote another user to admin first.".into()
+        }
         "BAD_USER_INPUT" if m.contains("last admin") => {
             "The last admin cannot be demoted: promote another user to admin first.".into()
         }
@@ -239,6 +242,10 @@ mod tests {
         assert!(
             admin_error(&err("BAD_USER_INPUT", "the last admin cannot be demoted"))
                 .starts_with("The last admin cannot be demoted")
+        );
+        assert!(
+            admin_error(&err("LAST_ADMIN", "the last admin can't be removed"))
+                .starts_with("The last admin cannot be deleted")
         );
         assert_eq!(
             admin_error(&err("BAD_USER_INPUT", "you cannot deactivate yourself")),

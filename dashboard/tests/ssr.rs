@@ -472,6 +472,10 @@ async fn users_table_rows_and_actions() {
         "{row2}"
     );
     assert!(row2.contains(r#"class="inactive""#), "{row2}");
+    assert!(
+        row2.contains(">Delete<") && !row1.contains(">Delete<"),
+        "delete others, not yourself (that is in Settings): {row1}"
+    );
     assert!(html.contains(r#"data-label="Actions""#));
 }
 
