@@ -21,6 +21,13 @@ pub fn action_words(action: &str) -> String {
         "device_token_revoked" => "Revoked an overlay device",
         "session_deleted" => "Deleted a session",
         "question_deleted" => "Deleted a question",
+        "password_reset_requested" => "Asked for a password reset mail",
+        "email_verified" => "Verified the e-mail address",
+        "email_change_requested" => "Asked to change the e-mail address",
+        "email_changed" => "Changed the e-mail address",
+        "account_deleted" => "Deleted the account",
+        "report_downloaded" => "Downloaded a report",
+        "report_unsubscribed" => "Unsubscribed from report e-mails",
         "admin_create_user" => "Admin: created a user",
         "admin_activate_user" => "Admin: activated a user",
         "admin_deactivate_user" => "Admin: deactivated a user",
@@ -28,6 +35,7 @@ pub fn action_words(action: &str) -> String {
         "admin_set_role" => "Admin: changed a role",
         "admin_create_invite" => "Admin: created an invite",
         "admin_revoke_invite" => "Admin: revoked an invite",
+        "admin_delete_user" => "Admin: deleted a user",
         _ => "",
     };
     if !known.is_empty() {
