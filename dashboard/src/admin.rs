@@ -21,6 +21,13 @@ pub fn action_words(action: &str) -> String {
         "device_token_revoked" => "Revoked an overlay device",
         "session_deleted" => "Deleted a session",
         "question_deleted" => "Deleted a question",
+        "password_reset_requested" => "Asked for a password reset mail",
+        "email_verified" => "Verified the e-mail address",
+        "email_change_requested" => "Asked to change the e-mail address",
+        "email_changed" => "Changed the e-mail address",
+        "account_deleted" => "Deleted the account",
+        "report_downloaded" => "Downloaded a report",
+        "report_unsubscribed" => "Unsubscribed from report e-mails",
         "admin_create_user" => "Admin: created a user",
         "admin_activate_user" => "Admin: activated a user",
         "admin_deactivate_user" => "Admin: deactivated a user",
@@ -28,6 +35,7 @@ pub fn action_words(action: &str) -> String {
         "admin_set_role" => "Admin: changed a role",
         "admin_create_invite" => "Admin: created an invite",
         "admin_revoke_invite" => "Admin: revoked an invite",
+        "admin_delete_user" => "Admin: deleted a user",
         _ => "",
     };
     if !known.is_empty() {
@@ -88,6 +96,9 @@ pub fn admin_error(e: &ApiError) -> String {
     let m = e.message.to_lowercase();
     match e.code.as_str() {
         "FORBIDDEN" => "Only an administrator can do this (your role may have changed).".into(),
+        "LAST_ADMIN" => {
+            "The last admin cannot be deleted: promote another user to admin first.".into()
+        }
         "BAD_USER_INPUT" if m.contains("last admin") => {
             "The last admin cannot be demoted: promote another user to admin first.".into()
         }
@@ -166,6 +177,14 @@ pub fn reset_error(e: &ApiError) -> (Option<String>, Option<String>) {
     let m = e.message.to_lowercase();
     match e.code.as_str() {
         "WEAK_PASSWORD" => (Some(e.friendly()), None),
+        "INVALID_TOKEN" => (
+            None,
+            Some("This reset link is invalid or already used. Ask for a new one.".into()),
+        ),
+        "TOKEN_EXPIRED" => (
+            None,
+            Some("This reset link has expired. Ask for a new one.".into()),
+        ),
         "BAD_USER_INPUT" if m.contains("invalid") || m.contains("expired") || m.contains("used") => (
             None,
             Some(
@@ -231,6 +250,10 @@ mod tests {
         assert!(
             admin_error(&err("BAD_USER_INPUT", "the last admin cannot be demoted"))
                 .starts_with("The last admin cannot be demoted")
+        );
+        assert!(
+            admin_error(&err("LAST_ADMIN", "the last admin can't be removed"))
+                .starts_with("The last admin cannot be deleted")
         );
         assert_eq!(
             admin_error(&err("BAD_USER_INPUT", "you cannot deactivate yourself")),

@@ -11,6 +11,7 @@ use crate::live::LiveUpdates;
 use crate::pages::{
     admin::AdminPage,
     auth::{LoginPage, RegisterPage},
+    email::{TokenLink, TokenLinkPage},
     export::ExportPage,
     history::{HistoryPage, HistoryView},
     overlay::OverlayPage,
@@ -165,6 +166,8 @@ pub fn title(route: &Route) -> &'static str {
         Route::Login => "Sign in",
         Route::Register => "Register",
         Route::ResetPassword => "Reset password",
+        Route::VerifyEmail => "Verify e-mail",
+        Route::ConfirmEmail => "Confirm e-mail",
         Route::Admin => "Admin",
         Route::NotFound => "Not found",
     }
@@ -174,7 +177,11 @@ pub fn title(route: &Route) -> &'static str {
 pub fn public(route: &Route) -> bool {
     matches!(
         route,
-        Route::Register | Route::Overlay | Route::ResetPassword
+        Route::Register
+            | Route::Overlay
+            | Route::ResetPassword
+            | Route::VerifyEmail
+            | Route::ConfirmEmail
     )
 }
 
@@ -200,6 +207,7 @@ fn routed(p: &RoutedProps) -> Html {
             Route::Register => html! { <RegisterPage /> },
             Route::Overlay => html! { <OverlayPage /> },
             Route::ResetPassword => html! { <ResetPasswordPage /> },
+            Route::VerifyEmail | Route::ConfirmEmail => token_page(&p.route),
             _ => html! { <LoginPage expired={*expired} /> },
         },
         Auth::SignedIn(user) => match &p.route {
@@ -220,6 +228,7 @@ fn routed(p: &RoutedProps) -> Html {
             Route::Settings => html! { <SettingsPage /> },
             Route::Overlay => html! { <OverlayPage /> },
             Route::ResetPassword => html! { <ResetPasswordPage /> },
+            Route::VerifyEmail | Route::ConfirmEmail => token_page(&p.route),
             Route::Admin if user.is_admin => html! { <AdminPage /> },
             Route::Admin => html! {
                 <section class="page" id="admin-only">
@@ -236,6 +245,15 @@ fn routed(p: &RoutedProps) -> Html {
             },
         },
     }
+}
+
+/// The page a mailed link opens (`/verify-email`, `/confirm-email`).
+fn token_page(route: &Route) -> Html {
+    let link = match route {
+        Route::ConfirmEmail => TokenLink::ConfirmEmailChange,
+        _ => TokenLink::VerifyEmail,
+    };
+    html! { <TokenLinkPage link={link} /> }
 }
 
 /// Mounts the app on `#app` (replacing the boot message), or on `<body>`.

@@ -45,8 +45,9 @@ operations!("queries/session.graphql" => SessionDetail, DeleteSession, DeleteQue
 operations!("queries/history.graphql" => WeekView, MonthView);
 operations!("queries/settings.graphql" => Timezones, UpdateSettings, ChangePassword, DeviceTokens, RevokeDeviceToken);
 operations!("queries/export.graphql" => ExportCsv);
+operations!("queries/mail.graphql" => RequestPasswordReset, VerifyEmail, ConfirmEmailChange, ResendVerification, ChangeEmail, DeleteAccount, MailSettings, UpdateReportEmails);
 operations!("queries/activity.graphql" => Activity);
-operations!("queries/admin.graphql" => Users, SetUserActive, SetUserRole, ResetPassword, CreateUser, Invites, CreateInvite, RevokeInvite, AuditLog);
+operations!("queries/admin.graphql" => Users, SetUserActive, SetUserRole, ResetPassword, CreateUser, Invites, CreateInvite, RevokeInvite, AuditLog, DeleteUser);
 
 /// What went wrong with a request, with the server's `extensions.code` when there is one.
 #[derive(Clone, Debug, PartialEq)]
@@ -99,6 +100,9 @@ impl ApiError {
             "UNAUTHENTICATED" => "Your session has expired. Please sign in again.".into(),
             "NOT_FOUND" => "Not found (it may have been deleted).".into(),
             "FORBIDDEN" => "Only an administrator can do this.".into(),
+            "INVALID_TOKEN" => "This link is invalid or was already used.".into(),
+            "TOKEN_EXPIRED" => "This link has expired. Ask for a new one.".into(),
+            "MAIL_DISABLED" => "This server can't send mail; ask its admin.".into(),
             "NETWORK" => format!("Cannot reach the server: {}", self.message),
             _ if !self.message.is_empty() => self.message.clone(),
             _ => "Something went wrong.".into(),

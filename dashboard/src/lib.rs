@@ -13,6 +13,7 @@ pub mod gql;
 pub mod hooks;
 pub mod live;
 pub mod pages;
+pub mod reports;
 pub mod route;
 pub mod state;
 pub mod timer;

@@ -30,6 +30,10 @@ pub enum Route {
     Register,
     #[at("/reset-password")]
     ResetPassword,
+    #[at("/verify-email")]
+    VerifyEmail,
+    #[at("/confirm-email")]
+    ConfirmEmail,
     #[at("/admin")]
     Admin,
     #[not_found]

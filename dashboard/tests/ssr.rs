@@ -472,6 +472,10 @@ async fn users_table_rows_and_actions() {
         "{row2}"
     );
     assert!(row2.contains(r#"class="inactive""#), "{row2}");
+    assert!(
+        row2.contains(">Delete<") && !row1.contains(">Delete<"),
+        "delete others, not yourself (that is in Settings): {row1}"
+    );
     assert!(html.contains(r#"data-label="Actions""#));
 }
 
@@ -544,4 +548,62 @@ async fn audit_table_in_words_and_zone() {
         "two rows first: {html}"
     );
     assert!(html.contains("Show all 3 entries"), "{html}");
+}
+
+#[tokio::test]
+async fn mail_link_pages_are_public_and_sign_in_offers_a_reset() {
+    let out = AppState {
+        auth: Auth::SignedOut { expired: false },
+        ..AppState::default()
+    };
+    let html = render_path(out.clone(), "/verify-email", Some("token=verify_abc")).await;
+    assert!(html.contains("Verify your e-mail"), "{html}");
+    assert!(html.contains("Checking the link"), "{html}");
+    assert!(!html.contains("<h1>Sign in</h1>"), "the page is public");
+    let html = render_path(out.clone(), "/confirm-email", None).await;
+    assert!(html.contains("Confirm your new e-mail"), "{html}");
+    assert!(html.contains("has no token"), "{html}");
+    let html = render_path(out, "/login", None).await;
+    assert!(html.contains("Forgot password?") && html.contains(r#"id="forgot-email""#), "{html}");
+}
+
+#[tokio::test]
+async fn report_download_links_on_day_week_and_export() {
+    let html = render_path(signed_in("UTC"), "/day/2026-11-02", None).await;
+    assert!(html.contains(r#"href="/reports/day/2026-11-02.pdf""#), "{html}");
+    assert!(html.contains(r#"href="/reports/day/2026-11-02.csv""#), "{html}");
+    let html = render_path(signed_in("UTC"), "/history/week/2026-11-04", None).await;
+    assert!(html.contains(r#"href="/reports/week/2026-11-02.pdf""#), "week start: {html}");
+    let html = render_path(signed_in("UTC"), "/export", None).await;
+    assert!(html.contains(r#"href="/reports/range.csv?from="#), "{html}");
+}
+
+#[tokio::test]
+async fn report_emails_form_and_account_sections() {
+    use dashboard::pages::account::{ReportEmails, ReportEmailsForm, VerifyBanner};
+    let initial = ReportEmails {
+        daily: true,
+        weekly: false,
+        hour: 7,
+        include_empty: false,
+    };
+    let html = render(
+        signed_in("UTC"),
+        html! { <ReportEmailsForm initial={initial} mail_enabled={true} /> },
+    )
+    .await;
+    assert!(html.contains(r#"id="report-hour""#) && html.contains(r#"value="7""#), "{html}");
+    assert!(!html.contains("report-emails-off"), "{html}");
+    assert!(!html.contains("<fieldset disabled"), "{html}");
+    let html = render(
+        signed_in("UTC"),
+        html! { <ReportEmailsForm initial={initial} mail_enabled={false} /> },
+    )
+    .await;
+    assert!(html.contains(r#"id="report-emails-off""#), "{html}");
+    assert!(html.contains("<fieldset disabled"), "{html}");
+    let html = render(signed_in("UTC"), html! { <VerifyBanner /> }).await;
+    assert!(html.contains("not verified") && html.contains(r#"id="resend-verification""#), "{html}");
+    let html = render_path(signed_in("UTC"), "/settings", None).await;
+    assert!(html.contains("Delete my account") && html.contains(r#"id="delete-password""#), "{html}");
 }

@@ -13,8 +13,8 @@ use crate::components::{
     AuditRow, AuditTable, ConfirmButton, CopyField, ErrorBox, Spinner, email_wbr,
 };
 use crate::gql::{
-    self, AuditLog, CreateInvite, CreateUser, Invites, ResetPassword, RevokeInvite, Role,
-    SetUserActive, SetUserRole, Users, audit_log, invites, users,
+    self, AuditLog, CreateInvite, CreateUser, DeleteUser, Invites, ResetPassword, RevokeInvite,
+    Role, SetUserActive, SetUserRole, Users, audit_log, invites, users,
 };
 use crate::hooks::{Load, report, use_app, use_query};
 use crate::state::Action;
@@ -124,6 +124,7 @@ pub enum UserAction {
     Promote,
     Demote,
     ResetLink,
+    Delete,
 }
 
 #[derive(Properties, PartialEq)]
@@ -185,6 +186,10 @@ pub fn users_table(p: &UsersTableProps) -> Html {
                         }
                         <button type="button" class="secondary small reset-link" onclick={click(UserAction::ResetLink)}
                                 aria-label={format!("Password reset link for {}", u.email)}>{ "Reset link" }</button>
+                        if !me {
+                            <ConfirmButton label="Delete" question={format!("Delete {} and all their data?", u.email)}
+                                           on_confirm={act(UserAction::Delete)} />
+                        }
                     }
                 </td>
             </tr>
@@ -276,6 +281,11 @@ fn users_panel(p: &UsersPanelProps) -> Html {
                             ctx.dispatch(Action::UserUpdated(u));
                         }
                         r.map(|_| ())
+                    }
+                    UserAction::Delete => {
+                        gql::call::<DeleteUser>(gql::delete_user::Variables { id: id.clone() })
+                            .await
+                            .map(|_| ())
                     }
                     UserAction::ResetLink => {
                         gql::call::<ResetPassword>(gql::reset_password::Variables {

@@ -5,6 +5,7 @@ use yew::prelude::*;
 use crate::hooks::use_app;
 use yew_router::prelude::*;
 
+use super::email::ForgotPassword;
 use super::{Field, bind};
 use crate::route::Route;
 use crate::gql::{self, ApiError, Login, Register};
@@ -131,6 +132,7 @@ pub fn login_page(p: &LoginProps) -> Html {
                 if let Some(f) = &errors.form { <p class="form-error" role="alert">{ f.clone() }</p> }
                 <button type="submit" disabled={*busy}>{ if *busy { "Signing in…" } else { "Sign in" } }</button>
             </form>
+            <ForgotPassword />
             <p>{ "No account yet? " }<Link<Route> to={Route::Register}>{ "Create one" }</Link<Route>></p>
         </section>
     }

@@ -5,6 +5,7 @@ use yew::prelude::*;
 use super::input_value;
 use crate::components::ErrorBox;
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_start, week_start};
+use crate::reports::{ReportLinks, ReportPeriod};
 use crate::gql::{self, ApiError, ExportCsv, export_csv};
 use crate::hooks::{report, use_app};
 use crate::tz;
@@ -121,6 +122,9 @@ pub fn export_page() -> Html {
         let s = s.clone();
         Callback::from(move |e: Event| s.set(input_value(&e)))
     };
+    let range = dates::parse_date(&from)
+        .zip(dates::parse_date(&to))
+        .filter(|(f, t)| f <= t);
     html! {
         <section class="page export">
             <h1>{ "Export" }</h1>
@@ -153,6 +157,15 @@ pub fn export_page() -> Html {
                 if let Some(d) = &*done { <p class="notice" role="status" id="export-done">{ d.clone() }</p> }
                 if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
             </form>
+            <section class="panel" aria-labelledby="report-h">
+                <h2 id="report-h">{ "Report for these dates" }</h2>
+                <p>{ "A summary with totals per day, as a PDF to share or a CSV for spreadsheets." }</p>
+                if let Some((f, t)) = range {
+                    <ReportLinks period={ReportPeriod::Range(f, t)} />
+                } else {
+                    <p class="hint">{ "Choose a start date on or before the end date." }</p>
+                }
+            </section>
         </section>
     }
 }

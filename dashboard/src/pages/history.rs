@@ -14,6 +14,7 @@ use crate::format;
 use crate::gql::{MonthView, WeekView, month_view, week_view};
 use crate::hooks::{Load, use_app, use_query, use_wide};
 use crate::pace_props;
+use crate::reports::{ReportLinks, ReportPeriod};
 use crate::tz;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -95,7 +96,7 @@ fn week_panel(p: &WeekPanelProps) -> Html {
         Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
         Load::Ready(data) => html! { <WeekBody data={data} /> },
     };
-    html! { <>{ nav }{ body }</> }
+    html! { <>{ nav }<ReportLinks period={ReportPeriod::Week(p.start)} />{ body }</> }
 }
 
 #[derive(Properties, PartialEq)]

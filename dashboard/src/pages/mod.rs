@@ -1,5 +1,7 @@
+pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod email;
 pub mod export;
 pub mod history;
 pub mod overlay;

@@ -35,7 +35,7 @@ pub fn reset_password_page() -> Html {
             <section class="page auth" id="reset-page">
                 <h1>{ "Choose a new password" }</h1>
                 <p class="form-error" role="alert" id="reset-error">
-                    { "This link has no reset token. Open the whole link your administrator sent you, or ask for a new one." }
+                    { "This link has no reset token. Open the whole link from the e-mail (or from your administrator), or ask for a new one with \"Forgot password?\" on the sign-in page." }
                 </p>
                 <p><Link<Route> to={Route::Login}>{ "Go to sign in" }</Link<Route>></p>
             </section>

@@ -2,6 +2,7 @@
 
 use yew::prelude::*;
 
+use super::account::{DeleteAccountPanel, MailSections};
 use super::{Field, bind, input_event_value, select_value};
 use crate::components::{AuditTable, ConfirmButton, ErrorBox, Spinner};
 use crate::dates::Weekday;
@@ -69,10 +70,12 @@ pub fn settings_page() -> Html {
         <section class="page settings">
             <h1>{ "Settings" }</h1>
             <Preferences />
+            <MailSections />
             <PasswordForm />
             <Devices />
             <ActivityLog />
             <SignOutEverywhere />
+            <DeleteAccountPanel />
         </section>
     }
 }

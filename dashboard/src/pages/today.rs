@@ -16,6 +16,7 @@ use crate::gql::{self, DeleteSession, Today, today};
 use crate::hooks::{Load, report, use_app, use_now, use_query, use_wide};
 use crate::pace_props;
 use crate::timer::running_active;
+use crate::reports::{ReportLinks, ReportPeriod};
 use crate::tz;
 
 #[derive(Properties, PartialEq)]
@@ -100,6 +101,7 @@ fn day_nav(p: &DayNavProps) -> Html {
                     <Link<Route> to={Route::Today} classes="button secondary">{ "Today" }</Link<Route>>
                 }
             </div>
+            <ReportLinks period={ReportPeriod::Day(p.date)} />
         </div>
     }
 }
