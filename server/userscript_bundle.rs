@@ -10,8 +10,24 @@ use std::path::Path;
 
 /// Every module, in the order the bundle defines them; a module missing here fails the build.
 pub const MODULES: &[&str] = &[
-    "meta", "ops", "settings", "page", "hotkeys", "format", "wire", "rules", "toolkit", "view", "queue", "gm",
-    "overlay-html", "overlay-forms", "overlay-page", "overlay-render", "overlay", "boot",
+    "meta",
+    "ops",
+    "settings",
+    "page",
+    "hotkeys",
+    "format",
+    "wire",
+    "rules",
+    "toolkit",
+    "view",
+    "queue",
+    "gm",
+    "overlay-html",
+    "overlay-forms",
+    "overlay-page",
+    "overlay-render",
+    "overlay",
+    "boot",
 ];
 
 const HEADER_START: &str = "// ==UserScript==";

@@ -124,7 +124,7 @@ impl Conn {
         Ok(())
     }
 
-/// POSTs a GraphQL operation; `Ok(data)` only for a 200 without `errors`.
+    /// POSTs a GraphQL operation; `Ok(data)` only for a 200 without `errors`.
     pub async fn gql(&mut self, token: Option<&str>, query: &str, variables: Value) -> anyhow::Result<Value> {
         let body = serde_json::to_vec(&json!({ "query": query, "variables": variables }))?;
         let (status, bytes) = self.request(Method::POST, "/graphql", token, Some(&body)).await?;
@@ -134,7 +134,8 @@ impl Conn {
 
 /// The `data` of a GraphQL response, or an error naming the first error's code and message.
 pub fn parse_gql(status: StatusCode, bytes: &[u8]) -> anyhow::Result<Value> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| anyhow!("HTTP {status}: not JSON ({e}): {}", String::from_utf8_lossy(&bytes[..bytes.len().min(200)])))?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| anyhow!("HTTP {status}: not JSON ({e}): {}", String::from_utf8_lossy(&bytes[..bytes.len().min(200)])))?;
     if let Some(errors) = value.get("errors").and_then(Value::as_array).filter(|e| !e.is_empty()) {
         let first = &errors[0];
         let code = first.pointer("/extensions/code").and_then(Value::as_str).unwrap_or("?");
@@ -158,7 +159,9 @@ pub fn parse_gql_typed<T: DeserializeOwned>(status: StatusCode, bytes: &[u8]) ->
     }
     match serde_json::from_slice::<Reply<T>>(bytes) {
         Ok(Reply { data: Some(data), errors: None }) if status == StatusCode::OK => Ok(data),
-        _ => Err(parse_gql(status, bytes).err().unwrap_or_else(|| anyhow!("HTTP {status}: unexpected reply: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(200)])))),
+        _ => Err(parse_gql(status, bytes)
+            .err()
+            .unwrap_or_else(|| anyhow!("HTTP {status}: unexpected reply: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(200)])))),
     }
 }
 

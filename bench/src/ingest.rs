@@ -123,7 +123,8 @@ pub async fn run_level(server: &Server, users: usize, events_per_user: usize, se
                     let _ = write!(body, r#"{{"query":{query}}}"#);
                 } else {
                     let at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-                    let _ = write!(body, r#"{{"query":{query},"variables":{{"input":{{"type":"{kind}","clientEventId":"{id_prefix}{k}","occurredAt":"{at}"}}}}}}"#);
+                    let _ =
+                        write!(body, r#"{{"query":{query},"variables":{{"input":{{"type":"{kind}","clientEventId":"{id_prefix}{k}","occurredAt":"{at}"}}}}}}"#);
                 }
                 let started = Instant::now();
                 let result = conn.request(Method::POST, "/graphql", Some(&token), Some(body.as_bytes())).await;
@@ -221,7 +222,11 @@ async fn verify_user(conn: &mut Conn, token: &str, nexts: usize, session_len: us
         let expected = if session_len == 0 { nexts } else { session_len.min(nexts - n * session_len) };
         let data = conn.gql(Some(token), VERIFY_SESSION, json!({ "id": session["id"].clone() })).await?;
         let count = data.pointer("/session/questionCount").and_then(Value::as_i64).unwrap_or(-1);
-        let indexes: Vec<i64> = data.pointer("/session/questions").and_then(Value::as_array).map(|q| q.iter().map(|q| q["index"].as_i64().unwrap_or(-1)).collect()).unwrap_or_default();
+        let indexes: Vec<i64> = data
+            .pointer("/session/questions")
+            .and_then(Value::as_array)
+            .map(|q| q.iter().map(|q| q["index"].as_i64().unwrap_or(-1)).collect())
+            .unwrap_or_default();
         let consecutive = indexes.iter().enumerate().all(|(k, &ix)| ix == k as i64 + 1);
         if count != expected as i64 || indexes.len() != expected || !consecutive {
             bail!("session {}: expected questions 1..={expected}; questionCount {count}, {} questions, consecutive: {consecutive}", n + 1, indexes.len());

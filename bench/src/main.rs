@@ -188,10 +188,31 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     println!("# RaterHub Tracker benchmark ({})\n", backend.name());
     let mut info = Table::new(&["", ""]);
     info.row(vec!["date (UTC)".into(), chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string()]);
-    info.row(vec!["server".into(), format!("{} ({}, built {})", bin.display(), mb(std::fs::metadata(&bin)?.len()), chrono::DateTime::<chrono::Utc>::from(bin_mtime).format("%Y-%m-%d %H:%M UTC"))]);
+    info.row(vec![
+        "server".into(),
+        format!(
+            "{} ({}, built {})",
+            bin.display(),
+            mb(std::fs::metadata(&bin)?.len()),
+            chrono::DateTime::<chrono::Utc>::from(bin_mtime).format("%Y-%m-%d %H:%M UTC")
+        ),
+    ]);
     info.row(vec!["git".into(), git_describe(&ws)]);
-    info.row(vec!["database".into(), match &backend { Backend::Sqlite { .. } => "SQLite (WAL), fresh file per stage".into(), Backend::Postgres { admin_url } => format!("PostgreSQL, fresh database per stage via {}", redact(admin_url)) }]);
-    info.row(vec!["cpus / load avg at start".into(), format!("{} / {}", std::thread::available_parallelism().map_or(0, |n| n.get()), std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" "))]);
+    info.row(vec![
+        "database".into(),
+        match &backend {
+            Backend::Sqlite { .. } => "SQLite (WAL), fresh file per stage".into(),
+            Backend::Postgres { admin_url } => format!("PostgreSQL, fresh database per stage via {}", redact(admin_url)),
+        },
+    ]);
+    info.row(vec![
+        "cpus / load avg at start".into(),
+        format!(
+            "{} / {}",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        ),
+    ]);
     info.row(vec!["client".into(), "HTTP/1.1 keep-alive (httparse on tokio TcpStream), one connection per user, 2 client threads, 127.0.0.1".into()]);
     info.print();
 
@@ -202,9 +223,33 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     if stages.contains(&Stage::Ingest) {
         eprintln!("[ingest] starting the server on a fresh database");
         let db = backend.fresh("ingest").await?;
-        let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "ingest", rust_log: &args.rust_log, env: &args.server_env }).await?;
+        let server = Server::start(&ServerOpts {
+            bin: &bin,
+            database_url: &db.url,
+            work_dir: &work_dir,
+            log_name: "ingest",
+            rust_log: &args.rust_log,
+            env: &args.server_env,
+        })
+        .await?;
         server.wait_healthy().await?;
-        let mut table = Table::new(&["users", "events", "events/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors", "server CPU ms/event", "server CPU use", "bench CPU ms/event", "connections", "RSS before", "peak RSS", "recount"]);
+        let mut table = Table::new(&[
+            "users",
+            "events",
+            "events/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "server CPU ms/event",
+            "server CPU use",
+            "bench CPU ms/event",
+            "connections",
+            "RSS before",
+            "peak RSS",
+            "recount",
+        ]);
         let mut problems = Vec::new();
         let mut peak_note = false;
         let mut levels: Vec<(usize, bool)> = args.users.iter().map(|&u| (u, false)).collect();
@@ -258,20 +303,34 @@ async fn run(args: Args) -> anyhow::Result<i32> {
             }
         }
         if let Some((rate, worst_rate)) = median_and_worst(top_runs.iter().map(|r| r.0).collect(), false) {
-            let measured = if top_runs.len() > 1 { format!("{} events/s (median of {}; worst {})", thousands(rate.round() as u64), top_runs.len(), thousands(worst_rate.round() as u64)) } else { format!("{} events/s", thousands(rate.round() as u64)) };
+            let measured = if top_runs.len() > 1 {
+                format!("{} events/s (median of {}; worst {})", thousands(rate.round() as u64), top_runs.len(), thousands(worst_rate.round() as u64))
+            } else {
+                format!("{} events/s", thousands(rate.round() as u64))
+            };
             targets.push(Target { what: "ingestion, 100 users".into(), goal: "≥ 5,000 events/s (aim 10,000)".into(), measured, met: rate >= 5000.0 });
         }
         if let Some((p99, worst_p99)) = median_and_worst(top_runs.iter().map(|r| r.1).collect(), true) {
-            let measured = if top_runs.len() > 1 { format!("{} ms (median of {}; worst {} ms)", ms(p99), top_runs.len(), ms(worst_p99)) } else { format!("{} ms", ms(p99)) };
+            let measured = if top_runs.len() > 1 {
+                format!("{} ms (median of {}; worst {} ms)", ms(p99), top_runs.len(), ms(worst_p99))
+            } else {
+                format!("{} ms", ms(p99))
+            };
             targets.push(Target { what: "ingestion p99, 100 users".into(), goal: "< 25 ms".into(), measured, met: p99 < 25.0 });
         }
         let size = backend.size(&db).await.map(|(b, _)| mb(b)).unwrap_or_else(|e| format!("? ({e})"));
         server.stop().await?;
         backend.destroy(&db, args.keep).await;
-        let shape = if args.session_questions == 0 { "NEXT only, one session per user".to_owned() } else { format!("NEXT, with an EXIT after every {} NEXTs (one working session)", args.session_questions) };
+        let shape = if args.session_questions == 0 {
+            "NEXT only, one session per user".to_owned()
+        } else {
+            format!("NEXT, with an EXIT after every {} NEXTs (one working session)", args.session_questions)
+        };
         println!("\n## 1. Event ingestion: recordEvent ({shape}), keep-alive, {} events per level\n", thousands(events as u64));
         table.print();
-        println!("Each level registers fresh users (argon2id) first; RSS before = after those registrations. Every user then sent a final EXIT and was recounted: every session holds questions 1..n with no gap or duplicate, and the total equals the NEXTs sent. The baseline row sends `{{ serverTime }}` (auth + GraphQL, no write) instead. Database afterwards: {size}.");
+        println!(
+            "Each level registers fresh users (argon2id) first; RSS before = after those registrations. Every user then sent a final EXIT and was recounted: every session holds questions 1..n with no gap or duplicate, and the total equals the NEXTs sent. The baseline row sends `{{ serverTime }}` (auth + GraphQL, no write) instead. Database afterwards: {size}."
+        );
         if peak_note {
             println!("(Peak RSS is the process lifetime peak: /proc/<pid>/clear_refs was not writable.)");
         } else {
@@ -290,7 +349,15 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     if stages.contains(&Stage::Reads) {
         eprintln!("[reads] starting the server on a fresh database");
         let db = backend.fresh("reads").await?;
-        let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "reads", rust_log: &args.rust_log, env: &args.server_env }).await?;
+        let server = Server::start(&ServerOpts {
+            bin: &bin,
+            database_url: &db.url,
+            work_dir: &work_dir,
+            log_name: "reads",
+            rust_log: &args.rust_log,
+            env: &args.server_env,
+        })
+        .await?;
         server.wait_healthy().await?;
         let seed_opts = reads::SeedOpts {
             history_days,
@@ -306,7 +373,12 @@ async fn run(args: Args) -> anyhow::Result<i32> {
         let seed = reads::seed(server.addr, &seed_opts, &tag).await?;
         let (size, size_detail) = backend.size(&db).await?;
         let mut seed_table = Table::new(&["seeding", "count", "time s", "rate"]);
-        seed_table.row(vec!["register (argon2id)".into(), format!("{} users", thousands(seed.registered as u64)), format!("{:.1}", seed.register_time.as_secs_f64()), format!("{:.0} users/s", seed.registered as f64 / seed.register_time.as_secs_f64())]);
+        seed_table.row(vec![
+            "register (argon2id)".into(),
+            format!("{} users", thousands(seed.registered as u64)),
+            format!("{:.1}", seed.register_time.as_secs_f64()),
+            format!("{:.0} users/s", seed.registered as f64 / seed.register_time.as_secs_f64()),
+        ]);
         seed_table.row(vec![
             format!("recordEvents, batches of {}, {} connections", args.batch, args.seed_parallel),
             format!("{} events", thousands(seed.events)),
@@ -353,7 +425,12 @@ async fn run(args: Args) -> anyhow::Result<i32> {
             }
             if r.name == "day" || r.name == "week" {
                 let p99 = r.latency.pct_ms(99.0);
-                targets.push(Target { what: format!("{} p99 (year of history)", r.name), goal: "< 5 ms".into(), measured: format!("{} ms", ms(p99)), met: p99 < 5.0 });
+                targets.push(Target {
+                    what: format!("{} p99 (year of history)", r.name),
+                    goal: "< 5 ms".into(),
+                    measured: format!("{} ms", ms(p99)),
+                    met: p99 < 5.0,
+                });
             }
         }
         println!();
@@ -364,7 +441,16 @@ async fn run(args: Args) -> anyhow::Result<i32> {
 
     // ---------------------------------------------------------------- 3. cold start
     if stages.contains(&Stage::Cold) {
-        let mut table = Table::new(&["database", "runs", "spawn → listening ms (median)", "spawn → /healthz 200 ms (median)", "min ms", "max ms", "idle RSS (median)", "peak RSS (median)"]);
+        let mut table = Table::new(&[
+            "database",
+            "runs",
+            "spawn → listening ms (median)",
+            "spawn → /healthz 200 ms (median)",
+            "min ms",
+            "max ms",
+            "idle RSS (median)",
+            "peak RSS (median)",
+        ]);
         let mut kinds: Vec<(&str, Option<&server::FreshDb>)> = vec![("fresh (runs migrations)", None)];
         if let Some(db) = &seeded_db {
             kinds.push(("seeded (stage 2)", Some(db)));
@@ -378,7 +464,15 @@ async fn run(args: Args) -> anyhow::Result<i32> {
                     None => Some(backend.fresh("cold").await?),
                 };
                 let db = existing.or(fresh.as_ref()).expect("db");
-                let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "cold", rust_log: &args.rust_log, env: &args.server_env }).await?;
+                let server = Server::start(&ServerOpts {
+                    bin: &bin,
+                    database_url: &db.url,
+                    work_dir: &work_dir,
+                    log_name: "cold",
+                    rust_log: &args.rust_log,
+                    env: &args.server_env,
+                })
+                .await?;
                 let t = server.wait_healthy().await?;
                 listen.push(server.listening_after.as_secs_f64() * 1000.0);
                 healthy.push(t.as_secs_f64() * 1000.0);
@@ -394,16 +488,7 @@ async fn run(args: Args) -> anyhow::Result<i32> {
             let min = healthy.iter().cloned().fold(f64::INFINITY, f64::min);
             let max = healthy.iter().cloned().fold(0.0, f64::max);
             let (h, i) = (median(&mut healthy), median(&mut idle));
-            table.row(vec![
-                label.into(),
-                cold_runs.to_string(),
-                ms(median(&mut listen)),
-                ms(h),
-                ms(min),
-                ms(max),
-                mb(i as u64),
-                mb(median(&mut peak) as u64),
-            ]);
+            table.row(vec![label.into(), cold_runs.to_string(), ms(median(&mut listen)), ms(h), ms(min), ms(max), mb(i as u64), mb(median(&mut peak) as u64)]);
             targets.push(Target { what: format!("cold start, {label}"), goal: "< 200 ms".into(), measured: format!("{} ms", ms(h)), met: h < 200.0 });
             targets.push(Target { what: format!("idle RSS, {label}"), goal: "< 30 MB".into(), measured: mb(i as u64), met: i < 30.0 * 1_048_576.0 });
         }
@@ -419,9 +504,26 @@ async fn run(args: Args) -> anyhow::Result<i32> {
         let iterations = args.report_iterations.unwrap_or(if q { 10 } else { 50 });
         eprintln!("[reports] seeding {history_days} days × {} questions for one user", args.questions_per_day);
         let db = backend.fresh("reports").await?;
-        let server = Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: "reports", rust_log: &args.rust_log, env: &args.server_env }).await?;
+        let server = Server::start(&ServerOpts {
+            bin: &bin,
+            database_url: &db.url,
+            work_dir: &work_dir,
+            log_name: "reports",
+            rust_log: &args.rust_log,
+            env: &args.server_env,
+        })
+        .await?;
         server.wait_healthy().await?;
-        let seed_opts = reads::SeedOpts { history_days, questions_per_day: args.questions_per_day, pauses_per_day: args.pauses_per_day, other_users: 0, other_days: 0, other_questions: 0, batch: args.batch, parallel: 1 };
+        let seed_opts = reads::SeedOpts {
+            history_days,
+            questions_per_day: args.questions_per_day,
+            pauses_per_day: args.pauses_per_day,
+            other_users: 0,
+            other_days: 0,
+            other_questions: 0,
+            batch: args.batch,
+            parallel: 1,
+        };
         let seed = reads::seed(server.addr, &seed_opts, &format!("{tag}r")).await?;
         eprintln!("[reports] timing {iterations} day and week PDFs, then 3 PDFs of the whole range");
         let mut times = reports::time_reports(&server, &seed, iterations, 3).await?;
@@ -435,15 +537,31 @@ async fn run(args: Args) -> anyhow::Result<i32> {
         }
         let year_p50 = median(&mut year_ms.clone());
         let year_max = year_ms.iter().copied().fold(0.0, f64::max);
-        table.row(vec![format!("whole range ({} questions, {})", thousands(seed.main_questions), mb(times.year_bytes as u64)), ms(year_p50), String::new(), ms(year_max), year_ms.len().to_string()]);
+        table.row(vec![
+            format!("whole range ({} questions, {})", thousands(seed.main_questions), mb(times.year_bytes as u64)),
+            ms(year_p50),
+            String::new(),
+            ms(year_max),
+            year_ms.len().to_string(),
+        ]);
         println!("\n## 4. Report PDFs over HTTP (GET /reports/…pdf, one keep-alive connection)\n");
         table.print();
         println!("Server RSS before the range PDFs: {}; peak while making one (VmHWM, reset before each): {}.", mb(times.rss_before), mb(worst_peak));
         let (day_p50, week_p50) = (times.day.pct_ms(50.0), times.week.pct_ms(50.0));
         targets.push(Target { what: "day PDF p50".into(), goal: "< 50 ms".into(), measured: format!("{} ms", ms(day_p50)), met: day_p50 < 50.0 });
         targets.push(Target { what: "week PDF p50".into(), goal: "< 150 ms".into(), measured: format!("{} ms", ms(week_p50)), met: week_p50 < 150.0 });
-        targets.push(Target { what: format!("range PDF, {} questions (slowest run)", thousands(seed.main_questions)), goal: "< 3 s".into(), measured: format!("{} ms", ms(year_max)), met: year_max < 3000.0 });
-        targets.push(Target { what: "server peak RSS during the range PDF".into(), goal: "< 100 MB".into(), measured: mb(worst_peak), met: worst_peak < 100 * 1_048_576 });
+        targets.push(Target {
+            what: format!("range PDF, {} questions (slowest run)", thousands(seed.main_questions)),
+            goal: "< 3 s".into(),
+            measured: format!("{} ms", ms(year_max)),
+            met: year_max < 3000.0,
+        });
+        targets.push(Target {
+            what: "server peak RSS during the range PDF".into(),
+            goal: "< 100 MB".into(),
+            measured: mb(worst_peak),
+            met: worst_peak < 100 * 1_048_576,
+        });
     }
 
     // ---------------------------------------------------------------- targets

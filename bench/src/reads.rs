@@ -316,18 +316,7 @@ pub async fn seed(addr: SocketAddr, opts: &SeedOpts, tag: &str) -> anyhow::Resul
         bail!("seeded history is incomplete: {} sessions / {main_questions} questions, expected {} / {expected}", sessions.len(), opts.history_days);
     }
     let session_ids = sessions.iter().map(|s| s["id"].clone()).collect();
-    Ok(SeedResult {
-        registered: tokens.len(),
-        register_time,
-        events,
-        errors,
-        first_error,
-        seed_time,
-        main_token,
-        days,
-        session_ids,
-        main_questions,
-    })
+    Ok(SeedResult { registered: tokens.len(), register_time, events, errors, first_error, seed_time, main_token, days, session_ids, main_questions })
 }
 
 pub struct ReadRow {
@@ -384,13 +373,9 @@ pub async fn time_reads(addr: SocketAddr, seed: &SeedResult, questions_per_day: 
             Box::new(|r: &mut Rng| json!({ "id": ids[r.below(ids.len() as u64) as usize].clone() })),
             |d, q| d.pointer("/session/questions").and_then(Value::as_array).map(Vec::len) == Some(q as usize),
         ),
-        (
-            "sessions(limit: 50)",
-            "newest 50 sessions with totals".into(),
-            SESSIONS,
-            Box::new(|_: &mut Rng| json!({})),
-            |d, _| d["sessions"].as_array().is_some_and(|s| !s.is_empty()),
-        ),
+        ("sessions(limit: 50)", "newest 50 sessions with totals".into(), SESSIONS, Box::new(|_: &mut Rng| json!({})), |d, _| {
+            d["sessions"].as_array().is_some_and(|s| !s.is_empty())
+        }),
         ("overlay status", "userscript Status poll (today: empty)".into(), STATUS, Box::new(|_: &mut Rng| json!({})), |d, _| d.get("me").is_some()),
     ];
 

@@ -43,7 +43,10 @@ impl Backend {
             Backend::Postgres { admin_url } => {
                 let name = format!("bench_{}_{tag}", label.replace('-', "_"));
                 let mut conn = sqlx::PgConnection::connect(admin_url).await.context("connecting to PostgreSQL with --database-url")?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await.with_context(|| format!("CREATE DATABASE {name}"))?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&mut conn)
+                    .await
+                    .with_context(|| format!("CREATE DATABASE {name}"))?;
                 conn.close().await.ok();
                 Ok(FreshDb { url: with_database(admin_url, &name)?, sqlite_path: None, pg_name: Some(name) })
             }
@@ -90,7 +93,9 @@ impl Backend {
                 if let Some(name) = &db.pg_name {
                     match sqlx::PgConnection::connect(admin_url).await {
                         Ok(mut conn) => {
-                            if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).execute(&mut conn).await {
+                            if let Err(e) =
+                                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).execute(&mut conn).await
+                            {
                                 eprintln!("warning: could not drop database {name}: {e}");
                             }
                             conn.close().await.ok();
@@ -275,10 +280,7 @@ impl Rss {
     pub fn of(pid: u32) -> Rss {
         let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         let field = |name: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .map_or(0, |kb| kb * 1024)
+            text.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()).map_or(0, |kb| kb * 1024)
         };
         Rss { current: field("VmRSS:"), peak: field("VmHWM:") }
     }

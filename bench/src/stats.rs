@@ -93,7 +93,11 @@ impl Table {
         };
         let mut out = line(&self.headers);
         out.push('\n');
-        let sep: String = widths.iter().enumerate().map(|(c, w)| if self.right[c] { format!("{}:|", "-".repeat(w + 1)) } else { format!("{}|", "-".repeat(w + 2)) }).collect();
+        let sep: String = widths
+            .iter()
+            .enumerate()
+            .map(|(c, w)| if self.right[c] { format!("{}:|", "-".repeat(w + 1)) } else { format!("{}|", "-".repeat(w + 2)) })
+            .collect();
         out.push('|');
         out.push_str(&sep);
         out.push('\n');

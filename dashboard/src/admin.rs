@@ -74,12 +74,7 @@ impl InviteState {
     }
 }
 
-pub fn invite_state(
-    used_at: Option<&DateTime<Utc>>,
-    revoked_at: Option<&DateTime<Utc>>,
-    expires_at: &DateTime<Utc>,
-    now: &DateTime<Utc>,
-) -> InviteState {
+pub fn invite_state(used_at: Option<&DateTime<Utc>>, revoked_at: Option<&DateTime<Utc>>, expires_at: &DateTime<Utc>, now: &DateTime<Utc>) -> InviteState {
     if used_at.is_some() {
         InviteState::Used
     } else if revoked_at.is_some() {
@@ -96,15 +91,9 @@ pub fn admin_error(e: &ApiError) -> String {
     let m = e.message.to_lowercase();
     match e.code.as_str() {
         "FORBIDDEN" => "Only an administrator can do this (your role may have changed).".into(),
-        "LAST_ADMIN" => {
-            "The last admin cannot be deleted: promote another user to admin first.".into()
-        }
-        "BAD_USER_INPUT" if m.contains("last admin") => {
-            "The last admin cannot be demoted: promote another user to admin first.".into()
-        }
-        "BAD_USER_INPUT" if m.contains("deactivate yourself") => {
-            "You cannot deactivate your own account.".into()
-        }
+        "LAST_ADMIN" => "The last admin cannot be deleted: promote another user to admin first.".into(),
+        "BAD_USER_INPUT" if m.contains("last admin") => "The last admin cannot be demoted: promote another user to admin first.".into(),
+        "BAD_USER_INPUT" if m.contains("deactivate yourself") => "You cannot deactivate your own account.".into(),
         "NOT_FOUND" => "This user or invite no longer exists. Reload the page.".into(),
         _ => e.friendly(),
     }
@@ -177,21 +166,11 @@ pub fn reset_error(e: &ApiError) -> (Option<String>, Option<String>) {
     let m = e.message.to_lowercase();
     match e.code.as_str() {
         "WEAK_PASSWORD" => (Some(e.friendly()), None),
-        "INVALID_TOKEN" => (
-            None,
-            Some("This reset link is invalid or already used. Ask for a new one.".into()),
-        ),
-        "TOKEN_EXPIRED" => (
-            None,
-            Some("This reset link has expired. Ask for a new one.".into()),
-        ),
-        "BAD_USER_INPUT" if m.contains("invalid") || m.contains("expired") || m.contains("used") => (
-            None,
-            Some(
-                "This reset link is invalid, already used or expired. Ask your administrator for a new one."
-                    .into(),
-            ),
-        ),
+        "INVALID_TOKEN" => (None, Some("This reset link is invalid or already used. Ask for a new one.".into())),
+        "TOKEN_EXPIRED" => (None, Some("This reset link has expired. Ask for a new one.".into())),
+        "BAD_USER_INPUT" if m.contains("invalid") || m.contains("expired") || m.contains("used") => {
+            (None, Some("This reset link is invalid, already used or expired. Ask your administrator for a new one.".into()))
+        }
         "BAD_USER_INPUT" if m.contains("password") => (Some(e.friendly()), None),
         _ => (None, Some(e.friendly())),
     }
@@ -202,22 +181,14 @@ mod tests {
     use super::*;
 
     fn err(code: &str, message: &str) -> ApiError {
-        ApiError {
-            code: code.into(),
-            message: message.into(),
-            field: None,
-            retry_after: None,
-        }
+        ApiError { code: code.into(), message: message.into(), field: None, retry_after: None }
     }
 
     #[test]
     fn actions_in_words() {
         assert_eq!(action_words("login"), "Signed in");
         assert_eq!(action_words("admin_set_role"), "Admin: changed a role");
-        assert_eq!(
-            action_words("password_reset_completed"),
-            "Set a new password with a reset link"
-        );
+        assert_eq!(action_words("password_reset_completed"), "Set a new password with a reset link");
         assert_eq!(action_words("something_new"), "Something new");
         assert_eq!(action_words(""), "Unknown action");
         assert!(is_failure("login_failed") && !is_failure("login"));
@@ -230,69 +201,33 @@ mod tests {
         let later = t("2026-11-27T10:00:00Z");
         let before = t("2026-11-25T10:00:00Z");
         assert_eq!(invite_state(None, None, &later, &now), InviteState::Open);
-        assert_eq!(
-            invite_state(None, None, &before, &now),
-            InviteState::Expired
-        );
-        assert_eq!(
-            invite_state(None, Some(&before), &later, &now),
-            InviteState::Revoked
-        );
-        assert_eq!(
-            invite_state(Some(&before), None, &before, &now),
-            InviteState::Used
-        );
+        assert_eq!(invite_state(None, None, &before, &now), InviteState::Expired);
+        assert_eq!(invite_state(None, Some(&before), &later, &now), InviteState::Revoked);
+        assert_eq!(invite_state(Some(&before), None, &before, &now), InviteState::Used);
         assert_eq!(InviteState::Open.label(), "open");
     }
 
     #[test]
     fn admin_errors_say_what_they_mean() {
-        assert!(
-            admin_error(&err("BAD_USER_INPUT", "the last admin cannot be demoted"))
-                .starts_with("The last admin cannot be demoted")
-        );
-        assert!(
-            admin_error(&err("LAST_ADMIN", "the last admin can't be removed"))
-                .starts_with("The last admin cannot be deleted")
-        );
-        assert_eq!(
-            admin_error(&err("BAD_USER_INPUT", "you cannot deactivate yourself")),
-            "You cannot deactivate your own account."
-        );
+        assert!(admin_error(&err("BAD_USER_INPUT", "the last admin cannot be demoted")).starts_with("The last admin cannot be demoted"));
+        assert!(admin_error(&err("LAST_ADMIN", "the last admin can't be removed")).starts_with("The last admin cannot be deleted"));
+        assert_eq!(admin_error(&err("BAD_USER_INPUT", "you cannot deactivate yourself")), "You cannot deactivate your own account.");
         assert!(admin_error(&err("FORBIDDEN", "")).contains("administrator"));
-        assert_eq!(
-            admin_error(&err(
-                "BAD_USER_INPUT",
-                "expiresInHours must be between 1 and 720"
-            )),
-            "ExpiresInHours must be between 1 and 720"
-        );
+        assert_eq!(admin_error(&err("BAD_USER_INPUT", "expiresInHours must be between 1 and 720")), "ExpiresInHours must be between 1 and 720");
     }
 
     #[test]
     fn links_become_absolute() {
         let o = "http://127.0.0.1:8080";
-        assert_eq!(
-            absolute_url("/reset-password?token=reset_x", o),
-            "http://127.0.0.1:8080/reset-password?token=reset_x"
-        );
-        assert_eq!(
-            absolute_url("https://t.example/reset-password?token=reset_x", o),
-            "https://t.example/reset-password?token=reset_x"
-        );
+        assert_eq!(absolute_url("/reset-password?token=reset_x", o), "http://127.0.0.1:8080/reset-password?token=reset_x");
+        assert_eq!(absolute_url("https://t.example/reset-password?token=reset_x", o), "https://t.example/reset-password?token=reset_x");
         assert_eq!(absolute_url("/x", ""), "/x");
     }
 
     #[test]
     fn tokens_from_query_strings() {
-        assert_eq!(
-            token_from_query("?token=reset_abc"),
-            Some("reset_abc".into())
-        );
-        assert_eq!(
-            token_from_query("a=1&token=reset_a%2Db&b=2"),
-            Some("reset_a-b".into())
-        );
+        assert_eq!(token_from_query("?token=reset_abc"), Some("reset_abc".into()));
+        assert_eq!(token_from_query("a=1&token=reset_a%2Db&b=2"), Some("reset_a-b".into()));
         assert_eq!(token_from_query("?token="), None);
         assert_eq!(token_from_query(""), None);
         assert_eq!(token_from_query("?tokens=x"), None);
@@ -301,18 +236,12 @@ mod tests {
 
     #[test]
     fn reset_checks_and_errors() {
-        assert_eq!(
-            check_new_password("long enough pass", "long enough pass"),
-            (None, None)
-        );
+        assert_eq!(check_new_password("long enough pass", "long enough pass"), (None, None));
         let (a, b) = check_new_password("short", "other");
         assert!(a.is_some() && b.is_some());
         let (p, f) = reset_error(&err("WEAK_PASSWORD", "too common"));
         assert_eq!((p.as_deref(), f), (Some("Too common"), None));
-        let (p, f) = reset_error(&err(
-            "BAD_USER_INPUT",
-            "this reset link is invalid, used or expired",
-        ));
+        let (p, f) = reset_error(&err("BAD_USER_INPUT", "this reset link is invalid, used or expired"));
         assert!(p.is_none() && f.unwrap().contains("invalid, already used or expired"));
         let (_, f) = reset_error(&err("RATE_LIMITED", ""));
         assert!(f.unwrap().contains("Too many"));

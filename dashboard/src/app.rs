@@ -68,11 +68,7 @@ pub fn static_app(p: &StaticAppProps) -> Html {
     let memory = yew_router::history::MemoryHistory::with_entries(vec![p.path.to_string()]);
     if let Some(q) = &p.query {
         use yew_router::history::History;
-        let pairs: Vec<(String, String)> = q
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let pairs: Vec<(String, String)> = q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let _ = memory.replace_with_query(p.path.to_string(), pairs);
     }
     let history = yew_router::history::AnyHistory::from(memory);
@@ -175,14 +171,7 @@ pub fn title(route: &Route) -> &'static str {
 
 /// Pages shown to signed-out visitors as they are (everything else shows sign-in in place).
 pub fn public(route: &Route) -> bool {
-    matches!(
-        route,
-        Route::Register
-            | Route::Overlay
-            | Route::ResetPassword
-            | Route::VerifyEmail
-            | Route::ConfirmEmail
-    )
+    matches!(route, Route::Register | Route::Overlay | Route::ResetPassword | Route::VerifyEmail | Route::ConfirmEmail)
 }
 
 #[component(Routed)]
@@ -190,11 +179,7 @@ fn routed(p: &RoutedProps) -> Html {
     let ctx = use_app();
     {
         let signed_out = matches!(ctx.auth, Auth::SignedOut { .. }) && !public(&p.route);
-        let name = if signed_out {
-            "Sign in"
-        } else {
-            title(&p.route)
-        };
+        let name = if signed_out { "Sign in" } else { title(&p.route) };
         use_effect_with(name, |name| {
             if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
                 doc.set_title(&format!("{name} · RaterHub Tracker"));
@@ -258,9 +243,7 @@ fn token_page(route: &Route) -> Html {
 
 /// Mounts the app on `#app` (replacing the boot message), or on `<body>`.
 pub fn run() {
-    let root = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("app"));
+    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app"));
     match root {
         Some(root) => {
             root.set_inner_html("");

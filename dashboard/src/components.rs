@@ -82,12 +82,7 @@ pub fn pace_badge(p: &PaceProps) -> Html {
 macro_rules! pace_props {
     ($p:expr) => {{
         let p = &$p;
-        $crate::components::PaceProps {
-            emoji: p.emoji.clone().into(),
-            label: p.label.clone().into(),
-            score: p.score,
-            ratio: p.ratio,
-        }
+        $crate::components::PaceProps { emoji: p.emoji.clone().into(), label: p.label.clone().into(), score: p.score, ratio: p.ratio }
     }};
 }
 
@@ -163,23 +158,13 @@ pub async fn copy_text(text: String) -> bool {
         let Some(w) = web_sys::window() else {
             return false;
         };
-        let Some(clip) = Reflect::get(&w.navigator(), &JsValue::from_str("clipboard"))
-            .ok()
-            .filter(|c| c.is_object())
-        else {
+        let Some(clip) = Reflect::get(&w.navigator(), &JsValue::from_str("clipboard")).ok().filter(|c| c.is_object()) else {
             return false;
         };
-        let Some(write) = Reflect::get(&clip, &JsValue::from_str("writeText"))
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-        else {
+        let Some(write) = Reflect::get(&clip, &JsValue::from_str("writeText")).ok().and_then(|f| f.dyn_into::<Function>().ok()) else {
             return false;
         };
-        match write
-            .call1(&clip, &JsValue::from_str(&text))
-            .ok()
-            .and_then(|p| p.dyn_into::<Promise>().ok())
-        {
+        match write.call1(&clip, &JsValue::from_str(&text)).ok().and_then(|p| p.dyn_into::<Promise>().ok()) {
             Some(p) => wasm_bindgen_futures::JsFuture::from(p).await.is_ok(),
             None => false,
         }
@@ -291,11 +276,7 @@ pub fn audit_table(p: &AuditTableProps) -> Html {
     let tz = p.timezone.to_string();
     let dash = || html! { <span class="muted" aria-label="none">{ "—" }</span> };
     let none = |v: &Option<String>| v.is_none().then_some("none");
-    let shown = if *all {
-        p.rows.len()
-    } else {
-        p.initial.min(p.rows.len())
-    };
+    let shown = if *all { p.rows.len() } else { p.initial.min(p.rows.len()) };
     let rows = p.rows.iter().take(shown).map(|r| {
         let when = format!("{} {}", crate::tz::local_date(&r.at, &tz), crate::tz::hms(&r.at, &tz));
         let failed = crate::admin::is_failure(&r.action);
@@ -356,11 +337,7 @@ struct Frame {
 
 impl Frame {
     fn new(wide: bool) -> Frame {
-        if wide {
-            Frame { w: 760.0, h: 240.0 }
-        } else {
-            Frame { w: 400.0, h: 200.0 }
-        }
+        if wide { Frame { w: 760.0, h: 240.0 } } else { Frame { w: 400.0, h: 200.0 } }
     }
     fn plot_h(self) -> f64 {
         self.h - PAD_T - PAD_B
@@ -372,11 +349,7 @@ impl Frame {
         format!("0 0 {} {}", self.w, self.h)
     }
     fn class(self, name: &'static str) -> Classes {
-        classes!(
-            "chart",
-            name,
-            if self.w > 500.0 { "wide" } else { "narrow" }
-        )
+        classes!("chart", name, if self.w > 500.0 { "wide" } else { "narrow" })
     }
 }
 
@@ -529,11 +502,7 @@ pub struct WeekChartProps {
 #[component(WeekChart)]
 pub fn week_chart(p: &WeekChartProps) -> Html {
     let f = Frame::new(p.wide);
-    let max = p
-        .days
-        .iter()
-        .map(|d| d.active_seconds)
-        .fold(p.daily_goal_seconds, f64::max);
+    let max = p.days.iter().map(|d| d.active_seconds).fold(p.daily_goal_seconds, f64::max);
     let (top, step) = nice_axis_in(max.max(3600.0), 3600.0);
     let n = p.days.len().max(1) as f64;
     let slot = (f.w - PAD_L - PAD_R) / n;
@@ -558,11 +527,13 @@ pub fn week_chart(p: &WeekChartProps) -> Html {
         }
     });
     let gy = f.y_of(p.daily_goal_seconds, top);
-    let goal = (p.daily_goal_seconds > 0.0).then(|| html! {
-        <g class="goal">
-            <line x1={PAD_L.to_string()} x2={(f.w - PAD_R).to_string()} y1={gy.to_string()} y2={gy.to_string()} />
-            <text x={(f.w - PAD_R).to_string()} y={(gy - 3.0).to_string()} text-anchor="end">{ "daily goal" }</text>
-        </g>
+    let goal = (p.daily_goal_seconds > 0.0).then(|| {
+        html! {
+            <g class="goal">
+                <line x1={PAD_L.to_string()} x2={(f.w - PAD_R).to_string()} y1={gy.to_string()} y2={gy.to_string()} />
+                <text x={(f.w - PAD_R).to_string()} y={(gy - 3.0).to_string()} text-anchor="end">{ "daily goal" }</text>
+            </g>
+        }
     });
     html! {
         <svg class={f.class("week")} viewBox={f.view_box()} role="group" aria-labelledby="week-title">
@@ -594,19 +565,16 @@ pub struct HeatmapProps {
 #[component(Heatmap)]
 pub fn heatmap(p: &HeatmapProps) -> Html {
     let go = use_day_link();
-    let max = p
-        .cells
-        .iter()
-        .filter(|c| c.in_month)
-        .map(|c| c.active_seconds)
-        .fold(0.0, f64::max);
+    let max = p.cells.iter().filter(|c| c.in_month).map(|c| c.active_seconds).fold(0.0, f64::max);
     let cw = 54.0;
     let ch = 40.0;
     let top = 18.0;
     let weeks = p.cells.len().div_ceil(7);
     let h = top + weeks as f64 * ch;
-    let heads = p.labels.iter().enumerate().map(|(i, l)| html! {
-        <text class="head" x={(i as f64 * cw + cw / 2.0).to_string()} y="12" text-anchor="middle">{ *l }</text>
+    let heads = p.labels.iter().enumerate().map(|(i, l)| {
+        html! {
+            <text class="head" x={(i as f64 * cw + cw / 2.0).to_string()} y="12" text-anchor="middle">{ *l }</text>
+        }
     });
     let cells = p.cells.iter().enumerate().filter(|(_, c)| c.in_month).map(|(i, c)| {
         let x = (i % 7) as f64 * cw;

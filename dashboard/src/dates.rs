@@ -17,15 +17,8 @@ pub enum Weekday {
 }
 
 impl Weekday {
-    pub const ALL: [Weekday; 7] = [
-        Weekday::Monday,
-        Weekday::Tuesday,
-        Weekday::Wednesday,
-        Weekday::Thursday,
-        Weekday::Friday,
-        Weekday::Saturday,
-        Weekday::Sunday,
-    ];
+    pub const ALL: [Weekday; 7] =
+        [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -70,20 +63,7 @@ impl Weekday {
 
 // Dates are formatted by hand: chrono's strftime machinery costs ~20 KB of wasm.
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -118,8 +98,7 @@ pub fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
 
 /// The first day of the week containing `d`, for weeks starting on `starts_on`.
 pub fn week_start(d: NaiveDate, starts_on: Weekday) -> NaiveDate {
-    let back =
-        (d.weekday().num_days_from_monday() + 7 - starts_on.chrono().num_days_from_monday()) % 7;
+    let back = (d.weekday().num_days_from_monday() + 7 - starts_on.chrono().num_days_from_monday()) % 7;
     d - Duration::days(i64::from(back))
 }
 
@@ -131,8 +110,7 @@ pub fn month_start(d: NaiveDate) -> NaiveDate {
 /// First day of the month `n` months after (or before) the month of `d`.
 pub fn add_months(d: NaiveDate, n: i32) -> NaiveDate {
     let total = d.year() * 12 + d.month0() as i32 + n;
-    NaiveDate::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1)
-        .expect("valid month")
+    NaiveDate::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1).expect("valid month")
 }
 
 /// Parses `YYYY-MM` into the first day of that month.
@@ -158,24 +136,13 @@ pub fn month_week_starts(month: NaiveDate, starts_on: Weekday) -> [NaiveDate; 6]
 
 /// Short labels for the seven columns of a week that starts on `starts_on`.
 pub fn weekday_labels(starts_on: Weekday) -> Vec<&'static str> {
-    let start = Weekday::ALL
-        .iter()
-        .position(|w| *w == starts_on)
-        .unwrap_or(0);
-    (0..7)
-        .map(|i| &Weekday::ALL[(start + i) % 7].name()[..3])
-        .collect()
+    let start = Weekday::ALL.iter().position(|w| *w == starts_on).unwrap_or(0);
+    (0..7).map(|i| &Weekday::ALL[(start + i) % 7].name()[..3]).collect()
 }
 
 /// e.g. "Thu 26 Nov 2026".
 pub fn long_day(d: NaiveDate) -> String {
-    format!(
-        "{} {} {} {}",
-        short_weekday(d),
-        d.day(),
-        short_month(d),
-        d.year()
-    )
+    format!("{} {} {} {}", short_weekday(d), d.day(), short_month(d), d.year())
 }
 
 /// e.g. "November 2026".
@@ -221,26 +188,11 @@ mod tests {
     #[test]
     fn week_starts_follow_the_setting() {
         // 2026-11-26 is a Thursday.
-        assert_eq!(
-            week_start(d("2026-11-26"), Weekday::Monday),
-            d("2026-11-23")
-        );
-        assert_eq!(
-            week_start(d("2026-11-26"), Weekday::Sunday),
-            d("2026-11-22")
-        );
-        assert_eq!(
-            week_start(d("2026-11-26"), Weekday::Thursday),
-            d("2026-11-26")
-        );
-        assert_eq!(
-            week_start(d("2026-11-26"), Weekday::Friday),
-            d("2026-11-20")
-        );
-        assert_eq!(
-            week_start(d("2026-11-23"), Weekday::Monday),
-            d("2026-11-23")
-        );
+        assert_eq!(week_start(d("2026-11-26"), Weekday::Monday), d("2026-11-23"));
+        assert_eq!(week_start(d("2026-11-26"), Weekday::Sunday), d("2026-11-22"));
+        assert_eq!(week_start(d("2026-11-26"), Weekday::Thursday), d("2026-11-26"));
+        assert_eq!(week_start(d("2026-11-26"), Weekday::Friday), d("2026-11-20"));
+        assert_eq!(week_start(d("2026-11-23"), Weekday::Monday), d("2026-11-23"));
     }
 
     #[test]

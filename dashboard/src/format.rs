@@ -2,22 +2,14 @@
 
 /// Whole seconds, rounded once so that 59.6 s becomes 1:00 and never 0:60.
 fn whole_seconds(secs: f64) -> u64 {
-    if !secs.is_finite() || secs <= 0.0 {
-        0
-    } else {
-        secs.round() as u64
-    }
+    if !secs.is_finite() || secs <= 0.0 { 0 } else { secs.round() as u64 }
 }
 
 /// `m:ss` under an hour, `h:mm:ss` from one hour on. Negative values are clamped to 0.
 pub fn duration(secs: f64) -> String {
     let s = whole_seconds(secs);
     let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
-    }
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
 }
 
 /// A signed difference, e.g. `+1:05`, `−0:30` (true minus sign) or `±0:00`.
@@ -46,11 +38,7 @@ pub fn delta_class(secs: f64) -> &'static str {
 
 /// Hours with one decimal, e.g. `7.5 h`.
 pub fn hours(secs: f64) -> String {
-    let h = if secs.is_finite() {
-        secs.max(0.0) / 3600.0
-    } else {
-        0.0
-    };
+    let h = if secs.is_finite() { secs.max(0.0) / 3600.0 } else { 0.0 };
     format!("{:.1} h", (h * 10.0).round() / 10.0)
 }
 

@@ -62,12 +62,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn network(message: impl Into<String>) -> Self {
-        ApiError {
-            code: "NETWORK".into(),
-            message: message.into(),
-            field: None,
-            retry_after: None,
-        }
+        ApiError { code: "NETWORK".into(), message: message.into(), field: None, retry_after: None }
     }
 
     pub fn is_unauthenticated(&self) -> bool {
@@ -91,10 +86,7 @@ impl ApiError {
                 }
             }
             "RATE_LIMITED" => match self.retry_after {
-                Some(s) if s > 0 => format!(
-                    "Too many attempts. Try again in {}.",
-                    crate::format::wait(s)
-                ),
+                Some(s) if s > 0 => format!("Too many attempts. Try again in {}.", crate::format::wait(s)),
                 _ => "Too many attempts. Wait a minute and try again.".into(),
             },
             "UNAUTHENTICATED" => "Your session has expired. Please sign in again.".into(),
@@ -151,16 +143,9 @@ pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
     let parsed: Body<T> = parse(body).map_err(|e| ApiError::network(format!("bad response: {e}")))?;
     if let Some(first) = parsed.errors.and_then(|e| e.into_iter().next()) {
         let ext = first.extensions.unwrap_or_default();
-        return Err(ApiError {
-            code: ext.code.unwrap_or_else(|| "INTERNAL".into()),
-            message: first.message,
-            field: ext.field,
-            retry_after: ext.retry_after,
-        });
+        return Err(ApiError { code: ext.code.unwrap_or_else(|| "INTERNAL".into()), message: first.message, field: ext.field, retry_after: ext.retry_after });
     }
-    parsed
-        .data
-        .ok_or_else(|| ApiError::network("empty response"))
+    parsed.data.ok_or_else(|| ApiError::network("empty response"))
 }
 
 /// In the browser `JSON.parse` reads the text and serde only walks the result: serde_json's
@@ -219,23 +204,12 @@ async fn post_inner(json: String) -> Result<String, ApiError> {
         .header("content-type", "application/json")
         .body(json)
         .map_err(|e| ApiError::network(e.to_string()))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|e| ApiError::network(e.to_string()))?;
+    let response = request.send().await.map_err(|e| ApiError::network(e.to_string()))?;
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|e| ApiError::network(e.to_string()))?;
+    let text = response.text().await.map_err(|e| ApiError::network(e.to_string()))?;
     // A JSON body (even with 429) carries the GraphQL error and its code; decode() reads it.
     if status == 429 && !text.trim_start().starts_with('{') {
-        return Err(ApiError {
-            code: "RATE_LIMITED".into(),
-            message: String::new(),
-            field: None,
-            retry_after: None,
-        });
+        return Err(ApiError { code: "RATE_LIMITED".into(), message: String::new(), field: None, retry_after: None });
     }
     if !(200..300).contains(&status) && !text.trim_start().starts_with('{') {
         return Err(ApiError::network(format!("HTTP {status}")));
@@ -259,24 +233,13 @@ mod tests {
         assert_eq!(err.code, "EMAIL_TAKEN");
         assert_eq!(err.friendly(), "An account with this email already exists.");
         let body = r#"{"errors":[{"message":"boom"}]}"#;
-        assert_eq!(
-            decode::<me::ResponseData>(body).unwrap_err().code,
-            "INTERNAL"
-        );
-        let weak = ApiError {
-            code: "WEAK_PASSWORD".into(),
-            message: "password is too easy".into(),
-            field: None,
-            retry_after: None,
-        };
+        assert_eq!(decode::<me::ResponseData>(body).unwrap_err().code, "INTERNAL");
+        let weak = ApiError { code: "WEAK_PASSWORD".into(), message: "password is too easy".into(), field: None, retry_after: None };
         assert_eq!(weak.friendly(), "Password is too easy");
         let body = r#"{"data":null,"errors":[{"message":"slow down","extensions":{"code":"RATE_LIMITED","retryAfter":42}}]}"#;
         let limited = decode::<me::ResponseData>(body).unwrap_err();
         assert_eq!(limited.retry_after, Some(42));
-        assert_eq!(
-            limited.friendly(),
-            "Too many attempts. Try again in 42 seconds."
-        );
+        assert_eq!(limited.friendly(), "Too many attempts. Try again in 42 seconds.");
     }
 
     #[test]
@@ -287,11 +250,6 @@ mod tests {
         assert_eq!(me.week_starts_on, Weekday::Monday);
         assert_eq!(me.timezone, "Europe/Paris");
         assert_eq!(me.role, Role::Admin);
-        assert_eq!(
-            decode::<me::ResponseData>(r#"{"data":{"me":null}}"#)
-                .unwrap()
-                .me,
-            None
-        );
+        assert_eq!(decode::<me::ResponseData>(r#"{"data":{"me":null}}"#).unwrap().me, None);
     }
 }

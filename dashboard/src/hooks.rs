@@ -163,10 +163,7 @@ pub fn use_wide() -> bool {
 fn is_wide() -> bool {
     #[cfg(target_arch = "wasm32")]
     {
-        web_sys::window()
-            .and_then(|w| w.inner_width().ok())
-            .and_then(|v| v.as_f64())
-            .is_some_and(|v| v >= 720.0)
+        web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).is_some_and(|v| v >= 720.0)
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -181,9 +178,7 @@ pub fn use_now(running: bool) -> DateTime<Utc> {
     {
         let now = now.clone();
         use_effect_with(running, move |running| {
-            let interval = running.then(|| {
-                gloo_timers::callback::Interval::new(1000, move || now.set(crate::tz::now()))
-            });
+            let interval = running.then(|| gloo_timers::callback::Interval::new(1000, move || now.set(crate::tz::now())));
             move || drop(interval)
         });
     }

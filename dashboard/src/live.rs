@@ -58,15 +58,8 @@ pub fn classify(text: &str) -> Incoming {
         Some("connection_ack") => Incoming::Ack,
         Some("ping") => Incoming::Ping,
         Some("next") => {
-            let errors = v
-                .pointer("/payload/errors")
-                .and_then(|e| e.as_array())
-                .map(|a| !a.is_empty());
-            if errors == Some(true) {
-                Incoming::Ended
-            } else {
-                Incoming::Next
-            }
+            let errors = v.pointer("/payload/errors").and_then(|e| e.as_array()).map(|a| !a.is_empty());
+            if errors == Some(true) { Incoming::Ended } else { Incoming::Next }
         }
         Some("error") | Some("complete") => Incoming::Ended,
         _ => Incoming::Other,
@@ -111,26 +104,14 @@ mod imp {
     }
 
     pub fn start(ctx: AppContext) -> Conn {
-        let inner = Rc::new(RefCell::new(Inner {
-            ctx,
-            ws: None,
-            handlers: Vec::new(),
-            failures: 0,
-            acked: false,
-            retry: None,
-            poll: None,
-        }));
+        let inner = Rc::new(RefCell::new(Inner { ctx, ws: None, handlers: Vec::new(), failures: 0, acked: false, retry: None, poll: None }));
         connect(&inner);
         Conn(inner)
     }
 
     fn ws_url() -> Option<String> {
         let loc = web_sys::window()?.location();
-        let scheme = if loc.protocol().ok()? == "https:" {
-            "wss"
-        } else {
-            "ws"
-        };
+        let scheme = if loc.protocol().ok()? == "https:" { "wss" } else { "ws" };
         Some(format!("{scheme}://{}/graphql/ws", loc.host().ok()?))
     }
 
@@ -214,9 +195,7 @@ mod imp {
         if start_polling && inner.poll.is_none() {
             let ctx = inner.ctx.clone();
             ctx.dispatch(Action::Live(LiveMode::Polling));
-            inner.poll = Some(Interval::new(POLL_MS, move || {
-                ctx.dispatch(Action::Activity)
-            }));
+            inner.poll = Some(Interval::new(POLL_MS, move || ctx.dispatch(Action::Activity)));
         }
         let delay = (1000u32 << inner.failures.min(5)).min(30_000);
         let weak = Rc::downgrade(rc);
@@ -246,20 +225,9 @@ mod tests {
     fn protocol_messages() {
         assert_eq!(classify(r#"{"type":"connection_ack"}"#), Incoming::Ack);
         assert_eq!(classify(r#"{"type":"ping"}"#), Incoming::Ping);
-        assert_eq!(
-            classify(
-                r#"{"id":"activity","type":"next","payload":{"data":{"activity":{"eventType":"NEXT"}}}}"#
-            ),
-            Incoming::Next
-        );
-        assert_eq!(
-            classify(r#"{"id":"activity","type":"next","payload":{"errors":[{"message":"no"}]}}"#),
-            Incoming::Ended
-        );
-        assert_eq!(
-            classify(r#"{"type":"complete","id":"activity"}"#),
-            Incoming::Ended
-        );
+        assert_eq!(classify(r#"{"id":"activity","type":"next","payload":{"data":{"activity":{"eventType":"NEXT"}}}}"#), Incoming::Next);
+        assert_eq!(classify(r#"{"id":"activity","type":"next","payload":{"errors":[{"message":"no"}]}}"#), Incoming::Ended);
+        assert_eq!(classify(r#"{"type":"complete","id":"activity"}"#), Incoming::Ended);
         assert_eq!(classify("nonsense"), Incoming::Other);
         let sub = subscribe_message("activity");
         assert!(sub.contains(r#""type":"subscribe""#), "{sub}");

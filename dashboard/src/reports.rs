@@ -54,9 +54,6 @@ mod tests {
         let b = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
         assert_eq!(ReportPeriod::Day(a).url("pdf"), "/reports/day/2026-11-02.pdf");
         assert_eq!(ReportPeriod::Week(a).url("csv"), "/reports/week/2026-11-02.csv");
-        assert_eq!(
-            ReportPeriod::Range(a, b).url("pdf"),
-            "/reports/range.pdf?from=2026-11-02&to=2026-11-29"
-        );
+        assert_eq!(ReportPeriod::Range(a, b).url("pdf"), "/reports/range.pdf?from=2026-11-02&to=2026-11-29");
     }
 }

@@ -67,11 +67,7 @@ pub struct AppState {
 
 impl Default for AppState {
     fn default() -> Self {
-        AppState {
-            auth: Auth::Checking,
-            live_tick: 0,
-            live_mode: LiveMode::Off,
-        }
+        AppState { auth: Auth::Checking, live_tick: 0, live_mode: LiveMode::Off }
     }
 }
 
@@ -85,9 +81,7 @@ impl AppState {
 
     /// The zone to show times in: the user's, else UTC.
     pub fn timezone(&self) -> String {
-        self.user()
-            .map(|u| u.timezone.clone())
-            .unwrap_or_else(|| "UTC".into())
+        self.user().map(|u| u.timezone.clone()).unwrap_or_else(|| "UTC".into())
     }
 }
 

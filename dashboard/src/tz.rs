@@ -67,8 +67,7 @@ mod imp {
             };
             let locales = Array::of1(&JsValue::from_str(locale));
             // An unknown zone throws a RangeError: catch it instead of aborting.
-            let ctor: Function =
-                Intl::DateTimeFormat::new(&Array::new(), &Object::new()).constructor();
+            let ctor: Function = Intl::DateTimeFormat::new(&Array::new(), &Object::new()).constructor();
             let made = Reflect::construct(&ctor, &Array::of2(&locales, &opts)).ok()?;
             let dtf: Intl::DateTimeFormat = made.unchecked_into();
             let f = dtf.format();
@@ -86,18 +85,12 @@ mod imp {
     pub fn format(t: &DateTime<Utc>, tz: &str, seconds: bool) -> String {
         run(t, tz, u8::from(seconds)).unwrap_or_else(|| {
             use chrono::Timelike;
-            if seconds {
-                format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
-            } else {
-                format!("{:02}:{:02}", t.hour(), t.minute())
-            }
+            if seconds { format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second()) } else { format!("{:02}:{:02}", t.hour(), t.minute()) }
         })
     }
 
     pub fn local_date(t: &DateTime<Utc>, tz: &str) -> NaiveDate {
-        run(t, tz, 2)
-            .and_then(|s| crate::dates::parse_date(&s))
-            .unwrap_or_else(|| t.date_naive())
+        run(t, tz, 2).and_then(|s| crate::dates::parse_date(&s)).unwrap_or_else(|| t.date_naive())
     }
 
     pub fn now() -> DateTime<Utc> {
@@ -106,9 +99,7 @@ mod imp {
 
     pub fn browser_zone() -> Option<String> {
         let dtf = Intl::DateTimeFormat::new(&Array::new(), &Object::new());
-        Reflect::get(&dtf.resolved_options(), &JsValue::from_str("timeZone"))
-            .ok()?
-            .as_string()
+        Reflect::get(&dtf.resolved_options(), &JsValue::from_str("timeZone")).ok()?.as_string()
     }
 }
 
@@ -122,9 +113,7 @@ mod imp {
     }
 
     pub fn format(t: &DateTime<Utc>, tz: &str, seconds: bool) -> String {
-        t.with_timezone(&zone(tz))
-            .format(if seconds { "%H:%M:%S" } else { "%H:%M" })
-            .to_string()
+        t.with_timezone(&zone(tz)).format(if seconds { "%H:%M:%S" } else { "%H:%M" }).to_string()
     }
 
     pub fn local_date(t: &DateTime<Utc>, tz: &str) -> NaiveDate {

@@ -29,10 +29,7 @@ fn user(tz: &str) -> User {
 }
 
 fn signed_in(tz: &str) -> AppState {
-    AppState {
-        auth: Auth::SignedIn(user(tz)),
-        ..AppState::default()
-    }
+    AppState { auth: Auth::SignedIn(user(tz)), ..AppState::default() }
 }
 
 #[derive(Properties, PartialEq)]
@@ -55,10 +52,7 @@ fn harness(p: &HarnessProps) -> Html {
 }
 
 async fn render(state: AppState, children: Html) -> String {
-    LocalServerRenderer::<Harness>::with_props(HarnessProps { state, children })
-        .hydratable(false)
-        .render()
-        .await
+    LocalServerRenderer::<Harness>::with_props(HarnessProps { state, children }).hydratable(false).render().await
 }
 
 fn now() -> DateTime<Utc> {
@@ -75,9 +69,7 @@ fn today_fixture() -> Rc<today::ResponseData> {
             10 => (2, 600.5),
             _ => (0, 0.0),
         };
-        hours.push(format!(
-            r#"{{"hour":{h},"questionCount":{q},"activeSeconds":{s}}}"#
-        ));
+        hours.push(format!(r#"{{"hour":{h},"questionCount":{q},"activeSeconds":{s}}}"#));
     }
     let body = format!(
         r#"{{"data":{{
@@ -100,20 +92,12 @@ fn today_fixture() -> Rc<today::ResponseData> {
 
 #[tokio::test]
 async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
-    let props = TodayViewProps {
-        data: today_fixture(),
-        tz: "Europe/Paris".into(),
-        on_changed: Callback::noop(),
-        now: Some(now()),
-    };
+    let props = TodayViewProps { data: today_fixture(), tz: "Europe/Paris".into(), on_changed: Callback::noop(), now: Some(now()) };
     let html = render(signed_in("Europe/Paris"), html! { <TodayView ..props /> }).await;
     // Cards.
     assert!(html.contains(r#"id="card-questions""#), "{html}");
     assert!(html.contains("<p class=\"value\">5</p>"), "{html}");
-    assert!(
-        html.contains("27:21"),
-        "active 1500.5 s + 140 s running -> 27:21: {html}"
-    );
+    assert!(html.contains("27:21"), "active 1500.5 s + 140 s running -> 27:21: {html}");
     assert!(html.contains("incl. 2:20 running"));
     // The card's own value: a bare "5:00" would also match "15:00" in the chart.
     assert!(html.contains(r#"<h3>Average / question</h3><p class="value">5:00</p>"#), "average: {html}");
@@ -129,23 +113,14 @@ async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
     assert!(html.contains("09:00 – 15:00 active, 3 questions"), "{html}");
     // Sessions in local time (Paris = UTC+1 in November), newest first, numbered by the day.
     assert!(html.contains("Session 2"));
-    assert!(
-        html.contains("10:40"),
-        "running session start in Paris time: {html}"
-    );
-    assert!(
-        html.contains(">09:00</time>") && html.contains(">09:20</time>"),
-        "{html}"
-    );
+    assert!(html.contains("10:40"), "running session start in Paris time: {html}");
+    assert!(html.contains(">09:00</time>") && html.contains(">09:20</time>"), "{html}");
     // The running badge sits on session 2 (a bare "running" also matches the active card).
     let session2 = &html[html.find(">Session 2</a>").expect("session 2")..];
     let badge = session2.find(r#"<span class="badge running">running</span>"#).expect("session 2 is marked running");
     assert!(session2.find(">Session 1</a>").is_none_or(|s1| badge < s1), "the badge belongs to session 2: {html}");
     // Live timer: 10:45:00 -> 10:47:30 minus 10 s of pauses = 2:20; session active 300 + 140 s.
-    assert!(
-        html.contains("<strong class=\"live-timer\">2:20</strong>"),
-        "{html}"
-    );
+    assert!(html.contains("<strong class=\"live-timer\">2:20</strong>"), "{html}");
     assert!(html.contains("<dt>Active</dt><dd>7:20</dd>"), "running session's active time: {html}");
     assert!(html.contains("href=\"/sessions/s1\""));
     assert!(html.contains("Delete session 1 and its 4 questions?"));
@@ -153,17 +128,9 @@ async fn today_shows_cards_chart_and_sessions_in_the_users_zone() {
 
 #[tokio::test]
 async fn today_regroups_hours_by_zone() {
-    let props = TodayViewProps {
-        data: today_fixture(),
-        tz: "Asia/Tokyo".into(),
-        on_changed: Callback::noop(),
-        now: Some(now()),
-    };
+    let props = TodayViewProps { data: today_fixture(), tz: "Asia/Tokyo".into(), on_changed: Callback::noop(), now: Some(now()) };
     let html = render(signed_in("Asia/Tokyo"), html! { <TodayView ..props /> }).await;
-    assert!(
-        html.contains(">17:00</time>"),
-        "08:00Z is 17:00 in Tokyo: {html}"
-    );
+    assert!(html.contains(">17:00</time>"), "08:00Z is 17:00 in Tokyo: {html}");
     assert!(html.contains("Activity by hour (Asia/Tokyo)"));
 }
 
@@ -189,34 +156,20 @@ fn session_fixture(active: bool) -> Rc<session_detail::ResponseData> {
 
 #[tokio::test]
 async fn session_detail_table_and_chart() {
-    let props = SessionViewProps {
-        data: session_fixture(true),
-        tz: "UTC".into(),
-        on_changed: Callback::noop(),
-        on_deleted: Callback::noop(),
-        now: Some(now()),
-    };
+    let props =
+        SessionViewProps { data: session_fixture(true), tz: "UTC".into(), on_changed: Callback::noop(), on_deleted: Callback::noop(), now: Some(now()) };
     let html = render(signed_in("UTC"), html! { <SessionView ..props /> }).await;
     assert!(html.contains("Session · Thu 26 Nov 2026"), "{html}");
     assert!(html.contains(r#"<tr id="q-1">"#), "{html}");
-    assert!(
-        html.contains(">10:30:00</time>") && html.contains(">10:35:59</time>"),
-        "{html}"
-    );
+    assert!(html.contains(">10:30:00</time>") && html.contains(">10:35:59</time>"), "{html}");
     assert!(html.contains("6:00"), "359.6 s rounds to 6:00: {html}");
     assert!(html.contains(r#"class="num delta over">+0:30<"#), "{html}");
-    assert!(
-        html.contains("class=\"num delta under\">\u{2212}2:10<"),
-        "{html}"
-    );
+    assert!(html.contains("class=\"num delta under\">\u{2212}2:10<"), "{html}");
     assert!(html.contains("task-abc"));
     assert!(html.contains("Delete question 2?"));
     // Paused running question: frozen at 10:46 - 10:40 = 6:00, over its 5:00 target.
     assert!(html.contains(r#"<tr id="q-current" class="running-row">"#));
-    assert!(
-        html.contains("<td class=\"num live-timer\">6:00</td>"),
-        "{html}"
-    );
+    assert!(html.contains("<td class=\"num live-timer\">6:00</td>"), "{html}");
     // Chart: one bar per finished question plus its target line.
     assert!(html.contains("class=\"chart questions narrow\""));
     assert_eq!(html.matches("class=\"target\"").count(), 2);
@@ -226,15 +179,8 @@ async fn session_detail_table_and_chart() {
 
 #[tokio::test]
 async fn week_and_month_views() {
-    let days: Vec<String> = (23..30)
-        .map(|d| {
-            format!(
-                r#"{{"date":"2026-11-{d}","questionCount":{q},"activeSeconds":{s}}}"#,
-                q = d - 22,
-                s = (d - 22) * 1800
-            )
-        })
-        .collect();
+    let days: Vec<String> =
+        (23..30).map(|d| format!(r#"{{"date":"2026-11-{d}","questionCount":{q},"activeSeconds":{s}}}"#, q = d - 22, s = (d - 22) * 1800)).collect();
     let body = format!(
         r#"{{"data":{{"week":{{"start":"2026-11-23","end":"2026-11-29","questionCount":28,"activeSeconds":50400,
         "goalSeconds":72000,"pace":{PACE},"days":[{}]}}}}}}"#,
@@ -251,8 +197,7 @@ async fn week_and_month_views() {
     let week = |start: u32| {
         let d: Vec<String> = (0..7)
             .map(|i| {
-                let date = chrono::NaiveDate::from_ymd_opt(2026, 10, 26).unwrap()
-                    + chrono::Duration::days((start * 7 + i) as i64);
+                let date = chrono::NaiveDate::from_ymd_opt(2026, 10, 26).unwrap() + chrono::Duration::days((start * 7 + i) as i64);
                 let s = if date.to_string() == "2026-11-26" {
                     7200
                 } else if date.to_string() == "2026-10-30" {
@@ -260,55 +205,30 @@ async fn week_and_month_views() {
                 } else {
                     0
                 };
-                format!(
-                    r#"{{"date":"{date}","questionCount":{},"activeSeconds":{s}}}"#,
-                    s / 300
-                )
+                format!(r#"{{"date":"{date}","questionCount":{},"activeSeconds":{s}}}"#, s / 300)
             })
             .collect();
         format!(r#"{{"days":[{}]}}"#, d.join(","))
     };
-    let body = format!(
-        r#"{{"data":{{"w0":{},"w1":{},"w2":{},"w3":{},"w4":{},"w5":{}}}}}"#,
-        week(0),
-        week(1),
-        week(2),
-        week(3),
-        week(4),
-        week(5)
-    );
+    let body = format!(r#"{{"data":{{"w0":{},"w1":{},"w2":{},"w3":{},"w4":{},"w5":{}}}}}"#, week(0), week(1), week(2), week(3), week(4), week(5));
     let data = Rc::new(decode::<month_view::ResponseData>(&body).unwrap());
     let month = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-    let props = MonthBodyProps {
-        data,
-        month,
-        week_starts_on: Weekday::Monday,
-    };
+    let props = MonthBodyProps { data, month, week_starts_on: Weekday::Monday };
     let html = render(signed_in("UTC"), html! { <MonthBody ..props /> }).await;
     // Only November's 30 days are drawn; October's busy day is ignored for the scale.
     assert_eq!(html.matches("<g class=\"cell").count(), 30, "{html}");
     assert!(html.contains("<g class=\"cell l4\">"), "{html}");
-    assert!(
-        html.contains("2026-11-26: 2:00:00 active, 24 questions"),
-        "{html}"
-    );
+    assert!(html.contains("2026-11-26: 2:00:00 active, 24 questions"), "{html}");
     assert!(html.contains("2.0 h"));
 }
 
 #[tokio::test]
 async fn signed_out_deep_link_shows_sign_in_in_place() {
-    let state = AppState {
-        auth: Auth::SignedOut { expired: true },
-        ..AppState::default()
-    };
-    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
-        state,
-        path: "/sessions/42".into(),
-        query: None,
-    })
-    .hydratable(false)
-    .render()
-    .await;
+    let state = AppState { auth: Auth::SignedOut { expired: true }, ..AppState::default() };
+    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps { state, path: "/sessions/42".into(), query: None })
+        .hydratable(false)
+        .render()
+        .await;
     assert!(html.contains("<h1>Sign in</h1>"), "{html}");
     assert!(html.contains("Your session has expired"));
     assert!(html.contains(r#"id="email""#) && html.contains(r#"autocomplete="current-password""#));
@@ -317,70 +237,42 @@ async fn signed_out_deep_link_shows_sign_in_in_place() {
 
 #[tokio::test]
 async fn signed_in_shell_has_navigation_and_overlay_page() {
-    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
-        state: signed_in("UTC"),
-        path: "/overlay".into(),
-        query: None,
-    })
-    .hydratable(false)
-    .render()
-    .await;
+    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps { state: signed_in("UTC"), path: "/overlay".into(), query: None })
+        .hydratable(false)
+        .render()
+        .await;
     assert!(html.contains(r#"<nav aria-label="Main">"#), "{html}");
     assert!(html.contains(r#"href="/userscript/raterhub-tracker.user.js""#));
     assert!(html.contains("Ctrl+Shift+P"));
-    assert!(
-        html.contains(r#"<a href="/overlay" aria-current="page" class="active">Overlay"#)
-            || html.contains(r#"class="active" href="/overlay""#),
-        "{html}"
-    );
+    assert!(html.contains(r#"<a href="/overlay" aria-current="page" class="active">Overlay"#) || html.contains(r#"class="active" href="/overlay""#), "{html}");
 }
 
 #[tokio::test]
 async fn register_page_and_settings_render() {
-    let state = AppState {
-        auth: Auth::SignedOut { expired: false },
-        ..AppState::default()
-    };
-    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
-        state,
-        path: "/register".into(),
-        query: None,
-    })
-    .hydratable(false)
-    .render()
-    .await;
+    let state = AppState { auth: Auth::SignedOut { expired: false }, ..AppState::default() };
+    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps { state, path: "/register".into(), query: None })
+        .hydratable(false)
+        .render()
+        .await;
     assert!(html.contains("Create your account"), "{html}");
     assert!(html.contains("At least 12 characters"));
     assert!(html.contains(r#"id="invite""#));
 
-    let html = LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps {
-        state: signed_in("Asia/Tokyo"),
-        path: "/settings".into(),
-        query: None,
-    })
-    .hydratable(false)
-    .render()
-    .await;
-    assert!(
-        html.contains(r#"<strong id="tz-selected">Asia/Tokyo</strong>"#),
-        "{html}"
-    );
+    let html =
+        LocalServerRenderer::<StaticApp>::with_props(dashboard::app::StaticAppProps { state: signed_in("Asia/Tokyo"), path: "/settings".into(), query: None })
+            .hydratable(false)
+            .render()
+            .await;
+    assert!(html.contains(r#"<strong id="tz-selected">Asia/Tokyo</strong>"#), "{html}");
     assert!(html.contains(r#"value="5:30""#), "target as m:ss: {html}");
     assert!(html.contains("Sign out everywhere"));
-    assert!(
-        html.contains(r#"<option value="MONDAY" selected"#)
-            || html.contains(r#"<option selected value="MONDAY""#),
-        "{html}"
-    );
+    assert!(html.contains(r#"<option value="MONDAY" selected"#) || html.contains(r#"<option selected value="MONDAY""#), "{html}");
 }
 
 fn admin_state() -> AppState {
     let mut u = user("UTC");
     u.is_admin = true;
-    AppState {
-        auth: Auth::SignedIn(u),
-        ..AppState::default()
-    }
+    AppState { auth: Auth::SignedIn(u), ..AppState::default() }
 }
 
 async fn render_path(state: AppState, path: &str, query: Option<&str>) -> String {
@@ -397,41 +289,25 @@ async fn render_path(state: AppState, path: &str, query: Option<&str>) -> String
 #[tokio::test]
 async fn admin_nav_and_route_guard() {
     let html = render_path(signed_in("UTC"), "/admin", None).await;
-    assert!(
-        !html.contains(r#"href="/admin""#),
-        "no Admin nav for a user: {html}"
-    );
+    assert!(!html.contains(r#"href="/admin""#), "no Admin nav for a user: {html}");
     assert!(html.contains("Administrators only"), "{html}");
     assert!(!html.contains(r#"id="users""#));
 
     let html = render_path(admin_state(), "/admin", None).await;
-    assert!(
-        html.contains(r#"href="/admin""#),
-        "Admin nav for an admin: {html}"
-    );
+    assert!(html.contains(r#"href="/admin""#), "Admin nav for an admin: {html}");
     assert!(html.contains("<h1>Admin</h1>"), "{html}");
-    assert!(
-        html.contains("Create a user")
-            && html.contains("Invites")
-            && html.contains("Everyone's activity")
-    );
+    assert!(html.contains("Create a user") && html.contains("Invites") && html.contains("Everyone's activity"));
     assert!(html.contains(r#"id="invite-hours""#) && html.contains(r#"value="168""#));
 }
 
 #[tokio::test]
 async fn reset_page_reads_the_token_signed_out() {
-    let out = AppState {
-        auth: Auth::SignedOut { expired: false },
-        ..AppState::default()
-    };
+    let out = AppState { auth: Auth::SignedOut { expired: false }, ..AppState::default() };
     let html = render_path(out.clone(), "/reset-password", Some("token=reset_abc")).await;
     assert!(html.contains("Choose a new password"), "{html}");
     assert!(html.contains(r#"id="reset-form""#), "{html}");
     assert!(html.contains(r#"id="new-password""#) && html.contains(r#"id="confirm-password""#));
-    assert!(
-        !html.contains("<h1>Sign in</h1>"),
-        "the reset page is public"
-    );
+    assert!(!html.contains("<h1>Sign in</h1>"), "the reset page is public");
     let html = render_path(out, "/reset-password", None).await;
     assert!(html.contains("no reset token"), "{html}");
     assert!(!html.contains(r#"id="reset-form""#));
@@ -445,117 +321,50 @@ async fn users_table_rows_and_actions() {
         {"id":"1","email":"boss@example.com","role":"ADMIN","isActive":true,"createdAt":"2026-11-01T23:30:00Z"},
         {"id":"2","email":"rater@example.com","role":"USER","isActive":false,"createdAt":"2026-11-02T10:00:00Z"}]}}"#;
     let data = decode::<users::ResponseData>(body).unwrap();
-    let props = UsersTableProps {
-        users: data.users,
-        me_id: "1".into(),
-        timezone: "Asia/Tokyo".into(),
-        busy: None,
-        on_action: Callback::noop(),
-    };
+    let props = UsersTableProps { users: data.users, me_id: "1".into(), timezone: "Asia/Tokyo".into(), busy: None, on_action: Callback::noop() };
     let html = render(admin_state(), html! { <UsersTable ..props /> }).await;
     let row1 = &html[html.find(r#"id="user-1""#).unwrap()..html.find(r#"id="user-2""#).unwrap()];
     let row2 = &html[html.find(r#"id="user-2""#).unwrap()..];
-    assert!(
-        row1.contains("boss@example.com") && row1.contains(">you<"),
-        "{row1}"
-    );
-    assert!(
-        row1.contains("2026-11-02"),
-        "created date in the admin's zone: {row1}"
-    );
-    assert!(
-        row1.contains("Demote") && !row1.contains("Deactivate"),
-        "no deactivating yourself: {row1}"
-    );
-    assert!(
-        row2.contains("deactivated") && row2.contains("Activate") && row2.contains("Make admin"),
-        "{row2}"
-    );
+    assert!(row1.contains("boss@example.com") && row1.contains(">you<"), "{row1}");
+    assert!(row1.contains("2026-11-02"), "created date in the admin's zone: {row1}");
+    assert!(row1.contains("Demote") && !row1.contains("Deactivate"), "no deactivating yourself: {row1}");
+    assert!(row2.contains("deactivated") && row2.contains("Activate") && row2.contains("Make admin"), "{row2}");
     assert!(row2.contains(r#"class="inactive""#), "{row2}");
-    assert!(
-        row2.contains(">Delete<") && !row1.contains(">Delete<"),
-        "delete others, not yourself (that is in Settings): {row1}"
-    );
+    assert!(row2.contains(">Delete<") && !row1.contains(">Delete<"), "delete others, not yourself (that is in Settings): {row1}");
     assert!(html.contains(r#"data-label="Actions""#));
 }
 
 #[tokio::test]
 async fn audit_table_in_words_and_zone() {
     use dashboard::components::{AuditRow, AuditTable};
-    let row =
-        |id: &str, at: &str, action: &str, actor: Option<&str>, detail: Option<&str>| AuditRow {
-            id: id.into(),
-            at: at.parse().unwrap(),
-            action: action.into(),
-            actor: actor.map(str::to_string),
-            subject: None,
-            ip: Some("203.0.113.7".into()),
-            detail: detail.map(str::to_string),
-        };
+    let row = |id: &str, at: &str, action: &str, actor: Option<&str>, detail: Option<&str>| AuditRow {
+        id: id.into(),
+        at: at.parse().unwrap(),
+        action: action.into(),
+        actor: actor.map(str::to_string),
+        subject: None,
+        ip: Some("203.0.113.7".into()),
+        detail: detail.map(str::to_string),
+    };
     let rows = vec![
-        row(
-            "3",
-            "2026-11-26T23:30:05Z",
-            "login_failed",
-            None,
-            Some("email a@b.c"),
-        ),
-        row(
-            "2",
-            "2026-11-26T10:00:00Z",
-            "admin_set_role",
-            Some("boss@example.com"),
-            Some("role admin"),
-        ),
-        row(
-            "1",
-            "2026-11-26T09:00:00Z",
-            "login",
-            Some("boss@example.com"),
-            None,
-        ),
+        row("3", "2026-11-26T23:30:05Z", "login_failed", None, Some("email a@b.c")),
+        row("2", "2026-11-26T10:00:00Z", "admin_set_role", Some("boss@example.com"), Some("role admin")),
+        row("1", "2026-11-26T09:00:00Z", "login", Some("boss@example.com"), None),
     ];
-    let html = render(
-        signed_in("UTC"),
-        html! { <AuditTable rows={rows.clone()} timezone="Asia/Tokyo" id="log" caption="Log" /> },
-    )
-    .await;
-    assert!(
-        html.contains("2026-11-27 08:30:05"),
-        "time in the user's zone: {html}"
-    );
-    assert!(
-        html.contains("Failed sign-in") && html.contains(r#"class="failed""#),
-        "{html}"
-    );
+    let html = render(signed_in("UTC"), html! { <AuditTable rows={rows.clone()} timezone="Asia/Tokyo" id="log" caption="Log" /> }).await;
+    assert!(html.contains("2026-11-27 08:30:05"), "time in the user's zone: {html}");
+    assert!(html.contains("Failed sign-in") && html.contains(r#"class="failed""#), "{html}");
     assert!(html.contains("Admin: changed a role") && html.contains("203.0.113.7"));
-    assert!(
-        !html.contains(r#"data-label="By""#),
-        "own log has no actor column"
-    );
-    let html = render(
-        signed_in("UTC"),
-        html! { <AuditTable rows={rows} timezone="UTC" everyone=true initial={2} id="log" caption="Log" /> },
-    )
-    .await;
-    assert!(
-        html.contains(r#"data-label="By""#) && html.contains("boss<wbr>@example.com"),
-        "{html}"
-    );
-    assert_eq!(
-        html.matches(r#"data-label="Time""#).count(),
-        2,
-        "two rows first: {html}"
-    );
+    assert!(!html.contains(r#"data-label="By""#), "own log has no actor column");
+    let html = render(signed_in("UTC"), html! { <AuditTable rows={rows} timezone="UTC" everyone=true initial={2} id="log" caption="Log" /> }).await;
+    assert!(html.contains(r#"data-label="By""#) && html.contains("boss<wbr>@example.com"), "{html}");
+    assert_eq!(html.matches(r#"data-label="Time""#).count(), 2, "two rows first: {html}");
     assert!(html.contains("Show all 3 entries"), "{html}");
 }
 
 #[tokio::test]
 async fn mail_link_pages_are_public_and_sign_in_offers_a_reset() {
-    let out = AppState {
-        auth: Auth::SignedOut { expired: false },
-        ..AppState::default()
-    };
+    let out = AppState { auth: Auth::SignedOut { expired: false }, ..AppState::default() };
     let html = render_path(out.clone(), "/verify-email", Some("token=verify_abc")).await;
     assert!(html.contains("Verify your e-mail"), "{html}");
     assert!(html.contains("Checking the link"), "{html}");
@@ -581,25 +390,12 @@ async fn report_download_links_on_day_week_and_export() {
 #[tokio::test]
 async fn report_emails_form_and_account_sections() {
     use dashboard::pages::account::{ReportEmails, ReportEmailsForm, VerifyBanner};
-    let initial = ReportEmails {
-        daily: true,
-        weekly: false,
-        hour: 7,
-        include_empty: false,
-    };
-    let html = render(
-        signed_in("UTC"),
-        html! { <ReportEmailsForm initial={initial} mail_enabled={true} /> },
-    )
-    .await;
+    let initial = ReportEmails { daily: true, weekly: false, hour: 7, include_empty: false };
+    let html = render(signed_in("UTC"), html! { <ReportEmailsForm initial={initial} mail_enabled={true} /> }).await;
     assert!(html.contains(r#"id="report-hour""#) && html.contains(r#"value="7""#), "{html}");
     assert!(!html.contains("report-emails-off"), "{html}");
     assert!(!html.contains("<fieldset disabled"), "{html}");
-    let html = render(
-        signed_in("UTC"),
-        html! { <ReportEmailsForm initial={initial} mail_enabled={false} /> },
-    )
-    .await;
+    let html = render(signed_in("UTC"), html! { <ReportEmailsForm initial={initial} mail_enabled={false} /> }).await;
     assert!(html.contains(r#"id="report-emails-off""#), "{html}");
     assert!(html.contains("<fieldset disabled"), "{html}");
     let html = render(signed_in("UTC"), html! { <VerifyBanner /> }).await;

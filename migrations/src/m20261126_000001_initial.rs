@@ -82,11 +82,7 @@ enum DeviceTokens {
 }
 
 fn user_fk(from: impl IntoIden + 'static, col: impl IntoIden + 'static) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from, col)
-        .to(Users::Table, Users::Id)
-        .on_delete(ForeignKeyAction::Cascade)
-        .take()
+    ForeignKey::create().from(from, col).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::Cascade).take()
 }
 
 #[async_trait::async_trait]
@@ -134,22 +130,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("ix_sessions_user_started")
-                    .table(Sessions::Table)
-                    .col(Sessions::UserId)
-                    .col(Sessions::StartedAt)
-                    .to_owned(),
-            )
+            .create_index(Index::create().name("ix_sessions_user_started").table(Sessions::Table).col(Sessions::UserId).col(Sessions::StartedAt).to_owned())
             .await?;
         // At most one active session per user, enforced by the database itself.
-        manager
-            .get_connection()
-            .execute_unprepared(
-                "CREATE UNIQUE INDEX ux_sessions_one_active ON sessions (user_id) WHERE is_active",
-            )
-            .await?;
+        manager.get_connection().execute_unprepared("CREATE UNIQUE INDEX ux_sessions_one_active ON sessions (user_id) WHERE is_active").await?;
 
         manager
             .create_table(
@@ -216,35 +200,17 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Events::ReceivedAt))
                     .foreign_key(&mut user_fk(Events::Table, Events::UserId))
                     .foreign_key(
-                        ForeignKey::create()
-                            .from(Events::Table, Events::SessionId)
-                            .to(Sessions::Table, Sessions::Id)
-                            .on_delete(ForeignKeyAction::SetNull),
+                        ForeignKey::create().from(Events::Table, Events::SessionId).to(Sessions::Table, Sessions::Id).on_delete(ForeignKeyAction::SetNull),
                     )
                     .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("ux_events_user_client_id")
-                    .table(Events::Table)
-                    .col(Events::UserId)
-                    .col(Events::ClientEventId)
-                    .unique()
-                    .to_owned(),
+                Index::create().name("ux_events_user_client_id").table(Events::Table).col(Events::UserId).col(Events::ClientEventId).unique().to_owned(),
             )
             .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("ix_events_user_id")
-                    .table(Events::Table)
-                    .col(Events::UserId)
-                    .col(Events::Id)
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_index(Index::create().name("ix_events_user_id").table(Events::Table).col(Events::UserId).col(Events::Id).to_owned()).await?;
 
         manager
             .create_table(
@@ -265,13 +231,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            DeviceTokens::Table.into_iden(),
-            Events::Table.into_iden(),
-            Questions::Table.into_iden(),
-            Sessions::Table.into_iden(),
-            Users::Table.into_iden(),
-        ] {
+        for table in
+            [DeviceTokens::Table.into_iden(), Events::Table.into_iden(), Questions::Table.into_iden(), Sessions::Table.into_iden(), Users::Table.into_iden()]
+        {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())

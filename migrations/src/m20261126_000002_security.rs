@@ -75,9 +75,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(Index::create().name("ix_password_history_user").table(PasswordHistory::Table).col(PasswordHistory::UserId).to_owned())
-            .await?;
+        manager.create_index(Index::create().name("ix_password_history_user").table(PasswordHistory::Table).col(PasswordHistory::UserId).to_owned()).await?;
 
         manager
             .create_table(

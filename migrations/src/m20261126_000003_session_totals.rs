@@ -29,9 +29,7 @@ impl MigrationTrait for Migration {
         }
         let assignments: Vec<String> = COLUMNS
             .iter()
-            .map(|(column, aggregate)| {
-                format!("{column} = COALESCE((SELECT {aggregate} FROM questions q WHERE q.session_id = sessions.id), 0)")
-            })
+            .map(|(column, aggregate)| format!("{column} = COALESCE((SELECT {aggregate} FROM questions q WHERE q.session_id = sessions.id), 0)"))
             .collect();
         manager.get_connection().execute_unprepared(&format!("UPDATE sessions SET {}", assignments.join(", "))).await?;
         Ok(())

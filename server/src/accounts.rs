@@ -6,10 +6,10 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Set};
 
 use crate::auth;
 use crate::config::EmailVerification;
-use crate::mail::Mailer;
 use crate::db::Db;
 use crate::entity::user;
 use crate::error::{AppError, AppResult};
+use crate::mail::Mailer;
 use crate::security::password_policy;
 use crate::store::{credentials, users};
 use crate::validate;
@@ -56,7 +56,13 @@ pub async fn create(db: &Db, new: NewAccount<'_>, now: DateTime<Utc>) -> AppResu
     let txn = db.begin_write().await?;
     let admin = new.admin || is_first_account(&*txn).await?;
     let verify_by_mail = new.mailer.filter(|m| m.verification() != EmailVerification::Off && !admin);
-    let account = users::NewUser { email, password_hash: password_hash.clone(), timezone: new.timezone.to_owned(), display_name: new.display_name, email_verified: verify_by_mail.is_none() };
+    let account = users::NewUser {
+        email,
+        password_hash: password_hash.clone(),
+        timezone: new.timezone.to_owned(),
+        display_name: new.display_name,
+        email_verified: verify_by_mail.is_none(),
+    };
     let mut created = users::create(&*txn, account, now).await?;
     if admin {
         let mut model: user::ActiveModel = created.into();

@@ -90,18 +90,14 @@ static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> =
 /// argon2id with the crate's recommended parameters, on the blocking pool.
 pub async fn hash_password(password: String) -> AppResult<String> {
     let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
-    tokio::task::spawn_blocking(move || {
-        Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(AppError::internal)
-    })
-    .await
-    .map_err(AppError::internal)?
+    tokio::task::spawn_blocking(move || Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(AppError::internal))
+        .await
+        .map_err(AppError::internal)?
 }
 
 pub async fn verify_password(password: String, hash: String) -> AppResult<bool> {
     let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
-    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
-        .await
-        .map_err(AppError::internal)
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()).await.map_err(AppError::internal)
 }
 
 /// A fresh device token and the hash to store.

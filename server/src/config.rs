@@ -35,9 +35,7 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// Read a JSON export back in; importing the same file twice changes nothing.
-    Import {
-        file: PathBuf,
-    },
+    Import { file: PathBuf },
     /// Queue the report e-mails due now (or at --at), once, then send the queue; for cron
     /// users and tests. The server does the same every 5 minutes by itself.
     SendReports {
@@ -265,11 +263,7 @@ impl Config {
     /// The sqlx URL, turning a bare path into a SQLite URL that creates the file.
     pub fn normalized_database_url(&self) -> String {
         let url = self.database_url.trim();
-        if url.contains("://") || url.starts_with("sqlite:") {
-            url.to_owned()
-        } else {
-            format!("sqlite://{url}?mode=rwc")
-        }
+        if url.contains("://") || url.starts_with("sqlite:") { url.to_owned() } else { format!("sqlite://{url}?mode=rwc") }
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -65,10 +65,7 @@ pub fn redacted(url: &str) -> String {
 impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
-        options
-            .sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
+        options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         let sqlite = url.starts_with("sqlite:");
         if !sqlite {
             options.max_connections(20).min_connections(1);

@@ -37,11 +37,11 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::graphql::{Activity, AppSchema, Services, build_schema};
 use crate::security::limits::{Limit, RateLimits};
+use crate::security::login_guard::{IpBudget, LoginGuard};
+use crate::security::setup_code::SetupCode;
 use crate::shared::Shared;
 use crate::store::users::UserCache;
 use anyhow::Context as _;
-use crate::security::login_guard::{IpBudget, LoginGuard};
-use crate::security::setup_code::SetupCode;
 
 /// Everything a request handler needs.
 #[derive(Clone)]

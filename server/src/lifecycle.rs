@@ -157,7 +157,11 @@ pub async fn delete_user(db: &Db, target: &user::Model) -> AppResult<()> {
     let clear = |column: audit::Column| audit::Entity::update_many().col_expr(column, Expr::value(Option::<i32>::None)).filter(column.eq(target.id));
     clear(audit::Column::ActorId).exec(&*txn).await?;
     clear(audit::Column::SubjectId).exec(&*txn).await?;
-    invite::Entity::update_many().col_expr(invite::Column::UsedBy, Expr::value(Option::<i32>::None)).filter(invite::Column::UsedBy.eq(target.id)).exec(&*txn).await?;
+    invite::Entity::update_many()
+        .col_expr(invite::Column::UsedBy, Expr::value(Option::<i32>::None))
+        .filter(invite::Column::UsedBy.eq(target.id))
+        .exec(&*txn)
+        .await?;
     users::delete(&*txn, target.id).await?;
     txn.commit().await
 }

@@ -125,9 +125,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
     // Tests and scripts read this line to find the port.
     println!("listening on http://{addr}");
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await?;
     tracing::info!("shut down");
     Ok(())
 }
@@ -135,7 +133,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 /// Runs the report scheduler once at `at` (default now), then sends what is queued.
 async fn send_reports(config: Config, at: Option<String>) -> anyhow::Result<()> {
     let now = match at {
-        Some(text) => chrono::DateTime::parse_from_rfc3339(&text).with_context(|| format!("--at {text:?} is not an RFC 3339 time"))?.with_timezone(&chrono::Utc),
+        Some(text) => {
+            chrono::DateTime::parse_from_rfc3339(&text).with_context(|| format!("--at {text:?} is not an RFC 3339 time"))?.with_timezone(&chrono::Utc)
+        }
         None => chrono::Utc::now(),
     };
     let secret = load_secret(&config)?;
@@ -171,7 +171,13 @@ async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
     };
     match command {
         AdminCommand::CreateUser { email, password, timezone, admin } => {
-            let user = server::accounts::create(&db, server::accounts::NewAccount { email: &email, password, timezone: &timezone, admin, display_name: None, mailer: None }, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = server::accounts::create(
+                &db,
+                server::accounts::NewAccount { email: &email, password, timezone: &timezone, admin, display_name: None, mailer: None },
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created {} ({})", user.email, user.role);
         }
         AdminCommand::ResetPassword { email, password: Some(password) } => {
@@ -181,13 +187,21 @@ async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
         }
         AdminCommand::ResetPassword { email, password: None } => {
             let user = find(email).await?;
-            let link = server::accounts::issue_reset(&db, user.id, config.public_url.as_deref().unwrap_or("http://127.0.0.1:8000"), now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let link = server::accounts::issue_reset(&db, user.id, config.public_url.as_deref().unwrap_or("http://127.0.0.1:8000"), now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("one-time reset link for {} (valid 24 hours):\n{}", user.email, link);
         }
         AdminCommand::DeleteUser { email } => {
             let user = find(email).await?;
             server::lifecycle::delete_user(&db, &user).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let entry = server::store::audit::Entry { actor_id: None, subject_id: None, action: "admin_delete_user", ip: None, detail: Some(format!("user #{} deleted from the command line", user.id)) };
+            let entry = server::store::audit::Entry {
+                actor_id: None,
+                subject_id: None,
+                action: "admin_delete_user",
+                ip: None,
+                detail: Some(format!("user #{} deleted from the command line", user.id)),
+            };
             server::store::audit::record(&db.conn, entry, now).await;
             println!("deleted {} and all their data", user.email);
         }

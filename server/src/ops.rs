@@ -146,8 +146,18 @@ pub async fn export_user(db: &Db, email: &str) -> anyhow::Result<UserDump> {
     let email = email.trim().to_lowercase();
     let conn = &db.conn;
     let u = user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(conn).await?.with_context(|| format!("no account with email {email}"))?;
-    let sessions = session::Entity::find().filter(session::Column::UserId.eq(u.id)).order_by_asc(session::Column::StartedAt).order_by_asc(session::Column::Id).all(conn).await?;
-    let questions = question::Entity::find().filter(question::Column::UserId.eq(u.id)).order_by_asc(question::Column::SessionId).order_by_asc(question::Column::Position).all(conn).await?;
+    let sessions = session::Entity::find()
+        .filter(session::Column::UserId.eq(u.id))
+        .order_by_asc(session::Column::StartedAt)
+        .order_by_asc(session::Column::Id)
+        .all(conn)
+        .await?;
+    let questions = question::Entity::find()
+        .filter(question::Column::UserId.eq(u.id))
+        .order_by_asc(question::Column::SessionId)
+        .order_by_asc(question::Column::Position)
+        .all(conn)
+        .await?;
     let events = event::Entity::find().filter(event::Column::UserId.eq(u.id)).order_by_asc(event::Column::Id).all(conn).await?;
     let started_of = |id: Option<i32>| id.and_then(|id| sessions.iter().find(|s| s.id == id)).map(|s| s.started_at);
     Ok(UserDump {
@@ -303,12 +313,18 @@ pub async fn import_user(db: &Db, dump: &UserDump) -> anyhow::Result<String> {
         }
     }
     for e in dump.events.iter().filter(|e| e.client_event_id.is_some()) {
-        let seen = event::Entity::find().filter(event::Column::UserId.eq(user_id)).filter(event::Column::ClientEventId.eq(e.client_event_id.clone())).one(&*txn).await?;
+        let seen = event::Entity::find()
+            .filter(event::Column::UserId.eq(user_id))
+            .filter(event::Column::ClientEventId.eq(e.client_event_id.clone()))
+            .one(&*txn)
+            .await?;
         if seen.is_some() {
             continue;
         }
         let session_id = match e.session_started_at {
-            Some(at) => session::Entity::find().filter(session::Column::UserId.eq(user_id)).filter(session::Column::StartedAt.eq(at)).one(&*txn).await?.map(|s| s.id),
+            Some(at) => {
+                session::Entity::find().filter(session::Column::UserId.eq(user_id)).filter(session::Column::StartedAt.eq(at)).one(&*txn).await?.map(|s| s.id)
+            }
             None => None,
         };
         event::ActiveModel {

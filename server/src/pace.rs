@@ -11,13 +11,8 @@ pub struct Pace {
 }
 
 /// Bands by ratio; each lower bound is inclusive.
-const BANDS: [(f64, &str, &str); 5] = [
-    (0.5, "way too fast (<50%)", "⚡🐇"),
-    (0.7, "fast (50–70%)", "🐇"),
-    (0.9, "slightly fast", "🙂"),
-    (1.1, "on target", "💜✅"),
-    (1.3, "a bit slow", "🐢"),
-];
+const BANDS: [(f64, &str, &str); 5] =
+    [(0.5, "way too fast (<50%)", "⚡🐇"), (0.7, "fast (50–70%)", "🐇"), (0.9, "slightly fast", "🙂"), (1.1, "on target", "💜✅"), (1.3, "a bit slow", "🐢")];
 
 impl Pace {
     pub fn from_totals(question_count: i64, active_ms: i64, target_ms: i64) -> Self {
@@ -25,10 +20,7 @@ impl Pace {
             return Pace { ratio: 0.0, score: 0, label: "No questions", emoji: "😴" };
         }
         let ratio = active_ms as f64 / target_ms as f64;
-        let (label, emoji) = BANDS
-            .iter()
-            .find(|(upper, _, _)| ratio < *upper)
-            .map_or(("slow", "🐌"), |(_, label, emoji)| (*label, *emoji));
+        let (label, emoji) = BANDS.iter().find(|(upper, _, _)| ratio < *upper).map_or(("slow", "🐌"), |(_, label, emoji)| (*label, *emoji));
         Pace { ratio, score: score(ratio), label, emoji }
     }
 }
@@ -50,8 +42,17 @@ mod tests {
     #[test]
     fn band_edges_are_inclusive_lower_bounds() {
         let cases = [
-            (0.0, "⚡🐇"), (0.499, "⚡🐇"), (0.5, "🐇"), (0.699, "🐇"), (0.7, "🙂"),
-            (0.9, "💜✅"), (1.0, "💜✅"), (1.099, "💜✅"), (1.1, "🐢"), (1.3, "🐌"), (4.0, "🐌"),
+            (0.0, "⚡🐇"),
+            (0.499, "⚡🐇"),
+            (0.5, "🐇"),
+            (0.699, "🐇"),
+            (0.7, "🙂"),
+            (0.9, "💜✅"),
+            (1.0, "💜✅"),
+            (1.099, "💜✅"),
+            (1.1, "🐢"),
+            (1.3, "🐌"),
+            (4.0, "🐌"),
         ];
         for (ratio, emoji) in cases {
             assert_eq!(pace_for(ratio).emoji, emoji, "ratio {ratio}");

@@ -69,10 +69,8 @@ pub fn total(days: &[DaySummary]) -> (Bucket, i64) {
 /// Splits questions and session starts into the `dates` they began on (local time).
 /// Points outside every date are ignored.
 pub fn summarise_days(tz: Tz, dates: &[NaiveDate], points: &[QuestionPoint], session_starts: &[DateTime<Utc>]) -> Vec<DaySummary> {
-    let mut days: Vec<DaySummary> = dates
-        .iter()
-        .map(|&date| DaySummary { date, totals: Bucket::default(), hours: [Bucket::default(); 24], session_count: 0 })
-        .collect();
+    let mut days: Vec<DaySummary> =
+        dates.iter().map(|&date| DaySummary { date, totals: Bucket::default(), hours: [Bucket::default(); 24], session_count: 0 }).collect();
     let slot = |at: DateTime<Utc>| {
         let date = local_date(tz, at);
         dates.iter().position(|d| *d == date)

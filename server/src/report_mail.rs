@@ -93,7 +93,8 @@ fn title(period: Period) -> String {
 }
 
 fn headline(days: &[DaySummary], tz: chrono_tz::Tz) -> Vec<String> {
-    let (questions, active_ms, target_ms, sessions) = days.iter().fold((0, 0, 0, 0), |(q, a, t, s), d| (q + d.totals.question_count, a + d.totals.active_ms, t + d.totals.target_ms, s + d.session_count));
+    let (questions, active_ms, target_ms, sessions) =
+        days.iter().fold((0, 0, 0, 0), |(q, a, t, s), d| (q + d.totals.question_count, a + d.totals.active_ms, t + d.totals.target_ms, s + d.session_count));
     if questions == 0 {
         return vec!["No questions were recorded in this period.".into()];
     }

@@ -16,9 +16,9 @@ pub fn email(raw: &str) -> AppResult<String> {
     if email.len() > MAX_EMAIL_LEN {
         return Err(AppError::bad_input(format!("email must be at most {MAX_EMAIL_LEN} characters")));
     }
-    let plausible = email.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-    }) && !email.chars().any(char::is_whitespace);
+    let plausible =
+        email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+            && !email.chars().any(char::is_whitespace);
     if !plausible {
         return Err(AppError::bad_input("email is not a valid address"));
     }

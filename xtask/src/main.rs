@@ -25,9 +25,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!("usage: cargo xtask dist [--release] [--no-wasm-opt]");
-            eprintln!(
-                "  --release      size-optimised build (profile release-wasm) + wasm-opt -Oz"
-            );
+            eprintln!("  --release      size-optimised build (profile release-wasm) + wasm-opt -Oz");
             eprintln!("  --no-wasm-opt  skip wasm-opt even when it is available");
             ExitCode::from(2)
         }
@@ -35,10 +33,7 @@ fn main() -> ExitCode {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 /// The target directory cargo uses, from `cargo metadata` (which honours CARGO_TARGET_DIR and
@@ -47,13 +42,7 @@ fn target_dir(root: &Path) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let from_metadata = Command::new(cargo)
         .current_dir(root)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
         .output()
         .ok()
         .filter(|o| o.status.success())
@@ -94,11 +83,7 @@ fn locked_version(lock: &str, name: &str) -> Option<String> {
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == format!("name = \"{name}\"") {
-            let v = lines
-                .next()?
-                .trim()
-                .strip_prefix("version = \"")?
-                .strip_suffix('"')?;
+            let v = lines.next()?.trim().strip_prefix("version = \"")?.strip_suffix('"')?;
             return Some(v.to_string());
         }
     }
@@ -108,8 +93,7 @@ fn locked_version(lock: &str, name: &str) -> Option<String> {
 /// wasm-bindgen's generated glue must come from the same version as the `wasm-bindgen` crate
 /// compiled into the wasm, or the app fails at start-up with a schema mismatch.
 fn check_bindgen_version(root: &Path) -> Result<(), String> {
-    let lock =
-        std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
     match locked_version(&lock, "wasm-bindgen") {
         Some(v) if v == CLI_SUPPORT => Ok(()),
         Some(v) => Err(format!(
@@ -128,27 +112,14 @@ fn dist(release: bool, wasm_opt: bool) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&root)
-        .args([
-            "build",
-            "-p",
-            "dashboard",
-            "--bin",
-            "dashboard",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--profile",
-            profile,
-        ])
+        .args(["build", "-p", "dashboard", "--bin", "dashboard", "--target", "wasm32-unknown-unknown", "--profile", profile])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !status.success() {
         return Err(format!("cargo build of the dashboard failed ({status})"));
     }
     let dir = if profile == "dev" { "debug" } else { profile };
-    let wasm = target_dir(&root)
-        .join("wasm32-unknown-unknown")
-        .join(dir)
-        .join("dashboard.wasm");
+    let wasm = target_dir(&root).join("wasm32-unknown-unknown").join(dir).join("dashboard.wasm");
     if !wasm.exists() {
         return Err(format!("{} not found after the build", wasm.display()));
     }
@@ -156,8 +127,7 @@ fn dist(release: bool, wasm_opt: bool) -> Result<(), String> {
     let out = root.join("dist");
     // Start from an empty dist/ so that no stale file gets embedded.
     if out.exists() {
-        std::fs::remove_dir_all(&out)
-            .map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
+        std::fs::remove_dir_all(&out).map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
     }
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     wasm_bindgen_cli_support::Bindgen::new()
@@ -218,8 +188,7 @@ fn layout(root: &Path, out: &Path, release: bool) -> Result<usize, String> {
         Some(n) => count += n,
         None => println!("GraphiQL packages missing (run scripts/setup.sh): the playground is left out of dist/"),
     }
-    std::fs::write(out.join("build.json"), format!("{{\"profile\":\"{}\"}}\n", if release { "release-wasm" } else { "dev" }))
-        .map_err(|e| e.to_string())?;
+    std::fs::write(out.join("build.json"), format!("{{\"profile\":\"{}\"}}\n", if release { "release-wasm" } else { "dev" })).map_err(|e| e.to_string())?;
     Ok(count)
 }
 
@@ -253,16 +222,8 @@ fn playground(root: &Path, out: &Path) -> Result<Option<usize>, String> {
 }
 
 fn run_wasm_opt(root: &Path, wasm: &Path) {
-    let local = root
-        .join("e2e")
-        .join("node_modules")
-        .join(".bin")
-        .join("wasm-opt");
-    let exe = if local.exists() {
-        local.into_os_string()
-    } else {
-        "wasm-opt".into()
-    };
+    let local = root.join("e2e").join("node_modules").join(".bin").join("wasm-opt");
+    let exe = if local.exists() { local.into_os_string() } else { "wasm-opt".into() };
     let tmp = wasm.with_extension("opt.wasm");
     let result = Command::new(&exe)
         .args([
@@ -288,10 +249,7 @@ fn run_wasm_opt(root: &Path, wasm: &Path) {
             println!(
                 "wasm-opt failed, keeping the unoptimised wasm (Debian's binaryen 108 cannot parse it; \
                  run `npm ci` in e2e/ for binaryen 132): {}",
-                String::from_utf8_lossy(&o.stderr)
-                    .lines()
-                    .next()
-                    .unwrap_or("")
+                String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")
             );
         }
         Err(_) => println!("wasm-opt not found; skipping (run `npm ci` in e2e/ to get it)"),
@@ -305,24 +263,15 @@ mod tests {
     #[test]
     fn reads_locked_versions() {
         let lock = "[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n\n[[package]]\nname = \"wasm-bindgen-cli-support\"\nversion = \"0.2.130\"\n";
-        assert_eq!(
-            locked_version(lock, "wasm-bindgen").as_deref(),
-            Some("0.2.130")
-        );
-        assert_eq!(
-            locked_version(lock, "wasm-bindgen-cli-support").as_deref(),
-            Some("0.2.130")
-        );
+        assert_eq!(locked_version(lock, "wasm-bindgen").as_deref(), Some("0.2.130"));
+        assert_eq!(locked_version(lock, "wasm-bindgen-cli-support").as_deref(), Some("0.2.130"));
         assert_eq!(locked_version(lock, "nope"), None);
     }
 
     #[test]
     fn reads_json_string_fields() {
         let j = r#"{"packages":[],"target_directory":"/work/t\\x","version":1}"#;
-        assert_eq!(
-            json_string_field(j, "target_directory").as_deref(),
-            Some("/work/t\\x")
-        );
+        assert_eq!(json_string_field(j, "target_directory").as_deref(), Some("/work/t\\x"));
         assert_eq!(json_string_field(j, "nope"), None);
     }
 

@@ -6,10 +6,7 @@ use yew::prelude::*;
 
 use super::{Field, bind};
 use crate::components::{ConfirmButton, ErrorBox, Spinner};
-use crate::gql::{
-    self, ApiError, ChangeEmail, DeleteAccount, MailSettings, ResendVerification,
-    UpdateReportEmails, update_report_emails,
-};
+use crate::gql::{self, ApiError, ChangeEmail, DeleteAccount, MailSettings, ResendVerification, UpdateReportEmails, update_report_emails};
 use crate::hooks::{Load, report, use_app, use_query};
 use crate::state::Action;
 
@@ -26,16 +23,13 @@ pub fn change_email_error(e: &ApiError) -> (Option<String>, Option<String>, Opti
     match e.code.as_str() {
         "INVALID_CREDENTIALS" => (None, Some("Your password is wrong.".into()), None),
         "EMAIL_TAKEN" => (Some(e.friendly()), None, None),
-        "BAD_USER_INPUT" if e.message.to_lowercase().contains("email") => {
-            (Some(e.friendly()), None, None)
-        }
+        "BAD_USER_INPUT" if e.message.to_lowercase().contains("email") => (Some(e.friendly()), None, None),
         _ => (None, None, Some(e.friendly())),
     }
 }
 
 fn checked(e: &Event) -> bool {
-    e.target_dyn_into::<HtmlInputElement>()
-        .is_some_and(|i| i.checked())
+    e.target_dyn_into::<HtmlInputElement>().is_some_and(|i| i.checked())
 }
 
 /// What an action answered: `ok` on success, else the error in words.
@@ -58,12 +52,7 @@ pub fn mail_sections() -> Html {
             let enabled = d.mail_status.enabled;
             let Some(me) = &d.me else { return html! {} };
             let r = &me.report_emails;
-            let initial = ReportEmails {
-                daily: r.daily,
-                weekly: r.weekly,
-                hour: r.hour,
-                include_empty: r.include_empty,
-            };
+            let initial = ReportEmails { daily: r.daily, weekly: r.weekly, hour: r.hour, include_empty: r.include_empty };
             html! {
                 <>
                     if enabled && !me.email_verified { <VerifyBanner /> }
@@ -130,10 +119,8 @@ pub fn report_emails_form(p: &ReportEmailsProps) -> Html {
         Callback::from(move |e: Event| s.set(checked(&e)))
     };
     let onsubmit = {
-        let (daily, weekly, hour, include_empty) =
-            (daily.clone(), weekly.clone(), hour.clone(), include_empty.clone());
-        let (hour_error, outcome, busy, ctx) =
-            (hour_error.clone(), outcome.clone(), busy.clone(), ctx.clone());
+        let (daily, weekly, hour, include_empty) = (daily.clone(), weekly.clone(), hour.clone(), include_empty.clone());
+        let (hour_error, outcome, busy, ctx) = (hour_error.clone(), outcome.clone(), busy.clone(), ctx.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let h = match parse_hour(&hour) {
@@ -143,12 +130,7 @@ pub fn report_emails_form(p: &ReportEmailsProps) -> Html {
             hour_error.set(None);
             busy.set(true);
             let input = update_report_emails::SettingsInput {
-                report_emails: Some(update_report_emails::ReportEmailsInput {
-                    daily: *daily,
-                    weekly: *weekly,
-                    hour: h,
-                    include_empty: *include_empty,
-                }),
+                report_emails: Some(update_report_emails::ReportEmailsInput { daily: *daily, weekly: *weekly, hour: h, include_empty: *include_empty }),
                 timezone: None,
                 target_seconds: None,
                 idle_timeout_minutes: None,
@@ -208,14 +190,7 @@ pub fn change_email_form(p: &MailEnabledProps) -> Html {
     let sent = use_state(|| None::<String>);
     let busy = use_state(|| false);
     let onsubmit = {
-        let (email, password, errs, sent, busy, ctx) = (
-            email.clone(),
-            password.clone(),
-            errs.clone(),
-            sent.clone(),
-            busy.clone(),
-            ctx.clone(),
-        );
+        let (email, password, errs, sent, busy, ctx) = (email.clone(), password.clone(), errs.clone(), sent.clone(), busy.clone(), ctx.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let address = email.trim().to_string();
@@ -227,12 +202,8 @@ pub fn change_email_form(p: &MailEnabledProps) -> Html {
             }
             errs.set((None, None, None));
             busy.set(true);
-            let vars = gql::change_email::Variables {
-                new_email: address.clone(),
-                password: (*password).clone(),
-            };
-            let (password, errs, sent, busy, ctx) =
-                (password.clone(), errs.clone(), sent.clone(), busy.clone(), ctx.clone());
+            let vars = gql::change_email::Variables { new_email: address.clone(), password: (*password).clone() };
+            let (password, errs, sent, busy, ctx) = (password.clone(), errs.clone(), sent.clone(), busy.clone(), ctx.clone());
             yew::platform::spawn_local(async move {
                 let r = gql::call::<ChangeEmail>(vars).await;
                 busy.set(false);
@@ -280,16 +251,13 @@ pub fn delete_account_panel() -> Html {
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
     let on_confirm = {
-        let (password, error, busy, ctx) =
-            (password.clone(), error.clone(), busy.clone(), ctx.clone());
+        let (password, error, busy, ctx) = (password.clone(), error.clone(), busy.clone(), ctx.clone());
         Callback::from(move |_| {
             if password.is_empty() {
                 return error.set(Some("Type your password first.".into()));
             }
             busy.set(true);
-            let vars = gql::delete_account::Variables {
-                password: (*password).clone(),
-            };
+            let vars = gql::delete_account::Variables { password: (*password).clone() };
             let (error, busy, ctx) = (error.clone(), busy.clone(), ctx.clone());
             yew::platform::spawn_local(async move {
                 match gql::call::<DeleteAccount>(vars).await {
@@ -326,12 +294,7 @@ mod tests {
     fn hours_and_errors() {
         assert_eq!(parse_hour(" 7 "), Ok(7));
         assert!(parse_hour("24").is_err() && parse_hour("-1").is_err() && parse_hour("x").is_err());
-        let e = |code: &str| ApiError {
-            code: code.into(),
-            message: "m".into(),
-            field: None,
-            retry_after: None,
-        };
+        let e = |code: &str| ApiError { code: code.into(), message: "m".into(), field: None, retry_after: None };
         assert!(change_email_error(&e("INVALID_CREDENTIALS")).1.is_some());
         assert!(change_email_error(&e("EMAIL_TAKEN")).0.is_some());
         assert!(change_email_error(&e("MAIL_DISABLED")).2.unwrap().contains("can't send mail"));

@@ -9,29 +9,18 @@ use yew::prelude::*;
 use super::auth::{place_error, validate};
 use super::{Field, bind, select_value};
 use crate::admin::{InviteState, absolute_url, admin_error, invite_state};
-use crate::components::{
-    AuditRow, AuditTable, ConfirmButton, CopyField, ErrorBox, Spinner, email_wbr,
-};
+use crate::components::{AuditRow, AuditTable, ConfirmButton, CopyField, ErrorBox, Spinner, email_wbr};
 use crate::gql::{
-    self, AuditLog, CreateInvite, CreateUser, DeleteUser, Invites, ResetPassword, RevokeInvite,
-    Role, SetUserActive, SetUserRole, Users, audit_log, invites, users,
+    self, AuditLog, CreateInvite, CreateUser, DeleteUser, Invites, ResetPassword, RevokeInvite, Role, SetUserActive, SetUserRole, Users, audit_log, invites,
+    users,
 };
 use crate::hooks::{Load, report, use_app, use_query};
 use crate::state::Action;
 use crate::tz;
 
 /// Audit entries as table rows; with `emails`, actor and subject ids become addresses.
-pub fn audit_rows(
-    entries: &[audit_log::AuditLogAuditLog],
-    emails: Option<&HashMap<String, String>>,
-) -> Vec<AuditRow> {
-    let name = |id: &Option<String>| {
-        id.as_ref().map(|id| {
-            emails
-                .and_then(|m| m.get(id).cloned())
-                .unwrap_or_else(|| format!("user {id}"))
-        })
-    };
+pub fn audit_rows(entries: &[audit_log::AuditLogAuditLog], emails: Option<&HashMap<String, String>>) -> Vec<AuditRow> {
+    let name = |id: &Option<String>| id.as_ref().map(|id| emails.and_then(|m| m.get(id).cloned()).unwrap_or_else(|| format!("user {id}")));
     entries
         .iter()
         .map(|e| AuditRow {
@@ -52,22 +41,14 @@ fn when(t: &DateTime<Utc>, tz: &str) -> String {
 }
 
 fn origin() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default()
+    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
 }
 
 #[component(AdminPage)]
 pub fn admin_page() -> Html {
     let (users_load, reload_users) = use_query::<Users>(users::Variables, false);
     let (invites_load, reload_invites) = use_query::<Invites>(invites::Variables, false);
-    let (log, reload_log) = use_query::<AuditLog>(
-        audit_log::Variables {
-            limit: Some(100),
-            all_users: Some(true),
-        },
-        false,
-    );
+    let (log, reload_log) = use_query::<AuditLog>(audit_log::Variables { limit: Some(100), all_users: Some(true) }, false);
     let refresh_users = {
         let (u, l) = (reload_users.clone(), reload_log.clone());
         Callback::from(move |_| {
@@ -83,12 +64,7 @@ pub fn admin_page() -> Html {
         })
     };
     let emails: Option<HashMap<String, String>> = match &users_load {
-        Load::Ready(d) => Some(
-            d.users
-                .iter()
-                .map(|u| (u.id.clone(), u.email.clone()))
-                .collect(),
-        ),
+        Load::Ready(d) => Some(d.users.iter().map(|u| (u.id.clone(), u.email.clone())).collect()),
         _ => None,
     };
     let ctx = use_app();
@@ -234,46 +210,19 @@ fn users_panel(p: &UsersPanelProps) -> Html {
     let error = use_state(|| None::<String>);
     let link = use_state(|| None::<ResetLink>);
     let on_action = {
-        let (busy, error, link, refresh, ctx, me) = (
-            busy.clone(),
-            error.clone(),
-            link.clone(),
-            p.refresh.clone(),
-            ctx.clone(),
-            me.clone(),
-        );
+        let (busy, error, link, refresh, ctx, me) = (busy.clone(), error.clone(), link.clone(), p.refresh.clone(), ctx.clone(), me.clone());
         Callback::from(move |(id, email, action): (String, String, UserAction)| {
-            let (busy, error, link, refresh, ctx, me) = (
-                busy.clone(),
-                error.clone(),
-                link.clone(),
-                refresh.clone(),
-                ctx.clone(),
-                me.clone(),
-            );
+            let (busy, error, link, refresh, ctx, me) = (busy.clone(), error.clone(), link.clone(), refresh.clone(), ctx.clone(), me.clone());
             busy.set(Some(id.clone()));
             error.set(None);
             yew::platform::spawn_local(async move {
                 let result: Result<(), gql::ApiError> = match action {
                     UserAction::Activate | UserAction::Deactivate => {
-                        gql::call::<SetUserActive>(gql::set_user_active::Variables {
-                            id: id.clone(),
-                            active: action == UserAction::Activate,
-                        })
-                        .await
-                        .map(|_| ())
+                        gql::call::<SetUserActive>(gql::set_user_active::Variables { id: id.clone(), active: action == UserAction::Activate }).await.map(|_| ())
                     }
                     UserAction::Promote | UserAction::Demote => {
-                        let role = if action == UserAction::Promote {
-                            Role::Admin
-                        } else {
-                            Role::User
-                        };
-                        let r = gql::call::<SetUserRole>(gql::set_user_role::Variables {
-                            id: id.clone(),
-                            role,
-                        })
-                        .await;
+                        let role = if action == UserAction::Promote { Role::Admin } else { Role::User };
+                        let r = gql::call::<SetUserRole>(gql::set_user_role::Variables { id: id.clone(), role }).await;
                         if r.is_ok() && id == me.id {
                             // Demoting yourself: the Admin page and its nav entry go away.
                             let mut u = me.clone();
@@ -282,24 +231,14 @@ fn users_panel(p: &UsersPanelProps) -> Html {
                         }
                         r.map(|_| ())
                     }
-                    UserAction::Delete => {
-                        gql::call::<DeleteUser>(gql::delete_user::Variables { id: id.clone() })
-                            .await
-                            .map(|_| ())
-                    }
-                    UserAction::ResetLink => {
-                        gql::call::<ResetPassword>(gql::reset_password::Variables {
-                            id: id.clone(),
-                        })
-                        .await
-                        .map(|d| {
-                            link.set(Some(ResetLink {
-                                email: email.clone(),
-                                url: absolute_url(&d.reset_password.url, &origin()),
-                                expires_at: d.reset_password.expires_at,
-                            }))
-                        })
-                    }
+                    UserAction::Delete => gql::call::<DeleteUser>(gql::delete_user::Variables { id: id.clone() }).await.map(|_| ()),
+                    UserAction::ResetLink => gql::call::<ResetPassword>(gql::reset_password::Variables { id: id.clone() }).await.map(|d| {
+                        link.set(Some(ResetLink {
+                            email: email.clone(),
+                            url: absolute_url(&d.reset_password.url, &origin()),
+                            expires_at: d.reset_password.expires_at,
+                        }))
+                    }),
                 };
                 busy.set(None);
                 match result {
@@ -369,32 +308,15 @@ fn create_user_form(p: &RefreshProps) -> Html {
     let busy = use_state(|| false);
     let created = use_state(|| None::<String>);
     let onsubmit = {
-        let (email, password, zone, admin, errors, busy, created, refresh, ctx) = (
-            email.clone(),
-            password.clone(),
-            zone.clone(),
-            admin.clone(),
-            errors.clone(),
-            busy.clone(),
-            created.clone(),
-            p.refresh.clone(),
-            ctx.clone(),
-        );
+        let (email, password, zone, admin, errors, busy, created, refresh, ctx) =
+            (email.clone(), password.clone(), zone.clone(), admin.clone(), errors.clone(), busy.clone(), created.clone(), p.refresh.clone(), ctx.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             created.set(None);
             let check = validate(&email, &password, true);
-            let tz_err = zone
-                .trim()
-                .is_empty()
-                .then(|| "Enter an IANA timezone such as Europe/Paris.".to_string());
+            let tz_err = zone.trim().is_empty().then(|| "Enter an IANA timezone such as Europe/Paris.".to_string());
             if check.email.is_some() || check.password.is_some() || tz_err.is_some() {
-                return errors.set(CreateErrors {
-                    email: check.email,
-                    password: check.password,
-                    timezone: tz_err,
-                    form: None,
-                });
+                return errors.set(CreateErrors { email: check.email, password: check.password, timezone: tz_err, form: None });
             }
             errors.set(CreateErrors::default());
             busy.set(true);
@@ -404,15 +326,8 @@ fn create_user_form(p: &RefreshProps) -> Html {
                 timezone: Some(zone.trim().to_string()),
                 role: Some(if *admin { Role::Admin } else { Role::User }),
             };
-            let (email, password, errors, busy, created, refresh, ctx) = (
-                email.clone(),
-                password.clone(),
-                errors.clone(),
-                busy.clone(),
-                created.clone(),
-                refresh.clone(),
-                ctx.clone(),
-            );
+            let (email, password, errors, busy, created, refresh, ctx) =
+                (email.clone(), password.clone(), errors.clone(), busy.clone(), created.clone(), refresh.clone(), ctx.clone());
             yew::platform::spawn_local(async move {
                 let r = gql::call::<CreateUser>(vars).await;
                 busy.set(false);
@@ -426,26 +341,13 @@ fn create_user_form(p: &RefreshProps) -> Html {
                     Err(e) => {
                         report(&ctx, &e);
                         let m = e.message.to_lowercase();
-                        if e.code == "BAD_USER_INPUT"
-                            && (m.contains("timezone") || m.contains("zone"))
-                        {
-                            errors.set(CreateErrors {
-                                timezone: Some(e.friendly()),
-                                ..CreateErrors::default()
-                            });
+                        if e.code == "BAD_USER_INPUT" && (m.contains("timezone") || m.contains("zone")) {
+                            errors.set(CreateErrors { timezone: Some(e.friendly()), ..CreateErrors::default() });
                         } else if e.code == "FORBIDDEN" {
-                            errors.set(CreateErrors {
-                                form: Some(admin_error(&e)),
-                                ..CreateErrors::default()
-                            });
+                            errors.set(CreateErrors { form: Some(admin_error(&e)), ..CreateErrors::default() });
                         } else {
                             let f = place_error(&e);
-                            errors.set(CreateErrors {
-                                email: f.email,
-                                password: f.password,
-                                timezone: None,
-                                form: f.form.or(f.invite),
-                            });
+                            errors.set(CreateErrors { email: f.email, password: f.password, timezone: None, form: f.form.or(f.invite) });
                         }
                     }
                 }
@@ -508,40 +410,19 @@ fn invites_panel(p: &InvitesPanelProps) -> Html {
     let busy = use_state(|| false);
     let code = use_state(|| None::<NewCode>);
     let onsubmit = {
-        let (hours, hours_error, error, busy, code, refresh, ctx) = (
-            hours.clone(),
-            hours_error.clone(),
-            error.clone(),
-            busy.clone(),
-            code.clone(),
-            p.refresh.clone(),
-            ctx.clone(),
-        );
+        let (hours, hours_error, error, busy, code, refresh, ctx) =
+            (hours.clone(), hours_error.clone(), error.clone(), busy.clone(), code.clone(), p.refresh.clone(), ctx.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let Some(h) = hours
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|h| (1..=720).contains(h))
-            else {
+            let Some(h) = hours.trim().parse::<i64>().ok().filter(|h| (1..=720).contains(h)) else {
                 return hours_error.set(Some("Enter hours between 1 and 720 (30 days).".into()));
             };
             hours_error.set(None);
             error.set(None);
             busy.set(true);
-            let (error, busy, code, refresh, ctx) = (
-                error.clone(),
-                busy.clone(),
-                code.clone(),
-                refresh.clone(),
-                ctx.clone(),
-            );
+            let (error, busy, code, refresh, ctx) = (error.clone(), busy.clone(), code.clone(), refresh.clone(), ctx.clone());
             yew::platform::spawn_local(async move {
-                let r = gql::call::<CreateInvite>(gql::create_invite::Variables {
-                    expires_in_hours: Some(h),
-                })
-                .await;
+                let r = gql::call::<CreateInvite>(gql::create_invite::Variables { expires_in_hours: Some(h) }).await;
                 busy.set(false);
                 match r {
                     Ok(d) => {

@@ -7,8 +7,8 @@ use yew_router::prelude::*;
 
 use super::email::ForgotPassword;
 use super::{Field, bind};
-use crate::route::Route;
 use crate::gql::{self, ApiError, Login, Register};
+use crate::route::Route;
 use crate::state::Action;
 use crate::user_from;
 
@@ -27,22 +27,13 @@ pub fn place_error(err: &ApiError) -> FormErrors {
     match err.code.as_str() {
         "INVALID_CREDENTIALS" | "WEAK_PASSWORD" => f.password = Some(err.friendly()),
         "EMAIL_TAKEN" => f.email = Some(err.friendly()),
-        "FORBIDDEN" => {
-            f.form = Some(
-                "Registration is closed on this server. Ask its administrator for an account."
-                    .into(),
-            )
-        }
-        "BAD_USER_INPUT" if err.message.to_lowercase().contains("invite") => {
-            f.invite = Some(err.friendly())
-        }
+        "FORBIDDEN" => f.form = Some("Registration is closed on this server. Ask its administrator for an account.".into()),
+        "BAD_USER_INPUT" if err.message.to_lowercase().contains("invite") => f.invite = Some(err.friendly()),
         "BAD_USER_INPUT" => match err.field.as_deref() {
             Some(x) if x.contains("email") => f.email = Some(err.friendly()),
             Some(x) if x.contains("password") => f.password = Some(err.friendly()),
             _ if err.message.to_lowercase().contains("email") => f.email = Some(err.friendly()),
-            _ if err.message.to_lowercase().contains("password") => {
-                f.password = Some(err.friendly())
-            }
+            _ if err.message.to_lowercase().contains("password") => f.password = Some(err.friendly()),
             _ => f.form = Some(err.friendly()),
         },
         _ => f.form = Some(err.friendly()),
@@ -85,13 +76,7 @@ pub fn login_page(p: &LoginProps) -> Html {
     let errors = use_state(FormErrors::default);
     let busy = use_state(|| false);
     let onsubmit = {
-        let (email, password, errors, busy, ctx) = (
-            email.clone(),
-            password.clone(),
-            errors.clone(),
-            busy.clone(),
-            ctx.clone(),
-        );
+        let (email, password, errors, busy, ctx) = (email.clone(), password.clone(), errors.clone(), busy.clone(), ctx.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let check = validate(&email, &password, false);
@@ -100,10 +85,7 @@ pub fn login_page(p: &LoginProps) -> Html {
                 return;
             }
             busy.set(true);
-            let vars = gql::login::Variables {
-                email: email.trim().to_string(),
-                password: (*password).clone(),
-            };
+            let vars = gql::login::Variables { email: email.trim().to_string(), password: (*password).clone() };
             let (errors, busy, ctx) = (errors.clone(), busy.clone(), ctx.clone());
             yew::platform::spawn_local(async move {
                 let result = gql::call::<Login>(vars).await;
@@ -148,15 +130,8 @@ pub fn register_page() -> Html {
     let busy = use_state(|| false);
     let zone = crate::tz::browser_zone();
     let onsubmit = {
-        let (email, password, invite, errors, busy, ctx, zone) = (
-            email.clone(),
-            password.clone(),
-            invite.clone(),
-            errors.clone(),
-            busy.clone(),
-            ctx.clone(),
-            zone.clone(),
-        );
+        let (email, password, invite, errors, busy, ctx, zone) =
+            (email.clone(), password.clone(), invite.clone(), errors.clone(), busy.clone(), ctx.clone(), zone.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let check = validate(&email, &password, true);
@@ -207,53 +182,18 @@ mod tests {
     use super::*;
 
     fn err(code: &str, message: &str) -> ApiError {
-        ApiError {
-            code: code.into(),
-            message: message.into(),
-            field: None,
-            retry_after: None,
-        }
+        ApiError { code: code.into(), message: message.into(), field: None, retry_after: None }
     }
 
     #[test]
     fn server_errors_go_next_to_their_field() {
-        assert!(
-            place_error(&err("INVALID_CREDENTIALS", "x"))
-                .password
-                .is_some()
-        );
+        assert!(place_error(&err("INVALID_CREDENTIALS", "x")).password.is_some());
         assert!(place_error(&err("EMAIL_TAKEN", "x")).email.is_some());
-        assert_eq!(
-            place_error(&err("WEAK_PASSWORD", "Too short"))
-                .password
-                .as_deref(),
-            Some("Too short")
-        );
-        assert!(
-            place_error(&err("RATE_LIMITED", ""))
-                .form
-                .unwrap()
-                .contains("Too many")
-        );
-        assert!(
-            place_error(&err("BAD_USER_INPUT", "invalid email"))
-                .email
-                .is_some()
-        );
-        assert!(
-            place_error(&err(
-                "BAD_USER_INPUT",
-                "an invite code is required to register"
-            ))
-            .invite
-            .is_some()
-        );
-        assert!(
-            place_error(&err("FORBIDDEN", ""))
-                .form
-                .unwrap()
-                .contains("closed")
-        );
+        assert_eq!(place_error(&err("WEAK_PASSWORD", "Too short")).password.as_deref(), Some("Too short"));
+        assert!(place_error(&err("RATE_LIMITED", "")).form.unwrap().contains("Too many"));
+        assert!(place_error(&err("BAD_USER_INPUT", "invalid email")).email.is_some());
+        assert!(place_error(&err("BAD_USER_INPUT", "an invite code is required to register")).invite.is_some());
+        assert!(place_error(&err("FORBIDDEN", "")).form.unwrap().contains("closed"));
     }
 
     #[test]
@@ -262,9 +202,6 @@ mod tests {
         assert!(validate("ab", "x", false).email.is_some());
         assert!(validate("a@b.c", "short", true).password.is_some());
         assert!(validate("a@b.c", "", false).password.is_some());
-        assert_eq!(
-            validate(" a@b.c ", "long enough pass", true),
-            FormErrors::default()
-        );
+        assert_eq!(validate(" a@b.c ", "long enough pass", true), FormErrors::default());
     }
 }

@@ -17,9 +17,7 @@ use crate::user_from;
 pub fn reset_request_outcome(result: &Result<(), ApiError>) -> String {
     match result {
         Ok(()) => "If an account exists for that address, we sent a link.".into(),
-        Err(e) if e.code == "MAIL_DISABLED" => {
-            "This server can't send mail; ask its admin to reset your password.".into()
-        }
+        Err(e) if e.code == "MAIL_DISABLED" => "This server can't send mail; ask its admin to reset your password.".into(),
         Err(e) => e.friendly(),
     }
 }
@@ -179,12 +177,7 @@ mod tests {
     use super::*;
 
     fn err(code: &str) -> ApiError {
-        ApiError {
-            code: code.into(),
-            message: "m".into(),
-            field: None,
-            retry_after: None,
-        }
+        ApiError { code: code.into(), message: "m".into(), field: None, retry_after: None }
     }
 
     #[test]

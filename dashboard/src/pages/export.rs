@@ -5,9 +5,9 @@ use yew::prelude::*;
 use super::input_value;
 use crate::components::ErrorBox;
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_start, week_start};
-use crate::reports::{ReportLinks, ReportPeriod};
 use crate::gql::{self, ApiError, ExportCsv, export_csv};
 use crate::hooks::{report, use_app};
+use crate::reports::{ReportLinks, ReportPeriod};
 use crate::tz;
 
 /// The file name for an export.
@@ -16,10 +16,7 @@ pub fn file_name(kind: &str, from: &str, to: &str) -> String {
 }
 
 /// Named ranges offered as shortcuts: (label, from, to), both inclusive.
-pub fn presets(
-    today: chrono::NaiveDate,
-    starts_on: Weekday,
-) -> Vec<(&'static str, chrono::NaiveDate, chrono::NaiveDate)> {
+pub fn presets(today: chrono::NaiveDate, starts_on: Weekday) -> Vec<(&'static str, chrono::NaiveDate, chrono::NaiveDate)> {
     let week = week_start(today, starts_on);
     let month = month_start(today);
     vec![
@@ -49,16 +46,8 @@ pub fn export_page() -> Html {
     let done = use_state(|| None::<String>);
 
     let onsubmit = {
-        let (kind, from, to, busy, error, range_error, done, ctx) = (
-            kind.clone(),
-            from.clone(),
-            to.clone(),
-            busy.clone(),
-            error.clone(),
-            range_error.clone(),
-            done.clone(),
-            ctx.clone(),
-        );
+        let (kind, from, to, busy, error, range_error, done, ctx) =
+            (kind.clone(), from.clone(), to.clone(), busy.clone(), error.clone(), range_error.clone(), done.clone(), ctx.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (Some(f), Some(t)) = (dates::parse_date(&from), dates::parse_date(&to)) else {
@@ -66,28 +55,17 @@ pub fn export_page() -> Html {
                 return;
             };
             if f > t {
-                range_error.set(Some(
-                    "The start date must not be after the end date.".into(),
-                ));
+                range_error.set(Some("The start date must not be after the end date.".into()));
                 return;
             }
             range_error.set(None);
             busy.set(true);
             done.set(None);
-            let export_kind = if *kind == "DAILY" {
-                export_csv::ExportKind::Daily
-            } else {
-                export_csv::ExportKind::Questions
-            };
+            let export_kind = if *kind == "DAILY" { export_csv::ExportKind::Daily } else { export_csv::ExportKind::Questions };
             let name = file_name(&kind, &iso(f), &iso(t));
             let (busy, error, done, ctx) = (busy.clone(), error.clone(), done.clone(), ctx.clone());
             yew::platform::spawn_local(async move {
-                let r = gql::call::<ExportCsv>(export_csv::Variables {
-                    kind: export_kind,
-                    from: f,
-                    to: t,
-                })
-                .await;
+                let r = gql::call::<ExportCsv>(export_csv::Variables { kind: export_kind, from: f, to: t }).await;
                 busy.set(false);
                 match r {
                     Ok(data) => {
@@ -106,10 +84,7 @@ pub fn export_page() -> Html {
             });
         })
     };
-    let starts_on = ctx
-        .user()
-        .map(|u| u.week_starts_on)
-        .unwrap_or(Weekday::Monday);
+    let starts_on = ctx.user().map(|u| u.week_starts_on).unwrap_or(Weekday::Monday);
     let shortcuts = presets(today, starts_on).into_iter().map(|(label, f, t)| {
         let (from, to) = (from.clone(), to.clone());
         let pressed = *from == iso(f) && *to == iso(t);
@@ -122,9 +97,7 @@ pub fn export_page() -> Html {
         let s = s.clone();
         Callback::from(move |e: Event| s.set(input_value(&e)))
     };
-    let range = dates::parse_date(&from)
-        .zip(dates::parse_date(&to))
-        .filter(|(f, t)| f <= t);
+    let range = dates::parse_date(&from).zip(dates::parse_date(&to)).filter(|(f, t)| f <= t);
     html! {
         <section class="page export">
             <h1>{ "Export" }</h1>
@@ -177,17 +150,10 @@ fn download(name: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type("text/csv;charset=utf-8");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
-        .map_err(|_| "cannot create file")?;
-    let url =
-        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "cannot create file URL")?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|_| "no anchor")?
-        .unchecked_into();
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|_| "cannot create file")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "cannot create file URL")?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(|_| "no anchor")?.unchecked_into();
     a.set_href(&url);
     a.set_download(name);
     let body = document.body().ok_or("no body")?;
@@ -214,10 +180,7 @@ mod tests {
 
     #[test]
     fn names_and_rows() {
-        assert_eq!(
-            file_name("QUESTIONS", "2026-11-01", "2026-11-26"),
-            "raterhub-questions-2026-11-01-to-2026-11-26.csv"
-        );
+        assert_eq!(file_name("QUESTIONS", "2026-11-01", "2026-11-26"), "raterhub-questions-2026-11-01-to-2026-11-26.csv");
         assert_eq!(data_rows("a,b\n1,2\n3,4\n"), 2);
         assert_eq!(data_rows("a,b\n"), 0);
         assert_eq!(data_rows("a,b\r\n1,2\r\n\r\n"), 1);

@@ -5,16 +5,14 @@ use std::rc::Rc;
 use chrono::{Datelike, NaiveDate};
 use yew::prelude::*;
 
-use crate::route::{NavLink, Route};
 use crate::components::{Card, DayBar, ErrorBox, HeatCell, Heatmap, PaceBadge, Spinner, WeekChart};
-use crate::dates::{
-    self, Weekday, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels,
-};
+use crate::dates::{self, Weekday, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels};
 use crate::format;
 use crate::gql::{MonthView, WeekView, month_view, week_view};
 use crate::hooks::{Load, use_app, use_query, use_wide};
 use crate::pace_props;
 use crate::reports::{ReportLinks, ReportPeriod};
+use crate::route::{NavLink, Route};
 use crate::tz;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -38,24 +36,12 @@ pub fn history_page(p: &HistoryProps) -> Html {
     let ws = user.week_starts_on;
     let (is_week, body) = match &p.view {
         HistoryView::Week(start) => {
-            let d = start
-                .as_deref()
-                .and_then(dates::parse_date)
-                .unwrap_or(today);
-            (
-                true,
-                html! { <WeekPanel start={dates::week_start(d, ws)} week_starts_on={ws} goal_hours={user.weekly_goal_hours} /> },
-            )
+            let d = start.as_deref().and_then(dates::parse_date).unwrap_or(today);
+            (true, html! { <WeekPanel start={dates::week_start(d, ws)} week_starts_on={ws} goal_hours={user.weekly_goal_hours} /> })
         }
         HistoryView::Month(m) => {
-            let d = m
-                .as_deref()
-                .and_then(dates::parse_month)
-                .unwrap_or(dates::month_start(today));
-            (
-                false,
-                html! { <MonthPanel month={d} week_starts_on={ws} /> },
-            )
+            let d = m.as_deref().and_then(dates::parse_month).unwrap_or(dates::month_start(today));
+            (false, html! { <MonthPanel month={d} week_starts_on={ws} /> })
         }
     };
     html! {
@@ -111,18 +97,9 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
     let days: Vec<DayBar> = w
         .days
         .iter()
-        .map(|d| DayBar {
-            label: dates::short_weekday(d.date).to_string(),
-            date: iso(d.date),
-            questions: d.question_count,
-            active_seconds: d.active_seconds,
-        })
+        .map(|d| DayBar { label: dates::short_weekday(d.date).to_string(), date: iso(d.date), questions: d.question_count, active_seconds: d.active_seconds })
         .collect();
-    let pct = if w.goal_seconds > 0.0 {
-        w.active_seconds / w.goal_seconds * 100.0
-    } else {
-        0.0
-    };
+    let pct = if w.goal_seconds > 0.0 { w.active_seconds / w.goal_seconds * 100.0 } else { 0.0 };
     html! {
         <>
             <div class="cards">
@@ -150,14 +127,7 @@ struct MonthPanelProps {
 #[component(MonthPanel)]
 fn month_panel(p: &MonthPanelProps) -> Html {
     let s = dates::month_week_starts(p.month, p.week_starts_on);
-    let vars = month_view::Variables {
-        w0: s[0],
-        w1: s[1],
-        w2: s[2],
-        w3: s[3],
-        w4: s[4],
-        w5: s[5],
-    };
+    let vars = month_view::Variables { w0: s[0], w1: s[1], w2: s[2], w3: s[3], w4: s[4], w5: s[5] };
     let (load, reload) = use_query::<MonthView>(vars, true);
     let nav = html! {
         <div class="pager" role="group" aria-label="Choose month">
@@ -189,20 +159,10 @@ pub fn month_body(p: &MonthBodyProps) -> Html {
     // Each aliased week has its own generated type: flatten them field by field.
     macro_rules! days {
         ($w:expr) => {
-            $w.days
-                .iter()
-                .map(|x| (x.date, x.question_count, x.active_seconds))
-                .collect::<Vec<_>>()
+            $w.days.iter().map(|x| (x.date, x.question_count, x.active_seconds)).collect::<Vec<_>>()
         };
     }
-    let weeks = [
-        days!(d.w0),
-        days!(d.w1),
-        days!(d.w2),
-        days!(d.w3),
-        days!(d.w4),
-        days!(d.w5),
-    ];
+    let weeks = [days!(d.w0), days!(d.w1), days!(d.w2), days!(d.w3), days!(d.w4), days!(d.w5)];
     let cells: Vec<HeatCell> = weeks
         .iter()
         .flatten()
@@ -214,20 +174,9 @@ pub fn month_body(p: &MonthBodyProps) -> Html {
             questions,
         })
         .collect();
-    let total: f64 = cells
-        .iter()
-        .filter(|c| c.in_month)
-        .map(|c| c.active_seconds)
-        .sum();
-    let questions: i64 = cells
-        .iter()
-        .filter(|c| c.in_month)
-        .map(|c| c.questions)
-        .sum();
-    let active_days = cells
-        .iter()
-        .filter(|c| c.in_month && c.active_seconds > 0.0)
-        .count();
+    let total: f64 = cells.iter().filter(|c| c.in_month).map(|c| c.active_seconds).sum();
+    let questions: i64 = cells.iter().filter(|c| c.in_month).map(|c| c.questions).sum();
+    let active_days = cells.iter().filter(|c| c.in_month && c.active_seconds > 0.0).count();
     html! {
         <>
             <div class="cards">

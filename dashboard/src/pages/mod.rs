@@ -15,21 +15,15 @@ use yew::prelude::*;
 
 /// The value of the `<input>` an event came from.
 pub fn input_value(e: &Event) -> String {
-    e.target_dyn_into::<HtmlInputElement>()
-        .map(|i| i.value())
-        .unwrap_or_default()
+    e.target_dyn_into::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default()
 }
 
 pub fn input_event_value(e: &InputEvent) -> String {
-    e.target_dyn_into::<HtmlInputElement>()
-        .map(|i| i.value())
-        .unwrap_or_default()
+    e.target_dyn_into::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default()
 }
 
 pub fn select_value(e: &Event) -> String {
-    e.target_dyn_into::<HtmlSelectElement>()
-        .map(|i| i.value())
-        .unwrap_or_default()
+    e.target_dyn_into::<HtmlSelectElement>().map(|i| i.value()).unwrap_or_default()
 }
 
 /// `oninput` for a text field bound to a `String` state.

@@ -7,21 +7,9 @@ pub const USERSCRIPT_PATH: &str = "/userscript/raterhub-tracker.user.js";
 #[component(OverlayPage)]
 pub fn overlay_page() -> Html {
     let keys = [
-        (
-            "Ctrl+Q",
-            "NEXT",
-            "finish the current task and start the next (starts a session if none is running)",
-        ),
-        (
-            "Ctrl+Shift+P",
-            "PAUSE / RESUME",
-            "pause time that should not count; press again to resume",
-        ),
-        (
-            "Ctrl+Shift+X",
-            "EXIT",
-            "finish the current task and end the session",
-        ),
+        ("Ctrl+Q", "NEXT", "finish the current task and start the next (starts a session if none is running)"),
+        ("Ctrl+Shift+P", "PAUSE / RESUME", "pause time that should not count; press again to resume"),
+        ("Ctrl+Shift+X", "EXIT", "finish the current task and end the session"),
         ("Ctrl+Shift+Z", "UNDO", "take back the last NEXT or EXIT"),
     ];
     let running = use_userscript_version();
@@ -78,12 +66,7 @@ fn use_userscript_version() -> Option<String> {
     {
         let found = found.clone();
         use_effect_with((), move |_| {
-            let read = || {
-                web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.document_element())
-                    .and_then(|e| e.get_attribute("data-rht-userscript"))
-            };
+            let read = || web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()).and_then(|e| e.get_attribute("data-rht-userscript"));
             let mut tries = 0;
             let interval = gloo_timers::callback::Interval::new(250, move || {
                 tries += 1;

@@ -8,8 +8,8 @@ use yew_router::prelude::*;
 
 use super::{Field, bind};
 use crate::admin::{check_new_password, reset_error, token_from_query};
-use crate::route::{NavLink, Route};
 use crate::gql::{self, CompletePasswordReset};
+use crate::route::{NavLink, Route};
 use crate::state::{Action, Auth};
 
 #[derive(Clone, Default, PartialEq)]
@@ -58,32 +58,17 @@ pub fn reset_password_page() -> Html {
         };
     }
     let onsubmit = {
-        let (new, confirm, errors, busy, done, ctx) = (
-            new.clone(),
-            confirm.clone(),
-            errors.clone(),
-            busy.clone(),
-            done.clone(),
-            ctx.clone(),
-        );
+        let (new, confirm, errors, busy, done, ctx) = (new.clone(), confirm.clone(), errors.clone(), busy.clone(), done.clone(), ctx.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (p, c) = check_new_password(&new, &confirm);
             if p.is_some() || c.is_some() {
-                return errors.set(Errors {
-                    password: p,
-                    confirm: c,
-                    form: None,
-                });
+                return errors.set(Errors { password: p, confirm: c, form: None });
             }
             errors.set(Errors::default());
             busy.set(true);
-            let vars = gql::complete_password_reset::Variables {
-                token: token.clone(),
-                new_password: (*new).clone(),
-            };
-            let (errors, busy, done, ctx) =
-                (errors.clone(), busy.clone(), done.clone(), ctx.clone());
+            let vars = gql::complete_password_reset::Variables { token: token.clone(), new_password: (*new).clone() };
+            let (errors, busy, done, ctx) = (errors.clone(), busy.clone(), done.clone(), ctx.clone());
             yew::platform::spawn_local(async move {
                 let r = gql::call::<CompletePasswordReset>(vars).await;
                 busy.set(false);
@@ -101,11 +86,7 @@ pub fn reset_password_page() -> Html {
                     }
                     Err(e) => {
                         let (password, form) = reset_error(&e);
-                        errors.set(Errors {
-                            password,
-                            confirm: None,
-                            form,
-                        });
+                        errors.set(Errors { password, confirm: None, form });
                     }
                 }
             });

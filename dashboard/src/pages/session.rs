@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::route::Route;
 use crate::components::{Card, ConfirmButton, ErrorBox, PaceBadge, QuestionChart, Spinner};
 use crate::dates::{iso, long_day};
 use crate::format;
 use crate::gql::{self, DeleteQuestion, DeleteSession, SessionDetail, session_detail};
 use crate::hooks::{Load, use_app, use_mutation, use_now, use_query, use_wide};
 use crate::pace_props;
+use crate::route::Route;
 use crate::timer::running_active;
 use crate::tz;
 
@@ -25,12 +25,7 @@ pub struct SessionProps {
 pub fn session_page(p: &SessionProps) -> Html {
     let ctx = use_app();
     let tz = ctx.timezone();
-    let (load, reload) = use_query::<SessionDetail>(
-        session_detail::Variables {
-            id: p.id.to_string(),
-        },
-        true,
-    );
+    let (load, reload) = use_query::<SessionDetail>(session_detail::Variables { id: p.id.to_string() }, true);
     let navigator = use_navigator();
     let body = match load {
         Load::Loading => html! { <Spinner /> },
@@ -75,18 +70,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
     let s = p.data.session.as_ref().expect("session present");
     let live_now = use_now(s.is_active && p.now.is_none());
     let now = p.now.unwrap_or(live_now);
-    let current = s.current.as_ref().map(|c| {
-        (
-            c,
-            running_active(
-                now,
-                c.started_at,
-                c.paused_seconds,
-                c.is_paused,
-                c.paused_at,
-            ),
-        )
-    });
+    let current = s.current.as_ref().map(|c| (c, running_active(now, c.started_at, c.paused_seconds, c.is_paused, c.paused_at)));
     let tz = p.tz.to_string();
     let wide = use_wide();
 
@@ -127,11 +111,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
         (Some(e), _) => tz::hm(e, &tz),
         (None, _) => "—".into(),
     };
-    let chart = s
-        .questions
-        .iter()
-        .map(|q| (q.index, q.active_seconds, q.target_seconds))
-        .collect::<Vec<_>>();
+    let chart = s.questions.iter().map(|q| (q.index, q.active_seconds, q.target_seconds)).collect::<Vec<_>>();
     let rows = s.questions.iter().map(|q| {
         let delete = {
             let cb = delete_question.clone();
@@ -155,18 +135,20 @@ pub fn session_view(p: &SessionViewProps) -> Html {
             </tr>
         }
     });
-    let current_row = current.map(|(c, active)| html! {
-        <tr class="running-row" id="q-current">
-            <th scope="row">{ c.index }</th>
-            <td><time datetime={c.started_at.to_rfc3339()}>{ tz::hms(&c.started_at, &tz) }</time></td>
-            <td>{ if c.is_paused { "paused" } else { "running" } }</td>
-            <td class="num live-timer">{ format::duration(active) }</td>
-            <td class="num">{ format::duration(c.paused_seconds) }</td>
-            <td class="num">{ format::duration(c.target_seconds) }</td>
-            <td class={classes!("num", format::delta_class(active - c.target_seconds))}>{ format::delta(active - c.target_seconds) }</td>
-            <td></td>
-            <td></td>
-        </tr>
+    let current_row = current.map(|(c, active)| {
+        html! {
+            <tr class="running-row" id="q-current">
+                <th scope="row">{ c.index }</th>
+                <td><time datetime={c.started_at.to_rfc3339()}>{ tz::hms(&c.started_at, &tz) }</time></td>
+                <td>{ if c.is_paused { "paused" } else { "running" } }</td>
+                <td class="num live-timer">{ format::duration(active) }</td>
+                <td class="num">{ format::duration(c.paused_seconds) }</td>
+                <td class="num">{ format::duration(c.target_seconds) }</td>
+                <td class={classes!("num", format::delta_class(active - c.target_seconds))}>{ format::delta(active - c.target_seconds) }</td>
+                <td></td>
+                <td></td>
+            </tr>
+        }
     });
 
     html! {

@@ -7,10 +7,7 @@ use super::{Field, bind, input_event_value, select_value};
 use crate::components::{AuditTable, ConfirmButton, ErrorBox, Spinner};
 use crate::dates::Weekday;
 use crate::format;
-use crate::gql::{
-    self, ApiError, ChangePassword, DeviceTokens, Logout, RevokeDeviceToken, Timezones,
-    UpdateSettings, update_settings,
-};
+use crate::gql::{self, ApiError, ChangePassword, DeviceTokens, Logout, RevokeDeviceToken, Timezones, UpdateSettings, update_settings};
 use crate::hooks::{Load, report, use_app, use_query};
 use crate::state::Action;
 use crate::tz;
@@ -19,10 +16,7 @@ use crate::user_from;
 /// Zones matching a search (case-insensitive; spaces match underscores), keeping `keep`.
 pub fn filter_zones(all: &[String], query: &str, keep: &str) -> Vec<String> {
     let q = query.trim().to_lowercase().replace(' ', "_");
-    all.iter()
-        .filter(|z| q.is_empty() || z.to_lowercase().contains(&q) || z.as_str() == keep)
-        .cloned()
-        .collect()
+    all.iter().filter(|z| q.is_empty() || z.to_lowercase().contains(&q) || z.as_str() == keep).cloned().collect()
 }
 
 /// Validated preference values, or per-field messages.
@@ -42,19 +36,11 @@ pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i6
         e.target = Some("Choose a target between 0:10 and 2:00:00.".into());
     }
     let t = t.map_err(|m| e.target.get_or_insert(m).clone()).ok();
-    let g = goal
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|g| (0.0..=168.0).contains(g));
+    let g = goal.trim().parse::<f64>().ok().filter(|g| (0.0..=168.0).contains(g));
     if g.is_none() {
         e.goal = Some("Enter hours between 0 and 168.".into());
     }
-    let i = idle
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|i| (1..=1440).contains(i));
+    let i = idle.trim().parse::<i64>().ok().filter(|i| (1..=1440).contains(i));
     if i.is_none() {
         e.idle = Some("Enter minutes between 1 and 1440.".into());
     }
@@ -133,12 +119,7 @@ fn preferences() -> Html {
                 daily_cap_hours: None,
                 weekly_cap_hours: None,
             };
-            let (server_error, busy, saved, ctx) = (
-                server_error.clone(),
-                busy.clone(),
-                saved.clone(),
-                ctx.clone(),
-            );
+            let (server_error, busy, saved, ctx) = (server_error.clone(), busy.clone(), saved.clone(), ctx.clone());
             yew::platform::spawn_local(async move {
                 let r = gql::call::<UpdateSettings>(update_settings::Variables { input }).await;
                 busy.set(false);
@@ -247,26 +228,12 @@ fn password_form() -> Html {
     let current = use_state(String::new);
     let new = use_state(String::new);
     let confirm = use_state(String::new);
-    let errs = use_state(|| {
-        (
-            None::<String>,
-            None::<String>,
-            None::<String>,
-            None::<String>,
-        )
-    });
+    let errs = use_state(|| (None::<String>, None::<String>, None::<String>, None::<String>));
     let busy = use_state(|| false);
     let done = use_state(|| false);
     let onsubmit = {
-        let (current, new, confirm, errs, busy, done, ctx) = (
-            current.clone(),
-            new.clone(),
-            confirm.clone(),
-            errs.clone(),
-            busy.clone(),
-            done.clone(),
-            ctx.clone(),
-        );
+        let (current, new, confirm, errs, busy, done, ctx) =
+            (current.clone(), new.clone(), confirm.clone(), errs.clone(), busy.clone(), done.clone(), ctx.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             done.set(false);
@@ -285,19 +252,9 @@ fn password_form() -> Html {
             }
             errs.set((None, None, None, None));
             busy.set(true);
-            let vars = gql::change_password::Variables {
-                current: (*current).clone(),
-                new: (*new).clone(),
-            };
-            let (current, new, confirm, errs, busy, done, ctx) = (
-                current.clone(),
-                new.clone(),
-                confirm.clone(),
-                errs.clone(),
-                busy.clone(),
-                done.clone(),
-                ctx.clone(),
-            );
+            let vars = gql::change_password::Variables { current: (*current).clone(), new: (*new).clone() };
+            let (current, new, confirm, errs, busy, done, ctx) =
+                (current.clone(), new.clone(), confirm.clone(), errs.clone(), busy.clone(), done.clone(), ctx.clone());
             yew::platform::spawn_local(async move {
                 let r = gql::call::<ChangePassword>(vars).await;
                 busy.set(false);
@@ -311,12 +268,7 @@ fn password_form() -> Html {
                     Err(e) => {
                         let msg = Some(e.friendly());
                         match e.code.as_str() {
-                            "INVALID_CREDENTIALS" => errs.set((
-                                Some("Your current password is wrong.".into()),
-                                None,
-                                None,
-                                None,
-                            )),
+                            "INVALID_CREDENTIALS" => errs.set((Some("Your current password is wrong.".into()), None, None, None)),
                             "WEAK_PASSWORD" => errs.set((None, msg, None, None)),
                             "UNAUTHENTICATED" => report(&ctx, &e),
                             _ => errs.set((None, None, None, msg)),
@@ -397,13 +349,7 @@ fn devices() -> Html {
 fn activity_log() -> Html {
     let ctx = use_app();
     let tzname = ctx.timezone();
-    let (load, reload) = use_query::<gql::AuditLog>(
-        gql::audit_log::Variables {
-            limit: Some(50),
-            all_users: None,
-        },
-        false,
-    );
+    let (load, reload) = use_query::<gql::AuditLog>(gql::audit_log::Variables { limit: Some(50), all_users: None }, false);
     let body = match load {
         Load::Loading => html! { <Spinner /> },
         Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
@@ -432,9 +378,7 @@ fn sign_out_everywhere() -> Html {
             yew::platform::spawn_local(async move {
                 match gql::call::<Logout>(gql::logout::Variables).await {
                     Ok(_) => ctx.dispatch(Action::SignedOut { expired: false }),
-                    Err(e) if e.is_unauthenticated() => {
-                        ctx.dispatch(Action::SignedOut { expired: false })
-                    }
+                    Err(e) if e.is_unauthenticated() => ctx.dispatch(Action::SignedOut { expired: false }),
                     Err(e) => error.set(Some(e)),
                 }
             });
@@ -456,20 +400,11 @@ mod tests {
 
     #[test]
     fn zone_search() {
-        let all: Vec<String> = ["America/New_York", "Asia/Tokyo", "Europe/Paris", "UTC"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let all: Vec<String> = ["America/New_York", "Asia/Tokyo", "Europe/Paris", "UTC"].iter().map(|s| s.to_string()).collect();
         assert_eq!(filter_zones(&all, "tok", "UTC"), vec!["Asia/Tokyo", "UTC"]);
-        assert_eq!(
-            filter_zones(&all, "new york", "UTC"),
-            vec!["America/New_York", "UTC"]
-        );
+        assert_eq!(filter_zones(&all, "new york", "UTC"), vec!["America/New_York", "UTC"]);
         assert_eq!(filter_zones(&all, "", "UTC").len(), 4);
-        assert_eq!(
-            filter_zones(&all, "PARIS", "Europe/Paris"),
-            vec!["Europe/Paris"]
-        );
+        assert_eq!(filter_zones(&all, "PARIS", "Europe/Paris"), vec!["Europe/Paris"]);
     }
 
     #[test]
@@ -477,11 +412,6 @@ mod tests {
         assert_eq!(parse_prefs("5:30", "40", "60"), Ok((330.0, 40.0, 60)));
         let e = parse_prefs("5:75", "-1", "0").unwrap_err();
         assert!(e.target.is_some() && e.goal.is_some() && e.idle.is_some());
-        assert!(
-            parse_prefs("0:05", "40", "60")
-                .unwrap_err()
-                .target
-                .is_some()
-        );
+        assert!(parse_prefs("0:05", "40", "60").unwrap_err().target.is_some());
     }
 }

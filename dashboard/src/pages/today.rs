@@ -6,17 +6,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use crate::route::{NavLink, Route};
-use crate::components::{
-    Card, ConfirmButton, ErrorBox, HourlyChart, HourlyProps, PaceBadge, Spinner,
-};
+use crate::components::{Card, ConfirmButton, ErrorBox, HourlyChart, HourlyProps, PaceBadge, Spinner};
 use crate::dates::{self, add_days, iso, long_day};
 use crate::format;
 use crate::gql::{self, DeleteSession, Today, today};
 use crate::hooks::{Load, report, use_app, use_now, use_query, use_wide};
 use crate::pace_props;
-use crate::timer::running_active;
 use crate::reports::{ReportLinks, ReportPeriod};
+use crate::route::{NavLink, Route};
+use crate::timer::running_active;
 use crate::tz;
 
 #[derive(Properties, PartialEq)]
@@ -30,15 +28,8 @@ pub fn today_page(p: &TodayProps) -> Html {
     let ctx = use_app();
     let user = ctx.user().cloned().expect("signed in");
     let today = tz::local_date(&tz::now(), &user.timezone);
-    let date = p
-        .date
-        .as_deref()
-        .and_then(dates::parse_date)
-        .unwrap_or(today);
-    let vars = today::Variables {
-        date,
-        week_start: dates::week_start(date, user.week_starts_on),
-    };
+    let date = p.date.as_deref().and_then(dates::parse_date).unwrap_or(today);
+    let vars = today::Variables { date, week_start: dates::week_start(date, user.week_starts_on) };
     let (load, reload) = use_query::<Today>(vars, true);
     let body = match load {
         Load::Loading => html! { <Spinner /> },
@@ -64,13 +55,7 @@ struct DayNavProps {
 #[component(DayNav)]
 fn day_nav(p: &DayNavProps) -> Html {
     let navigator = use_navigator();
-    let go = |d: NaiveDate, today: NaiveDate| -> Route {
-        if d == today {
-            Route::Today
-        } else {
-            Route::Day { date: iso(d) }
-        }
-    };
+    let go = |d: NaiveDate, today: NaiveDate| -> Route { if d == today { Route::Today } else { Route::Day { date: iso(d) } } };
     let on_pick = {
         let navigator = navigator.clone();
         let today = p.today;
@@ -80,11 +65,7 @@ fn day_nav(p: &DayNavProps) -> Html {
             }
         })
     };
-    let title = if p.date == p.today {
-        format!("Today · {}", long_day(p.date))
-    } else {
-        long_day(p.date)
-    };
+    let title = if p.date == p.today { format!("Today · {}", long_day(p.date)) } else { long_day(p.date) };
     html! {
         <div class="page-head">
             <h1 id="day-title">{ title }</h1>
@@ -125,47 +106,17 @@ pub fn today_view(p: &TodayViewProps) -> Html {
     let live_now = use_now(running && p.now.is_none());
     let now = p.now.unwrap_or(live_now);
     // The running questions' live time, on top of the finished questions' total.
-    let running_active_total: f64 = day
-        .sessions
-        .iter()
-        .filter_map(|s| s.current.as_ref())
-        .map(|c| {
-            running_active(
-                now,
-                c.started_at,
-                c.paused_seconds,
-                c.is_paused,
-                c.paused_at,
-            )
-        })
-        .sum();
+    let running_active_total: f64 =
+        day.sessions.iter().filter_map(|s| s.current.as_ref()).map(|c| running_active(now, c.started_at, c.paused_seconds, c.is_paused, c.paused_at)).sum();
     let this_week = (week.start..=week.end).contains(&tz::local_date(&now, &p.tz));
-    let week_label = if this_week {
-        "This week".to_string()
-    } else {
-        format!("Week of {}", dates::long_day(week.start))
-    };
-    let goal_pct = if week.goal_seconds > 0.0 {
-        (week.active_seconds / week.goal_seconds * 100.0).min(999.0)
-    } else {
-        0.0
-    };
+    let week_label = if this_week { "This week".to_string() } else { format!("Week of {}", dates::long_day(week.start)) };
+    let goal_pct = if week.goal_seconds > 0.0 { (week.active_seconds / week.goal_seconds * 100.0).min(999.0) } else { 0.0 };
     let wide = use_wide();
-    let hours = HourlyProps {
-        hours: day
-            .hours
-            .iter()
-            .map(|h| (h.hour, h.question_count, h.active_seconds))
-            .collect(),
-        wide,
-    };
+    let hours = HourlyProps { hours: day.hours.iter().map(|h| (h.hour, h.question_count, h.active_seconds)).collect(), wide };
     let ctx = use_app();
     // `Day.targetSeconds` is the sum of the finished questions' targets.
-    let avg_target = if day.question_count > 0 {
-        day.target_seconds / day.question_count as f64
-    } else {
-        ctx.user().map(|u| u.target_seconds).unwrap_or(330.0)
-    };
+    let avg_target =
+        if day.question_count > 0 { day.target_seconds / day.question_count as f64 } else { ctx.user().map(|u| u.target_seconds).unwrap_or(330.0) };
     let avg_detail = format!("target {}", format::duration(avg_target));
     let avg_class = if day.question_count == 0 {
         ""
@@ -232,33 +183,13 @@ pub fn session_card(p: &SessionCardProps) -> Html {
     let busy = use_state(|| false);
     let error = use_state(|| None::<gql::ApiError>);
     let s = &p.session;
-    let current = s.current.as_ref().map(|c| {
-        running_active(
-            p.now,
-            c.started_at,
-            c.paused_seconds,
-            c.is_paused,
-            c.paused_at,
-        )
-    });
+    let current = s.current.as_ref().map(|c| running_active(p.now, c.started_at, c.paused_seconds, c.is_paused, c.paused_at));
     let total_active = s.active_seconds + current.unwrap_or(0.0);
     let on_delete = {
-        let (id, busy, error, ctx, changed) = (
-            s.id.clone(),
-            busy.clone(),
-            error.clone(),
-            ctx.clone(),
-            p.on_changed.clone(),
-        );
+        let (id, busy, error, ctx, changed) = (s.id.clone(), busy.clone(), error.clone(), ctx.clone(), p.on_changed.clone());
         Callback::from(move |_| {
             busy.set(true);
-            let (id, busy, error, ctx, changed) = (
-                id.clone(),
-                busy.clone(),
-                error.clone(),
-                ctx.clone(),
-                changed.clone(),
-            );
+            let (id, busy, error, ctx, changed) = (id.clone(), busy.clone(), error.clone(), ctx.clone(), changed.clone());
             yew::platform::spawn_local(async move {
                 let r = gql::call::<DeleteSession>(gql::delete_session::Variables { id }).await;
                 busy.set(false);

@@ -111,7 +111,8 @@ impl Writer {
                     conn.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES)?;
                     conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT_BYTES)?;
                     Ok(conn)
-                }).and_then(|conn| Ok((conn, tokio::runtime::Builder::new_current_thread().build()?)));
+                })
+                .and_then(|conn| Ok((conn, tokio::runtime::Builder::new_current_thread().build()?)));
             match opened {
                 Ok((conn, runtime)) => {
                     let _ = ready_tx.send(Ok(()));

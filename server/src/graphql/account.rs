@@ -5,13 +5,13 @@ use sea_orm::Set;
 
 use super::types::{AuthPayload, ReportEmails, User, Weekday};
 use super::{ContextExt, Identity};
-use crate::{accounts, lifecycle};
 use crate::auth::{self, clear_cookie, session_cookie};
 use crate::config::RegistrationMode;
 use crate::entity::user;
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::store::{credentials, devices, users};
 use crate::validate;
+use crate::{accounts, lifecycle};
 
 #[derive(Default)]
 pub struct AccountQuery;
@@ -66,7 +66,15 @@ impl AccountMutation {
     /// listening beyond loopback it needs the setup code from the server's start-up log,
     /// given as `inviteCode`. `displayName` (up to 80 characters) is how mails and reports
     /// address the user.
-    async fn register(&self, ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>, display_name: Option<String>) -> async_graphql::Result<AuthPayload> {
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+        timezone: Option<String>,
+        invite_code: Option<String>,
+        display_name: Option<String>,
+    ) -> async_graphql::Result<AuthPayload> {
         register(ctx, email, password, timezone, invite_code, display_name).await.gql()
     }
 
@@ -111,7 +119,14 @@ impl AccountMutation {
 /// Mentions the invite code field so clients show it there.
 const SETUP_CODE_NEEDED: &str = "this server has no account yet: enter the setup code from the server's log (printed at start) as the invite code, or create the first account with `raterhub-tracker admin create-user`";
 
-async fn register(ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, invite_code: Option<String>, display_name: Option<String>) -> AppResult<AuthPayload> {
+async fn register(
+    ctx: &Context<'_>,
+    email: String,
+    password: String,
+    timezone: Option<String>,
+    invite_code: Option<String>,
+    display_name: Option<String>,
+) -> AppResult<AuthPayload> {
     let services = ctx.services()?;
     services.limits.check(&services.limits.auth, &ctx.client_addr()).await.map_err(AppError::rate_limited("auth"))?;
     let first = accounts::is_first_account(&services.db.conn).await?;
@@ -122,14 +137,20 @@ async fn register(ctx: &Context<'_>, email: String, password: String, timezone: 
         (_, true) | (RegistrationMode::Open, _) => None,
         (RegistrationMode::Closed, false) => return Err(AppError::Forbidden),
         (RegistrationMode::Invite, false) => {
-            let code = invite_code.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| AppError::bad_input("an invite code is required to register"))?;
+            let code =
+                invite_code.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| AppError::bad_input("an invite code is required to register"))?;
             Some(auth::token_hash(code))
         }
     };
     let timezone = timezone.unwrap_or_else(|| "UTC".into());
     let now = ctx.now();
     let display_name = validate::display_name(display_name.as_deref())?;
-    let user = accounts::create(&services.db, accounts::NewAccount { email: &email, password, timezone: &timezone, admin: false, display_name, mailer: Some(&services.mailer) }, now).await?;
+    let user = accounts::create(
+        &services.db,
+        accounts::NewAccount { email: &email, password, timezone: &timezone, admin: false, display_name, mailer: Some(&services.mailer) },
+        now,
+    )
+    .await?;
     if let Some(hash) = invite_hash {
         if !credentials::redeem_invite(&services.db.conn, &hash, user.id, now).await? {
             // The account must not survive a bad invite.
@@ -138,7 +159,18 @@ async fn register(ctx: &Context<'_>, email: String, password: String, timezone: 
         }
     }
     tracing::info!(user_id = user.id, "account registered");
-    crate::store::audit::record(&services.db.conn, crate::store::audit::Entry { actor_id: Some(user.id), subject_id: None, action: "register", ip: ctx.client_ip(), detail: (user.role == "admin").then(|| "first account: admin".into()) }, now).await;
+    crate::store::audit::record(
+        &services.db.conn,
+        crate::store::audit::Entry {
+            actor_id: Some(user.id),
+            subject_id: None,
+            action: "register",
+            ip: ctx.client_ip(),
+            detail: (user.role == "admin").then(|| "first account: admin".into()),
+        },
+        now,
+    )
+    .await;
     sign_in(ctx, user)
 }
 
@@ -157,7 +189,18 @@ async fn complete_password_reset(ctx: &Context<'_>, token: String, new_password:
     let user = accounts::set_password(&services.db, &user, new_password, now).await?;
     lifecycle::sign_out_everywhere(&services.db, user.id, now).await?;
     lifecycle::notify_password_changed(&services.db, &services.mailer, &user, now).await?;
-    crate::store::audit::record(&services.db.conn, crate::store::audit::Entry { actor_id: Some(user.id), subject_id: None, action: "password_reset_completed", ip: ctx.client_ip(), detail: Some("every session and device signed out".into()) }, now).await;
+    crate::store::audit::record(
+        &services.db.conn,
+        crate::store::audit::Entry {
+            actor_id: Some(user.id),
+            subject_id: None,
+            action: "password_reset_completed",
+            ip: ctx.client_ip(),
+            detail: Some("every session and device signed out".into()),
+        },
+        now,
+    )
+    .await;
     Ok(true)
 }
 
@@ -178,7 +221,13 @@ async fn login(ctx: &Context<'_>, email: String, password: String, device_name: 
     let now = ctx.now();
     let Some(user) = user.filter(|u| verified && u.is_active) else {
         services.login_guard.record_failure(&email, ip);
-        let entry = crate::store::audit::Entry { actor_id: None, subject_id: None, action: "login_failed", ip: Some(ip.to_string()), detail: Some(format!("email {email}")) };
+        let entry = crate::store::audit::Entry {
+            actor_id: None,
+            subject_id: None,
+            action: "login_failed",
+            ip: Some(ip.to_string()),
+            detail: Some(format!("email {email}")),
+        };
         crate::store::audit::record(&services.db.conn, entry, now).await;
         return Err(AppError::InvalidCredentials);
     };
@@ -254,13 +303,16 @@ async fn update_settings(ctx: &Context<'_>, input: SettingsInput) -> AppResult<U
         model.report_hour = Set(hour);
         model.report_include_empty = Set(reports.include_empty);
     }
-    let pay_changed = super::toolkit::apply_pay_input(&mut model, super::toolkit::PayInput {
-        pay_basis: input.pay_basis,
-        hourly_rate: input.hourly_rate,
-        currency: input.currency,
-        daily_cap_hours: input.daily_cap_hours,
-        weekly_cap_hours: input.weekly_cap_hours,
-    })?;
+    let pay_changed = super::toolkit::apply_pay_input(
+        &mut model,
+        super::toolkit::PayInput {
+            pay_basis: input.pay_basis,
+            hourly_rate: input.hourly_rate,
+            currency: input.currency,
+            daily_cap_hours: input.daily_cap_hours,
+            weekly_cap_hours: input.weekly_cap_hours,
+        },
+    )?;
     let mut changed: Vec<&str> = [
         ("timezone", model.timezone.is_set()),
         ("targetSeconds", model.target_ms.is_set()),

@@ -36,7 +36,15 @@ pub struct AuditEntry {
 impl From<audit::Model> for AuditEntry {
     fn from(m: audit::Model) -> Self {
         let id = |v: Option<i32>| v.map(|v| ID(v.to_string()));
-        AuditEntry { id: ID(m.id.to_string()), action: m.action, actor_id: id(m.actor_id), subject_id: id(m.subject_id), ip: m.ip, detail: m.detail, created_at: m.created_at }
+        AuditEntry {
+            id: ID(m.id.to_string()),
+            action: m.action,
+            actor_id: id(m.actor_id),
+            subject_id: id(m.subject_id),
+            ip: m.ip,
+            detail: m.detail,
+            created_at: m.created_at,
+        }
     }
 }
 
@@ -112,11 +120,23 @@ async fn target_user(ctx: &Context<'_>, id: &ID) -> AppResult<user::Model> {
 #[Object]
 impl AdminMutation {
     #[graphql(guard = "AdminGuard")]
-    async fn create_user(&self, ctx: &Context<'_>, email: String, password: String, timezone: Option<String>, role: Option<Role>) -> async_graphql::Result<User> {
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+        timezone: Option<String>,
+        role: Option<Role>,
+    ) -> async_graphql::Result<User> {
         async {
             let services = ctx.services()?;
             let admin = role == Some(Role::Admin);
-            let user = accounts::create(&services.db, accounts::NewAccount { email: &email, password, timezone: timezone.as_deref().unwrap_or("UTC"), admin, display_name: None, mailer: None }, ctx.now()).await?;
+            let user = accounts::create(
+                &services.db,
+                accounts::NewAccount { email: &email, password, timezone: timezone.as_deref().unwrap_or("UTC"), admin, display_name: None, mailer: None },
+                ctx.now(),
+            )
+            .await?;
             ctx.audit("admin_create_user", Some(user.id), Some(format!("role {}", user.role))).await;
             Ok(User(user))
         }
@@ -214,7 +234,9 @@ impl AdminMutation {
             let (random, _) = auth::new_device_token();
             let code = format!("inv_{}", &random[auth::DEVICE_TOKEN_PREFIX.len()..]);
             let now = ctx.now();
-            let row = credentials::create_invite(&ctx.services()?.db.conn, ctx.user()?.id, auth::token_hash(&code), now, now + Duration::hours(i64::from(hours))).await?;
+            let row =
+                credentials::create_invite(&ctx.services()?.db.conn, ctx.user()?.id, auth::token_hash(&code), now, now + Duration::hours(i64::from(hours)))
+                    .await?;
             ctx.audit("admin_create_invite", None, Some(format!("invite {}", row.id))).await;
             Ok(NewInvite { code, invite: row.into() })
         }

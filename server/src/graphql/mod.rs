@@ -1,8 +1,8 @@
 //! The GraphQL API: one schema, split by feature and merged.
 
 mod account;
-mod admin;
 mod activity;
+mod admin;
 mod depth;
 mod devices;
 mod parse_cache;
@@ -17,7 +17,7 @@ mod types;
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, MergedObject, Schema, SDLExportOptions};
+use async_graphql::{Context, MergedObject, SDLExportOptions, Schema};
 use chrono::{DateTime, Utc};
 
 pub use activity::{Activity, ActivityUpdate, Subscription};
@@ -33,10 +33,26 @@ use crate::security::login_guard::LoginGuard;
 use crate::store::users::UserCache;
 
 #[derive(MergedObject, Default)]
-pub struct Query(account::AccountQuery, recovery::RecoveryQuery, sessions::SessionQuery, reports::ReportQuery, devices::DeviceQuery, admin::AdminQuery, toolkit::ToolkitQuery);
+pub struct Query(
+    account::AccountQuery,
+    recovery::RecoveryQuery,
+    sessions::SessionQuery,
+    reports::ReportQuery,
+    devices::DeviceQuery,
+    admin::AdminQuery,
+    toolkit::ToolkitQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::AccountMutation, recovery::RecoveryMutation, tracking::TrackingMutation, sessions::SessionMutation, devices::DeviceMutation, admin::AdminMutation, toolkit::ToolkitMutation);
+pub struct Mutation(
+    account::AccountMutation,
+    recovery::RecoveryMutation,
+    tracking::TrackingMutation,
+    sessions::SessionMutation,
+    devices::DeviceMutation,
+    admin::AdminMutation,
+    toolkit::ToolkitMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
@@ -145,4 +161,3 @@ impl ContextExt for Context<'_> {
         self.data_opt::<RequestMeta>()
     }
 }
-

@@ -126,7 +126,13 @@ impl RecoveryMutation {
             lifecycle::delete_user(&services.db, &user).await?;
             let secure = ctx.meta().is_some_and(|m| m.secure);
             ctx.append_http_header("Set-Cookie", clear_cookie(secure));
-            let entry = crate::store::audit::Entry { actor_id: None, subject_id: None, action: "account_deleted", ip: ctx.client_ip(), detail: Some(format!("user #{} deleted their own account", user.id)) };
+            let entry = crate::store::audit::Entry {
+                actor_id: None,
+                subject_id: None,
+                action: "account_deleted",
+                ip: ctx.client_ip(),
+                detail: Some(format!("user #{} deleted their own account", user.id)),
+            };
             crate::store::audit::record(&services.db.conn, entry, ctx.now()).await;
             Ok(true)
         }

@@ -11,9 +11,9 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Date)
-                .map_err(|_| InputValueError::custom(format!("invalid date {s:?}: expected YYYY-MM-DD"))),
+            Value::String(s) => {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Date).map_err(|_| InputValueError::custom(format!("invalid date {s:?}: expected YYYY-MM-DD")))
+            }
             _ => Err(InputValueError::expected_type(value)),
         }
     }

@@ -71,7 +71,14 @@ impl SessionQuery {
 
     /// Sessions started between local dates `from` and `to` (inclusive), newest first.
     /// `limit` defaults to 50 (max 500).
-    async fn sessions(&self, ctx: &Context<'_>, from: Option<Date>, to: Option<Date>, limit: Option<i32>, offset: Option<i32>) -> async_graphql::Result<Vec<Session>> {
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<Date>,
+        to: Option<Date>,
+        limit: Option<i32>,
+        offset: Option<i32>,
+    ) -> async_graphql::Result<Vec<Session>> {
         async {
             let user = ctx.user()?;
             let tz = validate::timezone(&user.timezone)?;

@@ -72,7 +72,10 @@ impl PaySettings {
     pub fn figures(&self, active_ms: i64, target_ms: i64) -> Figures {
         let totals = Totals { active_ms, target_ms };
         let credited_ms = totals.credited_ms(self.basis);
-        let earnings = self.rate.zip(self.currency).map(|(rate, currency)| Money { amount: pay::earnings(credited_ms, rate, currency), currency: currency.code.to_owned() });
+        let earnings = self
+            .rate
+            .zip(self.currency)
+            .map(|(rate, currency)| Money { amount: pay::earnings(credited_ms, rate, currency), currency: currency.code.to_owned() });
         Figures { banked_seconds: totals.banked_ms() as f64 / 1000.0, credited_seconds: credited_ms as f64 / 1000.0, earnings, credited_ms }
     }
 

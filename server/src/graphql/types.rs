@@ -35,15 +35,7 @@ pub enum Weekday {
 }
 
 impl Weekday {
-    const ALL: [Weekday; 7] = [
-        Weekday::Monday,
-        Weekday::Tuesday,
-        Weekday::Wednesday,
-        Weekday::Thursday,
-        Weekday::Friday,
-        Weekday::Saturday,
-        Weekday::Sunday,
-    ];
+    const ALL: [Weekday; 7] = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
 
     pub fn from_index(i: i16) -> Self {
         Self::ALL[usize::try_from(i).unwrap_or(0).min(6)]
@@ -107,7 +99,12 @@ impl User {
     }
     /// Scheduled report e-mails (off by default).
     async fn report_emails(&self) -> ReportEmails {
-        ReportEmails { daily: self.0.report_daily, weekly: self.0.report_weekly, hour: i32::from(self.0.report_hour), include_empty: self.0.report_include_empty }
+        ReportEmails {
+            daily: self.0.report_daily,
+            weekly: self.0.report_weekly,
+            hour: i32::from(self.0.report_hour),
+            include_empty: self.0.report_include_empty,
+        }
     }
     /// What a finished question is credited with.
     async fn pay_basis(&self) -> super::toolkit::PayBasisGql {
@@ -285,11 +282,7 @@ impl Session {
     }
     /// Mean target of the finished questions, or the running question's target.
     async fn target_seconds(&self) -> f64 {
-        if self.totals.count == 0 {
-            seconds(self.row.cur_target_ms)
-        } else {
-            seconds(self.totals.target_ms) / self.totals.count as f64
-        }
+        if self.totals.count == 0 { seconds(self.row.cur_target_ms) } else { seconds(self.totals.target_ms) / self.totals.count as f64 }
     }
     async fn pace(&self) -> Pace {
         Pace::of(self.totals.count, self.totals.active_ms, self.totals.target_ms)

@@ -57,7 +57,16 @@ pub fn serve(state: &AppState, path: &str, headers: &HeaderMap, csp: &'static st
         .or_else(|| load(state, path).map(|bytes| (bytes, None)))?;
     let mime = mime_guess::from_path(path).first_or_octet_stream();
     let cache = if is_hashed(path) { IMMUTABLE } else { "no-cache" };
-    let mut response = ([(CONTENT_TYPE, mime.as_ref().to_owned()), (CACHE_CONTROL, cache.to_owned()), (CONTENT_SECURITY_POLICY, csp.to_owned()), (VARY, "accept-encoding".to_owned())], bytes).into_response();
+    let mut response = (
+        [
+            (CONTENT_TYPE, mime.as_ref().to_owned()),
+            (CACHE_CONTROL, cache.to_owned()),
+            (CONTENT_SECURITY_POLICY, csp.to_owned()),
+            (VARY, "accept-encoding".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response();
     if let Some(encoding) = encoding {
         response.headers_mut().insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
@@ -102,7 +111,8 @@ pub async fn userscript(State(state): State<AppState>, headers: HeaderMap) -> Re
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => {
             let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1:8000");
-            let proto = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).filter(|_| !state.services.config.trusted_proxies.is_empty()).unwrap_or("http");
+            let proto =
+                headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).filter(|_| !state.services.config.trusted_proxies.is_empty()).unwrap_or("http");
             format!("{proto}://{host}")
         }
     };

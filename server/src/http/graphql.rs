@@ -123,12 +123,8 @@ pub fn request_meta(state: &AppState, parts: &Parts) -> RequestMeta {
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     let trusted = state.services.config.trusted_proxies.iter().any(|net| net.contains(&peer));
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let client_ip = trusted
-        .then(|| header("x-forwarded-for"))
-        .flatten()
-        .and_then(|v| v.split(',').next())
-        .and_then(|ip| ip.trim().parse().ok())
-        .unwrap_or(peer);
+    let client_ip =
+        trusted.then(|| header("x-forwarded-for")).flatten().and_then(|v| v.split(',').next()).and_then(|ip| ip.trim().parse().ok()).unwrap_or(peer);
     let secure = parts.uri.scheme_str() == Some("https") || (trusted && header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case("https")));
     RequestMeta { secure, client_ip }
 }
@@ -150,20 +146,18 @@ pub async fn websocket(State(state): State<AppState>, protocol: GraphQLProtocol,
         }
     }
     let services = state.services.clone();
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, state.schema.clone(), protocol)
-                .with_data(data)
-                .on_connection_init(move |payload| async move {
-                    let mut data = Data::default();
-                    if let Some(token) = payload.get("token").and_then(|v| v.as_str()) {
-                        if let Ok(Some(identity)) = identify_token(&services, token, AuthSource::Bearer).await {
-                            data.insert(identity);
-                        }
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
+        GraphQLWebSocket::new(stream, state.schema.clone(), protocol)
+            .with_data(data)
+            .on_connection_init(move |payload| async move {
+                let mut data = Data::default();
+                if let Some(token) = payload.get("token").and_then(|v| v.as_str()) {
+                    if let Ok(Some(identity)) = identify_token(&services, token, AuthSource::Bearer).await {
+                        data.insert(identity);
                     }
-                    Ok(data)
-                })
-                .serve()
-        })
+                }
+                Ok(data)
+            })
+            .serve()
+    })
 }

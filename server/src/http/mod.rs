@@ -4,9 +4,9 @@
 pub mod assets;
 mod graphql;
 mod identity;
-mod unsubscribe;
-mod timesheet;
 mod reports;
+mod timesheet;
+mod unsubscribe;
 
 use std::time::Duration;
 
@@ -15,17 +15,17 @@ use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-pub use identity::resolve_identity;
 pub(crate) use graphql::request_meta;
+pub use identity::resolve_identity;
 
 use crate::AppState;
 
@@ -50,11 +50,13 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // The dashboard's wasm shrinks by two thirds; API answers stay uncompressed
         // (small, and cheaper to send as they are).
-        .layer(CompressionLayer::new().compress_when(
-            DefaultPredicate::new()
-                .and(NotForContentType::const_new("application/json"))
-                .and(NotForContentType::const_new("application/graphql-response+json")),
-        ))
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("application/json"))
+                    .and(NotForContentType::const_new("application/graphql-response+json")),
+            ),
+        )
         .layer(cors)
         .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("no-referrer")))

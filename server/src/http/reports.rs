@@ -96,7 +96,12 @@ async fn serve(state: &AppState, parts: &Parts, params: QueryParams, period: imp
     }
 }
 
-async fn respond(state: &AppState, parts: &Parts, params: QueryParams, period: impl FnOnce(&user::Model) -> AppResult<(Period, Format)>) -> AppResult<Response> {
+async fn respond(
+    state: &AppState,
+    parts: &Parts,
+    params: QueryParams,
+    period: impl FnOnce(&user::Model) -> AppResult<(Period, Format)>,
+) -> AppResult<Response> {
     let services = &state.services;
     let meta = request_meta(state, parts);
     if let Err(retry_after_secs) = services.limits.check(&services.limits.requests, &meta.client_ip).await {

@@ -38,10 +38,24 @@ pub async fn csv(State(state): State<AppState>, Query(range): Query<Range>, requ
     let meta = super::graphql::request_meta(&state, &parts);
     match build(&state, &identity, from, to).await {
         Ok(body) => {
-            let entry = audit::Entry { actor_id: Some(identity.user.id), subject_id: None, action: "timesheet_exported", ip: Some(meta.client_ip.to_string()), detail: Some(format!("{from} to {to}")) };
+            let entry = audit::Entry {
+                actor_id: Some(identity.user.id),
+                subject_id: None,
+                action: "timesheet_exported",
+                ip: Some(meta.client_ip.to_string()),
+                detail: Some(format!("{from} to {to}")),
+            };
             audit::record(&state.services.db.conn, entry, Utc::now()).await;
             let disposition = format!("attachment; filename=\"timesheet-{from}-{to}.csv\"");
-            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition), (header::CACHE_CONTROL, "no-store".to_owned())], body).into_response()
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+                body,
+            )
+                .into_response()
         }
         Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
@@ -65,7 +79,8 @@ async fn build(state: &AppState, identity: &Identity, from: NaiveDate, to: Naive
     let tz = crate::validate::timezone(&user.timezone)?;
     let (start, end) = (calendar::day_start(tz, from), calendar::day_start(tz, to + Days::new(1)));
     let questions = reports::questions_between(&state.services.db.conn, user.id, start, end).await?;
-    let items: Vec<Item> = questions.iter().map(|q| Item { started_at: q.started_at, ended_at: q.ended_at, active_ms: q.active_ms, target_ms: q.target_ms }).collect();
+    let items: Vec<Item> =
+        questions.iter().map(|q| Item { started_at: q.started_at, ended_at: q.ended_at, active_ms: q.active_ms, target_ms: q.target_ms }).collect();
     let pay = Pay { basis: PayBasis::parse(&user.pay_basis), rate: user.hourly_rate, currency: Currency::find(&user.currency) };
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(HEADER).map_err(AppError::internal)?;

@@ -35,7 +35,9 @@ pub async fn confirm(State(state): State<AppState>, Query(link): Query<Link>) ->
     let token = link.token.replace('"', "");
     page(
         StatusCode::OK,
-        &format!("<h1>Stop {kind} report e-mails?</h1><form method=\"post\" action=\"/reports/unsubscribe?token={token}\"><button type=\"submit\">Unsubscribe</button></form>"),
+        &format!(
+            "<h1>Stop {kind} report e-mails?</h1><form method=\"post\" action=\"/reports/unsubscribe?token={token}\"><button type=\"submit\">Unsubscribe</button></form>"
+        ),
     )
 }
 
@@ -58,7 +60,13 @@ pub async fn unsubscribe(State(state): State<AppState>, Query(link): Query<Link>
         return page(StatusCode::INTERNAL_SERVER_ERROR, "<h1>Something went wrong</h1><p>Please try again, or turn the e-mails off in Settings.</p>");
     }
     crate::store::users::changed();
-    let entry = crate::store::audit::Entry { actor_id: Some(user_id), subject_id: None, action: "report_unsubscribed", ip: None, detail: Some(format!("{kind} report e-mails off")) };
+    let entry = crate::store::audit::Entry {
+        actor_id: Some(user_id),
+        subject_id: None,
+        action: "report_unsubscribed",
+        ip: None,
+        detail: Some(format!("{kind} report e-mails off")),
+    };
     crate::store::audit::record(&services.db.conn, entry, chrono::Utc::now()).await;
     page(StatusCode::OK, &format!("<h1>Unsubscribed</h1><p>You won't get {kind} report e-mails any more. You can turn them back on in Settings.</p>"))
 }

@@ -60,12 +60,7 @@ pub fn build(from: &Mailbox, to: &str, host: &str, content: &Content) -> AppResu
     let message_id = format!("<{}@{}>", uuid::Uuid::new_v4().simple(), host);
     let text = TextBody { content }.render().map_err(AppError::internal)?;
     let html = HtmlBody { content }.render().map_err(AppError::internal)?;
-    let mut builder = Message::builder()
-        .from(from.clone())
-        .to(recipient)
-        .subject(content.subject.as_str())
-        .message_id(Some(message_id.clone()))
-        .date_now();
+    let mut builder = Message::builder().from(from.clone()).to(recipient).subject(content.subject.as_str()).message_id(Some(message_id.clone())).date_now();
     if let Some(url) = &content.unsubscribe {
         builder = builder
             .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))

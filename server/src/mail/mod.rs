@@ -53,7 +53,14 @@ impl Mailer {
             max_delay: chrono::Duration::hours(1),
             give_up_after: chrono::Duration::hours(mail.give_up_hours as i64),
         };
-        let inner = Inner { from, public_url: public_url.trim_end_matches('/').to_owned(), host, transport: Transport::from_config(mail)?, policy, verification: mail.verification() };
+        let inner = Inner {
+            from,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            host,
+            transport: Transport::from_config(mail)?,
+            policy,
+            verification: mail.verification(),
+        };
         Ok(Mailer { inner: Some(Arc::new(inner)), wake: Arc::new(Notify::new()) })
     }
 

@@ -62,10 +62,8 @@ fn smtp(raw_url: &str, ca_file: Option<&Path>) -> anyhow::Result<AsyncSmtpTransp
         ("smtp" | "smtps", Some(other)) => bail!("SMTP_URL: unknown tls={other} (use tls=off for a local relay)"),
         (scheme, _) => bail!("SMTP_URL must start with smtp:// or smtps://, not {scheme}://"),
     };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-        .port(url.port().unwrap_or(default_port))
-        .tls(tls)
-        .timeout(Some(Duration::from_secs(30)));
+    let mut builder =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(url.port().unwrap_or(default_port)).tls(tls).timeout(Some(Duration::from_secs(30)));
     if !url.username().is_empty() {
         let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
         builder = builder.credentials(Credentials::new(decode(url.username()), decode(url.password().unwrap_or(""))));

@@ -11,13 +11,38 @@ use crate::pace::Pace;
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 const QUESTION_HEADER: [&str; 15] = [
-    "date", "session_id", "question", "started_at", "ended_at", "active_seconds", "paused_seconds", "raw_seconds", "target_seconds",
-    "delta_seconds", "task_id", "pace_ratio", "pace_score", "pace_label", "pace_emoji",
+    "date",
+    "session_id",
+    "question",
+    "started_at",
+    "ended_at",
+    "active_seconds",
+    "paused_seconds",
+    "raw_seconds",
+    "target_seconds",
+    "delta_seconds",
+    "task_id",
+    "pace_ratio",
+    "pace_score",
+    "pace_label",
+    "pace_emoji",
 ];
 
 const DAILY_HEADER: [&str; 14] = [
-    "date", "sessions", "questions", "active_seconds", "active_hours", "average_seconds", "target_seconds", "pace_ratio", "raw_seconds",
-    "paused_seconds", "delta_seconds", "pace_score", "pace_label", "pace_emoji",
+    "date",
+    "sessions",
+    "questions",
+    "active_seconds",
+    "active_hours",
+    "average_seconds",
+    "target_seconds",
+    "pace_ratio",
+    "raw_seconds",
+    "paused_seconds",
+    "delta_seconds",
+    "pace_score",
+    "pace_label",
+    "pace_emoji",
 ];
 
 fn pace_cells(pace: &Pace) -> [String; 4] {
@@ -41,7 +66,13 @@ pub fn questions(report: &Report, bom: bool) -> Result<Vec<u8>, String> {
     write(QUESTION_HEADER.map(String::from).to_vec())?;
     for q in &report.questions {
         let t = Totals::of([q]);
-        let mut row = vec![calendar::local_date(tz, q.started_at).to_string(), q.session_id.to_string(), q.position.to_string(), local(tz, q.started_at), local(tz, q.ended_at)];
+        let mut row = vec![
+            calendar::local_date(tz, q.started_at).to_string(),
+            q.session_id.to_string(),
+            q.position.to_string(),
+            local(tz, q.started_at),
+            local(tz, q.ended_at),
+        ];
         let [active, paused, raw, target, delta] = time_cells(&t);
         row.extend([active, paused, raw, target, delta, spreadsheet_text(q.task_id.as_deref().unwrap_or(""))]);
         row.extend(pace_cells(&t.pace()));
@@ -71,7 +102,22 @@ pub fn daily(report: &Report, bom: bool) -> Result<Vec<u8>, String> {
         let [active, paused, raw, target, delta] = time_cells(&t);
         let [ratio, score, label_cell, emoji] = pace_cells(&t.pace());
         let hours = format!("{:.2}", t.active_ms as f64 / 3_600_000.0);
-        write(vec![label, sessions.to_string(), t.questions.to_string(), active, hours, format!("{:.3}", average_ms / 1000.0), target, ratio, raw, paused, delta, score, label_cell, emoji])?;
+        write(vec![
+            label,
+            sessions.to_string(),
+            t.questions.to_string(),
+            active,
+            hours,
+            format!("{:.3}", average_ms / 1000.0),
+            target,
+            ratio,
+            raw,
+            paused,
+            delta,
+            score,
+            label_cell,
+            emoji,
+        ])?;
     }
     finish(out, bom)
 }

@@ -180,7 +180,8 @@ pub struct Report {
 pub fn build(owner: Owner, period: Period, questions: Vec<QuestionRow>, sessions: Vec<SessionRow>, generated_at: DateTime<Utc>) -> Report {
     let tz = owner.timezone;
     let data = period.data_period(owner.week_start);
-    let points: Vec<QuestionPoint> = questions.iter().map(|q| QuestionPoint { started_at: q.started_at, active_ms: q.active_ms, target_ms: q.target_ms }).collect();
+    let points: Vec<QuestionPoint> =
+        questions.iter().map(|q| QuestionPoint { started_at: q.started_at, active_ms: q.active_ms, target_ms: q.target_ms }).collect();
     let starts: Vec<DateTime<Utc>> = sessions.iter().map(|s| s.started_at).collect();
     let all_days = summarise_days(tz, &data.dates(), &points, &starts);
     let goal = goal_of(&owner, period, data, &all_days);
@@ -243,7 +244,17 @@ mod tests {
     }
 
     fn q(session_id: i32, at: DateTime<Utc>, active_ms: i64) -> QuestionRow {
-        QuestionRow { session_id, position: 1, started_at: at, ended_at: at, raw_ms: active_ms + 500, paused_ms: 500, active_ms, target_ms: 60_000, task_id: None }
+        QuestionRow {
+            session_id,
+            position: 1,
+            started_at: at,
+            ended_at: at,
+            raw_ms: active_ms + 500,
+            paused_ms: 500,
+            active_ms,
+            target_ms: 60_000,
+            task_id: None,
+        }
     }
 
     #[test]

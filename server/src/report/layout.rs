@@ -280,7 +280,17 @@ mod tests {
     fn long_tables_repeat_their_headers_and_every_page_is_numbered() {
         let start = Utc.with_ymd_and_hms(2026, 11, 24, 6, 0, 0).unwrap();
         let questions = (0..300)
-            .map(|i| QuestionRow { session_id: 1, position: i + 1, started_at: start + Duration::seconds(60 * i as i64), ended_at: start, raw_ms: 1, paused_ms: 0, active_ms: 1, target_ms: 1, task_id: None })
+            .map(|i| QuestionRow {
+                session_id: 1,
+                position: i + 1,
+                started_at: start + Duration::seconds(60 * i as i64),
+                ended_at: start,
+                raw_ms: 1,
+                paused_ms: 0,
+                active_ms: 1,
+                target_ms: 1,
+                task_id: None,
+            })
             .collect();
         let owner = Owner { label: "a@b".into(), timezone: chrono_tz::UTC, week_start: chrono::Weekday::Mon, weekly_goal_hours: 1.0 };
         let report = build(owner, Period::day(start.date_naive()), questions, vec![SessionRow { id: 1, started_at: start, ended_at: None }], start);

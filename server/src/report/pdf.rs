@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use krilla::Document;
 use krilla::color::luma;
 use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::Metadata;
@@ -11,7 +12,6 @@ use krilla::page::PageSettings;
 use krilla::paint::Fill;
 use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
-use krilla::Document;
 
 use super::figures::Report;
 use super::layout::{Face, Op, Paper, layout};

@@ -10,9 +10,7 @@ use crate::error::{AppError, AppResult};
 pub const HISTORY_DEPTH: u64 = 5;
 
 pub async fn remember_password(db: &impl ConnectionTrait, user_id: i32, hash: &str, now: DateTime<Utc>) -> AppResult<()> {
-    password_history::ActiveModel { user_id: Set(user_id), password_hash: Set(hash.to_owned()), created_at: Set(now), ..Default::default() }
-        .insert(db)
-        .await?;
+    password_history::ActiveModel { user_id: Set(user_id), password_hash: Set(hash.to_owned()), created_at: Set(now), ..Default::default() }.insert(db).await?;
     Ok(())
 }
 
@@ -28,7 +26,13 @@ pub async fn recent_hashes(db: &impl ConnectionTrait, user_id: i32) -> AppResult
         .collect())
 }
 
-pub async fn create_invite(db: &impl ConnectionTrait, created_by: i32, code_hash: String, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> AppResult<invite::Model> {
+pub async fn create_invite(
+    db: &impl ConnectionTrait,
+    created_by: i32,
+    code_hash: String,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> AppResult<invite::Model> {
     Ok(invite::ActiveModel { code_hash: Set(code_hash), created_by: Set(created_by), created_at: Set(now), expires_at: Set(expires_at), ..Default::default() }
         .insert(db)
         .await?)

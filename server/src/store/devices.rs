@@ -28,11 +28,8 @@ pub async fn list(db: &impl ConnectionTrait, user_id: i32) -> AppResult<Vec<devi
 
 /// The live token with this hash, marking it used (at most once a minute, to spare writes).
 pub async fn authenticate(db: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> AppResult<Option<device_token::Model>> {
-    let Some(token) = device_token::Entity::find()
-        .filter(device_token::Column::TokenHash.eq(token_hash))
-        .filter(device_token::Column::RevokedAt.is_null())
-        .one(db)
-        .await?
+    let Some(token) =
+        device_token::Entity::find().filter(device_token::Column::TokenHash.eq(token_hash)).filter(device_token::Column::RevokedAt.is_null()).one(db).await?
     else {
         return Ok(None);
     };

@@ -8,7 +8,15 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, 
 use crate::entity::email_token::{self, Column, Purpose};
 use crate::error::{AppError, AppResult};
 
-pub async fn create(db: &impl ConnectionTrait, user_id: i32, purpose: Purpose, token_hash: String, new_email: Option<String>, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> AppResult<()> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    purpose: Purpose,
+    token_hash: String,
+    new_email: Option<String>,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> AppResult<()> {
     email_token::ActiveModel {
         user_id: Set(user_id),
         purpose: Set(purpose),
@@ -26,7 +34,13 @@ pub async fn create(db: &impl ConnectionTrait, user_id: i32, purpose: Purpose, t
 
 /// Uses a token: its row, or `INVALID_TOKEN` (unknown, used, or for another purpose) or
 /// `TOKEN_EXPIRED`. `expected_user` (when signed in) must own it.
-pub async fn redeem(db: &impl ConnectionTrait, purpose: Purpose, token_hash: &str, expected_user: Option<i32>, now: DateTime<Utc>) -> AppResult<email_token::Model> {
+pub async fn redeem(
+    db: &impl ConnectionTrait,
+    purpose: Purpose,
+    token_hash: &str,
+    expected_user: Option<i32>,
+    now: DateTime<Utc>,
+) -> AppResult<email_token::Model> {
     let row = email_token::Entity::find()
         .filter(Column::TokenHash.eq(token_hash))
         .filter(Column::Purpose.eq(purpose))

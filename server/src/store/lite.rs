@@ -54,10 +54,7 @@ pub fn time_text(t: DateTime<Utc>) -> String {
 }
 
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z"))
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z")).ok().map(|t| t.with_timezone(&Utc))
 }
 
 fn time(row: &Row, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
@@ -152,11 +149,9 @@ impl EventTxn for LiteTxn<'_> {
     async fn lock_user(&mut self, user_id: i32) -> AppResult<Option<Settings>> {
         // The writer's transaction already holds SQLite's write lock, so a read is enough
         // (a write would add the users page to every commit).
-        self.one(
-            "SELECT target_ms, idle_timeout_minutes FROM users WHERE id = ?1",
-            params![user_id],
-            |r| Ok(Settings { target_ms: r.get(0)?, idle_timeout_minutes: r.get(1)? }),
-        )
+        self.one("SELECT target_ms, idle_timeout_minutes FROM users WHERE id = ?1", params![user_id], |r| {
+            Ok(Settings { target_ms: r.get(0)?, idle_timeout_minutes: r.get(1)? })
+        })
     }
 
     async fn event_by_client_id(&mut self, user_id: i32, client_event_id: &str) -> AppResult<Option<EventRef>> {
@@ -220,11 +215,17 @@ impl EventTxn for LiteTxn<'_> {
         let values = session_values(row);
         let (keys, rest) = values.split_at(SESSION_KEY_COLUMNS);
         self.0
-            .prepare_cached(concat!("UPDATE sessions SET (", session_changing_columns!(), ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) WHERE id = ?15"))?
+            .prepare_cached(concat!(
+                "UPDATE sessions SET (",
+                session_changing_columns!(),
+                ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) WHERE id = ?15"
+            ))?
             .execute(params_from_iter(rest.iter().chain([&Value::from(row.id)])))?;
         self.0
             .prepare_cached(concat!(
-                "UPDATE sessions SET (", session_key_columns!(), ") = (?1, ?2, ?3) WHERE id = ?4 ",
+                "UPDATE sessions SET (",
+                session_key_columns!(),
+                ") = (?1, ?2, ?3) WHERE id = ?4 ",
                 "AND (user_id IS NOT ?1 OR started_at IS NOT ?2 OR is_active IS NOT ?3)"
             ))?
             .execute(params_from_iter(keys.iter().chain([&Value::from(row.id)])))?;
@@ -263,7 +264,8 @@ impl EventTxn for LiteTxn<'_> {
     }
 
     async fn delete_question_at(&mut self, session_id: i32, position: i32) -> AppResult<Vec<question::Model>> {
-        let mut statement = self.0.prepare_cached(concat!("DELETE FROM questions WHERE session_id = ?1 AND position = ?2 RETURNING ", question_columns!(), ""))?;
+        let mut statement =
+            self.0.prepare_cached(concat!("DELETE FROM questions WHERE session_id = ?1 AND position = ?2 RETURNING ", question_columns!(), ""))?;
         let rows = statement.query_map(params![session_id, position], question_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, ActiveEnum};
+use sea_orm::{ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::entity::outbox::{self, Column, Status};
 use crate::error::AppResult;
@@ -10,7 +10,14 @@ use crate::mail::Outgoing;
 
 /// Queues `mail` inside the caller's transaction. With a `dedupe_key`, a mail with the
 /// same key queued earlier wins and this one is dropped: false.
-pub async fn enqueue(db: &impl ConnectionTrait, user_id: Option<i32>, kind: &str, mail: Outgoing, dedupe_key: Option<String>, now: DateTime<Utc>) -> AppResult<bool> {
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    user_id: Option<i32>,
+    kind: &str,
+    mail: Outgoing,
+    dedupe_key: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
     let row = outbox::ActiveModel {
         user_id: Set(user_id),
         kind: Set(kind.to_owned()),

@@ -11,11 +11,7 @@ use crate::entity::{question, session};
 use crate::error::{AppError, AppResult};
 
 pub async fn active(db: &impl ConnectionTrait, user_id: i32) -> AppResult<Option<session::Model>> {
-    Ok(session::Entity::find()
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::IsActive.eq(true))
-        .one(db)
-        .await?)
+    Ok(session::Entity::find().filter(session::Column::UserId.eq(user_id)).filter(session::Column::IsActive.eq(true)).one(db).await?)
 }
 
 /// The session if it exists and belongs to `user_id`.
@@ -39,13 +35,7 @@ pub async fn list(
     if let Some(to) = to {
         query = query.filter(session::Column::StartedAt.lt(to));
     }
-    Ok(query
-        .order_by_desc(session::Column::StartedAt)
-        .order_by_desc(session::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .all(db)
-        .await?)
+    Ok(query.order_by_desc(session::Column::StartedAt).order_by_desc(session::Column::Id).limit(limit).offset(offset).all(db).await?)
 }
 
 /// Questions of each session, in order, in one query.
@@ -74,11 +64,7 @@ pub async fn count_questions(db: &impl ConnectionTrait, session_id: i32) -> AppR
 /// Deletes a session and its questions. Deleting the active one stops tracking.
 pub async fn delete_session(db: &Db, user_id: i32, id: i32) -> AppResult<()> {
     let txn = db.begin_write().await?;
-    let result = session::Entity::delete_many()
-        .filter(session::Column::Id.eq(id))
-        .filter(session::Column::UserId.eq(user_id))
-        .exec(&*txn)
-        .await?;
+    let result = session::Entity::delete_many().filter(session::Column::Id.eq(id)).filter(session::Column::UserId.eq(user_id)).exec(&*txn).await?;
     if result.rows_affected == 0 {
         return Err(AppError::NotFound("session"));
     }

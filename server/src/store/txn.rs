@@ -75,11 +75,8 @@ impl EventTxn for SeaTxn<'_> {
     }
 
     async fn event_by_client_id(&mut self, user_id: i32, client_event_id: &str) -> AppResult<Option<EventRef>> {
-        let found = event::Entity::find()
-            .filter(event::Column::UserId.eq(user_id))
-            .filter(event::Column::ClientEventId.eq(client_event_id))
-            .one(self.0)
-            .await?;
+        let found =
+            event::Entity::find().filter(event::Column::UserId.eq(user_id)).filter(event::Column::ClientEventId.eq(client_event_id)).one(self.0).await?;
         Ok(found.map(event_ref))
     }
 
@@ -93,11 +90,7 @@ impl EventTxn for SeaTxn<'_> {
     }
 
     async fn active_session(&mut self, user_id: i32) -> AppResult<Option<session::Model>> {
-        Ok(session::Entity::find()
-            .filter(session::Column::UserId.eq(user_id))
-            .filter(session::Column::IsActive.eq(true))
-            .one(self.0)
-            .await?)
+        Ok(session::Entity::find().filter(session::Column::UserId.eq(user_id)).filter(session::Column::IsActive.eq(true)).one(self.0).await?)
     }
 
     async fn latest_session(&mut self, user_id: i32) -> AppResult<Option<session::Model>> {
@@ -114,11 +107,7 @@ impl EventTxn for SeaTxn<'_> {
     }
 
     async fn last_question(&mut self, session_id: i32) -> AppResult<Option<question::Model>> {
-        Ok(question::Entity::find()
-            .filter(question::Column::SessionId.eq(session_id))
-            .order_by_desc(question::Column::Position)
-            .one(self.0)
-            .await?)
+        Ok(question::Entity::find().filter(question::Column::SessionId.eq(session_id)).order_by_desc(question::Column::Position).one(self.0).await?)
     }
 
     async fn insert_session(&mut self, row: session::Model) -> AppResult<session::Model> {

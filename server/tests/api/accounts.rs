@@ -43,7 +43,9 @@ async fn weak_passwords_bad_emails_and_timezones_are_refused() {
     assert!(short["errors"][0]["message"].as_str().unwrap().contains("12"));
     let email = app.gql(None, "mutation{register(email:\"not-an-email\",password:\"correct horse battery staple\"){token}}", json!({})).await;
     assert_eq!(code(&email), "BAD_USER_INPUT");
-    let tz = app.gql(None, "mutation{register(email:\"a@example.com\",password:\"correct horse battery staple\",timezone:\"Mars/Olympus\"){token}}", json!({})).await;
+    let tz = app
+        .gql(None, "mutation{register(email:\"a@example.com\",password:\"correct horse battery staple\",timezone:\"Mars/Olympus\"){token}}", json!({}))
+        .await;
     assert_eq!(code(&tz), "BAD_USER_INPUT");
 }
 
@@ -76,7 +78,10 @@ async fn cookie_authenticates_same_origin_requests() {
     let app = TestApp::new().await;
     let token = app.register("a@example.com").await;
     let request = |origin: Option<&str>| {
-        let mut r = Request::post("/graphql").header("content-type", "application/json").header("cookie", format!("other=1; rht_session={token}")).header("host", "tracker.local");
+        let mut r = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("cookie", format!("other=1; rht_session={token}"))
+            .header("host", "tracker.local");
         if let Some(origin) = origin {
             r = r.header("origin", origin);
         }
@@ -198,7 +203,13 @@ async fn settings_are_validated_and_saved() {
     assert_eq!(u["idleTimeoutMinutes"], 30);
     assert_eq!(f(&u["weeklyGoalHours"]), 29.0);
     assert_eq!(u["weekStartsOn"], "SATURDAY");
-    for bad in [json!({"timezone": "Not/AZone"}), json!({"targetSeconds": 0.0}), json!({"idleTimeoutMinutes": 0}), json!({"weeklyGoalHours": 500.0}), json!({"weekStartsOn": "FUNDAY"})] {
+    for bad in [
+        json!({"timezone": "Not/AZone"}),
+        json!({"targetSeconds": 0.0}),
+        json!({"idleTimeoutMinutes": 0}),
+        json!({"weeklyGoalHours": 500.0}),
+        json!({"weekStartsOn": "FUNDAY"}),
+    ] {
         let r = app.gql(Some(&t), q, json!({"i": bad})).await;
         assert_eq!(code(&r), "BAD_USER_INPUT", "{bad}");
     }

@@ -123,7 +123,9 @@ async fn two_instances_share_events_limits_and_live_updates() {
     ws.send(Message::text(json!({"type": "connection_init", "payload": {"token": token}}).to_string())).await.unwrap();
     let ack = tokio::time::timeout(Duration::from_secs(60), ws.next()).await.unwrap().unwrap().unwrap();
     assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
-    ws.send(Message::text(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription{activity{eventType sessionId}}"}}).to_string())).await.unwrap();
+    ws.send(Message::text(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription{activity{eventType sessionId}}"}}).to_string()))
+        .await
+        .unwrap();
     // The server handles a socket's messages in order: its pong means the subscribe was read.
     ws.send(Message::text(json!({"type": "ping"}).to_string())).await.unwrap();
     assert!(next_containing(&mut ws, "pong").await, "no pong");
@@ -144,11 +146,13 @@ async fn two_instances_share_events_limits_and_live_updates() {
         assert_eq!(retry["data"]["recordEvent"]["duplicate"], true, "{retry}");
     }
     // Concurrent NEXTs through both.
-    let tasks: Vec<_> = (0..10).map(|i| {
-        let token = token.clone();
-        let port = if i % 2 == 0 { one.port } else { two.port };
-        tokio::spawn(async move { post(port, Some(&token), "mutation{recordEvent(input:{type:NEXT}){duplicate}}", json!({})).await })
-    }).collect();
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let token = token.clone();
+            let port = if i % 2 == 0 { one.port } else { two.port };
+            tokio::spawn(async move { post(port, Some(&token), "mutation{recordEvent(input:{type:NEXT}){duplicate}}", json!({})).await })
+        })
+        .collect();
     for t in tasks {
         let r = t.await.unwrap();
         assert!(r.get("errors").is_none(), "{r}");

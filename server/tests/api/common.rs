@@ -123,7 +123,11 @@ impl TestApp {
     pub async fn register_in(&self, email: &str, timezone: &str) -> String {
         let data = self
             // A server set up behind a proxy wants the setup code for its first account.
-            .ok(None, "mutation($e:String!,$p:String!,$t:String,$c:String){register(email:$e,password:$p,timezone:$t,inviteCode:$c){token}}", json!({"e": email, "p": PASSWORD, "t": timezone, "c": self.state.services.setup_code.code()}))
+            .ok(
+                None,
+                "mutation($e:String!,$p:String!,$t:String,$c:String){register(email:$e,password:$p,timezone:$t,inviteCode:$c){token}}",
+                json!({"e": email, "p": PASSWORD, "t": timezone, "c": self.state.services.setup_code.code()}),
+            )
             .await;
         data["register"]["token"].as_str().unwrap().to_owned()
     }

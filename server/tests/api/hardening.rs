@@ -176,7 +176,9 @@ async fn closed_mode_lets_only_admins_create_accounts() {
     let admin = app.register("admin@example.com").await;
     let r = app.gql(None, REGISTER, json!({"e": "b@example.com", "p": PASSWORD})).await;
     assert_eq!(code(&r), "FORBIDDEN");
-    let created = app.ok(Some(&admin), "mutation($e:String!,$p:String!){createUser(email:$e,password:$p){email role}}", json!({"e": "b@example.com", "p": PASSWORD})).await;
+    let created = app
+        .ok(Some(&admin), "mutation($e:String!,$p:String!){createUser(email:$e,password:$p){email role}}", json!({"e": "b@example.com", "p": PASSWORD}))
+        .await;
     assert_eq!(created["createUser"]["role"], "USER");
     app.ok(None, LOGIN, json!({"e": "b@example.com", "p": PASSWORD})).await;
 }
@@ -207,7 +209,8 @@ async fn admin_fields_are_guarded_and_work_for_admins() {
     let admin_id = list.iter().find(|u| u["email"] == "admin@example.com").unwrap()["id"].clone();
 
     // Deactivation signs the user out at once, device tokens included.
-    let device = app.ok(Some(&user), "mutation{createDeviceToken(name:\"overlay\"){token}}", json!({})).await["createDeviceToken"]["token"].as_str().unwrap().to_owned();
+    let device =
+        app.ok(Some(&user), "mutation{createDeviceToken(name:\"overlay\"){token}}", json!({})).await["createDeviceToken"]["token"].as_str().unwrap().to_owned();
     app.ok(Some(&admin), "mutation($id:ID!){setUserActive(id:$id,active:false){isActive}}", json!({"id": user_id})).await;
     assert!(app.ok(Some(&user), "{me{email}}", json!({})).await["me"].is_null());
     assert_eq!(code(&app.event_with(&device, json!({"type": "NEXT"})).await), "UNAUTHENTICATED");
@@ -246,7 +249,16 @@ async fn the_audit_log_records_actions_without_secrets() {
     let r = app.event(&t, "NEXT", base(10)).await;
     let session = r["data"]["recordEvent"]["session"]["id"].clone();
     app.ok(Some(&t), "mutation($id:ID!){deleteSession(id:$id)}", json!({"id": session})).await;
-    let t = app.ok(Some(&t), "mutation($c:String!,$n:String!){changePassword(currentPassword:$c,newPassword:$n){token}}", json!({"c": PASSWORD, "n": "violet tundra lantern 7"})).await["changePassword"]["token"].as_str().unwrap().to_owned();
+    let t = app
+        .ok(
+            Some(&t),
+            "mutation($c:String!,$n:String!){changePassword(currentPassword:$c,newPassword:$n){token}}",
+            json!({"c": PASSWORD, "n": "violet tundra lantern 7"}),
+        )
+        .await["changePassword"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let mine = app.ok(Some(&t), "{auditLog{action actorId ip detail createdAt}}", json!({})).await;
     let actions: Vec<&str> = mine["auditLog"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
@@ -271,7 +283,8 @@ async fn depth_limit_and_operation_batches_are_capped() {
     let r = app.gql(None, &deep, json!({})).await;
     assert_eq!(code(&r), "BAD_USER_INPUT", "{r}");
     let batch: Vec<Value> = (0..11).map(|_| json!({"query": "{serverTime}"})).collect();
-    let (status, _, body) = app.send(Request::post("/graphql").header("content-type", "application/json").body(Body::from(Value::Array(batch).to_string())).unwrap()).await;
+    let (status, _, body) =
+        app.send(Request::post("/graphql").header("content-type", "application/json").body(Body::from(Value::Array(batch).to_string())).unwrap()).await;
     assert_eq!(status, 400);
     assert!(body.contains("at most 10"));
 }
@@ -298,14 +311,37 @@ async fn security_headers_are_sent() {
 
 fn graphql_noise() -> impl Strategy<Value = String> {
     let token = prop_oneof![
-        Just("{".to_owned()), Just("}".to_owned()), Just("(".to_owned()), Just(")".to_owned()), Just(":".to_owned()),
-        Just("$x".to_owned()), Just("query".to_owned()), Just("mutation".to_owned()), Just("subscription".to_owned()),
-        Just("recordEvent".to_owned()), Just("input".to_owned()), Just("type".to_owned()), Just("NEXT".to_owned()),
-        Just("day".to_owned()), Just("date".to_owned()), Just("\"2026-02-30\"".to_owned()), Just("sessions".to_owned()),
-        Just("limit".to_owned()), Just("-1".to_owned()), Just("99999999999".to_owned()), Just("...".to_owned()),
-        Just("fragment".to_owned()), Just("on".to_owned()), Just("__schema".to_owned()), Just("@skip".to_owned()),
-        Just("[".to_owned()), Just("]".to_owned()), Just("\"\\u0000\"".to_owned()), Just("1e309".to_owned()),
-        "[a-zA-Z_]{1,8}".prop_map(|s| s), "\\PC{0,4}".prop_map(|s| s),
+        Just("{".to_owned()),
+        Just("}".to_owned()),
+        Just("(".to_owned()),
+        Just(")".to_owned()),
+        Just(":".to_owned()),
+        Just("$x".to_owned()),
+        Just("query".to_owned()),
+        Just("mutation".to_owned()),
+        Just("subscription".to_owned()),
+        Just("recordEvent".to_owned()),
+        Just("input".to_owned()),
+        Just("type".to_owned()),
+        Just("NEXT".to_owned()),
+        Just("day".to_owned()),
+        Just("date".to_owned()),
+        Just("\"2026-02-30\"".to_owned()),
+        Just("sessions".to_owned()),
+        Just("limit".to_owned()),
+        Just("-1".to_owned()),
+        Just("99999999999".to_owned()),
+        Just("...".to_owned()),
+        Just("fragment".to_owned()),
+        Just("on".to_owned()),
+        Just("__schema".to_owned()),
+        Just("@skip".to_owned()),
+        Just("[".to_owned()),
+        Just("]".to_owned()),
+        Just("\"\\u0000\"".to_owned()),
+        Just("1e309".to_owned()),
+        "[a-zA-Z_]{1,8}".prop_map(|s| s),
+        "\\PC{0,4}".prop_map(|s| s),
     ];
     prop::collection::vec(token, 0..40).prop_map(|parts| parts.join(" "))
 }
@@ -341,7 +377,11 @@ async fn random_graphql_never_breaks_the_server() {
     for _ in 0..300 {
         let (query, variables) = strategy.new_tree(&mut runner).unwrap().current();
         let body = json!({"query": query, "variables": variables}).to_string();
-        let request = Request::post("/graphql").header("content-type", "application/json").header("authorization", format!("Bearer {token}")).body(Body::from(body)).unwrap();
+        let request = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(body))
+            .unwrap();
         let (status, _, text) = app.send(request).await;
         assert!(status < 500, "status {status} for {query}");
         let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));

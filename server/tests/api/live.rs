@@ -35,7 +35,9 @@ async fn subscribe(port: u16, headers: &[(&'static str, String)], token: Option<
     let payload = token.map_or(json!({}), |t| json!({"token": t}));
     ws.send(Message::text(json!({"type": "connection_init", "payload": payload}).to_string())).await.unwrap();
     assert!(next_containing(&mut ws, "connection_ack").await);
-    ws.send(Message::text(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription{activity{eventType sessionId}}"}}).to_string())).await.unwrap();
+    ws.send(Message::text(json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription{activity{eventType sessionId}}"}}).to_string()))
+        .await
+        .unwrap();
     ws.send(Message::text(json!({"type": "ping"}).to_string())).await.unwrap();
     ws
 }

@@ -78,7 +78,12 @@ async fn a_reset_link_arrives_works_once_and_signs_out_everywhere() {
     let sink = Sink::start();
     let app = mail_app(&sink, |_| {}).await;
     let old_token = app.register("ann@example.com").await;
-    let device = app.ok(None, "mutation($e:String!,$p:String!){login(email:$e,password:$p,deviceName:\"laptop\"){token}}", json!({"e": "ann@example.com", "p": PASSWORD})).await["login"]["token"].as_str().unwrap().to_owned();
+    let device = app
+        .ok(None, "mutation($e:String!,$p:String!){login(email:$e,password:$p,deviceName:\"laptop\"){token}}", json!({"e": "ann@example.com", "p": PASSWORD}))
+        .await["login"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     assert_eq!(request_reset(&app, "Ann@Example.com").await["data"]["requestPasswordReset"], json!(true));
     let mails = sink.wait_for(1).await;
@@ -107,7 +112,13 @@ async fn an_unknown_or_deactivated_address_gets_the_same_answer_and_no_mail() {
     let app = mail_app(&sink, |c| c.mail.email_verification = Some(EmailVerification::Off)).await;
     let admin = app.register("admin@example.com").await;
     app.register("gone@example.com").await;
-    let gone_id = app.ok(Some(&admin), "{users{id email}}", json!({})).await["users"].as_array().unwrap().iter().find(|u| u["email"] == "gone@example.com").unwrap()["id"].clone();
+    let gone_id = app.ok(Some(&admin), "{users{id email}}", json!({})).await["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "gone@example.com")
+        .unwrap()["id"]
+        .clone();
     app.ok(Some(&admin), "mutation($id:ID!){setUserActive(id:$id,active:false){id}}", json!({"id": gone_id})).await;
 
     for email in ["nobody@example.com", "gone@example.com"] {
@@ -147,7 +158,8 @@ async fn without_mail_the_mail_features_say_mail_disabled() {
     let token = app.register("ann@example.com").await;
     assert_eq!(code(&request_reset(&app, "ann@example.com").await), "MAIL_DISABLED");
     assert_eq!(code(&app.gql(Some(&token), "mutation{resendVerification}", json!({})).await), "MAIL_DISABLED");
-    let change = app.gql(Some(&token), "mutation($e:String!,$p:String!){changeEmail(newEmail:$e,password:$p)}", json!({"e": "new@example.com", "p": PASSWORD})).await;
+    let change =
+        app.gql(Some(&token), "mutation($e:String!,$p:String!){changeEmail(newEmail:$e,password:$p)}", json!({"e": "new@example.com", "p": PASSWORD})).await;
     assert_eq!(code(&change), "MAIL_DISABLED");
     let status = app.ok(None, "{mailStatus{enabled emailVerification}}", json!({})).await;
     assert_eq!(status["mailStatus"], json!({"enabled": false, "emailVerification": "OFF"}));
@@ -211,7 +223,9 @@ async fn an_address_changes_only_when_the_link_sent_to_it_is_used() {
     let sink = Sink::start();
     let app = mail_app(&sink, |_| {}).await;
     let ann = app.register("ann@example.com").await;
-    let change = |email: &str, password: &str| app.gql(Some(&ann), "mutation($e:String!,$p:String!){changeEmail(newEmail:$e,password:$p)}", json!({"e": email, "p": password}));
+    let change = |email: &str, password: &str| {
+        app.gql(Some(&ann), "mutation($e:String!,$p:String!){changeEmail(newEmail:$e,password:$p)}", json!({"e": email, "p": password}))
+    };
     assert_eq!(code(&change("ann@new.example", "wrong password").await), "INVALID_CREDENTIALS");
     assert_eq!(code(&change("broken", PASSWORD).await), "BAD_USER_INPUT");
     assert_eq!(change("Ann@New.example", PASSWORD).await["data"]["changeEmail"], json!(true));
@@ -261,7 +275,8 @@ async fn deleting_an_account_leaves_no_row_of_it_and_spares_everyone_else() {
         app.event(token, "NEXT", base(10)).await;
         app.event(token, "NEXT", base(9)).await;
     }
-    app.ok(None, "mutation($e:String!,$p:String!){login(email:$e,password:$p,deviceName:\"phone\"){token}}", json!({"e": "ann@example.com", "p": PASSWORD})).await;
+    app.ok(None, "mutation($e:String!,$p:String!){login(email:$e,password:$p,deviceName:\"phone\"){token}}", json!({"e": "ann@example.com", "p": PASSWORD}))
+        .await;
     request_reset(&app, "ann@example.com").await;
     let (ann_id, bob_id) = (id_of(&app, &ann).await, id_of(&app, &bob).await);
     let bob_before = rows_of(&app, bob_id).await;
@@ -289,7 +304,13 @@ async fn deleting_an_account_leaves_no_row_of_it_and_spares_everyone_else() {
 async fn display_names_are_kept_checked_and_used_in_mails() {
     let sink = Sink::start();
     let app = mail_app(&sink, |_| {}).await;
-    let data = app.ok(None, "mutation($e:String!,$p:String!,$c:String){register(email:$e,password:$p,inviteCode:$c,displayName:\" Ann \"){user{displayName}}}", json!({"e": "ann@example.com", "p": PASSWORD, "c": app.state.services.setup_code.code()})).await;
+    let data = app
+        .ok(
+            None,
+            "mutation($e:String!,$p:String!,$c:String){register(email:$e,password:$p,inviteCode:$c,displayName:\" Ann \"){user{displayName}}}",
+            json!({"e": "ann@example.com", "p": PASSWORD, "c": app.state.services.setup_code.code()}),
+        )
+        .await;
     assert_eq!(data["register"]["user"]["displayName"], "Ann");
     let token = app.ok(None, "mutation($e:String!,$p:String!){login(email:$e,password:$p){token}}", json!({"e": "ann@example.com", "p": PASSWORD})).await["login"]["token"].as_str().unwrap().to_owned();
     let long = app.gql(Some(&token), "mutation($n:String!){updateSettings(input:{displayName:$n}){displayName}}", json!({"n": "x".repeat(81)})).await;
@@ -346,7 +367,8 @@ async fn a_mail_not_sent_in_time_is_marked_failed_logged_and_counted() {
     request_reset(&app, "ann@example.com").await;
     let rows = wait_for_outbox(&app, "given up", |rows| rows.len() == 1 && rows[0].status == outbox::Status::Failed).await;
     assert!(rows[0].raw.is_empty() && rows[0].last_error.as_deref().is_some_and(|e| e.contains("451")), "{rows:?}");
-    let (status, _, metrics) = app.send(axum::http::Request::get("/metrics").header("authorization", "Bearer metrics-test-token").body(axum::body::Body::empty()).unwrap()).await;
+    let (status, _, metrics) =
+        app.send(axum::http::Request::get("/metrics").header("authorization", "Bearer metrics-test-token").body(axum::body::Body::empty()).unwrap()).await;
     assert_eq!(status, 200, "{metrics}");
     for needle in ["# HELP rht_mail_failed_total", "rht_mail_failed_total{kind=\"password_reset\"}", "# HELP rht_mail_queue_depth"] {
         assert!(metrics.contains(needle), "{needle} missing from:\n{metrics}");

@@ -86,7 +86,10 @@ impl Sink {
             let status = Command::new("openssl")
                 .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
                 .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-addext", "basicConstraints=critical,CA:FALSE"])
-                .arg("-keyout").arg(&key).arg("-out").arg(&cert)
+                .arg("-keyout")
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
                 .stderr(Stdio::null())
                 .status()
                 .expect("openssl");
@@ -137,7 +140,8 @@ impl Sink {
 }
 
 fn read_inbox(dir: &Path) -> Vec<Received> {
-    let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect();
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect();
     names.sort();
     names.into_iter().map(|p| Received { raw: std::fs::read(p).unwrap() }).collect()
 }

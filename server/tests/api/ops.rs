@@ -17,7 +17,15 @@ async fn metrics_cover_requests_events_and_build_info() {
     let (status, headers, text) = app.send(from_peer("127.0.0.1", None)).await;
     assert_eq!(status, 200);
     assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/plain"));
-    for needle in ["rht_build_info", "rht_events_recorded_total{type=\"NEXT\"}", "rht_http_requests_total{", "rht_http_request_duration_seconds_bucket", "rht_graphql_operations_total{", "rht_active_sessions", "rht_db_pool_connections{state=\"idle\"}"] {
+    for needle in [
+        "rht_build_info",
+        "rht_events_recorded_total{type=\"NEXT\"}",
+        "rht_http_requests_total{",
+        "rht_http_request_duration_seconds_bucket",
+        "rht_graphql_operations_total{",
+        "rht_active_sessions",
+        "rht_db_pool_connections{state=\"idle\"}",
+    ] {
         assert!(text.contains(needle), "{needle} missing from\n{text}");
     }
 }

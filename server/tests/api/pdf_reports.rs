@@ -130,7 +130,8 @@ fn assert_question_rows(text: &str, sessions: &Value, with_date: bool, tz: chron
         for q in session["questions"].as_array().unwrap() {
             let start = instant(&q["startedAt"]).with_timezone(&tz);
             let start = if with_date { start.format("%Y-%m-%d %H:%M:%S").to_string() } else { start.format("%H:%M:%S").to_string() };
-            let figures = format!("{:>10.1} {:>10.1} {:>10.1} {:>+10.1}", f(&q["activeSeconds"]), f(&q["pausedSeconds"]), f(&q["targetSeconds"]), f(&q["deltaSeconds"]));
+            let figures =
+                format!("{:>10.1} {:>10.1} {:>10.1} {:>+10.1}", f(&q["activeSeconds"]), f(&q["pausedSeconds"]), f(&q["targetSeconds"]), f(&q["deltaSeconds"]));
             let line = format!("{:>4}  {start}  {figures}  {}", q["index"], q["taskId"].as_str().unwrap_or(""));
             let line = squeeze(&line);
             assert!(text.lines().any(|l| l == line), "PDF lacks row `{line}`:\n{text}");
@@ -224,7 +225,8 @@ async fn three_hundred_questions_break_across_pages_with_headers() {
     assert!(pages.len() >= 4, "{} pages", pages.len());
     for (i, page) in pages.iter().enumerate() {
         assert!(page.contains(&format!("Page {} of {}", i + 1, pages.len())), "page {i}:\n{page}");
-        let has_rows = page.lines().any(|l| l.trim_start().split("  ").nth(1).is_some_and(|s| s.starts_with("06:") || s.starts_with("07:") || s.starts_with("11:")));
+        let has_rows =
+            page.lines().any(|l| l.trim_start().split("  ").nth(1).is_some_and(|s| s.starts_with("06:") || s.starts_with("07:") || s.starts_with("11:")));
         if has_rows {
             assert!(page.contains("Active s") && page.contains("Paused s") && page.contains("Task id"), "page {i} lacks the column header");
         }
@@ -372,7 +374,8 @@ async fn admins_read_another_users_days_read_only_and_audited() {
     let peer = app.register("peer2@example.com").await;
     session(&app, &rater, utc("2026-11-28T01:00:00Z"), &[(75, 0, "t1"), (40, 5, "t2")]).await;
     let rater_id = app.ok(Some(&rater), "{me{id}}", json!({})).await["me"]["id"].as_str().unwrap().to_owned();
-    let q = "query($d:Date,$u:ID){day(date:$d,userId:$u){questionCount activeSeconds timezone sessions{questionCount}} week(start:$d,userId:$u){questionCount}}";
+    let q =
+        "query($d:Date,$u:ID){day(date:$d,userId:$u){questionCount activeSeconds timezone sessions{questionCount}} week(start:$d,userId:$u){questionCount}}";
 
     let own = app.ok(Some(&rater), q, json!({"d": "2026-11-28"})).await;
     let seen = app.ok(Some(&admin), q, json!({"d": "2026-11-28", "u": rater_id})).await;

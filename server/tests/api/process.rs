@@ -72,7 +72,8 @@ fn post(port: u16, query: &str) -> serde_json::Value {
     use std::io::{Read, Write};
     let body = serde_json::json!({ "query": query }).to_string();
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let head = format!("POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    let head =
+        format!("POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
     stream.write_all(format!("{head}{body}").as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
@@ -94,7 +95,9 @@ fn a_public_server_logs_a_setup_code_that_the_first_registration_needs() {
     let log = logged.iter().find(|l| l.contains("setup code")).expect("the setup code is logged at start");
     let code: String = log[log.find("setup code ").unwrap() + 11..].chars().take(19).collect();
 
-    let register = |extra: &str| post(port, &format!("mutation{{register(email:\"first@example.com\",password:\"correct horse battery staple\"{extra}){{user{{role}}}}}}"));
+    let register = |extra: &str| {
+        post(port, &format!("mutation{{register(email:\"first@example.com\",password:\"correct horse battery staple\"{extra}){{user{{role}}}}}}"))
+    };
     let refused = register("");
     assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
     assert!(refused["errors"][0]["message"].as_str().unwrap().contains("setup code"), "{refused}");
@@ -140,7 +143,8 @@ fn backup_refuses_a_missing_database_and_copies_the_key_beside_the_backup() {
 
 #[test]
 fn a_database_url_that_does_not_parse_is_reported_without_its_password() {
-    let output = binary().arg("migrate").env("DATABASE_URL", "postgres://raterhub:pa/ss@w0rd@127.0.0.1:5432/raterhub").env("RUST_BACKTRACE", "0").output().unwrap();
+    let output =
+        binary().arg("migrate").env("DATABASE_URL", "postgres://raterhub:pa/ss@w0rd@127.0.0.1:5432/raterhub").env("RUST_BACKTRACE", "0").output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("postgres://raterhub:***@127.0.0.1:5432/raterhub"), "{stderr}");

@@ -75,7 +75,9 @@ impl EngineDriver {
         };
         self.last_event_exit_of = None;
         match effect.clone() {
-            Effect::Start(open) => self.sessions.push(ModelSession { started_at: open.started_at, ended_at: None, last_event_at: at, open: Some(open), closed: vec![] }),
+            Effect::Start(open) => {
+                self.sessions.push(ModelSession { started_at: open.started_at, ended_at: None, last_event_at: at, open: Some(open), closed: vec![] })
+            }
             Effect::Advance { closed, open } => {
                 let s = &mut self.sessions[target.unwrap()];
                 s.closed.push(closed);
@@ -142,18 +144,19 @@ fn engine_matches(engine: &EngineDriver, timeline: &Timeline, origin: DateTime<U
     prop_assert_eq!(engine.sessions.len(), derived.len());
     for (s, d) in engine.sessions.iter().zip(&derived) {
         prop_assert_eq!(seconds(origin, s.started_at), d.start);
-        let questions: Vec<Question> = s
-            .closed
-            .iter()
-            .map(|c| Question { start: seconds(origin, c.started_at), end: seconds(origin, c.ended_at), paused: c.paused_ms / 1000 })
-            .collect();
+        let questions: Vec<Question> =
+            s.closed.iter().map(|c| Question { start: seconds(origin, c.started_at), end: seconds(origin, c.ended_at), paused: c.paused_ms / 1000 }).collect();
         prop_assert_eq!(&questions, &d.questions);
         for ((c, q), n) in s.closed.iter().zip(&d.questions).zip(1..) {
             prop_assert_eq!(c.index, n);
             prop_assert_eq!((c.raw_ms(), c.paused_ms, c.active_ms()), (q.raw() * 1000, q.paused * 1000, q.active() * 1000));
             prop_assert!(q.paused >= 0 && q.active() >= 0, "{:?}", q);
         }
-        let current = s.open.as_ref().map(|o| Current { index: o.running.index as usize, start: seconds(origin, o.running.started_at), paused_now: o.running.is_paused() });
+        let current = s.open.as_ref().map(|o| Current {
+            index: o.running.index as usize,
+            start: seconds(origin, o.running.started_at),
+            paused_now: o.running.is_paused(),
+        });
         prop_assert_eq!(current, d.current);
     }
     Ok(())
@@ -237,7 +240,11 @@ mod through_the_api {
         prop_assert_eq!(qs.len(), d.questions.len());
         prop_assert_eq!(s["questionCount"].as_i64().unwrap(), d.questions.len() as i64);
         for (q, m) in qs.iter().zip(&d.questions) {
-            let got = Question { start: seconds(origin, instant(&q["startedAt"])), end: seconds(origin, instant(&q["endedAt"])), paused: f(&q["pausedSeconds"]) as i64 };
+            let got = Question {
+                start: seconds(origin, instant(&q["startedAt"])),
+                end: seconds(origin, instant(&q["endedAt"])),
+                paused: f(&q["pausedSeconds"]) as i64,
+            };
             prop_assert_eq!(got, *m);
             prop_assert_eq!((f(&q["rawSeconds"]), f(&q["pausedSeconds"]), f(&q["activeSeconds"])), (m.raw() as f64, m.paused as f64, m.active() as f64));
         }

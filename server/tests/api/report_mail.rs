@@ -33,7 +33,13 @@ fn local(date: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
 /// A rater in Los Angeles with three questions on `work_day()`, subscribed as `reports` says.
 async fn rater(app: &TestApp, email: &str, reports: Value) -> String {
     let token = app.register_in(email, "America/Los_Angeles").await;
-    let set = app.gql(Some(&token), "mutation($r:ReportEmailsInput!){updateSettings(input:{reportEmails:$r}){reportEmails{daily weekly hour includeEmpty}}}", json!({"r": reports})).await;
+    let set = app
+        .gql(
+            Some(&token),
+            "mutation($r:ReportEmailsInput!){updateSettings(input:{reportEmails:$r}){reportEmails{daily weekly hour includeEmpty}}}",
+            json!({"r": reports}),
+        )
+        .await;
     assert!(set.get("errors").is_none(), "{set}");
     let day = work_day();
     for (minute, kind) in [(0, "NEXT"), (5, "NEXT"), (11, "NEXT"), (18, "EXIT")] {
@@ -71,7 +77,11 @@ async fn a_daily_report_is_mailed_once_with_its_figures_attachment_and_unsubscri
     assert_eq!(mail.header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
     let parsed = mail.parsed();
     let attached = |ext: &str| {
-        let part = parsed.subparts.iter().find(|p| p.get_content_disposition().params.get("filename").is_some_and(|f| f.ends_with(ext))).unwrap_or_else(|| panic!("no {ext} attachment"));
+        let part = parsed
+            .subparts
+            .iter()
+            .find(|p| p.get_content_disposition().params.get("filename").is_some_and(|f| f.ends_with(ext)))
+            .unwrap_or_else(|| panic!("no {ext} attachment"));
         part.get_body_raw().unwrap()
     };
     let csv = String::from_utf8(attached(".csv")).unwrap();
@@ -90,7 +100,10 @@ async fn a_daily_report_is_mailed_once_with_its_figures_attachment_and_unsubscri
     let (status, _, page) = app.send(axum::http::Request::get(format!("/reports/unsubscribe?token={token}")).body(axum::body::Body::empty()).unwrap()).await;
     assert_eq!(status, 200);
     assert!(page.contains("<form method=\"post\""), "a GET changes nothing: {page}");
-    let post = axum::http::Request::post(format!("/reports/unsubscribe?token={token}")).header("content-type", "application/x-www-form-urlencoded").body(axum::body::Body::from("List-Unsubscribe=One-Click")).unwrap();
+    let post = axum::http::Request::post(format!("/reports/unsubscribe?token={token}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("List-Unsubscribe=One-Click"))
+        .unwrap();
     let (status, _, page) = app.send(post).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Unsubscribed"), "{page}");
@@ -148,7 +161,13 @@ async fn report_settings_are_checked_and_need_mail() {
     let sink = Sink::start();
     let app = TestApp::with_config(|c| configure(c, &sink)).await;
     let token = app.register("ann@example.com").await;
-    let set = |r: Value| app.gql(Some(&token), "mutation($r:ReportEmailsInput!){updateSettings(input:{reportEmails:$r}){reportEmails{daily weekly hour includeEmpty}}}", json!({"r": r}));
+    let set = |r: Value| {
+        app.gql(
+            Some(&token),
+            "mutation($r:ReportEmailsInput!){updateSettings(input:{reportEmails:$r}){reportEmails{daily weekly hour includeEmpty}}}",
+            json!({"r": r}),
+        )
+    };
     assert_eq!(code(&set(json!({"daily": true, "weekly": false, "hour": 24})).await), "BAD_USER_INPUT");
     assert_eq!(code(&set(json!({"daily": true, "weekly": false, "hour": -1})).await), "BAD_USER_INPUT");
     let me = app.ok(Some(&token), "{me{reportEmails{daily weekly hour includeEmpty}}}", json!({})).await;

@@ -22,7 +22,12 @@ async fn users_can_neither_read_nor_delete_each_others_data() {
     assert!(app.sessions(&b).await.is_empty());
     assert!(app.active(&b).await.is_null());
     assert_eq!(app.ok(Some(&b), "{day{questionCount}}", json!({})).await["day"]["questionCount"], 0);
-    for (mutation, id) in [("deleteSession", &session_id), ("deleteQuestion", &question_id), ("deleteQuestion", &"999999".to_owned()), ("deleteSession", &"not-a-number".to_owned())] {
+    for (mutation, id) in [
+        ("deleteSession", &session_id),
+        ("deleteQuestion", &question_id),
+        ("deleteQuestion", &"999999".to_owned()),
+        ("deleteSession", &"not-a-number".to_owned()),
+    ] {
         let r = app.gql(Some(&b), &format!("mutation($id:ID!){{{mutation}(id:$id)}}"), json!({"id": id})).await;
         assert_eq!(code(&r), "NOT_FOUND", "{mutation} {id}");
     }
@@ -37,7 +42,13 @@ async fn users_can_neither_read_nor_delete_each_others_data() {
 #[tokio::test]
 async fn get_serves_the_playground_and_never_runs_a_mutation() {
     let app = TestApp::new().await;
-    let (status, headers, body) = app.send(Request::get("/graphql?query=mutation%7Bregister(email%3A%22x%40y.com%22%2Cpassword%3A%22correct%20horse%20battery%22)%7Btoken%7D%7D").body(Body::empty()).unwrap()).await;
+    let (status, headers, body) = app
+        .send(
+            Request::get("/graphql?query=mutation%7Bregister(email%3A%22x%40y.com%22%2Cpassword%3A%22correct%20horse%20battery%22)%7Btoken%7D%7D")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
     assert!(body.contains("graphiql") || body.contains("GraphiQL"));
@@ -133,7 +144,11 @@ async fn dashboard_assets_are_compressed_but_api_answers_are_not() {
     assert_eq!(headers.get("content-encoding").unwrap(), "br");
     let (status, _, body) = app.send(Request::get("/sessions/7").body(Body::empty()).unwrap()).await;
     assert_eq!((status, body.contains("<title>t</title>")), (200, true), "client-side routes get index.html");
-    let request = Request::post("/graphql").header("content-type", "application/json").header("accept-encoding", "br, gzip").body(Body::from(json!({"query": "{timezones}"}).to_string())).unwrap();
+    let request = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("accept-encoding", "br, gzip")
+        .body(Body::from(json!({"query": "{timezones}"}).to_string()))
+        .unwrap();
     let (_, headers, body) = app.send(request).await;
     assert!(headers.get("content-encoding").is_none());
     assert!(body.contains("Europe/Berlin"));

@@ -106,7 +106,9 @@ async fn day_week_and_session_figures_follow_the_pay_basis() {
     let t = app.register("fig@example.com").await;
     // 2026-11-26 (Thursday): actives 100 + 500 s against targets 300 + 400 s.
     questions_at(&app, &t, utc("2026-11-26T10:00:00Z"), &[(100, 300.0), (500, 400.0)]).await;
-    let q = format!("{{day(date:\"2026-11-26\"){{{FIGURES} capSeconds remainingSeconds}} week(start:\"2026-11-26\"){{{FIGURES} capSeconds remainingSeconds}} sessions(limit:5){{{FIGURES}}}}}");
+    let q = format!(
+        "{{day(date:\"2026-11-26\"){{{FIGURES} capSeconds remainingSeconds}} week(start:\"2026-11-26\"){{{FIGURES} capSeconds remainingSeconds}} sessions(limit:5){{{FIGURES}}}}}"
+    );
     let d = app.ok(Some(&t), &q, json!({})).await;
     for figures in [&d["day"], &d["week"], &d["sessions"][0]] {
         assert_eq!(f(&figures["bankedSeconds"]), 100.0, "{figures}");
@@ -116,7 +118,12 @@ async fn day_week_and_session_figures_follow_the_pay_basis() {
     assert!(d["day"]["capSeconds"].is_null() && d["week"]["remainingSeconds"].is_null());
 
     // ACTIVE basis at 36 KWD/h: 600 s = 6 KWD exactly; 700 s at 10.01 JPY/h would be 1.946 → 2.
-    assert!(settings(&app, &t, json!({"payBasis": "ACTIVE", "hourlyRate": 36, "currency": "KWD", "dailyCapHours": 0.1, "weeklyCapHours": 1})).await.get("errors").is_none());
+    assert!(
+        settings(&app, &t, json!({"payBasis": "ACTIVE", "hourlyRate": 36, "currency": "KWD", "dailyCapHours": 0.1, "weeklyCapHours": 1}))
+            .await
+            .get("errors")
+            .is_none()
+    );
     let d = app.ok(Some(&t), &q, json!({})).await;
     for figures in [&d["day"], &d["week"], &d["sessions"][0]] {
         assert_eq!(f(&figures["creditedSeconds"]), 600.0, "{figures}");
@@ -251,7 +258,12 @@ async fn export_and_import_keep_pay_settings_and_task_types() {
     use server::ops;
     let source = TestApp::new().await;
     let t = source.register("carry@example.com").await;
-    assert!(settings(&source, &t, json!({"payBasis": "ACTIVE", "hourlyRate": 9.5, "currency": "KWD", "dailyCapHours": 7, "weeklyCapHours": 35})).await.get("errors").is_none());
+    assert!(
+        settings(&source, &t, json!({"payBasis": "ACTIVE", "hourlyRate": 9.5, "currency": "KWD", "dailyCapHours": 7, "weeklyCapHours": 35}))
+            .await
+            .get("errors")
+            .is_none()
+    );
     let at = base(60);
     source.event_with(&t, json!({"type": "NEXT", "occurredAt": at.to_rfc3339(), "taskType": "Ads"})).await;
     source.event_with(&t, json!({"type": "NEXT", "occurredAt": (at + secs(30)).to_rfc3339(), "taskType": "Search"})).await;
