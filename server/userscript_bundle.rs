@@ -46,10 +46,10 @@ pub fn bundle(src_dir: &Path) -> Result<String, String> {
         body.push_str(&format!("\n// ---- {module}.mjs ----\n"));
         for (n, line) in text.lines().enumerate() {
             if let Some(out) = bundle_line(line).map_err(|e| format!("{module}.mjs:{}: {e}", n + 1))? {
-                if let Some(name) = declared_name(&out) {
-                    if !names.insert(name.to_owned()) {
-                        return Err(format!("{module}.mjs:{}: `{name}` is declared by two modules", n + 1));
-                    }
+                if let Some(name) = declared_name(&out)
+                    && !names.insert(name.to_owned())
+                {
+                    return Err(format!("{module}.mjs:{}: `{name}` is declared by two modules", n + 1));
                 }
                 body.push_str(&out);
                 body.push('\n');
@@ -63,10 +63,10 @@ fn check_listed(src_dir: &Path) -> Result<(), String> {
     let entries = std::fs::read_dir(src_dir).map_err(|e| format!("{}: {e}", src_dir.display()))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".mjs") {
-            if !MODULES.contains(&stem) {
-                return Err(format!("userscript/src/{name} is not listed in MODULES (server/userscript_bundle.rs)"));
-            }
+        if let Some(stem) = name.strip_suffix(".mjs")
+            && !MODULES.contains(&stem)
+        {
+            return Err(format!("userscript/src/{name} is not listed in MODULES (server/userscript_bundle.rs)"));
         }
     }
     Ok(())

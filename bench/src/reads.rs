@@ -337,6 +337,7 @@ pub async fn time_reads(addr: SocketAddr, seed: &SeedResult, questions_per_day: 
     let q = questions_per_day as i64;
 
     type Check = fn(&Value, i64) -> bool;
+    #[allow(clippy::type_complexity)] // one row per case, read as a table
     let cases: Vec<(&'static str, String, &'static str, Box<dyn Fn(&mut Rng) -> Value>, Check)> = vec![
         (
             "day",

@@ -32,6 +32,9 @@ pub async fn is_first_account(db: &impl ConnectionTrait) -> AppResult<bool> {
     Ok(user::Entity::find().count(db).await? == 0)
 }
 
+/// The PostgreSQL advisory lock that serialises account creation ("rhtacct").
+const FIRST_ACCOUNT_LOCK: i64 = 0x0072_6874_6163_6374;
+
 /// What a new account starts with.
 pub struct NewAccount<'a> {
     pub email: &'a str,
@@ -54,6 +57,12 @@ pub async fn create(db: &Db, new: NewAccount<'_>, now: DateTime<Utc>) -> AppResu
     }
     let password_hash = auth::hash_password(new.password).await?;
     let txn = db.begin_write().await?;
+    // Two first registrations racing on PostgreSQL would both count zero users and both
+    // become admin; a transaction-scoped lock makes them take turns (SQLite's write gate
+    // already does).
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({FIRST_ACCOUNT_LOCK})")).await?;
+    }
     let admin = new.admin || is_first_account(&*txn).await?;
     let verify_by_mail = new.mailer.filter(|m| m.verification() != EmailVerification::Off && !admin);
     let account = users::NewUser {

@@ -49,7 +49,7 @@ impl WriteTxn {
 }
 
 /// The PostgreSQL advisory lock key that serialises migrations ("rhtmigr" in ASCII).
-const MIGRATION_LOCK: i64 = 0x7268_746d_6967_72;
+const MIGRATION_LOCK: i64 = 0x0072_6874_6d69_6772;
 
 /// `url` with any password replaced by `***`, for messages. The last `@` ends the user
 /// part, so a password with an unescaped `/` or `@` is masked whole.

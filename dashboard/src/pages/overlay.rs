@@ -70,10 +70,10 @@ fn use_userscript_version() -> Option<String> {
             let mut tries = 0;
             let interval = gloo_timers::callback::Interval::new(250, move || {
                 tries += 1;
-                if tries <= 16 {
-                    if let Some(version) = read() {
-                        found.set(Some(version));
-                    }
+                if tries <= 16
+                    && let Some(version) = read()
+                {
+                    found.set(Some(version));
                 }
             });
             move || drop(interval)

@@ -282,10 +282,10 @@ fn commit(conn: &Connection) -> AppResult<()> {
 }
 
 fn rollback(conn: &Connection) {
-    if !conn.is_autocommit() {
-        if let Err(e) = conn.execute_batch("ROLLBACK") {
-            tracing::error!(error = %e, "rolling back a write transaction failed");
-        }
+    if !conn.is_autocommit()
+        && let Err(e) = conn.execute_batch("ROLLBACK")
+    {
+        tracing::error!(error = %e, "rolling back a write transaction failed");
     }
 }
 

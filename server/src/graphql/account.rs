@@ -151,12 +151,12 @@ async fn register(
         now,
     )
     .await?;
-    if let Some(hash) = invite_hash {
-        if !credentials::redeem_invite(&services.db.conn, &hash, user.id, now).await? {
-            // The account must not survive a bad invite.
-            users::delete(&services.db.conn, user.id).await?;
-            return Err(AppError::bad_input("this invite code is invalid, used, revoked or expired"));
-        }
+    if let Some(hash) = invite_hash
+        && !credentials::redeem_invite(&services.db.conn, &hash, user.id, now).await?
+    {
+        // The account must not survive a bad invite.
+        users::delete(&services.db.conn, user.id).await?;
+        return Err(AppError::bad_input("this invite code is invalid, used, revoked or expired"));
     }
     tracing::info!(user_id = user.id, "account registered");
     crate::store::audit::record(

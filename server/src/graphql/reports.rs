@@ -187,10 +187,10 @@ async fn subject(ctx: &Context<'_>, user_id: Option<ID>) -> AppResult<Arc<user::
 
 /// An admin's look at someone else's days is written where that user reads it.
 async fn audit_view(ctx: &Context<'_>, owner: &user::Model, what: String) {
-    if let Ok(caller) = ctx.user() {
-        if caller.id != owner.id {
-            ctx.audit("admin_days_viewed", Some(owner.id), Some(format!("{what} viewed by {}", caller.email))).await;
-        }
+    if let Ok(caller) = ctx.user()
+        && caller.id != owner.id
+    {
+        ctx.audit("admin_days_viewed", Some(owner.id), Some(format!("{what} viewed by {}", caller.email))).await;
     }
 }
 

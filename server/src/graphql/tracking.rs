@@ -133,10 +133,10 @@ async fn check_rate(ctx: &Context<'_>) -> AppResult<()> {
 fn validate(input: EventInput) -> AppResult<NewEvent> {
     let optional = |field: &str, value: Option<String>, max: usize| value.map(|v| validate::bounded_text(field, &v, max)).transpose();
     let target_ms = input.target_seconds.map(|s| validate::in_range("targetSeconds", s, 1.0, 4.0 * 3600.0).map(|s| (s * 1000.0).round() as i64)).transpose()?;
-    if let Some(at) = input.occurred_at {
-        if at.timestamp() < 946_684_800 {
-            return Err(AppError::bad_input("occurredAt must be after 2000-01-01"));
-        }
+    if let Some(at) = input.occurred_at
+        && at.timestamp() < 946_684_800
+    {
+        return Err(AppError::bad_input("occurredAt must be after 2000-01-01"));
     }
     Ok(NewEvent {
         kind: match input.kind {

@@ -34,10 +34,10 @@ pub async fn dashboard(State(state): State<AppState>, uri: Uri, headers: HeaderM
     if playground_file && !state.services.config.graphql_playground {
         return (StatusCode::NOT_FOUND, "the GraphQL playground is turned off").into_response();
     }
-    if !path.is_empty() {
-        if let Some(response) = serve(&state, path, &headers, DASHBOARD_CSP) {
-            return response;
-        }
+    if !path.is_empty()
+        && let Some(response) = serve(&state, path, &headers, DASHBOARD_CSP)
+    {
+        return response;
     }
     // Client-side routes (no extension) get the app; missing files stay 404.
     if has_extension {

@@ -35,10 +35,10 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         Ok(batch) => batch,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, AppError::bad_input(format!("request body is not a GraphQL JSON request: {e}"))),
     };
-    if let BatchRequest::Batch(requests) = &batch {
-        if requests.len() > MAX_BATCH_OPERATIONS {
-            return refuse(StatusCode::BAD_REQUEST, AppError::bad_input(format!("at most {MAX_BATCH_OPERATIONS} operations per request")));
-        }
+    if let BatchRequest::Batch(requests) = &batch
+        && requests.len() > MAX_BATCH_OPERATIONS
+    {
+        return refuse(StatusCode::BAD_REQUEST, AppError::bad_input(format!("at most {MAX_BATCH_OPERATIONS} operations per request")));
     }
     let meta = request_meta(&state, &parts);
     if let Err(retry_after_secs) = state.services.limits.check(&state.services.limits.requests, &meta.client_ip).await {
@@ -103,10 +103,11 @@ fn refuse(status: StatusCode, error: AppError) -> Response {
 
 /// A browser request made by our own pages. Non-browser clients send neither header.
 pub fn same_origin(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" && site != "none" {
-            return false;
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && site != "same-origin"
+        && site != "none"
+    {
+        return false;
     }
     match headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
@@ -140,10 +141,10 @@ pub async fn playground(State(state): State<AppState>, headers: HeaderMap) -> Re
 
 pub async fn websocket(State(state): State<AppState>, protocol: GraphQLProtocol, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
     let mut data = Data::default();
-    if same_origin(&headers) {
-        if let Ok(Some(identity)) = resolve_identity(&state.services, &headers).await {
-            data.insert(identity);
-        }
+    if same_origin(&headers)
+        && let Ok(Some(identity)) = resolve_identity(&state.services, &headers).await
+    {
+        data.insert(identity);
     }
     let services = state.services.clone();
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
@@ -151,10 +152,10 @@ pub async fn websocket(State(state): State<AppState>, protocol: GraphQLProtocol,
             .with_data(data)
             .on_connection_init(move |payload| async move {
                 let mut data = Data::default();
-                if let Some(token) = payload.get("token").and_then(|v| v.as_str()) {
-                    if let Ok(Some(identity)) = identify_token(&services, token, AuthSource::Bearer).await {
-                        data.insert(identity);
-                    }
+                if let Some(token) = payload.get("token").and_then(|v| v.as_str())
+                    && let Ok(Some(identity)) = identify_token(&services, token, AuthSource::Bearer).await
+                {
+                    data.insert(identity);
                 }
                 Ok(data)
             })

@@ -32,10 +32,10 @@ impl Mailer {
         }
         let mailer = self.clone();
         tokio::spawn(async move {
-            if db.backend() == sea_orm::DbBackend::Sqlite {
-                if let Err(e) = queue::release_all_claims(&db.conn).await {
-                    tracing::error!(error = %e, "could not release the outbox claims of an earlier run");
-                }
+            if db.backend() == sea_orm::DbBackend::Sqlite
+                && let Err(e) = queue::release_all_claims(&db.conn).await
+            {
+                tracing::error!(error = %e, "could not release the outbox claims of an earlier run");
             }
             loop {
                 let sent_full_batch = match mailer.send_due(&db, Utc::now()).await {

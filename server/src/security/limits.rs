@@ -13,9 +13,11 @@ use governor::{Quota, RateLimiter};
 
 use crate::shared::Shared;
 
+type Limiter<K, C> = RateLimiter<K, DashMapStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
 /// A per-key limit of `per_minute` with bursts of `burst`; a rate of 0 disables it.
 pub struct KeyedLimit<K: Hash + Eq + Clone, C: Clock = DefaultClock> {
-    limiter: Option<RateLimiter<K, DashMapStateStore<K>, C, NoOpMiddleware<C::Instant>>>,
+    limiter: Option<Limiter<K, C>>,
     clock: C,
 }
 
@@ -78,10 +80,10 @@ pub struct RateLimits {
 impl RateLimits {
     /// Takes one unit of `limit` for `key`; `Err(seconds)` says how long to wait.
     pub async fn check<K: Hash + Eq + Clone + Display>(&self, limit: &Limit<K>, key: &K) -> Result<(), u64> {
-        if let Some(shared) = &self.shared {
-            if let Some(result) = shared.check(limit.name, &key.to_string(), limit.per_minute, limit.burst).await {
-                return result;
-            }
+        if let Some(shared) = &self.shared
+            && let Some(result) = shared.check(limit.name, &key.to_string(), limit.per_minute, limit.burst).await
+        {
+            return result;
         }
         limit.memory.check(key)
     }

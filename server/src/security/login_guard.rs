@@ -66,10 +66,10 @@ impl LoginGuard {
     pub fn check(&self, email: &str, ip: IpAddr) -> Result<(), u64> {
         let now = (self.clock)();
         let mut state = self.state();
-        if let Some(until) = state.pairs.get(&(email.to_owned(), ip)).and_then(|p| p.locked_until) {
-            if until > now {
-                return Err(seconds_until(now, until));
-            }
+        if let Some(until) = state.pairs.get(&(email.to_owned(), ip)).and_then(|p| p.locked_until)
+            && until > now
+        {
+            return Err(seconds_until(now, until));
         }
         let window = self.budget.window;
         if let Some(times) = state.ip_failures.get_mut(&ip) {

@@ -90,10 +90,10 @@ async fn apply(txn: &mut impl EventTxn, user_id: i32, new: &NewEvent, now: DateT
     // that waited for the lock must not land before the one it waited for.
     let now = std::cmp::max(now, Utc::now());
 
-    if let Some(client_id) = &new.client_event_id {
-        if let Some(earlier) = txn.event_by_client_id(user_id, client_id).await? {
-            return Ok(Ok(replay(txn, user_id, earlier).await?));
-        }
+    if let Some(client_id) = &new.client_event_id
+        && let Some(earlier) = txn.event_by_client_id(user_id, client_id).await?
+    {
+        return Ok(Ok(replay(txn, user_id, earlier).await?));
     }
 
     let at = engine::truncate_to_ms(new.occurred_at.unwrap_or(now));
@@ -117,12 +117,12 @@ async fn apply(txn: &mut impl EventTxn, user_id: i32, new: &NewEvent, now: DateT
         }
     } else if new.kind == EventKind::Next {
         ctx.floor = txn.latest_session(user_id).await?.map(|s| s.last_event_at);
-    } else if new.kind == EventKind::Undo {
-        if let Some((row, exited)) = undoable_exit(txn, user_id).await? {
-            ctx.exited = Some(exited);
-            // UNDO of an EXIT works on that ended session.
-            active = Some(row);
-        }
+    } else if new.kind == EventKind::Undo
+        && let Some((row, exited)) = undoable_exit(txn, user_id).await?
+    {
+        ctx.exited = Some(exited);
+        // UNDO of an EXIT works on that ended session.
+        active = Some(row);
     }
 
     let effect = match engine::apply(&ctx, &command, at, now) {

@@ -17,7 +17,7 @@ fn userscript_operations() -> Vec<(String, String)> {
     let mut ops = Vec::new();
     let mut rest = block;
     while let Some(open) = rest.find('`') {
-        let name = rest[..open].rsplit(|c: char| c == ',' || c == '{').next().unwrap_or("").trim().trim_end_matches(':').trim().to_owned();
+        let name = rest[..open].rsplit([',', '{']).next().unwrap_or("").trim().trim_end_matches(':').trim().to_owned();
         let body_start = open + 1;
         let close = rest[body_start..].find('`').expect("closing backtick") + body_start;
         ops.push((name, rest[body_start..close].to_owned()));

@@ -69,7 +69,7 @@ fn the_configuration_table_lists_every_flag() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
     let table: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
     let flags: Vec<&str> =
-        help.lines().filter_map(|l| l.trim_start().split_whitespace().next()).filter(|w| w.starts_with("--") && *w != "--help" && *w != "--version").collect();
+        help.lines().filter_map(|l| l.split_whitespace().next()).filter(|w| w.starts_with("--") && *w != "--help" && *w != "--version").collect();
     assert!(flags.len() > 10, "{help}");
     for flag in flags {
         assert!(table.iter().any(|row| row.contains(&format!("`{flag}`"))), "{flag} is missing from the README's configuration table");
