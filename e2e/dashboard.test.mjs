@@ -245,9 +245,10 @@ test('export CSV as a file download', async () => {
   assert.match(download.suggestedFilename(), /^raterhub-questions-.*\.csv$/);
   const csv = readFileSync(await download.path(), 'utf8');
   const lines = csv.trim().split(/\r?\n/);
-  assert.equal(lines.length, 1 + 3, `header + 3 questions:\n${csv}`);
+  assert.equal(lines.length, 1 + 3 + 1, `header + 3 questions + TOTAL:\n${csv}`);
   assert.match(lines[1], /task-1/);
-  assert.ok(lines.slice(1).every((l) => l.includes(dayD1)), `dates are Tokyo-local:\n${csv}`);
+  assert.match(lines.at(-1), /^TOTAL,,3,/);
+  assert.ok(lines.slice(1, -1).every((l) => l.includes(dayD1)), `dates are Tokyo-local:\n${csv}`);
   await page.waitForSelector('#export-done');
   await shot('export');
 
