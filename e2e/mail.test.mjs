@@ -132,6 +132,13 @@ test('forgot password: the mailed link sets a new password that signs in', async
   await page.waitForSelector('nav[aria-label=Main]', { timeout: WAIT_MS });
   const old = await server.gql('mutation($e:String!,$p:String!){login(email:$e,password:$p){token}}', { e: EMAIL, p: OLD_PASSWORD });
   assert.equal(old.errors?.[0]?.extensions?.code, 'INVALID_CREDENTIALS');
+  // Settings: the name mails greet you with.
+  await page.goto(`${server.url}/settings`);
+  await page.fill('#display-name', 'Forgetful Fran');
+  await page.click('#display-name-form button[type=submit]');
+  await page.waitForSelector('#display-name-saved', { timeout: WAIT_MS });
+  const signedIn = await server.gql('mutation($e:String!,$p:String!){login(email:$e,password:$p){user{displayName}}}', { e: EMAIL, p: NEW_PASSWORD });
+  assert.equal(signedIn.data.login.user.displayName, 'Forgetful Fran');
   // The "your password was changed" notice follows.
   const mails = await waitForMail(2);
   assert.match(mails[1], /Subject: Your RaterHub Tracker password was changed/);

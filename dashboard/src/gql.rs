@@ -45,7 +45,7 @@ operations!("queries/session.graphql" => SessionDetail, DeleteSession, DeleteQue
 operations!("queries/history.graphql" => WeekView, MonthView);
 operations!("queries/settings.graphql" => Timezones, UpdateSettings, ChangePassword, DeviceTokens, RevokeDeviceToken);
 operations!("queries/export.graphql" => ExportCsv);
-operations!("queries/mail.graphql" => RequestPasswordReset, VerifyEmail, ConfirmEmailChange, ResendVerification, ChangeEmail, DeleteAccount, MailSettings, UpdateReportEmails);
+operations!("queries/mail.graphql" => RequestPasswordReset, VerifyEmail, ConfirmEmailChange, ResendVerification, ChangeEmail, DeleteAccount, MailSettings, UpdateReportEmails, UpdateDisplayName);
 operations!("queries/activity.graphql" => Activity);
 operations!("queries/admin.graphql" => Users, SetUserActive, SetUserRole, ResetPassword, CreateUser, Invites, CreateInvite, RevokeInvite, AuditLog, DeleteUser);
 

@@ -389,7 +389,7 @@ async fn report_download_links_on_day_week_and_export() {
 
 #[tokio::test]
 async fn report_emails_form_and_account_sections() {
-    use dashboard::pages::account::{ReportEmails, ReportEmailsForm, VerifyBanner};
+    use dashboard::pages::account::{DisplayNameForm, ReportEmails, ReportEmailsForm, VerifyBanner};
     let initial = ReportEmails { daily: true, weekly: false, hour: 7, include_empty: false };
     let html = render(signed_in("UTC"), html! { <ReportEmailsForm initial={initial} mail_enabled={true} /> }).await;
     assert!(html.contains(r#"id="report-hour""#) && html.contains(r#"value="7""#), "{html}");
@@ -402,4 +402,6 @@ async fn report_emails_form_and_account_sections() {
     assert!(html.contains("not verified") && html.contains(r#"id="resend-verification""#), "{html}");
     let html = render_path(signed_in("UTC"), "/settings", None).await;
     assert!(html.contains("Delete my account") && html.contains(r#"id="delete-password""#), "{html}");
+    let html = render(signed_in("UTC"), html! { <DisplayNameForm initial={Some("Ann".to_owned())} /> }).await;
+    assert!(html.contains(r#"id="display-name""#) && html.contains(r#"value="Ann""#), "{html}");
 }

@@ -6,7 +6,10 @@ use yew::prelude::*;
 
 use super::{Field, bind};
 use crate::components::{ConfirmButton, ErrorBox, Spinner};
-use crate::gql::{self, ApiError, ChangeEmail, DeleteAccount, MailSettings, ResendVerification, UpdateReportEmails, update_report_emails};
+use crate::gql::{
+    self, ApiError, ChangeEmail, DeleteAccount, MailSettings, ResendVerification, UpdateDisplayName, UpdateReportEmails, update_display_name,
+    update_report_emails,
+};
 use crate::hooks::{Load, report, use_app, use_query};
 use crate::state::Action;
 
@@ -56,6 +59,7 @@ pub fn mail_sections() -> Html {
             html! {
                 <>
                     if enabled && !me.email_verified { <VerifyBanner /> }
+                    <DisplayNameForm initial={me.display_name.clone()} />
                     <ReportEmailsForm initial={initial} mail_enabled={enabled} />
                     <ChangeEmailForm mail_enabled={enabled} />
                 </>
@@ -171,6 +175,55 @@ pub fn report_emails_form(p: &ReportEmailsProps) -> Html {
                 <button type="submit" disabled={*busy}>{ if *busy { "Saving…" } else { "Save report e-mails" } }</button>
             </fieldset>
             { outcome_line(&outcome, "Saved.", "report-emails-saved") }
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct DisplayNameProps {
+    pub initial: Option<String>,
+}
+
+/// How mails and reports address the user; empty clears it.
+#[component(DisplayNameForm)]
+pub fn display_name_form(p: &DisplayNameProps) -> Html {
+    let ctx = use_app();
+    let name = use_state(|| p.initial.clone().unwrap_or_default());
+    let outcome = use_state(|| None::<Result<(), ApiError>>);
+    let onsubmit = {
+        let (name, outcome, ctx) = (name.clone(), outcome.clone(), ctx.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let input = update_display_name::SettingsInput {
+                display_name: Some((*name).clone()),
+                report_emails: None,
+                timezone: None,
+                target_seconds: None,
+                idle_timeout_minutes: None,
+                weekly_goal_hours: None,
+                week_starts_on: None,
+                pay_basis: None,
+                hourly_rate: None,
+                currency: None,
+                daily_cap_hours: None,
+                weekly_cap_hours: None,
+            };
+            let (outcome, ctx) = (outcome.clone(), ctx.clone());
+            yew::platform::spawn_local(async move {
+                let r = gql::call::<UpdateDisplayName>(update_display_name::Variables { input }).await;
+                if let Err(e) = &r {
+                    report(&ctx, e);
+                }
+                outcome.set(Some(r.map(|_| ())));
+            });
+        })
+    };
+    html! {
+        <form class="panel" onsubmit={onsubmit} id="display-name-form" novalidate=true>
+            <h2>{ "Your name" }</h2>
+            <Field id="display-name" label="Display name: how mails and reports address you (up to 80 characters)" value={(*name).clone()} oninput={bind(&name)} />
+            <button type="submit">{ "Save name" }</button>
+            { outcome_line(&outcome, "Saved.", "display-name-saved") }
         </form>
     }
 }
