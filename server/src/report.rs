@@ -7,6 +7,7 @@ pub mod csv_file;
 pub mod figures;
 pub mod format;
 pub mod generate;
+pub mod glyphs;
 pub mod layout;
 pub mod pdf;
 
