@@ -207,6 +207,7 @@ async fn summaries(ctx: &Context<'_>, user: &user::Model, tz: Tz, first: NaiveDa
 /// The CSV a report file holds, without the file's BOM.
 async fn export(ctx: &Context<'_>, kind: ExportKind, from: NaiveDate, to: NaiveDate) -> AppResult<String> {
     let period = Period::range(from, to).map_err(AppError::bad_input)?;
+    let _permit = generate::permit(period).await?;
     let report = generate::load(&ctx.services()?.db.conn, ctx.user()?, period, ctx.now()).await?;
     let bytes = match kind {
         ExportKind::Questions => csv_file::questions(&report, false),

@@ -126,11 +126,13 @@ async fn respond(
     };
     let (period, format) = period(&owner)?;
     let now = chrono::Utc::now();
+    let permit = generate::permit(period).await?;
     let report = generate::load(&services.db.conn, &owner, period, now).await?;
     let body = match format {
         Format::Pdf => generate::render_pdf(report, services.config.report_paper).await?,
         Format::Csv => generate::csv(&report)?,
     };
+    drop(permit);
     audit::record(&services.db.conn, audit_entry(caller, &owner, period, format, meta.client_ip.to_string()), now).await;
     Ok(file_response(body, format, &file_stem(period)))
 }

@@ -2,7 +2,8 @@
 //! a scheduled e-mail attaches.
 
 use chrono::{DateTime, Days, Utc, Weekday};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, StreamTrait};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::figures::{Owner, Period, PeriodKind, Report, build};
 use super::layout::Paper;
@@ -65,8 +66,23 @@ pub fn week_start(user: &user::Model) -> Weekday {
     Weekday::try_from(user.week_starts_on.clamp(0, 6) as u8).unwrap_or(Weekday::Mon)
 }
 
+/// Reports longer than a month hold up to a year of rows and pages in memory while they
+/// are made (tens of MB); they are made one at a time, so two of them never double the
+/// server's peak memory. Day, week and month reports never wait.
+pub const LARGE_REPORT_DAYS: i64 = 31;
+static LARGE_REPORTS: Semaphore = Semaphore::const_new(1);
+
+/// Waits for the large-report slot when `period` is longer than `LARGE_REPORT_DAYS`; hold
+/// the permit while the report is loaded and rendered.
+pub async fn permit(period: Period) -> AppResult<Option<SemaphorePermit<'static>>> {
+    if (period.last - period.first).num_days() + 1 <= LARGE_REPORT_DAYS {
+        return Ok(None);
+    }
+    LARGE_REPORTS.acquire().await.map(Some).map_err(AppError::internal)
+}
+
 /// Reads `user`'s rows for `period` in their timezone and computes every figure.
-pub async fn load(db: &impl ConnectionTrait, user: &user::Model, period: Period, now: DateTime<Utc>) -> AppResult<Report> {
+pub async fn load(db: &(impl ConnectionTrait + StreamTrait), user: &user::Model, period: Period, now: DateTime<Utc>) -> AppResult<Report> {
     let owner = owner(user)?;
     let data = period.data_period(owner.week_start);
     let from = calendar::day_start(owner.timezone, data.first);
@@ -86,9 +102,36 @@ pub fn csv(report: &Report) -> AppResult<Vec<u8>> {
 }
 
 /// Both files, for a mail's attachments.
-pub async fn files(db: &impl ConnectionTrait, user: &user::Model, period: Period, paper: Paper, now: DateTime<Utc>) -> AppResult<ReportFiles> {
+pub async fn files(db: &(impl ConnectionTrait + StreamTrait), user: &user::Model, period: Period, paper: Paper, now: DateTime<Utc>) -> AppResult<ReportFiles> {
+    let _permit = permit(period).await?;
     let report = load(db, user, period, now).await?;
     let csv = csv(&report)?;
     let pdf = render_pdf(report, paper).await?;
     Ok(ReportFiles { pdf, csv, stem: file_stem(period) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn large_reports_are_made_one_at_a_time() {
+        let year = Period::range(d("2026-01-01"), d("2026-12-31")).unwrap();
+        let first = permit(year).await.unwrap();
+        assert!(first.is_some());
+        // While one year report is being made, a second one waits...
+        let mut second = Box::pin(permit(year));
+        assert!(futures_util::poll!(second.as_mut()).is_pending());
+        // ...and a day, a week or a month report does not.
+        for short in [Period::day(d("2026-03-01")), Period::week(d("2026-03-01"), Weekday::Mon), Period::range(d("2026-03-01"), d("2026-03-31")).unwrap()] {
+            assert!(permit(short).await.unwrap().is_none());
+        }
+        drop(first);
+        assert!(second.await.unwrap().is_some());
+    }
 }

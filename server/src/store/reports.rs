@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query, UnionType};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder};
+use futures_util::TryStreamExt;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, StreamTrait};
 
 use crate::entity::{question, session};
 use crate::error::AppResult;
@@ -70,19 +71,52 @@ pub async fn questions_between(db: &impl ConnectionTrait, user_id: i32, from: Da
         .await?)
 }
 
+/// The columns of a question a report document shows.
+#[derive(FromQueryResult)]
+struct ReportQuestion {
+    session_id: i32,
+    position: i32,
+    started_at: DateTime<Utc>,
+    ended_at: DateTime<Utc>,
+    raw_ms: i64,
+    paused_ms: i64,
+    active_ms: i64,
+    target_ms: i64,
+    task_id: Option<String>,
+}
+
 /// What a report document needs: the questions that started in `[from, to)` and every
-/// session overlapping it (a session may begin the evening before its questions).
-pub async fn report_rows(db: &impl ConnectionTrait, user_id: i32, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<(Vec<QuestionRow>, Vec<SessionRow>)> {
-    let questions = questions_between(db, user_id, from, to).await?;
-    let sessions = session::Entity::find()
-        .filter(session::Column::UserId.eq(user_id))
-        .filter(session::Column::StartedAt.lt(to))
-        .filter(Condition::any().add(session::Column::EndedAt.is_null()).add(session::Column::EndedAt.gte(from)))
-        .all(db)
+/// session overlapping it (a session may begin the evening before its questions). The
+/// questions are streamed into their final shape: a year is 30,000 rows, and collecting
+/// whole entity rows first held them twice.
+pub async fn report_rows<C>(db: &C, user_id: i32, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<(Vec<QuestionRow>, Vec<SessionRow>)>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let mut questions = Vec::new();
+    let mut rows = question::Entity::find()
+        .select_only()
+        .columns([
+            question::Column::SessionId,
+            question::Column::Position,
+            question::Column::StartedAt,
+            question::Column::EndedAt,
+            question::Column::RawMs,
+            question::Column::PausedMs,
+            question::Column::ActiveMs,
+            question::Column::TargetMs,
+            question::Column::TaskId,
+        ])
+        .filter(question::Column::UserId.eq(user_id))
+        .filter(question::Column::StartedAt.gte(from))
+        .filter(question::Column::StartedAt.lt(to))
+        .order_by_asc(question::Column::StartedAt)
+        .order_by_asc(question::Column::Id)
+        .into_model::<ReportQuestion>()
+        .stream(db)
         .await?;
-    let questions = questions
-        .into_iter()
-        .map(|q| QuestionRow {
+    while let Some(q) = rows.try_next().await? {
+        questions.push(QuestionRow {
             session_id: q.session_id,
             position: q.position,
             started_at: q.started_at,
@@ -92,8 +126,15 @@ pub async fn report_rows(db: &impl ConnectionTrait, user_id: i32, from: DateTime
             active_ms: q.active_ms,
             target_ms: q.target_ms,
             task_id: q.task_id,
-        })
-        .collect();
+        });
+    }
+    drop(rows);
+    let sessions = session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::StartedAt.lt(to))
+        .filter(Condition::any().add(session::Column::EndedAt.is_null()).add(session::Column::EndedAt.gte(from)))
+        .all(db)
+        .await?;
     let sessions = sessions.into_iter().map(|s| SessionRow { id: s.id, started_at: s.started_at, ended_at: s.ended_at }).collect();
     Ok((questions, sessions))
 }
