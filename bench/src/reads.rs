@@ -19,7 +19,8 @@ pub(crate) const RECORD_EVENTS: &str = "mutation RecordEvents($inputs: [EventInp
   }
 }";
 
-/// dashboard/queries/today.graphql, without the week part (timed on its own).
+/// dashboard/queries/today.graphql, without the week part (timed on its own), with the
+/// rater toolkit's figures (issue 14): banked and credited time, earnings and the cap.
 pub const DAY: &str = "query Day($date: Date!) {
   day(date: $date) {
     date
@@ -29,6 +30,11 @@ pub const DAY: &str = "query Day($date: Date!) {
     activeSeconds
     averageSeconds
     targetSeconds
+    bankedSeconds
+    creditedSeconds
+    earnings { amount currency }
+    capSeconds
+    remainingSeconds
     pace { ratio score label emoji }
     hours { hour questionCount activeSeconds }
     sessions {
@@ -41,13 +47,16 @@ pub const DAY: &str = "query Day($date: Date!) {
       activeSeconds
       averageSeconds
       targetSeconds
+      bankedSeconds
+      creditedSeconds
+      earnings { amount currency }
       pace { ratio score label emoji }
       current { index startedAt pausedSeconds isPaused pausedAt targetSeconds }
     }
   }
 }";
 
-/// dashboard/queries/history.graphql WeekView.
+/// dashboard/queries/history.graphql WeekView, with the toolkit's figures per week and day.
 pub const WEEK: &str = "query WeekView($start: Date!) {
   week(start: $start) {
     start
@@ -55,10 +64,36 @@ pub const WEEK: &str = "query WeekView($start: Date!) {
     questionCount
     activeSeconds
     goalSeconds
+    bankedSeconds
+    creditedSeconds
+    earnings { amount currency }
+    capSeconds
+    remainingSeconds
     pace { ratio score label emoji }
-    days { date questionCount activeSeconds }
+    days { date questionCount activeSeconds bankedSeconds creditedSeconds earnings { amount currency } capSeconds remainingSeconds }
   }
 }";
+
+/// History's "By task type" table for a week.
+pub const TYPE_STATS: &str = "query TypeStats($from: Date!, $to: Date!) {
+  typeStats(from: $from, to: $to) {
+    taskType
+    count
+    activeSeconds
+    targetSeconds
+    averageSeconds
+    bankedSeconds
+    pace { ratio score label emoji }
+  }
+}";
+
+/// A rate and caps for the main user, so every toolkit figure is computed (not null).
+pub const PAY_SETTINGS: &str = "mutation PaySettings($input: SettingsInput!) {
+  updateSettings(input: $input) { hourlyRate currency dailyCapHours weeklyCapHours }
+}";
+
+/// Task types the seeded questions cycle through, each with its own target (AET) in seconds.
+pub const TASK_TYPES: [(&str, u32); 5] = [("Search relevance", 300), ("Ads quality", 240), ("Side by side", 420), ("Maps", 180), ("Audio", 360)];
 
 /// dashboard/queries/history.graphql MonthView: six aliased weeks.
 pub const MONTH: &str = "query MonthView($w0: Date!, $w1: Date!, $w2: Date!, $w3: Date!, $w4: Date!, $w5: Date!) {
@@ -192,23 +227,28 @@ fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// One working day as one session: NEXT × q with 3–8 minute questions, `pauses` PAUSE
-/// pairs of 5–20 minutes spread through the day, then EXIT. Starts 07:00–07:30 UTC.
+/// One working day as one session: NEXT × q with 3–8 minute questions (each with a task
+/// type and that type's target), `pauses` PAUSE pairs of 5–20 minutes spread through the
+/// day, then EXIT. Starts 07:00–07:30 UTC.
 pub fn day_events(date: NaiveDate, questions: usize, pauses: usize, rng: &mut Rng, id_prefix: &str) -> Vec<Value> {
     let mut t = date.and_hms_opt(7, 0, 0).expect("time").and_utc() + Span::seconds(rng.below(1800) as i64);
     let pause_at: Vec<usize> = (1..=pauses).map(|k| k * questions / (pauses + 1)).collect();
     let mut events = Vec::with_capacity(questions + 2 * pauses + 1);
     let mut seq = 0;
-    let mut push = |kind: &str, at: DateTime<Utc>, task: Option<String>| {
+    let mut push = |kind: &str, at: DateTime<Utc>, task: Option<(String, usize)>| {
         let mut input = json!({ "type": kind, "occurredAt": ts(at), "clientEventId": format!("{id_prefix}-{date}-{seq}") });
-        if let Some(task) = task {
+        if let Some((task, kind)) = task {
+            let (task_type, target) = TASK_TYPES[kind];
             input["taskId"] = Value::String(task);
+            input["taskType"] = json!(task_type);
+            input["targetSeconds"] = json!(target);
         }
         seq += 1;
         events.push(input);
     };
     for q in 1..=questions {
-        push("NEXT", t, Some(format!("task-{:012x}", rng.next() & 0xffff_ffff_ffff)));
+        let task = format!("task-{:012x}", rng.next() & 0xffff_ffff_ffff);
+        push("NEXT", t, Some((task, rng.below(TASK_TYPES.len() as u64) as usize)));
         let length = Span::milliseconds(180_000 + rng.below(300_000) as i64);
         if pause_at.contains(&q) {
             let into = length / 2;
@@ -252,6 +292,8 @@ pub async fn seed(addr: SocketAddr, opts: &SeedOpts, tag: &str) -> anyhow::Resul
     let tokens = client::register_many(addr, emails, "UTC", opts.parallel).await?;
     let register_time = started.elapsed();
     let main_token = tokens[0].clone();
+    let settings = json!({ "input": { "hourlyRate": 14.5, "currency": "USD", "dailyCapHours": 8, "weeklyCapHours": 40 } });
+    Conn::connect(addr).await?.gql(Some(&main_token), PAY_SETTINGS, settings).await.context("setting the main user's rate and caps")?;
 
     let days = working_days_before_today(opts.history_days);
     let other_days = working_days_before_today(opts.other_days);
@@ -344,14 +386,28 @@ pub async fn time_reads(addr: SocketAddr, seed: &SeedResult, questions_per_day: 
             format!("dashboard Today.day, random seeded date ({q} questions)"),
             DAY,
             Box::new(|r: &mut Rng| json!({ "date": days[r.below(days.len() as u64) as usize].to_string() })),
-            |d, q| d.pointer("/day/questionCount").and_then(Value::as_i64) == Some(q),
+            |d, q| d.pointer("/day/questionCount").and_then(Value::as_i64) == Some(q) && d.pointer("/day/earnings/amount").and_then(Value::as_f64).is_some(),
         ),
         (
             "week",
             "dashboard WeekView, random seeded week".into(),
             WEEK,
             Box::new(|r: &mut Rng| json!({ "start": days[r.below(days.len() as u64) as usize].to_string() })),
-            |d, q| d.pointer("/week/questionCount").and_then(Value::as_i64).is_some_and(|n| n >= q),
+            |d, q| d.pointer("/week/questionCount").and_then(Value::as_i64).is_some_and(|n| n >= q) && d.pointer("/week/capSeconds").and_then(Value::as_f64).is_some(),
+        ),
+        (
+            "typeStats",
+            "History \"By task type\" for a random seeded week".into(),
+            TYPE_STATS,
+            Box::new(|r: &mut Rng| {
+                let from = days[r.below(days.len() as u64) as usize];
+                json!({ "from": from.to_string(), "to": (from + Span::days(6)).to_string() })
+            }),
+            |d, q| {
+                let rows = d["typeStats"].as_array().map(Vec::as_slice).unwrap_or_default();
+                let count: i64 = rows.iter().filter_map(|r| r["count"].as_i64()).sum();
+                rows.len() == TASK_TYPES.len() && count >= q
+            },
         ),
         (
             "month",
