@@ -393,7 +393,10 @@ pub async fn time_reads(addr: SocketAddr, seed: &SeedResult, questions_per_day: 
             "dashboard WeekView, random seeded week".into(),
             WEEK,
             Box::new(|r: &mut Rng| json!({ "start": days[r.below(days.len() as u64) as usize].to_string() })),
-            |d, q| d.pointer("/week/questionCount").and_then(Value::as_i64).is_some_and(|n| n >= q) && d.pointer("/week/capSeconds").and_then(Value::as_f64).is_some(),
+            |d, q| {
+                d.pointer("/week/questionCount").and_then(Value::as_i64).is_some_and(|n| n >= q)
+                    && d.pointer("/week/capSeconds").and_then(Value::as_f64).is_some()
+            },
         ),
         (
             "typeStats",

@@ -40,7 +40,8 @@ fn index(face: Face) -> usize {
 /// A character that shapes to exactly one glyph on its own: left-to-right, no combining
 /// marks, no joining or contextual forms (Latin, Greek, general punctuation).
 fn simple(c: char) -> bool {
-    matches!(c, ' '..='~' | '\u{a0}'..='\u{24f}' | '\u{370}'..='\u{3ff}' | '\u{2000}'..='\u{206f}') && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}')
+    matches!(c, ' '..='~' | '\u{a0}'..='\u{24f}' | '\u{370}'..='\u{3ff}' | '\u{2000}'..='\u{206f}')
+        && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}')
 }
 
 impl Shaper {
@@ -50,7 +51,10 @@ impl Shaper {
             let face = rustybuzz::Face::from_slice(data(face), 0).expect("the embedded DejaVu fonts parse");
             Parsed { units_per_em: face.units_per_em() as f32, face, monospaced }
         };
-        Shaper { fonts: [parse(Face::Regular, false), parse(Face::Bold, false), parse(Face::Mono, true), parse(Face::MonoBold, true)], cache: Default::default() }
+        Shaper {
+            fonts: [parse(Face::Regular, false), parse(Face::Bold, false), parse(Face::Mono, true), parse(Face::MonoBold, true)],
+            cache: Default::default(),
+        }
     }
 
     /// The glyphs of `text` in `face`, positioned as `draw_text` would place them.

@@ -2,8 +2,8 @@
 //! resolvers, and the full rows of report documents.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Query, UnionType};
 use futures_util::TryStreamExt;
+use sea_orm::sea_query::{Expr, Query, UnionType};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, StreamTrait};
 
 use crate::entity::{question, session};
