@@ -75,7 +75,8 @@ static LARGE_REPORTS: Semaphore = Semaphore::const_new(1);
 /// Waits for the large-report slot when `period` is longer than `LARGE_REPORT_DAYS`; hold
 /// the permit while the report is loaded and rendered.
 pub async fn permit(period: Period) -> AppResult<Option<SemaphorePermit<'static>>> {
-    if (period.last - period.first).num_days() + 1 <= LARGE_REPORT_DAYS {
+    // `last - first` is one less than the number of days.
+    if (period.last - period.first).num_days() < LARGE_REPORT_DAYS {
         return Ok(None);
     }
     LARGE_REPORTS.acquire().await.map(Some).map_err(AppError::internal)
