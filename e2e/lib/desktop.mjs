@@ -93,7 +93,7 @@ function firefoxProfile(dir, proxyPort) {
 
 /**
  * Starts `browser` ('chromium' | 'firefox') on `url` with a fresh profile and HOME that trust the
- * test CA and send https through the loopback proxy. Returns { proc, exited, version, stop() }.
+ * test CA and send https through the loopback proxy. Returns { proc, exited, log, stop() }.
  */
 export async function launchDesktopBrowser(browser, { url, env, proxyPort, caPath }) {
   const home = mkdtempSync(join(tmpdir(), `rht-desktop-${browser}-`));
