@@ -1,8 +1,9 @@
-//! Settings: timezone, targets and goals, password, devices, activity log, sign out everywhere.
+//! Settings: timezone, targets and goals, pay and caps, password, devices, activity log, sign out everywhere.
 
 use yew::prelude::*;
 
 use super::account::{DeleteAccountPanel, MailSections};
+use super::pay::pay_panel;
 use super::{Field, bind, input_event_value, select_value};
 use crate::components::{AuditTable, ConfirmButton, ErrorBox, Spinner};
 use crate::dates::Weekday;
@@ -52,10 +53,15 @@ pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i6
 
 #[component(SettingsPage)]
 pub fn settings_page() -> Html {
+    let ctx = use_app();
+    // A preset may change the timezone and week start: the form starts again from them.
+    let key = ctx.user().map(|u| format!("{}-{}", u.timezone, u.week_starts_on.key())).unwrap_or_default();
+    let pay = use_query::<gql::PaySettings>(gql::pay_settings::Variables, false);
     html! {
         <section class="page settings">
             <h1>{ "Settings" }</h1>
-            <Preferences />
+            <Preferences key={key} />
+            { pay_panel(pay) }
             <MailSections />
             <PasswordForm />
             <Devices />
