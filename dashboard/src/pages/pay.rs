@@ -47,7 +47,6 @@ pub struct PayErrors {
     pub currency: Option<String>,
     pub daily: Option<String>,
     pub weekly: Option<String>,
-    pub form: Option<ApiError>,
 }
 
 impl PayErrors {
@@ -239,20 +238,26 @@ pub fn pay_form(p: &PayFormProps) -> Html {
         })
     });
     // A server error by its code, next to its field.
-    let server_errors = {
-        let mut e = PayErrors::default();
-        if let Some(err) = &saved.error {
-            match pay_error(err) {
-                Some((field, message)) => e.set(field, message),
-                None => e.form = Some(err.clone()),
-            }
+    let mut server_errors = PayErrors::default();
+    let mut form_error = None;
+    if let Some(err) = &saved.error {
+        match pay_error(err) {
+            Some((field, message)) => server_errors.set(field, message),
+            None => form_error = Some(err.clone()),
         }
-        e
-    };
+    }
     let shown = |mine: &Option<String>, server: &Option<String>| mine.clone().or_else(|| server.clone());
-    let fields = [
+    let field = |(id, label, state, error, hint): (&'static str, &'static str, &UseStateHandle<String>, Option<String>, &'static str)| {
+        html! {
+            <Field id={id} label={label} value={(**state).clone()} oninput={bind(state)} inputmode={(id != "currency").then_some("decimal")}
+                   error={error} hint={hint} autocomplete="off" />
+        }
+    };
+    let money_fields = [
         ("hourly-rate", "Hourly rate", &rate, shown(&errors.rate, &server_errors.rate), "Per credited hour. Empty: no earnings shown."),
         ("currency", "Currency", &currency, shown(&errors.currency, &server_errors.currency), "ISO 4217 code, e.g. USD, EUR, JPY."),
+    ];
+    let cap_fields = [
         ("daily-cap", "Daily cap (hours)", &daily, shown(&errors.daily, &server_errors.daily), "Empty: no cap."),
         ("weekly-cap", "Weekly cap (hours)", &weekly, shown(&errors.weekly, &server_errors.weekly), "Empty: no cap."),
     ];
@@ -305,7 +310,7 @@ pub fn pay_form(p: &PayFormProps) -> Html {
                 <p><strong>{ preset.name.clone() }</strong>{ " — " }{ preset.description.clone() }</p>
                 if open {
                     <div class="result-box">
-                        { preview_table(&preset.name, &preview(preset, &*pay, user.week_starts_on, &user.timezone)) }
+                        { preview_table(&preset.name, &preview(preset, &pay, user.week_starts_on, &user.timezone)) }
                         <p class="hint">{ "Rate and currency stay as they are." }</p>
                         <button type="button" class="apply-preset" onclick={apply} disabled={applied.running}>
                             { if applied.running { "Applying…".to_string() } else { format!("Apply “{}”", preset.name) } }
@@ -331,12 +336,10 @@ pub fn pay_form(p: &PayFormProps) -> Html {
                             <option value="ACTIVE" selected={*basis == PayBasis::Active}>{ "Active time" }</option>
                         </select>
                     </div>
-                    { for fields.into_iter().map(|(id, label, state, error, hint)| html! {
-                        <Field id={id} label={label} value={(**state).clone()} oninput={bind(state)} inputmode={(id != "currency").then_some("decimal")}
-                               error={error} hint={hint} autocomplete="off" />
-                    }) }
+                    { for money_fields.map(&field) }
                 </div>
-                if let Some(e) = &server_errors.form { <ErrorBox error={e.clone()} /> }
+                <div class="row">{ for cap_fields.map(&field) }</div>
+                if let Some(e) = form_error { <ErrorBox error={e} /> }
                 <button type="submit" id="save-pay" disabled={saved.running}>{ if saved.running { "Saving…" } else { "Save pay and caps" } }</button>
             </form>
             if let Some(n) = &*notice { <p class="notice" role="status" id="pay-notice">{ n.clone() }</p> }

@@ -53,14 +53,11 @@ pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i6
 
 #[component(SettingsPage)]
 pub fn settings_page() -> Html {
-    let ctx = use_app();
-    // A preset may change the timezone and week start: the form starts again from them.
-    let key = ctx.user().map(|u| format!("{}-{}", u.timezone, u.week_starts_on.key())).unwrap_or_default();
     let pay = use_query::<gql::PaySettings>(gql::pay_settings::Variables, false);
     html! {
         <section class="page settings">
             <h1>{ "Settings" }</h1>
-            <Preferences key={key} />
+            <Preferences />
             { pay_panel(pay) }
             <MailSections />
             <PasswordForm />
@@ -88,6 +85,14 @@ fn preferences() -> Html {
     let busy = use_state(|| false);
     let saved = use_state(|| false);
     let browser = tz::browser_zone();
+    {
+        // A preset may change the timezone and week start: the form follows.
+        let (zone, week) = (zone.clone(), week.clone());
+        use_effect_with((user.timezone.clone(), user.week_starts_on), move |(tz, starts)| {
+            zone.set(tz.clone());
+            week.set(*starts);
+        });
+    }
 
     let onsubmit = {
         let (zone, target, goal, idle, week, errors, server_error, busy, saved, ctx) = (
