@@ -343,6 +343,7 @@ test("admin opens a user's day and week read-only, with their reports; the user 
   const log = (await server.gql('{auditLog(limit:100){action detail}}', {}, token)).data.auditLog;
   assert.ok(log.some((e) => e.action === 'admin_days_viewed' && e.detail === `day ${day} viewed by ${ADMIN}`), JSON.stringify(log));
   assert.ok(log.some((e) => e.action === 'admin_report_viewed' && e.detail.includes(`viewed by ${ADMIN}`)), JSON.stringify(log));
+  await admin.goto(`${server.url}/admin`);
 });
 
 test("everyone's audit log (admin) and the user's own activity log", async () => {

@@ -164,7 +164,7 @@ test('print: a day and a week page print as a report (figures, no navigation or 
   const day = await printed('day');
   assert.ok(day.includes(`RaterHub Tracker · ${EMAIL} · ${title} · UTC`), `the page header names who, when and the zone:\n${day}`);
   // Cards print in a grid (labels on one line, values under them): check each is there.
-  for (const label of [/Questions/i, /Active time/i, /Average \/ question/i, /Banked/i, /Credited/i]) assert.match(day, label);
+  for (const label of [/Questions/i, /Active\s+time/i, /Average\s+\/\s+question/i, /Banked/i, /Credited/i]) assert.match(day, label);
   for (const figure of [String(api.day.questionCount), '19:00', '4:45', '0.3 h', '20:00']) assert.ok(day.includes(figure), `${figure} printed:\n${day}`);
   // Banked with its sign and, on paper, its word: targets 4 × 5:00 − 19:00 active.
   assert.equal(Math.round(api.day.bankedSeconds), 60);

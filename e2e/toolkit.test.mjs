@@ -18,10 +18,7 @@ import { installUserscript } from './lib/gm-harness.mjs';
 import { routeRaterHub, taskUrl } from './fixtures/raterhub.mjs';
 
 const PASSWORD = 'correct horse battery staple';
-// 3 seconds: the prompt's threshold is minutes, and fractions are allowed. The test does not
-// wait for it: the page runs on Playwright's clock (installed in open()), which it jumps
-// forward. Kept short because the jump puts the page's clock ahead of the server's (by far
-// less than the server's 5-minute future-skew allowance).
+// 3 seconds: the prompt's threshold is minutes, and fractions are allowed.
 const AWAY_MINUTES = 0.05;
 
 let server;
@@ -53,8 +50,6 @@ async function open(settings = {}) {
   await server.register(email, PASSWORD);
   const token = (await gql('mutation($e:String!,$p:String!){login(email:$e,password:$p,deviceName:"e2e"){token}}', { e: email, p: PASSWORD })).login.token;
   const ctx = await launchBrowser();
-  // Fake timers that flow with real time until the test jumps them (comeBack).
-  await ctx.clock.install();
   await routeRaterHub(ctx, {});
   const store = { 'rht.auth': { server: server.url, email, deviceName: 'e2e', token }, 'rht.settings': settings };
   const h = await installUserscript(ctx, { source: servedScript, origin: server.url, store });
@@ -94,9 +89,9 @@ async function waitText(page, name, pred, timeout = 30_000) {
 const visible = (page, name) => page.locator(sel(name)).isVisible();
 const recorded = (h) => h.requests.filter((r) => r.body.includes('recordEvents') && r.status === 200).flatMap((r) => JSON.parse(r.body).variables.inputs);
 
-/** Jumps the page's clock past the threshold without input, then clicks: the prompt shows. */
+/** Leaves the page without input past the threshold, then clicks it: the prompt shows. */
 async function comeBack(page) {
-  await page.clock.fastForward(AWAY_MINUTES * 60_000 + 500);
+  await page.waitForTimeout(AWAY_MINUTES * 60_000 + 500); // the threshold is a minimum: waiting longer only adds away time
   await page.mouse.click(5, 5);
   return waitText(page, 'away-text', /^Away 00:0\d\. Count it\?$/);
 }
