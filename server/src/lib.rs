@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod calendar;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod engine;

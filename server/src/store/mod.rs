@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod credentials;
 pub mod devices;
+pub mod dump;
 pub mod email_tokens;
 pub mod events;
 pub mod lite;

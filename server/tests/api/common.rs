@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use server::config::{Config, LimitConfig, LogFormat, MailConfig, RegistrationMode};
-use server::db::Db;
+use server::db::{Db, QueueLimits};
 use server::{AppState, app};
 use tower::ServiceExt;
 
@@ -87,6 +87,19 @@ impl TestApp {
         adjust(&mut config);
         let state = AppState::new(config, db, &[42u8; 48]).await.unwrap();
         TestApp { router: app(state.clone()), state, url: url.to_owned(), _dir: None }
+    }
+
+    /// A fresh SQLite app whose writer has `limits`; None when the suite runs on PostgreSQL
+    /// (which has no writer queue).
+    pub async fn sqlite_with_limits(limits: QueueLimits) -> Option<Self> {
+        if std::env::var("TEST_DATABASE_URL").ok().is_some_and(|u| !u.is_empty()) {
+            return None;
+        }
+        let (url, dir) = fresh_database().await;
+        let db = Db::connect_with(&url, limits).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        let state = AppState::new(config(&url), db, &[42u8; 48]).await.unwrap();
+        Some(TestApp { router: app(state.clone()), state, url, _dir: dir })
     }
 
     /// Sends a raw request and returns (status, headers, body text).
