@@ -1,5 +1,7 @@
 //! Database connection, pragmas, migrations, the SQLite writer and the write gate.
 
+mod pg_batch;
+pub mod user_changes;
 mod writer;
 
 use std::str::FromStr;
@@ -12,6 +14,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Dat
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::AppResult;
+pub use pg_batch::PgBatcher;
 pub use writer::{TxnFuture, Writer};
 
 /// The connection pool plus, on SQLite, a gate that lets one write transaction run at a
@@ -22,6 +25,8 @@ pub struct Db {
     pub conn: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
     writer: Option<Writer>,
+    /// PostgreSQL: the group-commit workers for events.
+    pg_batcher: Option<PgBatcher>,
 }
 
 /// A write transaction holding the SQLite gate (if any) until it is dropped.
@@ -69,9 +74,17 @@ impl Db {
         let sqlite = url.starts_with("sqlite:");
         if !sqlite {
             options.max_connections(20).min_connections(1);
+            // sqlx pings a connection at every checkout by default: a round trip for each
+            // transaction and each query outside one. Only one idle long enough to have been
+            // dropped by the network is worth checking.
+            options.test_before_acquire_if_idle_for(Duration::from_secs(30));
+            // Connections open when first needed: with TLS each costs a handshake, and the
+            // start-up needs only one (migrations), not the pool's minimum up front.
+            options.connect_lazy(true);
             // sea-orm quotes the whole URL when it can't parse it: mask the password.
             let conn = Database::connect(options).await.map_err(|e| anyhow::anyhow!(e.to_string().replace(url, &redacted(url))))?;
-            return Ok(Db { conn, write_gate: None, writer: None });
+            let pg_batcher = Some(PgBatcher::start(conn.clone()));
+            return Ok(Db { conn, write_gate: None, writer: None, pg_batcher });
         }
         options.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
@@ -86,7 +99,7 @@ impl Db {
         let path = SqliteConnectOptions::from_str(url)?.get_filename().to_owned();
         let in_memory = url.contains(":memory:") || url.contains("mode=memory") || path.as_os_str().is_empty();
         let writer = if in_memory { None } else { Some(Writer::start(path).await?) };
-        Ok(Db { conn, write_gate: Some(Arc::new(Mutex::new(()))), writer })
+        Ok(Db { conn, write_gate: Some(Arc::new(Mutex::new(()))), writer, pg_batcher: None })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -136,6 +149,11 @@ impl Db {
     /// The SQLite writer thread (group commit), when this database has one.
     pub fn writer(&self) -> Option<&Writer> {
         self.writer.as_ref()
+    }
+
+    /// The PostgreSQL group-commit workers, on PostgreSQL.
+    pub fn pg_batcher(&self) -> Option<&PgBatcher> {
+        self.pg_batcher.as_ref()
     }
 }
 

@@ -14,6 +14,7 @@ mod mail;
 mod mail_crash;
 mod mail_sink;
 mod ops;
+mod pg_batch;
 mod pdf_reports;
 mod playground;
 mod process;
