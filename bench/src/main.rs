@@ -234,7 +234,7 @@ async fn run(args: Args) -> anyhow::Result<i32> {
             failed |= lite.failed;
             eprintln!("[ingest] pgbench reference");
             let reference = compare::pgbench(admin_url).await;
-            compare::print(&lite.levels, &ingested.levels, &reference);
+            compare::print(&lite.runs, &ingested.runs, &reference);
         }
     }
 
@@ -500,7 +500,7 @@ pub struct Level {
 struct Ingested {
     targets: Vec<Target>,
     failed: bool,
-    levels: Vec<Level>,
+    runs: Vec<Level>,
 }
 
 /// Stage 1 on `backend`: prints its table; returns its targets and runs.
@@ -508,7 +508,7 @@ async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Pat
     let (bin, work_dir) = (bin.to_path_buf(), work_dir.to_path_buf());
     let mut targets = Vec::new();
     let mut failed = false;
-    let mut levels = Vec::new();
+    let mut runs = Vec::new();
     eprintln!("[ingest] starting the server on a fresh database");
     let db = backend.fresh("ingest").await?;
     let server = Server::start(&ServerOpts {
@@ -586,6 +586,9 @@ async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Pat
         if !r.mismatches.is_empty() || r.errors > 0 {
             failed = true;
         }
+        if !baseline {
+            runs.push(Level { users, rate: r.rate(), p99: r.latency.pct_ms(99.0) });
+        }
         if users == 100 && !baseline {
             top_runs.push((r.rate(), r.latency.pct_ms(99.0)));
         }
@@ -599,11 +602,8 @@ async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Pat
         targets.push(Target { what: "ingestion, 100 users".into(), goal: "≥ 5,000 events/s (aim 10,000)".into(), measured, met: rate >= 5000.0 });
     }
     if let Some((p99, worst_p99)) = median_and_worst(top_runs.iter().map(|r| r.1).collect(), true) {
-        let measured = if top_runs.len() > 1 {
-            format!("{} ms (median of {}; worst {} ms)", ms(p99), top_runs.len(), ms(worst_p99))
-        } else {
-            format!("{} ms", ms(p99))
-        };
+        let measured =
+            if top_runs.len() > 1 { format!("{} ms (median of {}; worst {} ms)", ms(p99), top_runs.len(), ms(worst_p99)) } else { format!("{} ms", ms(p99)) };
         targets.push(Target { what: "ingestion p99, 100 users".into(), goal: "< 25 ms".into(), measured, met: p99 < 25.0 });
     }
     let size = backend.size(&db).await.map(|(b, _)| mb(b)).unwrap_or_else(|e| format!("? ({e})"));
@@ -630,7 +630,7 @@ async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Pat
     if failed {
         println!("\n**FAILED: events were lost or rejected (see above).**");
     }
-    Ok(Ingested { targets, failed, levels })
+    Ok(Ingested { targets, failed, runs })
 }
 
 fn git_describe(ws: &Path) -> String {

@@ -119,7 +119,8 @@ impl PgTxn {
         }
         let events: usize = keys.iter().map(|k| k.events).sum();
         let reserved = ReservedId::find_by_statement(statement(RESERVE_QUESTION_IDS, events as i64)).all(&txn).await?;
-        let mut question_ids = reserved.into_iter().map(|r| i32::try_from(r.id).map_err(|_| AppError::internal("question id out of range"))).collect::<AppResult<Vec<_>>>()?;
+        let mut question_ids =
+            reserved.into_iter().map(|r| i32::try_from(r.id).map_err(|_| AppError::internal("question id out of range"))).collect::<AppResult<Vec<_>>>()?;
         question_ids.reverse();
         Ok(PgTxn {
             txn,

@@ -44,7 +44,13 @@ async fn grouped_events_survive_retries_and_kill_9_exactly_once() {
     let first = start(&url);
     let mut tokens = Vec::new();
     for u in 0..USERS {
-        let r = post(first.port, None, "mutation($e:String!){register(email:$e,password:\"correct horse battery staple\"){token}}", json!({"e": format!("b{u}@example.com")})).await;
+        let r = post(
+            first.port,
+            None,
+            "mutation($e:String!){register(email:$e,password:\"correct horse battery staple\"){token}}",
+            json!({"e": format!("b{u}@example.com")}),
+        )
+        .await;
         tokens.push(r["data"]["register"]["token"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned());
     }
     let tokens = Arc::new(tokens);
@@ -107,9 +113,12 @@ async fn grouped_events_survive_retries_and_kill_9_exactly_once() {
 
     // Recount from the tables: per user, events 0..=n each stored once, and one session
     // holding questions 1..n with no gap or duplicate.
-    let rows = admin_query(&url, "SELECT u.email, count(e.id), count(DISTINCT e.client_event_id), \
+    let rows = admin_query(
+        &url,
+        "SELECT u.email, count(e.id), count(DISTINCT e.client_event_id), \
          (SELECT count(*) FROM questions q WHERE q.user_id = u.id), (SELECT count(DISTINCT q.position) FROM questions q WHERE q.user_id = u.id), \
-         (SELECT max(q.position) FROM questions q WHERE q.user_id = u.id) FROM users u JOIN events e ON e.user_id = u.id GROUP BY u.id, u.email")
+         (SELECT max(q.position) FROM questions q WHERE q.user_id = u.id) FROM users u JOIN events e ON e.user_id = u.id GROUP BY u.id, u.email",
+    )
     .await;
     let by_email: HashMap<String, Vec<i64>> = rows.into_iter().collect();
     for (u, &n) in unanswered.iter().enumerate() {
