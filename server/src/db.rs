@@ -1,6 +1,8 @@
 //! Database connection, pragmas, migrations and, on SQLite, the single writer.
 
 pub mod rusqlite_exec;
+mod pg_batch;
+pub mod user_changes;
 mod writer;
 
 use std::str::FromStr;
@@ -12,6 +14,7 @@ use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynch
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
 
 use crate::error::AppResult;
+pub use pg_batch::PgBatcher;
 pub use writer::{QueueLimits, Turn, TxnFuture, Work, Writer};
 
 /// The connection pool (reads, and PostgreSQL's writes) plus, on SQLite, the writer every
@@ -23,6 +26,8 @@ pub struct Db {
     writer: Option<Writer>,
     /// An in-memory URL runs on a file in here, deleted with the last `Db` clone.
     _scratch: Option<Arc<tempfile::TempDir>>,
+    /// PostgreSQL: the group-commit workers for events.
+    pg_batcher: Option<PgBatcher>,
 }
 
 /// A write transaction. On SQLite it holds the writer's turn until it is dropped, so it is
@@ -76,9 +81,17 @@ impl Db {
         options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         if !url.starts_with("sqlite:") {
             options.max_connections(20).min_connections(1);
+            // sqlx pings a connection at every checkout by default: a round trip for each
+            // transaction and each query outside one. Only one idle long enough to have been
+            // dropped by the network is worth checking.
+            options.test_before_acquire_if_idle_for(Duration::from_secs(30));
+            // Connections open when first needed: with TLS each costs a handshake, and the
+            // start-up needs only one (migrations), not the pool's minimum up front.
+            options.connect_lazy(true);
             // sea-orm quotes the whole URL when it can't parse it: mask the password.
             let conn = Database::connect(options).await.map_err(|e| anyhow::anyhow!(e.to_string().replace(url, &redacted(url))))?;
-            return Ok(Db { conn, writer: None, _scratch: None });
+            let pg_batcher = Some(PgBatcher::start(conn.clone()));
+            return Ok(Db { conn, writer: None, _scratch: None, pg_batcher });
         }
         // An in-memory database is private to its connection, and the writer needs one of
         // its own: "in memory" is a file in a temporary directory instead, with the same
@@ -106,7 +119,7 @@ impl Db {
         options.max_connections(8).min_connections(1);
         let conn = Database::connect(options).await?;
         let writer = Some(Writer::start(path, limits).await?);
-        Ok(Db { conn, writer, _scratch: scratch })
+        Ok(Db { conn, writer, _scratch: scratch, pg_batcher: None })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -165,5 +178,10 @@ impl Db {
     /// The SQLite writer thread (group commit), when this database has one.
     pub fn writer(&self) -> Option<&Writer> {
         self.writer.as_ref()
+    }
+
+    /// The PostgreSQL group-commit workers, on PostgreSQL.
+    pub fn pg_batcher(&self) -> Option<&PgBatcher> {
+        self.pg_batcher.as_ref()
     }
 }

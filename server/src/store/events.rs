@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::lite::LiteTxn;
+use super::pg::Keys;
 use super::txn::{EventRef, EventTxn, SeaTxn};
 use super::{Totals, closed_question, open_session};
 use crate::db::Db;
@@ -33,8 +34,8 @@ pub struct Recorded {
     pub duplicate: bool,
 }
 
-/// Applies one event in a write transaction of its own or, on SQLite, one shared with other
-/// waiting events (group commit).
+/// Applies one event in a write transaction shared with other waiting events (group
+/// commit; SQLite with a database file, and PostgreSQL).
 pub async fn record(db: &Db, user_id: i32, new: &NewEvent, now: DateTime<Utc>) -> AppResult<Recorded> {
     record_all(db, user_id, vec![new.clone()], now).await?.pop().unwrap_or_else(|| Err(AppError::internal("event without a result")))
 }
@@ -49,6 +50,18 @@ pub async fn record_all(db: &Db, user_id: i32, events: Vec<NewEvent>, now: DateT
                 let events = events.clone();
                 Box::pin(async move { apply_all(&mut LiteTxn(conn), user_id, &events, now).await })
             }))
+            .await;
+    }
+    if let Some(batcher) = db.pg_batcher() {
+        let keys = Keys { user_id, client_event_ids: events.iter().filter_map(|e| e.client_event_id.clone()).collect(), events: events.len() };
+        return batcher
+            .submit(
+                keys,
+                Box::new(move |txn| {
+                    let events = events.clone();
+                    Box::pin(async move { apply_all(txn, user_id, &events, now).await })
+                }),
+            )
             .await;
     }
     let txn = db.begin_write().await?;

@@ -8,6 +8,7 @@ pub mod email_tokens;
 pub mod events;
 pub mod lite;
 pub mod outbox;
+pub mod pg;
 pub mod reports;
 pub mod sessions;
 pub mod task_types;

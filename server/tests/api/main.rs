@@ -16,6 +16,7 @@ mod mail_sink;
 mod ops;
 mod overload;
 mod pdf_reports;
+mod pg_batch;
 mod playground;
 mod process;
 mod props;
