@@ -23,5 +23,6 @@ mod report_mail;
 mod reports;
 mod schema;
 mod security;
+mod shared_backoff;
 mod timeline;
 mod toolkit;
