@@ -26,3 +26,4 @@ mod security;
 mod shared_backoff;
 mod timeline;
 mod toolkit;
+mod upgrade;
