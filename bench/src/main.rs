@@ -6,6 +6,7 @@ mod client;
 mod compare;
 mod ingest;
 mod reads;
+mod recount;
 mod reports;
 mod server;
 mod stats;
@@ -472,13 +473,6 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     } else if args.work_dir.is_none() {
         let _ = std::fs::remove_dir_all(&work_dir);
     }
-    let retries = client::REGISTER_RETRIES.load(std::sync::atomic::Ordering::Relaxed);
-    if retries > 0 {
-        println!(
-            "\nNote: {retries} `register` calls failed with INTERNAL and were retried (first: {}); see the server logs (SQLite: database is locked).",
-            client::REGISTER_RETRY_ERROR.lock().unwrap().clone().unwrap_or_default()
-        );
-    }
     if failed {
         eprintln!("bench: FAILED (lost or rejected events, or read errors; see above)");
         return Ok(1);
@@ -551,12 +545,12 @@ async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Pat
         let run_label = if repeat > 1 { format!(" (run {run}/{repeat})") } else { String::new() };
         eprintln!("[ingest] {users} users × {per_user} {}{run_label}", if baseline { "{ serverTime } (baseline)" } else { "events" });
         let run_tag = if repeat > 1 { format!("{tag}r{run}") } else { tag.clone() };
-        let mut r = ingest::run_level(&server, users, per_user, args.session_questions, &run_tag, baseline).await?;
+        let mut r = ingest::run_level(&server, &db, users, per_user, args.session_questions, &run_tag, baseline).await?;
         peak_note |= !r.peak_is_phase;
         let recount = if baseline {
             "n/a".to_owned()
         } else if r.mismatches.is_empty() {
-            format!("exact ({users}/{users})")
+            format!("exact ({users}/{users}; table: {} events)", thousands(r.table_events as u64))
         } else {
             format!("LOST ({} users)", r.mismatches.len())
         };
@@ -617,7 +611,7 @@ async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Pat
     println!("\n## 1. Event ingestion ({}): recordEvent ({shape}), keep-alive, {} events per level\n", backend.name(), thousands(events as u64));
     table.print();
     println!(
-        "Each level registers fresh users (argon2id) first; RSS before = after those registrations. Every user then sent a final EXIT and was recounted: every session holds questions 1..n with no gap or duplicate, and the total equals the NEXTs sent. The baseline row sends `{{ serverTime }}` (auth + GraphQL, no write) instead. Database afterwards: {size}."
+        "Each level registers fresh users (argon2id) first; RSS before = after those registrations. Every user then sent a final EXIT and was recounted: through GraphQL, every session holds questions 1..n with no gap or duplicate, and the total equals the NEXTs sent; and in the events table itself (read straight from the database), each user's NEXT and EXIT rows equal both what was sent and what GraphQL shows. The baseline row sends `{{ serverTime }}` (auth + GraphQL, no write) instead. Database afterwards: {size}."
     );
     if peak_note {
         println!("(Peak RSS is the process lifetime peak: /proc/<pid>/clear_refs was not writable.)");

@@ -213,14 +213,14 @@ async fn login(ctx: &Context<'_>, email: String, password: String, device_name: 
     if email.len() > validate::MAX_EMAIL_LEN || password.len() > auth::MAX_PASSWORD_BYTES {
         return Err(AppError::InvalidCredentials);
     }
-    services.login_guard.check(&email, ip).map_err(AppError::rate_limited("login_backoff"))?;
+    services.login_guard.check(&email, ip).await.map_err(AppError::rate_limited("login_backoff"))?;
     let user = users::find_by_email(&services.db.conn, &email).await?;
     // Unknown emails verify against a dummy hash, so both failures take the same time.
     let hash = user.as_ref().map_or_else(|| services.dummy_hash.as_str().to_owned(), |u| u.password_hash.clone());
     let verified = auth::verify_password(password, hash).await?;
     let now = ctx.now();
     let Some(user) = user.filter(|u| verified && u.is_active) else {
-        services.login_guard.record_failure(&email, ip);
+        services.login_guard.record_failure(&email, ip).await;
         let entry = crate::store::audit::Entry {
             actor_id: None,
             subject_id: None,
@@ -231,7 +231,7 @@ async fn login(ctx: &Context<'_>, email: String, password: String, device_name: 
         crate::store::audit::record(&services.db, entry, now).await;
         return Err(AppError::InvalidCredentials);
     };
-    services.login_guard.record_success(&email, ip);
+    services.login_guard.record_success(&email, ip).await;
     let entry = |action, detail| crate::store::audit::Entry { actor_id: Some(user.id), subject_id: None, action, ip: Some(ip.to_string()), detail };
     match device_name {
         Some(name) => {

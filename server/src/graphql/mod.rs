@@ -30,7 +30,7 @@ use crate::db::Db;
 use crate::entity::user;
 use crate::error::{AppError, AppResult};
 use crate::security::limits::RateLimits;
-use crate::security::login_guard::LoginGuard;
+use crate::security::login_backoff::LoginBackoff;
 use crate::store::users::UserCache;
 
 #[derive(MergedObject, Default)]
@@ -67,7 +67,7 @@ pub struct Services {
     /// Verified against when the email is unknown, so both paths take the same time.
     pub dummy_hash: Arc<String>,
     pub limits: Arc<RateLimits>,
-    pub login_guard: Arc<LoginGuard>,
+    pub login_guard: Arc<LoginBackoff>,
     pub mailer: crate::mail::Mailer,
     /// The per-request user lookup cache; SQLite only, where this process owns the data.
     pub user_cache: Option<Arc<UserCache>>,

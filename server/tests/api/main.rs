@@ -25,5 +25,7 @@ mod report_mail;
 mod reports;
 mod schema;
 mod security;
+mod shared_backoff;
 mod timeline;
 mod toolkit;
+mod upgrade;
