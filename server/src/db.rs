@@ -1,7 +1,7 @@
 //! Database connection, pragmas, migrations and, on SQLite, the single writer.
 
-pub mod rusqlite_exec;
 mod pg_batch;
+pub mod rusqlite_exec;
 pub mod user_changes;
 mod writer;
 
