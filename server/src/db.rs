@@ -1,7 +1,6 @@
 //! Database connection, pragmas, migrations, the SQLite writer and the write gate.
 
 mod pg_batch;
-pub mod user_changes;
 mod writer;
 
 use std::str::FromStr;
