@@ -9,7 +9,6 @@ mod m20261126_000003_session_totals;
 mod m20261129_000004_mail;
 mod m20261129_000010_report_emails;
 mod m20261129_000014_toolkit;
-mod m20261130_000020_user_notify;
 
 pub struct Migrator;
 
@@ -23,7 +22,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_mail::Migration),
             Box::new(m20261129_000010_report_emails::Migration),
             Box::new(m20261129_000014_toolkit::Migration),
-            Box::new(m20261130_000020_user_notify::Migration),
         ]
     }
 }

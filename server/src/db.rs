@@ -2,7 +2,6 @@
 
 mod pg_batch;
 pub mod rusqlite_exec;
-pub mod user_changes;
 mod writer;
 
 use std::str::FromStr;

@@ -45,18 +45,6 @@ use crate::shared::Shared;
 use crate::store::users::UserCache;
 use anyhow::Context as _;
 
-/// The per-request user lookup cache. SQLite: one process writes, a change by the `admin`
-/// command shows within 5 s. PostgreSQL: every instance hears of every change (see
-/// `db::user_changes`), so the time to live is only a backstop.
-fn user_cache(db: &Db) -> UserCache {
-    if db.backend() != sea_orm::DbBackend::Postgres {
-        return UserCache::new(std::time::Duration::from_secs(5));
-    }
-    let open = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    crate::db::user_changes::spawn(db.conn.get_postgres_connection_pool().clone(), open.clone());
-    UserCache::gated(std::time::Duration::from_secs(60), open)
-}
-
 /// Everything a request handler needs.
 #[derive(Clone)]
 pub struct AppState {
@@ -90,7 +78,7 @@ impl AppState {
         };
         let budget = IpBudget { failures: l.login_ip_failures as usize, window: Duration::minutes(15) };
         let login_guard = LoginBackoff::new(budget, clock, shared.clone());
-        let cache = Arc::new(user_cache(&db));
+        let sqlite = db.backend() == sea_orm::DbBackend::Sqlite;
         let mailer = crate::mail::Mailer::from_config(&config)?;
         let has_accounts = !accounts::is_first_account(&db.conn).await?;
         let behind_proxy = !config.trusted_proxies.is_empty() || config.public_url.is_some();
@@ -110,7 +98,7 @@ impl AppState {
             limits: Arc::new(limits),
             login_guard: Arc::new(login_guard),
             mailer,
-            user_cache: Some(cache),
+            user_cache: sqlite.then(|| Arc::new(UserCache::new(std::time::Duration::from_secs(5)))),
             setup_code: Arc::new(setup_code),
         };
         let schema = build_schema(Some(services.clone()));

@@ -1,8 +1,8 @@
 //! Accounts and their settings.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -63,14 +63,10 @@ pub fn changed() {
 
 /// The per-request user lookup, cached briefly. A write in this process (settings, password,
 /// sign-out everywhere, deactivation) invalidates it at once; one from another process (the
-/// `admin` CLI) shows within the time to live, or at once on PostgreSQL, where every change
-/// is notified to every instance (`db::user_changes`).
+/// `admin` CLI) shows within the time to live.
 pub struct UserCache {
     ttl: Duration,
     entries: Mutex<HashMap<i32, Cached>>,
-    /// Only while this is true is the cache used (on PostgreSQL: while the notifications
-    /// of other processes' changes are being received).
-    open: Arc<AtomicBool>,
 }
 
 struct Cached {
@@ -84,18 +80,10 @@ const MAX_CACHED_USERS: usize = 10_000;
 
 impl UserCache {
     pub fn new(ttl: Duration) -> Self {
-        Self::gated(ttl, Arc::new(AtomicBool::new(true)))
-    }
-
-    /// A cache used only while `open` is true.
-    pub fn gated(ttl: Duration, open: Arc<AtomicBool>) -> Self {
-        UserCache { ttl, entries: Mutex::new(HashMap::new()), open }
+        UserCache { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
     pub async fn find(&self, db: &impl ConnectionTrait, id: i32) -> AppResult<Option<user::Model>> {
-        if !self.open.load(Ordering::SeqCst) {
-            return find(db, id).await;
-        }
         // Read before the lookup: a write landing during it leaves this entry already stale.
         let generation = GENERATION.load(Ordering::SeqCst);
         {

@@ -210,18 +210,6 @@ async fn two_instances_share_events_limits_and_live_updates() {
     assert_eq!(indexes, (1..last).collect::<Vec<_>>(), "every NEXT of the load phase applied exactly once, numbered in order");
     assert_eq!(s["data"]["activeSession"]["current"]["index"], last);
 
-    // Signing out everywhere on instance 2 reaches instance 1, which has just served this
-    // token from its user cache (kept up to 60 s on PostgreSQL): the change is notified.
-    let me = "{sessions(limit:1){id}}";
-    assert!(post(one.port, Some(&token), me, json!({})).await.get("errors").is_none());
-    post(two.port, Some(&token), "mutation{logout}", json!({})).await;
-    let refused = async {
-        while post(one.port, Some(&token), me, json!({})).await["errors"][0]["extensions"]["code"] != "UNAUTHENTICATED" {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    assert!(tokio::time::timeout(Duration::from_secs(30), refused).await.is_ok(), "instance 1 still accepts a token revoked on instance 2");
-
     drop((one, two));
     let _ = sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP DATABASE IF EXISTS {name}")).await;
 }
