@@ -288,6 +288,64 @@ test('admin creates a user; errors inline', async () => {
   assert.equal(login.data?.login?.user?.timezone, 'Europe/Paris', JSON.stringify(login));
 });
 
+test("admin opens a user's day and week read-only, with their reports; the user sees it in their log", async () => {
+  // The user records a session through the API (as the overlay would) on a past day; in
+  // Tokyo (the user's zone) 03:00Z is noon of the same date.
+  const login = await server.gql('mutation($e:String!,$p:String!){login(email:$e,password:$p){token user{id}}}', { e: USER, p: NEW_PASSWORD });
+  const { token, user: { id } } = login.data.login;
+  const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+  const at = (s) => new Date(Date.parse(`${day}T03:00:00Z`) + s * 1000).toISOString();
+  const ev = (type, s, extra = {}) => ({ type, occurredAt: at(s), clientEventId: `adm-${type}-${s}`, ...extra });
+  const rec = await server.gql('mutation($i:[EventInput!]!){recordEvents(inputs:$i){error{code}}}', {
+    i: [ev('NEXT', 0, { taskId: 'task-a1', targetSeconds: 300, taskType: 'Rating A' }), ev('NEXT', 240, { taskId: 'task-a2', targetSeconds: 480 }), ev('EXIT', 600)],
+  }, token);
+  assert.deepEqual(rec.data.recordEvents.map((r) => r.error), [null, null, null], JSON.stringify(rec));
+  const own = (await server.gql(`query($d:Date!){day(date:$d){questionCount activeSeconds bankedSeconds creditedSeconds}
+    week(start:$d){start questionCount activeSeconds bankedSeconds}}`, { d: day }, token)).data;
+
+  await admin.goto(`${server.url}/admin`);
+  await userRow().locator('a.view-user').click();
+  await admin.waitForSelector('#read-only');
+  await admin.waitForFunction((e) => document.querySelector('#admin-user-title')?.textContent === e, USER);
+  await admin.goto(`${server.url}/admin/users/${id}/${day}`);
+  await admin.waitForSelector('.admin-session');
+  const card = async (cid) => text(admin, `#${cid} .value`);
+  assert.equal(await card('admin-questions'), String(own.day.questionCount));
+  assert.equal(await card('admin-questions'), '2');
+  assert.equal(await card('admin-active'), '10:00');
+  // Targets 5:00 + 8:00 against 4:00 + 6:00 active: 3:00 ahead.
+  assert.equal(await card('admin-day-banked'), '+3:00', `API banked ${own.day.bankedSeconds}`);
+  assert.equal(Math.round(own.day.bankedSeconds), 180);
+  const rows = await admin.locator('.admin-session tbody tr').evaluateAll((trs) => trs.map((r) => [...r.children].map((c) => c.textContent.trim())));
+  assert.deepEqual(rows, [['1', '12:00:00', '4:00', '0:00', '5:00', '\u22121:00', 'task-a1', 'Rating A'], ['2', '12:04:00', '6:00', '0:00', '8:00', '\u22122:00', 'task-a2', '']]);
+  // Read-only: no button or form anywhere in the page's content.
+  assert.equal(await admin.locator('main button, main form, main input').count(), 0);
+  // The week, day by day, against the API.
+  const weekRow = admin.locator('#week-days tbody tr', { has: admin.locator(`a[href="/admin/users/${id}/${day}"]`) });
+  assert.equal((await weekRow.locator('td').first().innerText()).trim(), '2');
+  assert.equal((await admin.locator('#week-days tfoot td').first().innerText()).trim(), String(own.week.questionCount));
+  // Their reports, through ?user=.
+  const pdf = await admin.locator('#admin-day-report-pdf').getAttribute('href');
+  assert.equal(pdf, `/reports/day/${day}.pdf?user=${id}`);
+  assert.equal(await admin.locator('#admin-week-report-csv').getAttribute('href'), `/reports/week/${own.week.start}.csv?user=${id}`);
+  const got = await admin.evaluate(async (u) => { const r = await fetch(u); return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength]; }, pdf);
+  assert.equal(got[0], 200);
+  assert.match(got[1], /application\/pdf/);
+  assert.ok(got[2] > 1000, `a PDF of ${got[2]} bytes`);
+  await shot(admin, 'user-view');
+  await admin.setViewportSize({ width: 390, height: 844 });
+  await admin.reload();
+  await admin.waitForSelector('.admin-session');
+  await noOverflow(admin, 'admin user view');
+  await shot(admin, 'user-view-390');
+  await admin.setViewportSize({ width: 1280, height: 900 });
+  // The user's own log says who looked.
+  const log = (await server.gql('{auditLog(limit:100){action detail}}', {}, token)).data.auditLog;
+  assert.ok(log.some((e) => e.action === 'admin_days_viewed' && e.detail === `day ${day} viewed by ${ADMIN}`), JSON.stringify(log));
+  assert.ok(log.some((e) => e.action === 'admin_report_viewed' && e.detail.includes(`viewed by ${ADMIN}`)), JSON.stringify(log));
+  await admin.goto(`${server.url}/admin`);
+});
+
 test("everyone's audit log (admin) and the user's own activity log", async () => {
   await admin.reload();
   await admin.waitForSelector('#audit-all tbody tr');
@@ -320,7 +378,8 @@ test("everyone's audit log (admin) and the user's own activity log", async () =>
   await user.waitForSelector('#activity-log tbody tr');
   if (await user.locator('text=/^Show all \\d+ entries$/').count()) await user.click('text=/^Show all \\d+ entries$/');
   const mine = await text(user, '#activity-log');
-  for (const words of ['Signed in', 'Set a new password with a reset link', 'Admin: deactivated a user', 'Registered']) {
+  for (const words of ['Signed in', 'Set a new password with a reset link', 'Admin: deactivated a user', 'Registered',
+    'Admin: viewed days (read-only)', `viewed by ${ADMIN}`]) {
     assert.ok(mine.includes(words), `"${words}" in the user's own log:\n${mine}`);
   }
   assert.ok(!mine.includes('Admin: created an invite'), "others' entries are not in the user's log");

@@ -10,7 +10,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve, dirname } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TestServer } from './lib/server.mjs';
 import { launchBrowser, artifact } from './lib/browser.mjs';
@@ -135,7 +136,60 @@ test("a session's question table, Δ coloured", async () => {
   assert.match(await page.locator('#q-2 td.delta').getAttribute('class'), /over/);
   assert.equal(await page.locator('svg.questions line.target').count(), 4);
   assert.equal(await cardValue('s-active'), '19:00');
+  assert.equal(await page.locator('#report-pdf').getAttribute('href'), `/reports/day/${dayD}.pdf`, "the session's day report");
   await shot('session');
+});
+
+/** Prints the page as Chromium's print does (CDP Page.printToPDF: print media, A4, no
+ *  backgrounds), keeps the PDF and a PNG of each page as artifacts, returns the text. */
+async function printed(name) {
+  const cdp = await context.newCDPSession(page);
+  try {
+    const { data } = await cdp.send('Page.printToPDF', { paperWidth: 8.27, paperHeight: 11.69, printBackground: false });
+    const pdf = artifact(`print-${name}.pdf`);
+    writeFileSync(pdf, Buffer.from(data, 'base64'));
+    execFileSync('pdftoppm', ['-png', '-r', '60', pdf, artifact(`print-${name}`)]);
+    return execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
+  } finally {
+    await cdp.detach();
+  }
+}
+
+test('print: a day and a week page print as a report (figures, no navigation or buttons)', async () => {
+  const api = await gql('query($d:Date!){day(date:$d){date questionCount activeSeconds averageSeconds bankedSeconds creditedSeconds} week(start:$d){start end questionCount activeSeconds}}', { d: dayD });
+  await page.goto(`${server.url}/day/${dayD}`);
+  await page.waitForSelector('#day-figures');
+  for (const ext of ['pdf', 'csv']) assert.equal(await page.locator(`#report-${ext}`).getAttribute('href'), `/reports/day/${dayD}.${ext}`);
+  const title = await text('#day-title');
+  const day = await printed('day');
+  assert.ok(day.includes(`RaterHub Tracker · ${EMAIL} · ${title} · UTC`), `the page header names who, when and the zone:\n${day}`);
+  // Cards print in a grid (labels on one line, values under them): check each is there.
+  for (const label of [/Questions/i, /Active\s+time/i, /Average\s+\/\s+question/i, /Banked/i, /Credited/i]) assert.match(day, label);
+  for (const figure of [String(api.day.questionCount), '19:00', '4:45', '0.3 h', '20:00']) assert.ok(day.includes(figure), `${figure} printed:\n${day}`);
+  // Banked with its sign and, on paper, its word: targets 4 × 5:00 − 19:00 active.
+  assert.equal(Math.round(api.day.bankedSeconds), 60);
+  assert.match(day, /\+1:00\s+ahead/);
+  assert.ok(day.includes('Session 1') && day.includes('23:00'), day);
+  for (const absent of ['History', 'Export', 'Overlay', 'Settings', 'Download PDF', 'Delete', 'Prev', 'Next ›', 'Skip to content']) {
+    assert.ok(!day.includes(absent), `"${absent}" is not printed:\n${day}`);
+  }
+
+  await page.goto(`${server.url}/history/week/${dayD}`);
+  await page.waitForSelector('#week-days');
+  await page.waitForSelector('#type-stats, #no-types');
+  for (const ext of ['pdf', 'csv']) assert.match(await page.locator(`#report-${ext}`).getAttribute('href'), new RegExp(`^/reports/week/${api.week.start}\\.${ext}$`));
+  const week = await printed('week');
+  const weekTitle = await text('#week-title-h');
+  assert.ok(week.includes(`RaterHub Tracker · ${EMAIL} · ${weekTitle} · UTC`), week);
+  assert.match(week, /Day by day/);
+  assert.match(week, new RegExp(`Week\\s+${api.week.questionCount}\\s+19:00\\s+20:00\\s+\\+1:00`), 'the week row: questions, active, credited, banked');
+  assert.match(week, /By task type/);
+  for (const absent of ['Download CSV', 'Export', 'Month', 'Prev']) assert.ok(!week.includes(absent), `"${absent}" is not printed:\n${week}`);
+
+  // Export has its range's report links too.
+  await page.goto(`${server.url}/export`);
+  await page.waitForSelector('#export-form');
+  assert.match(await page.locator('#report-pdf').getAttribute('href'), /^\/reports\/range\.pdf\?from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d$/);
 });
 
 test('live update: an overlay event is pushed to Today over the WebSocket', async () => {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent setup of everything the build and tests need, from package registries only.
 #   scripts/setup.sh          wasm target + e2e npm packages (playwright-core, binaryen's wasm-opt)
-#   scripts/setup.sh --test   also Debian chromium + chromium-driver for the browser tests, and
-#                             poppler-utils (pdftotext, pdftoppm) for the report PDF tests
+#   scripts/setup.sh --test   also Debian chromium + chromium-driver for the browser tests,
+#                             poppler-utils (pdftotext, pdftoppm) for the report PDF tests, and
+#                             xvfb + xdotool + libnss3-tools for the real-key hotkey test
 # Never downloads a browser or binaries from GitHub (no `playwright install`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,18 @@ if [ "${1:-}" = "--test" ]; then
     [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-color-emoji curl poppler-utils
+  fi
+fi
+# 5. A virtual display, real key presses and an NSS certificate tool for the real-key hotkey
+#    test (e2e/hotkeys-real.test.mjs). Firefox ESR is only for the by-hand check
+#    (e2e/tools/hotkeys-real.mjs): `apt-get install firefox-esr imagemagick`.
+if [ "${1:-}" = "--test" ]; then
+  if ! command -v Xvfb >/dev/null 2>&1 || ! command -v xdotool >/dev/null 2>&1 || ! command -v certutil >/dev/null 2>&1; then
+    log "installing xvfb, xdotool and libnss3-tools (real-key hotkey test)"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends xvfb xdotool libnss3-tools
   fi
 fi
 log "ok"

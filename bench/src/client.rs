@@ -194,30 +194,14 @@ pub const REGISTER: &str = "mutation Register($email: String!, $password: String
 /// Strong enough for the password policy (length, zxcvbn, common-password list).
 pub const PASSWORD: &str = "kX9#mQ2v!Lr7@Tz4-pW8&bench";
 
-/// `register` calls that failed with INTERNAL and were retried (SQLite "database is locked").
-pub static REGISTER_RETRIES: AtomicU64 = AtomicU64::new(0);
-/// The first such failure, for the report.
-pub static REGISTER_RETRY_ERROR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-
-/// Registers an account and returns its bearer token. An INTERNAL error is retried (up to
-/// 5 times) and counted, so a server-side locking bug shows up in the report instead of
-/// aborting the run.
+/// Registers an account and returns its bearer token. Any error fails the run: an INTERNAL
+/// answer is a server bug (e.g. SQLite "database is locked"), not something to retry.
 pub async fn register(conn: &mut Conn, email: &str, timezone: &str) -> anyhow::Result<String> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match conn.gql(None, REGISTER, json!({ "email": email, "password": PASSWORD, "timezone": timezone })).await {
-            Ok(data) => {
-                return data.pointer("/register/token").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| anyhow!("register returned no token"));
-            }
-            Err(e) if attempt < 6 && e.to_string().contains("INTERNAL") => {
-                REGISTER_RETRIES.fetch_add(1, Ordering::Relaxed);
-                REGISTER_RETRY_ERROR.lock().unwrap().get_or_insert_with(|| e.to_string());
-                tokio::time::sleep(Duration::from_millis(10 * attempt)).await;
-            }
-            Err(e) => return Err(e).with_context(|| format!("registering {email}")),
-        }
-    }
+    let data = conn
+        .gql(None, REGISTER, json!({ "email": email, "password": PASSWORD, "timezone": timezone }))
+        .await
+        .with_context(|| format!("registering {email} failed (the server must not fail a registration)"))?;
+    data.pointer("/register/token").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| anyhow!("register returned no token"))
 }
 
 /// Registers `emails` over `parallel` connections; tokens come back in the same order.
@@ -295,6 +279,18 @@ mod tests {
         let mut conn = Conn::connect(addr).await.unwrap();
         let error = conn.request(Method::GET, "/", None, None).await.unwrap_err();
         assert!(error.to_string().contains("chunked"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_register_that_fails_with_internal_fails_the_run_instead_of_retrying() {
+        let internal = r#"{"data":null,"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#;
+        let token = r#"{"data":{"register":{"token":"t","user":{"id":"1"}}}}"#;
+        // A retry would get the second reply and succeed.
+        let reply = |body: &str| Box::leak(format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len()).into_boxed_str()) as &'static str;
+        let addr = canned(vec![reply(internal), reply(token)]).await;
+        let mut conn = Conn::connect(addr).await.unwrap();
+        let error = register(&mut conn, "a@bench.example.com", "UTC").await.unwrap_err();
+        assert!(format!("{error:#}").contains("INTERNAL"), "{error:#}");
     }
 
     #[test]

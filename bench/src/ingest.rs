@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
 use crate::client::{self, Conn};
-use crate::server::Server;
+use crate::recount::{self, Stored};
+use crate::server::{FreshDb, Server};
 use crate::stats::Samples;
 
 /// The overlay's own mutation (userscript OPS.recordEvent), so the server does the real work.
@@ -62,8 +63,10 @@ pub struct LevelResult {
     pub peak_rss: u64,
     pub peak_is_phase: bool,
     pub first_error: Option<String>,
-    /// Users whose recount did not match, with what was found.
+    /// Users whose recount (GraphQL or the events table) did not match, with what was found.
     pub mismatches: Vec<String>,
+    /// Rows of this level's users in the events table, counted directly.
+    pub table_events: i64,
     pub connections: u64,
 }
 
@@ -84,11 +87,19 @@ struct UserOutcome {
 /// `baseline`: send `{ serverTime }` instead of NEXT (no write, no recount).
 /// `session_len`: after that many NEXTs a user sends EXIT (a rater's working session), so
 /// sessions stay realistic; 0 keeps one endless session per user.
-pub async fn run_level(server: &Server, users: usize, events_per_user: usize, session_len: usize, tag: &str, baseline: bool) -> anyhow::Result<LevelResult> {
+pub async fn run_level(
+    server: &Server,
+    db: &FreshDb,
+    users: usize,
+    events_per_user: usize,
+    session_len: usize,
+    tag: &str,
+    baseline: bool,
+) -> anyhow::Result<LevelResult> {
     let addr = server.addr;
     let kind = if baseline { "base" } else { "ingest" };
     let emails: Vec<String> = (0..users).map(|i| format!("{kind}-{tag}-{users}-{i}@bench.example.com")).collect();
-    let tokens = client::register_many(addr, emails, "UTC", 4).await.context("registering ingestion users")?;
+    let tokens = client::register_many(addr, emails.clone(), "UTC", 4).await.context("registering ingestion users")?;
 
     // Open every connection and warm it up before the clock starts.
     let mut conns = Vec::with_capacity(users);
@@ -167,6 +178,7 @@ pub async fn run_level(server: &Server, users: usize, events_per_user: usize, se
         peak_is_phase,
         first_error: None,
         mismatches: Vec::new(),
+        table_events: 0,
         connections: 0,
     };
     let mut conns = Vec::with_capacity(users);
@@ -191,25 +203,41 @@ pub async fn run_level(server: &Server, users: usize, events_per_user: usize, se
     if baseline {
         return Ok(result);
     }
-    // Exact recount: one session per user holding questions 1..=n, no gaps, no duplicates.
+    // Exact recount: one session per user holding questions 1..=n, no gaps, no duplicates,
+    // through GraphQL and then in the events table itself.
+    let exits = if session_len > 0 { events_per_user / (session_len + 1) } else { 0 };
+    let mut expected = Vec::with_capacity(users);
     for (i, (conn, token)) in conns.iter_mut().zip(&tokens).enumerate() {
+        let mut sent = Stored { next: (events_per_user - exits) as i64, exit: exits as i64, other: 0 };
         let exit = json!({ "input": { "type": "EXIT", "clientEventId": format!("{tag}-{users}-{i}-exit") } });
-        if let Err(e) = conn.gql(Some(token), RECORD_EVENT, exit).await {
-            // Already ended by the last timed event.
-            if !e.to_string().contains("NO_ACTIVE_SESSION") {
-                result.mismatches.push(format!("user {i}: EXIT failed: {e}"));
-                continue;
-            }
+        match conn.gql(Some(token), RECORD_EVENT, exit).await {
+            Ok(_) => sent.exit += 1,
+            // Already ended by the last timed event: rejected, so not stored.
+            Err(e) if e.to_string().contains("NO_ACTIVE_SESSION") => {}
+            Err(e) => result.mismatches.push(format!("user {i}: EXIT failed: {e}")),
         }
-        let exits = if session_len > 0 { events_per_user / (session_len + 1) } else { 0 };
-        if let Err(e) = verify_user(conn, token, events_per_user - exits, session_len).await {
+        let graphql = match verify_user(conn, token, events_per_user - exits, session_len).await {
+            Ok(seen) => Some(seen),
+            Err(e) => {
+                result.mismatches.push(format!("user {i}: {e}"));
+                None
+            }
+        };
+        expected.push((sent, graphql));
+    }
+    let stored = recount::stored_events(db, &format!("{kind}-{tag}-{users}-")).await?;
+    result.table_events = stored.values().map(|s| s.next + s.exit + s.other).sum();
+    for (i, (email, (sent, graphql))) in emails.iter().zip(expected).enumerate() {
+        let in_table = stored.get(email).copied().unwrap_or_default();
+        if let Err(e) = recount::compare(in_table, sent, graphql.unwrap_or(sent)) {
             result.mismatches.push(format!("user {i}: {e}"));
         }
     }
     Ok(result)
 }
 
-async fn verify_user(conn: &mut Conn, token: &str, nexts: usize, session_len: usize) -> anyhow::Result<()> {
+/// Checks the sessions through GraphQL; returns the questions and ended sessions it saw.
+async fn verify_user(conn: &mut Conn, token: &str, nexts: usize, session_len: usize) -> anyhow::Result<Stored> {
     let data = conn.gql(Some(token), VERIFY_SESSIONS, json!({})).await?;
     let mut sessions = data["sessions"].as_array().cloned().unwrap_or_default();
     sessions.reverse(); // oldest first
@@ -232,5 +260,6 @@ async fn verify_user(conn: &mut Conn, token: &str, nexts: usize, session_len: us
             bail!("session {}: expected questions 1..={expected}; questionCount {count}, {} questions, consecutive: {consecutive}", n + 1, indexes.len());
         }
     }
-    Ok(())
+    let ended = sessions.iter().filter(|s| s["isActive"] == Value::Bool(false)).count();
+    Ok(Stored { next: counts.iter().sum(), exit: ended as i64, other: 0 })
 }

@@ -3,8 +3,10 @@
 //! start. Build the server first: `cargo build --release -p server`.
 
 mod client;
+mod compare;
 mod ingest;
 mod reads;
+mod recount;
 mod reports;
 mod server;
 mod stats;
@@ -97,6 +99,10 @@ struct Args {
     /// Extra environment for the server, KEY=VALUE (repeatable), e.g. MALLOC_ARENA_MAX=2.
     #[arg(long = "server-env", value_name = "KEY=VALUE")]
     server_env: Vec<String>,
+    /// With --database-url: also run the ingestion stage on SQLite and `pgbench -N -c 100`
+    /// on a scratch database, and print events/s and p99 side by side with that reference.
+    #[arg(long)]
+    side_by_side: bool,
     /// Exit non-zero when a performance target is missed (lost events always fail).
     #[arg(long)]
     strict: bool,
@@ -221,126 +227,15 @@ async fn run(args: Args) -> anyhow::Result<i32> {
 
     // ---------------------------------------------------------------- 1. ingestion
     if stages.contains(&Stage::Ingest) {
-        eprintln!("[ingest] starting the server on a fresh database");
-        let db = backend.fresh("ingest").await?;
-        let server = Server::start(&ServerOpts {
-            bin: &bin,
-            database_url: &db.url,
-            work_dir: &work_dir,
-            log_name: "ingest",
-            rust_log: &args.rust_log,
-            env: &args.server_env,
-        })
-        .await?;
-        server.wait_healthy().await?;
-        let mut table = Table::new(&[
-            "users",
-            "events",
-            "events/s",
-            "p50 ms",
-            "p95 ms",
-            "p99 ms",
-            "max ms",
-            "errors",
-            "server CPU ms/event",
-            "server CPU use",
-            "bench CPU ms/event",
-            "connections",
-            "RSS before",
-            "peak RSS",
-            "recount",
-        ]);
-        let mut problems = Vec::new();
-        let mut peak_note = false;
-        let mut levels: Vec<(usize, bool)> = args.users.iter().map(|&u| (u, false)).collect();
-        if let (false, Some(&top)) = (args.no_baseline, args.users.iter().max()) {
-            levels.push((top, true));
-        }
-        let repeat = usize::from(args.repeat);
-        let mut top_runs: Vec<(f64, f64)> = Vec::new();
-        for (users, baseline, run) in levels.into_iter().flat_map(|(u, b)| (1..=repeat).map(move |run| (u, b, run))) {
-            let per_user = (events / users.max(1)).max(1);
-            let run_label = if repeat > 1 { format!(" (run {run}/{repeat})") } else { String::new() };
-            eprintln!("[ingest] {users} users × {per_user} {}{run_label}", if baseline { "{ serverTime } (baseline)" } else { "events" });
-            let run_tag = if repeat > 1 { format!("{tag}r{run}") } else { tag.clone() };
-            let mut r = ingest::run_level(&server, users, per_user, args.session_questions, &run_tag, baseline).await?;
-            peak_note |= !r.peak_is_phase;
-            let recount = if baseline {
-                "n/a".to_owned()
-            } else if r.mismatches.is_empty() {
-                format!("exact ({users}/{users})")
-            } else {
-                format!("LOST ({} users)", r.mismatches.len())
-            };
-            table.row(vec![
-                if baseline { format!("{users}, baseline `{{ serverTime }}`{run_label}") } else { format!("{users}{run_label}") },
-                thousands(r.events),
-                thousands(r.rate().round() as u64),
-                ms(r.latency.pct_ms(50.0)),
-                ms(r.latency.pct_ms(95.0)),
-                ms(r.latency.pct_ms(99.0)),
-                ms(r.latency.max_ms()),
-                r.errors.to_string(),
-                format!("{:.2}", r.server_cpu.as_secs_f64() * 1000.0 / r.events.max(1) as f64),
-                format!("{:.0}%", 100.0 * r.server_cpu.as_secs_f64() / r.wall.as_secs_f64().max(1e-9)),
-                format!("{:.3}", r.client_cpu.as_secs_f64() * 1000.0 / r.events.max(1) as f64),
-                r.connections.to_string(),
-                mb(r.rss_before),
-                mb(r.peak_rss),
-                recount,
-            ]);
-            if let Some(e) = &r.first_error {
-                problems.push(format!("{users} users: {} errors, first: {e}", r.errors));
-            }
-            for m in r.mismatches.iter().take(5) {
-                problems.push(format!("{users} users: recount failed for {m}"));
-            }
-            if !r.mismatches.is_empty() || r.errors > 0 {
-                failed = true;
-            }
-            if users == 100 && !baseline {
-                top_runs.push((r.rate(), r.latency.pct_ms(99.0)));
-            }
-        }
-        if let Some((rate, worst_rate)) = median_and_worst(top_runs.iter().map(|r| r.0).collect(), false) {
-            let measured = if top_runs.len() > 1 {
-                format!("{} events/s (median of {}; worst {})", thousands(rate.round() as u64), top_runs.len(), thousands(worst_rate.round() as u64))
-            } else {
-                format!("{} events/s", thousands(rate.round() as u64))
-            };
-            targets.push(Target { what: "ingestion, 100 users".into(), goal: "≥ 5,000 events/s (aim 10,000)".into(), measured, met: rate >= 5000.0 });
-        }
-        if let Some((p99, worst_p99)) = median_and_worst(top_runs.iter().map(|r| r.1).collect(), true) {
-            let measured = if top_runs.len() > 1 {
-                format!("{} ms (median of {}; worst {} ms)", ms(p99), top_runs.len(), ms(worst_p99))
-            } else {
-                format!("{} ms", ms(p99))
-            };
-            targets.push(Target { what: "ingestion p99, 100 users".into(), goal: "< 25 ms".into(), measured, met: p99 < 25.0 });
-        }
-        let size = backend.size(&db).await.map(|(b, _)| mb(b)).unwrap_or_else(|e| format!("? ({e})"));
-        server.stop().await?;
-        backend.destroy(&db, args.keep).await;
-        let shape = if args.session_questions == 0 {
-            "NEXT only, one session per user".to_owned()
-        } else {
-            format!("NEXT, with an EXIT after every {} NEXTs (one working session)", args.session_questions)
-        };
-        println!("\n## 1. Event ingestion: recordEvent ({shape}), keep-alive, {} events per level\n", thousands(events as u64));
-        table.print();
-        println!(
-            "Each level registers fresh users (argon2id) first; RSS before = after those registrations. Every user then sent a final EXIT and was recounted: every session holds questions 1..n with no gap or duplicate, and the total equals the NEXTs sent. The baseline row sends `{{ serverTime }}` (auth + GraphQL, no write) instead. Database afterwards: {size}."
-        );
-        if peak_note {
-            println!("(Peak RSS is the process lifetime peak: /proc/<pid>/clear_refs was not writable.)");
-        } else {
-            println!("Peak RSS is VmHWM during that level (reset through /proc/<pid>/clear_refs before it).");
-        }
-        for p in &problems {
-            println!("- {p}");
-        }
-        if failed {
-            println!("\n**FAILED: events were lost or rejected (see above).**");
+        let ingested = ingest_stage(&args, &backend, &bin, &work_dir, tag.clone(), events).await?;
+        targets.extend(ingested.targets);
+        failed |= ingested.failed;
+        if let (true, Backend::Postgres { admin_url }) = (args.side_by_side, &backend) {
+            let lite = ingest_stage(&args, &Backend::Sqlite { dir: work_dir.clone() }, &bin, &work_dir, format!("{tag}s"), events).await?;
+            failed |= lite.failed;
+            eprintln!("[ingest] pgbench reference");
+            let reference = compare::pgbench(admin_url).await;
+            compare::print(&lite.runs, &ingested.runs, &reference);
         }
     }
 
@@ -578,13 +473,6 @@ async fn run(args: Args) -> anyhow::Result<i32> {
     } else if args.work_dir.is_none() {
         let _ = std::fs::remove_dir_all(&work_dir);
     }
-    let retries = client::REGISTER_RETRIES.load(std::sync::atomic::Ordering::Relaxed);
-    if retries > 0 {
-        println!(
-            "\nNote: {retries} `register` calls failed with INTERNAL and were retried (first: {}); see the server logs (SQLite: database is locked).",
-            client::REGISTER_RETRY_ERROR.lock().unwrap().clone().unwrap_or_default()
-        );
-    }
     if failed {
         eprintln!("bench: FAILED (lost or rejected events, or read errors; see above)");
         return Ok(1);
@@ -594,6 +482,149 @@ async fn run(args: Args) -> anyhow::Result<i32> {
         return Ok(2);
     }
     Ok(0)
+}
+
+/// One ingestion level's run, for the side-by-side table.
+pub struct Level {
+    pub users: usize,
+    pub rate: f64,
+    pub p99: f64,
+}
+
+struct Ingested {
+    targets: Vec<Target>,
+    failed: bool,
+    runs: Vec<Level>,
+}
+
+/// Stage 1 on `backend`: prints its table; returns its targets and runs.
+async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Path, tag: String, events: usize) -> anyhow::Result<Ingested> {
+    let (bin, work_dir) = (bin.to_path_buf(), work_dir.to_path_buf());
+    let mut targets = Vec::new();
+    let mut failed = false;
+    let mut runs = Vec::new();
+    eprintln!("[ingest] starting the server on a fresh database");
+    let db = backend.fresh("ingest").await?;
+    let server = Server::start(&ServerOpts {
+        bin: &bin,
+        database_url: &db.url,
+        work_dir: &work_dir,
+        log_name: "ingest",
+        rust_log: &args.rust_log,
+        env: &args.server_env,
+    })
+    .await?;
+    server.wait_healthy().await?;
+    let mut table = Table::new(&[
+        "users",
+        "events",
+        "events/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "server CPU ms/event",
+        "server CPU use",
+        "bench CPU ms/event",
+        "connections",
+        "RSS before",
+        "peak RSS",
+        "recount",
+    ]);
+    let mut problems = Vec::new();
+    let mut peak_note = false;
+    let mut levels: Vec<(usize, bool)> = args.users.iter().map(|&u| (u, false)).collect();
+    if let (false, Some(&top)) = (args.no_baseline, args.users.iter().max()) {
+        levels.push((top, true));
+    }
+    let repeat = usize::from(args.repeat);
+    let mut top_runs: Vec<(f64, f64)> = Vec::new();
+    for (users, baseline, run) in levels.into_iter().flat_map(|(u, b)| (1..=repeat).map(move |run| (u, b, run))) {
+        let per_user = (events / users.max(1)).max(1);
+        let run_label = if repeat > 1 { format!(" (run {run}/{repeat})") } else { String::new() };
+        eprintln!("[ingest] {users} users × {per_user} {}{run_label}", if baseline { "{ serverTime } (baseline)" } else { "events" });
+        let run_tag = if repeat > 1 { format!("{tag}r{run}") } else { tag.clone() };
+        let mut r = ingest::run_level(&server, &db, users, per_user, args.session_questions, &run_tag, baseline).await?;
+        peak_note |= !r.peak_is_phase;
+        let recount = if baseline {
+            "n/a".to_owned()
+        } else if r.mismatches.is_empty() {
+            format!("exact ({users}/{users}; table: {} events)", thousands(r.table_events as u64))
+        } else {
+            format!("LOST ({} users)", r.mismatches.len())
+        };
+        table.row(vec![
+            if baseline { format!("{users}, baseline `{{ serverTime }}`{run_label}") } else { format!("{users}{run_label}") },
+            thousands(r.events),
+            thousands(r.rate().round() as u64),
+            ms(r.latency.pct_ms(50.0)),
+            ms(r.latency.pct_ms(95.0)),
+            ms(r.latency.pct_ms(99.0)),
+            ms(r.latency.max_ms()),
+            r.errors.to_string(),
+            format!("{:.2}", r.server_cpu.as_secs_f64() * 1000.0 / r.events.max(1) as f64),
+            format!("{:.0}%", 100.0 * r.server_cpu.as_secs_f64() / r.wall.as_secs_f64().max(1e-9)),
+            format!("{:.3}", r.client_cpu.as_secs_f64() * 1000.0 / r.events.max(1) as f64),
+            r.connections.to_string(),
+            mb(r.rss_before),
+            mb(r.peak_rss),
+            recount,
+        ]);
+        if let Some(e) = &r.first_error {
+            problems.push(format!("{users} users: {} errors, first: {e}", r.errors));
+        }
+        for m in r.mismatches.iter().take(5) {
+            problems.push(format!("{users} users: recount failed for {m}"));
+        }
+        if !r.mismatches.is_empty() || r.errors > 0 {
+            failed = true;
+        }
+        if !baseline {
+            runs.push(Level { users, rate: r.rate(), p99: r.latency.pct_ms(99.0) });
+        }
+        if users == 100 && !baseline {
+            top_runs.push((r.rate(), r.latency.pct_ms(99.0)));
+        }
+    }
+    if let Some((rate, worst_rate)) = median_and_worst(top_runs.iter().map(|r| r.0).collect(), false) {
+        let measured = if top_runs.len() > 1 {
+            format!("{} events/s (median of {}; worst {})", thousands(rate.round() as u64), top_runs.len(), thousands(worst_rate.round() as u64))
+        } else {
+            format!("{} events/s", thousands(rate.round() as u64))
+        };
+        targets.push(Target { what: "ingestion, 100 users".into(), goal: "≥ 5,000 events/s (aim 10,000)".into(), measured, met: rate >= 5000.0 });
+    }
+    if let Some((p99, worst_p99)) = median_and_worst(top_runs.iter().map(|r| r.1).collect(), true) {
+        let measured =
+            if top_runs.len() > 1 { format!("{} ms (median of {}; worst {} ms)", ms(p99), top_runs.len(), ms(worst_p99)) } else { format!("{} ms", ms(p99)) };
+        targets.push(Target { what: "ingestion p99, 100 users".into(), goal: "< 25 ms".into(), measured, met: p99 < 25.0 });
+    }
+    let size = backend.size(&db).await.map(|(b, _)| mb(b)).unwrap_or_else(|e| format!("? ({e})"));
+    server.stop().await?;
+    backend.destroy(&db, args.keep).await;
+    let shape = if args.session_questions == 0 {
+        "NEXT only, one session per user".to_owned()
+    } else {
+        format!("NEXT, with an EXIT after every {} NEXTs (one working session)", args.session_questions)
+    };
+    println!("\n## 1. Event ingestion ({}): recordEvent ({shape}), keep-alive, {} events per level\n", backend.name(), thousands(events as u64));
+    table.print();
+    println!(
+        "Each level registers fresh users (argon2id) first; RSS before = after those registrations. Every user then sent a final EXIT and was recounted: through GraphQL, every session holds questions 1..n with no gap or duplicate, and the total equals the NEXTs sent; and in the events table itself (read straight from the database), each user's NEXT and EXIT rows equal both what was sent and what GraphQL shows. The baseline row sends `{{ serverTime }}` (auth + GraphQL, no write) instead. Database afterwards: {size}."
+    );
+    if peak_note {
+        println!("(Peak RSS is the process lifetime peak: /proc/<pid>/clear_refs was not writable.)");
+    } else {
+        println!("Peak RSS is VmHWM during that level (reset through /proc/<pid>/clear_refs before it).");
+    }
+    for p in &problems {
+        println!("- {p}");
+    }
+    if failed {
+        println!("\n**FAILED: events were lost or rejected (see above).**");
+    }
+    Ok(Ingested { targets, failed, runs })
 }
 
 fn git_describe(ws: &Path) -> String {

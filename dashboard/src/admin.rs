@@ -36,6 +36,9 @@ pub fn action_words(action: &str) -> String {
         "admin_create_invite" => "Admin: created an invite",
         "admin_revoke_invite" => "Admin: revoked an invite",
         "admin_delete_user" => "Admin: deleted a user",
+        "admin_days_viewed" => "Admin: viewed days (read-only)",
+        "admin_report_viewed" => "Admin: viewed a report",
+        "preset_applied" => "Applied a pay preset",
         _ => "",
     };
     if !known.is_empty() {

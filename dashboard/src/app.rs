@@ -10,6 +10,7 @@ use crate::gql::{self, Me};
 use crate::live::LiveUpdates;
 use crate::pages::{
     admin::AdminPage,
+    admin_view::AdminUserPage,
     auth::{LoginPage, RegisterPage},
     email::{TokenLink, TokenLinkPage},
     export::ExportPage,
@@ -112,7 +113,7 @@ fn nav() -> Html {
         Route::Export => 2,
         Route::Settings => 3,
         Route::Overlay => 4,
-        Route::Admin => 5,
+        Route::Admin | Route::AdminUser { .. } => 5,
         _ => 9,
     };
     let current = section(&route);
@@ -164,7 +165,7 @@ pub fn title(route: &Route) -> &'static str {
         Route::ResetPassword => "Reset password",
         Route::VerifyEmail => "Verify e-mail",
         Route::ConfirmEmail => "Confirm e-mail",
-        Route::Admin => "Admin",
+        Route::Admin | Route::AdminUser { .. } => "Admin",
         Route::NotFound => "Not found",
     }
 }
@@ -215,7 +216,10 @@ fn routed(p: &RoutedProps) -> Html {
             Route::ResetPassword => html! { <ResetPasswordPage /> },
             Route::VerifyEmail | Route::ConfirmEmail => token_page(&p.route),
             Route::Admin if user.is_admin => html! { <AdminPage /> },
-            Route::Admin => html! {
+            Route::AdminUser { id, date } if user.is_admin => html! {
+                <AdminUserPage id={AttrValue::from(id.clone())} date={AttrValue::from(date.clone())} />
+            },
+            Route::Admin | Route::AdminUser { .. } => html! {
                 <section class="page" id="admin-only">
                     <h1>{ "Administrators only" }</h1>
                     <p>{ "This page is for the server's administrators. Your account is a regular user account." }</p>

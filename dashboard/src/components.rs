@@ -1,6 +1,7 @@
 //! Reusable presentational components (no data fetching): states, cards, confirm, charts.
 
 use yew::prelude::*;
+use yew_router::Routable;
 
 use crate::chart::{heat_level, hours_label, minutes_label, nice_axis_in, scale, ticks};
 
@@ -465,9 +466,9 @@ pub fn question_chart(p: &QuestionChartProps) -> Html {
 /// A click handler factory that opens a day in the app (plain clicks only; modified clicks keep
 /// the browser's new-tab behaviour).
 #[hook]
-fn use_day_link() -> impl Fn(String) -> Callback<MouseEvent> {
+fn use_day_link() -> impl Fn(crate::route::Route) -> Callback<MouseEvent> {
     let navigator = yew_router::prelude::use_navigator();
-    move |date: String| {
+    move |route: crate::route::Route| {
         let navigator = navigator.clone();
         Callback::from(move |e: MouseEvent| {
             if e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0 {
@@ -475,9 +476,17 @@ fn use_day_link() -> impl Fn(String) -> Callback<MouseEvent> {
             }
             if let Some(n) = &navigator {
                 e.prevent_default();
-                n.push(&crate::route::Route::Day { date: date.clone() });
+                n.push(&route);
             }
         })
+    }
+}
+
+/// Where a day opens: the user's own day, or (with a user id) an admin's read-only view of it.
+pub fn day_route(date: &str, user: Option<&str>) -> crate::route::Route {
+    match user {
+        Some(id) => crate::route::Route::AdminUser { id: id.to_string(), date: date.to_string() },
+        None => crate::route::Route::Day { date: date.to_string() },
     }
 }
 
@@ -496,6 +505,9 @@ pub struct WeekChartProps {
     pub daily_goal_seconds: f64,
     #[prop_or_default]
     pub wide: bool,
+    /// Another user's id: days open in the admin's read-only view.
+    #[prop_or_default]
+    pub user: Option<AttrValue>,
 }
 
 /// Seven daily bars of active hours, question counts above them, and the goal line.
@@ -512,8 +524,9 @@ pub fn week_chart(p: &WeekChartProps) -> Html {
         let h = scale(d.active_seconds, top, f.plot_h());
         let y = PAD_T + f.plot_h() - h;
         let label = format!("{} {}: {} active, {} questions", d.label, d.date, format::duration(d.active_seconds), d.questions);
+        let route = day_route(&d.date, p.user.as_deref());
         html! {
-            <a href={format!("/day/{}", d.date)} aria-label={label} onclick={go(d.date.clone())}>
+            <a href={route.to_path()} aria-label={label} onclick={go(route)}>
             <g class="bar">
                 <rect x={(x + slot * 0.15).to_string()} y={y.to_string()} width={(slot * 0.7).to_string()} height={h.to_string()}>
                     <title>{ format!("{} {}: {} active, {} questions", d.label, d.date, format::duration(d.active_seconds), d.questions) }</title>
@@ -582,7 +595,7 @@ pub fn heatmap(p: &HeatmapProps) -> Html {
         let level = heat_level(c.active_seconds, max);
         let label = format!("{}: {} active, {} questions", c.date, format::duration(c.active_seconds), c.questions);
         html! {
-            <a href={format!("/day/{}", c.date)} aria-label={label} onclick={go(c.date.clone())}>
+            <a href={format!("/day/{}", c.date)} aria-label={label} onclick={go(crate::route::Route::Day { date: c.date.clone() })}>
             <g class={format!("cell l{level}")}>
                 <rect x={(x + 2.0).to_string()} y={(y + 2.0).to_string()} width={(cw - 4.0).to_string()} height={(ch - 4.0).to_string()} rx="4">
                     <title>{ format!("{}: {} active, {} questions", c.date, format::duration(c.active_seconds), c.questions) }</title>

@@ -140,6 +140,11 @@ pub fn weekday_labels(starts_on: Weekday) -> Vec<&'static str> {
     (0..7).map(|i| &Weekday::ALL[(start + i) % 7].name()[..3]).collect()
 }
 
+/// e.g. "Thu 26 Nov".
+pub fn short_day(d: NaiveDate) -> String {
+    format!("{} {} {}", short_weekday(d), d.day(), short_month(d))
+}
+
 /// e.g. "Thu 26 Nov 2026".
 pub fn long_day(d: NaiveDate) -> String {
     format!("{} {} {} {}", short_weekday(d), d.day(), short_month(d), d.year())

@@ -19,6 +19,14 @@ pub enum Role {
     User,
 }
 
+/// The schema's `PayBasis` enum (shared like `Role`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PayBasis {
+    Aet,
+    Active,
+}
+
 /// Declares the operations of one `queries/*.graphql` file, typed by graphql_client against
 /// `../schema.graphql`. Every operation shares these options: the schema's `Weekday` and `Role`
 /// enums come from this module, so all operations use the same two types.
@@ -30,7 +38,7 @@ macro_rules! operations {
             query_path = $file,
             response_derives = "Debug, Clone, PartialEq",
             variables_derives = "Debug, Clone, PartialEq",
-            extern_enums("Weekday", "Role"),
+            extern_enums("Weekday", "Role", "PayBasis"),
             normalization = "rust",
             // An input field left out keeps its value; a null would clear it.
             skip_serializing_none
@@ -42,12 +50,27 @@ macro_rules! operations {
 operations!("queries/auth.graphql" => Me, Login, Register, Logout, CompletePasswordReset);
 operations!("queries/today.graphql" => Today);
 operations!("queries/session.graphql" => SessionDetail, DeleteSession, DeleteQuestion);
-operations!("queries/history.graphql" => WeekView, MonthView);
+operations!("queries/history.graphql" => WeekView, MonthView, TypeStats);
 operations!("queries/settings.graphql" => Timezones, UpdateSettings, ChangePassword, DeviceTokens, RevokeDeviceToken);
 operations!("queries/export.graphql" => ExportCsv);
 operations!("queries/mail.graphql" => RequestPasswordReset, VerifyEmail, ConfirmEmailChange, ResendVerification, ChangeEmail, DeleteAccount, MailSettings, UpdateReportEmails, UpdateDisplayName);
 operations!("queries/activity.graphql" => Activity);
+operations!("queries/pay.graphql" => PaySettings, ApplyPreset);
+operations!("queries/admin_view.graphql" => AdminView);
 operations!("queries/admin.graphql" => Users, SetUserActive, SetUserRole, ResetPassword, CreateUser, Invites, CreateInvite, RevokeInvite, AuditLog, DeleteUser);
+
+/// Saves every pay value: unlike the macro's operations, a `None` here is sent as null, which
+/// clears a rate or a cap.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "queries/pay.graphql",
+    response_derives = "Debug, Clone, PartialEq",
+    variables_derives = "Debug, Clone, PartialEq",
+    extern_enums("Weekday", "Role", "PayBasis"),
+    normalization = "rust"
+)]
+pub struct UpdatePay;
 
 /// What went wrong with a request, with the server's `extensions.code` when there is one.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,6 +8,7 @@ pub mod app;
 pub mod chart;
 pub mod components;
 pub mod dates;
+pub mod figures;
 pub mod format;
 pub mod gql;
 pub mod hooks;

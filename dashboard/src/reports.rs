@@ -15,6 +15,15 @@ pub enum ReportPeriod {
 }
 
 impl ReportPeriod {
+    /// The report's URL for another user (an admin's `?user=ID`), or the caller's own.
+    pub fn url_for(self, ext: &str, user: Option<&str>) -> String {
+        let url = self.url(ext);
+        match user {
+            Some(id) => format!("{url}{}user={id}", if url.contains('?') { '&' } else { '?' }),
+            None => url,
+        }
+    }
+
     /// The report's URL, `ext` being `pdf` or `csv`.
     pub fn url(self, ext: &str) -> String {
         let d = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
@@ -31,17 +40,32 @@ impl ReportPeriod {
 #[derive(Properties, PartialEq)]
 pub struct ReportLinksProps {
     pub period: ReportPeriod,
+    /// Another user's id (admins only; the server refuses anyone else).
+    #[prop_or_default]
+    pub user: Option<AttrValue>,
+    /// Prefix of the links' ids (`report-pdf`, `report-csv`).
+    #[prop_or(AttrValue::Static("report"))]
+    pub id: AttrValue,
+    /// What the links download, for their group's label.
+    #[prop_or(AttrValue::Static("the report"))]
+    pub what: AttrValue,
 }
 
 /// "Download PDF" and "Download CSV" for one period.
 #[component(ReportLinks)]
 pub fn report_links(p: &ReportLinksProps) -> Html {
     html! {
-        <div class="report-links" role="group" aria-label="Download the report">
-            <a class="button secondary" href={p.period.url("pdf")} id="report-pdf">{ "Download PDF" }</a>
-            <a class="button secondary" href={p.period.url("csv")} id="report-csv">{ "Download CSV" }</a>
+        <div class="report-links" role="group" aria-label={format!("Download {}", p.what)}>
+            <a class="button secondary" href={p.period.url_for("pdf", p.user.as_deref())} id={format!("{}-pdf", p.id)}>{ "Download PDF" }</a>
+            <a class="button secondary" href={p.period.url_for("csv", p.user.as_deref())} id={format!("{}-csv", p.id)}>{ "Download CSV" }</a>
         </div>
     }
+}
+
+/// A line shown only on paper (see `@media print` in style.css): whose report, which period,
+/// which timezone, since the printed page has no navigation to tell.
+pub fn print_head(who: &str, period: &str, tz: &str) -> Html {
+    html! { <p class="print-head">{ format!("RaterHub Tracker · {who} · {period} · {tz}") }</p> }
 }
 
 #[cfg(test)]
@@ -55,5 +79,8 @@ mod tests {
         assert_eq!(ReportPeriod::Day(a).url("pdf"), "/reports/day/2026-11-02.pdf");
         assert_eq!(ReportPeriod::Week(a).url("csv"), "/reports/week/2026-11-02.csv");
         assert_eq!(ReportPeriod::Range(a, b).url("pdf"), "/reports/range.pdf?from=2026-11-02&to=2026-11-29");
+        assert_eq!(ReportPeriod::Day(a).url_for("pdf", Some("7")), "/reports/day/2026-11-02.pdf?user=7");
+        assert_eq!(ReportPeriod::Range(a, b).url_for("csv", Some("7")), "/reports/range.csv?from=2026-11-02&to=2026-11-29&user=7");
+        assert_eq!(ReportPeriod::Week(a).url_for("csv", None), "/reports/week/2026-11-02.csv");
     }
 }

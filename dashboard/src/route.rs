@@ -36,6 +36,9 @@ pub enum Route {
     ConfirmEmail,
     #[at("/admin")]
     Admin,
+    /// An admin's read-only view of a user's day and week.
+    #[at("/admin/users/:id/:date")]
+    AdminUser { id: String, date: String },
     #[not_found]
     #[at("/404")]
     NotFound,

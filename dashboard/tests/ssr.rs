@@ -62,6 +62,11 @@ fn now() -> DateTime<Utc> {
 const PACE: &str = r#"{"ratio":0.848,"score":83,"label":"slightly fast","emoji":"🙂"}"#;
 
 fn today_fixture() -> Rc<today::ResponseData> {
+    today_fixture_with(-150.2, r#"{"amount":12.5,"currency":"USD"}"#, "144000", "108000")
+}
+
+/// Today with the given banked seconds, earnings JSON and weekly cap and remaining (JSON).
+fn today_fixture_with(banked: f64, earnings: &str, week_cap: &str, week_left: &str) -> Rc<today::ResponseData> {
     let mut hours = Vec::new();
     for h in 0..24 {
         let (q, s) = match h {
@@ -75,6 +80,7 @@ fn today_fixture() -> Rc<today::ResponseData> {
         r#"{{"data":{{
         "day":{{"date":"2026-11-26","timezone":"Europe/Paris","sessionCount":2,"questionCount":5,
           "activeSeconds":1500.5,"averageSeconds":300.1,"targetSeconds":1650,"pace":{PACE},
+          "bankedSeconds":{banked},"creditedSeconds":1650,"earnings":{earnings},"capSeconds":1800,"remainingSeconds":150,
           "hours":[{hours}],
           "sessions":[
             {{"id":"s1","startedAt":"2026-11-26T08:00:00Z","endedAt":"2026-11-26T08:20:00Z","isActive":false,"isPaused":false,
@@ -83,7 +89,8 @@ fn today_fixture() -> Rc<today::ResponseData> {
               "questionCount":1,"activeSeconds":300,"averageSeconds":300,"targetSeconds":330,"pace":{PACE},
               "current":{{"index":2,"startedAt":"2026-11-26T10:45:00Z","pausedSeconds":10,"isPaused":false,"pausedAt":null,"targetSeconds":330}}}}
           ]}},
-        "week":{{"start":"2026-11-23","end":"2026-11-29","activeSeconds":36000,"goalSeconds":72000}}
+        "week":{{"start":"2026-11-23","end":"2026-11-29","activeSeconds":36000,"goalSeconds":72000,
+          "creditedSeconds":36000,"capSeconds":{week_cap},"remainingSeconds":{week_left}}}
         }}}}"#,
         hours = hours.join(",")
     );
@@ -177,16 +184,33 @@ async fn session_detail_table_and_chart() {
     assert!(html.contains("<g class=\"bar over\">") && html.contains("<g class=\"bar under\">"));
 }
 
-#[tokio::test]
-async fn week_and_month_views() {
-    let days: Vec<String> =
-        (23..30).map(|d| format!(r#"{{"date":"2026-11-{d}","questionCount":{q},"activeSeconds":{s}}}"#, q = d - 22, s = (d - 22) * 1800)).collect();
+/// A week of 1..7 questions a day (30 min each) with toolkit figures: a 5 h daily cap that
+/// Thursday reaches, and earnings at 20 USD an hour.
+fn week_fixture() -> Rc<week_view::ResponseData> {
+    let days: Vec<String> = (23..30)
+        .map(|d| {
+            let (q, s) = (d - 22, (d - 22) * 1800);
+            let banked = if d == 26 { -150 } else { 60 };
+            let remaining = (18000 - s).max(0);
+            format!(
+                r#"{{"date":"2026-11-{d}","questionCount":{q},"activeSeconds":{s},"bankedSeconds":{banked},"creditedSeconds":{s},
+                "earnings":{{"amount":{e},"currency":"USD"}},"capSeconds":18000,"remainingSeconds":{remaining}}}"#,
+                e = s as f64 / 3600.0 * 20.0
+            )
+        })
+        .collect();
     let body = format!(
         r#"{{"data":{{"week":{{"start":"2026-11-23","end":"2026-11-29","questionCount":28,"activeSeconds":50400,
-        "goalSeconds":72000,"pace":{PACE},"days":[{}]}}}}}}"#,
+        "goalSeconds":72000,"pace":{PACE},"bankedSeconds":210,"creditedSeconds":50400,"earnings":{{"amount":280,"currency":"USD"}},
+        "capSeconds":144000,"remainingSeconds":93600,"days":[{}]}}}}}}"#,
         days.join(",")
     );
-    let data = Rc::new(decode::<week_view::ResponseData>(&body).unwrap());
+    Rc::new(decode::<week_view::ResponseData>(&body).unwrap())
+}
+
+#[tokio::test]
+async fn week_and_month_views() {
+    let data = week_fixture();
     let html = render(signed_in("UTC"), html! { <WeekBody data={data} /> }).await;
     assert!(html.contains("14.0 h"), "{html}");
     assert!(html.contains("70% of the 20.0 h goal"), "{html}");
@@ -404,4 +428,172 @@ async fn report_emails_form_and_account_sections() {
     assert!(html.contains("Delete my account") && html.contains(r#"id="delete-password""#), "{html}");
     let html = render(signed_in("UTC"), html! { <DisplayNameForm initial={Some("Ann".to_owned())} /> }).await;
     assert!(html.contains(r#"id="display-name""#) && html.contains(r#"value="Ann""#), "{html}");
+}
+
+/// The text between the first `start` marker and the next `end` after it.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let i = html.find(start).unwrap_or_else(|| panic!("{start} in {html}"));
+    let rest = &html[i..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+#[tokio::test]
+async fn today_shows_banked_credited_earnings_and_caps() {
+    let props = TodayViewProps { data: today_fixture(), tz: "UTC".into(), on_changed: Callback::noop(), now: Some(now()) };
+    let html = render(signed_in("UTC"), html! { <TodayView ..props /> }).await;
+    let banked = between(&html, r#"id="day-banked""#, "</section>");
+    assert!(banked.contains("<span class=\"banked behind\">\u{2212}2:30</span>"), "{banked}");
+    assert!(banked.contains("behind the targets"), "{banked}");
+    let credited = between(&html, r#"id="day-credited""#, "</section>");
+    assert!(credited.contains(r#"<p class="value">0.5 h</p>"#) && credited.contains(r#"<p class="detail">27:30</p>"#), "{credited}");
+    assert!(between(&html, r#"id="day-earnings""#, "</section>").contains(r#"<p class="value">12.50 USD</p>"#), "{html}");
+    // 1650 of 1800 s: 91 %, the "near" state, said in words too.
+    let cap = between(&html, r#"id="day-cap""#, "</section>");
+    assert!(cap.contains(r#"<p class="value">0.5 h / 0.5 h</p>"#), "{cap}");
+    assert!(cap.contains(r#"<div class="cap near">"#) && cap.contains(r#"aria-valuenow="91""#), "{cap}");
+    assert!(cap.contains("91% of the daily cap · nearly there, 2:30 left"), "{cap}");
+    let week = between(&html, r#"id="week-cap""#, "</section>");
+    assert!(week.contains(r#"<div class="cap under">"#) && week.contains("25% of the weekly cap · 30:00:00 left"), "{week}");
+    assert!(week.contains(r#"<p class="value">10.0 h / 40.0 h</p>"#), "{week}");
+
+    // No rate: no earnings card; no weekly cap: no weekly cap card; ahead is green with a plus.
+    let props = TodayViewProps { data: today_fixture_with(250.0, "null", "null", "null"), tz: "UTC".into(), on_changed: Callback::noop(), now: Some(now()) };
+    let html = render(signed_in("UTC"), html! { <TodayView ..props /> }).await;
+    assert!(!html.contains("day-earnings") && !html.contains("Earnings"), "{html}");
+    assert!(!html.contains(r#"id="week-cap""#), "{html}");
+    assert!(html.contains(r#"<span class="banked ahead">+4:10</span>"#), "{html}");
+}
+
+#[tokio::test]
+async fn week_summary_day_rows_and_type_table() {
+    let html = render(signed_in("UTC"), html! { <WeekBody data={week_fixture()} /> }).await;
+    assert!(between(&html, r#"id="w-banked""#, "</section>").contains(r#"<span class="banked ahead">+3:30</span>"#), "{html}");
+    assert!(between(&html, r#"id="w-earnings""#, "</section>").contains("280.00 USD"), "{html}");
+    assert!(between(&html, r#"id="w-cap""#, "</section>").contains("35% of the weekly cap · 26:00:00 left"), "{html}");
+    let table = between(&html, r#"<table id="week-days""#, "</table>");
+    assert_eq!(table.matches("<tr>").count() + table.matches("<tr ").count(), 1 + 7 + 1, "header, 7 days, total: {table}");
+    // Thursday: 4 questions, 2 h credited, behind by 2:30, 40 USD, 40 % of the daily cap.
+    let thu = between(table, r#"href="/day/2026-11-26""#, "</tr>");
+    for cell in [">Thu 26 Nov<", ">4<", ">2:00:00<", "\u{2212}2:30", ">40.00 USD<", r#"<span class="cap under">40%</span>"#] {
+        assert!(thu.contains(cell), "{cell} in {thu}");
+    }
+    // Sunday: 3.5 h of a 5 h cap is 70 %; none reach it in this fixture. The week row sums.
+    let total = between(table, "<tfoot>", "</tfoot>");
+    for cell in [">Week<", ">28<", ">14:00:00<", "+3:30", ">280.00 USD<"] {
+        assert!(total.contains(cell), "{cell} in {total}");
+    }
+
+    use dashboard::gql::type_stats;
+    use dashboard::pages::history::type_table;
+    let body = format!(
+        r#"{{"data":{{"typeStats":[
+        {{"taskType":"Rating A","count":2,"activeSeconds":240,"targetSeconds":200,"averageSeconds":120,"bankedSeconds":-40,"pace":{PACE}}},
+        {{"taskType":null,"count":1,"activeSeconds":100,"targetSeconds":130,"averageSeconds":100,"bankedSeconds":30,"pace":{PACE}}}]}}}}"#
+    );
+    let data = decode::<type_stats::ResponseData>(&body).unwrap();
+    let rows = data.type_stats.clone();
+    let html = render(signed_in("UTC"), html! { <>{ type_table(&rows) }</> }).await;
+    let a = between(&html, "Rating A", "</tr>");
+    for cell in [">2<", ">4:00<", ">3:20<", ">2:00<", r#"<span class="banked behind">"#, "\u{2212}0:40", "🙂 slightly fast · 83/100"] {
+        assert!(a.contains(cell), "{cell} in {a}");
+    }
+    assert!(html.contains("(no type)") && html.contains("+0:30"), "{html}");
+    let html = render(signed_in("UTC"), html! { <>{ type_table(&[]) }</> }).await;
+    assert!(html.contains(r#"id="no-types""#), "{html}");
+}
+
+#[tokio::test]
+async fn session_page_has_its_days_report_links() {
+    let props =
+        SessionViewProps { data: session_fixture(false), tz: "UTC".into(), on_changed: Callback::noop(), on_deleted: Callback::noop(), now: Some(now()) };
+    let html = render(signed_in("UTC"), html! { <SessionView ..props /> }).await;
+    assert!(html.contains(r#"href="/reports/day/2026-11-26.pdf" id="report-pdf""#), "{html}");
+    assert!(html.contains(r#"href="/reports/day/2026-11-26.csv" id="report-csv""#), "{html}");
+}
+
+fn admin_view_fixture() -> dashboard::gql::admin_view::ResponseData {
+    let body = format!(
+        r#"{{"data":{{"day":{{"date":"2026-11-26","timezone":"Asia/Tokyo","sessionCount":1,"questionCount":2,"activeSeconds":560,
+        "averageSeconds":280,"targetSeconds":660,"pace":{PACE},"bankedSeconds":100,"creditedSeconds":660,"earnings":null,
+        "capSeconds":null,"remainingSeconds":null,
+        "sessions":[{{"id":"s9","startedAt":"2026-11-26T01:00:00Z","endedAt":"2026-11-26T01:10:00Z","isActive":false,
+          "questionCount":2,"activeSeconds":560,"pausedSeconds":40,"bankedSeconds":100,"pace":{PACE},
+          "questions":[
+            {{"id":"q1","index":1,"startedAt":"2026-11-26T01:00:00Z","activeSeconds":359.6,"pausedSeconds":0,"targetSeconds":330,
+              "deltaSeconds":29.6,"taskId":"task-abc","taskType":"Rating A"}},
+            {{"id":"q2","index":2,"startedAt":"2026-11-26T01:06:00Z","activeSeconds":200.4,"pausedSeconds":40,"targetSeconds":330,
+              "deltaSeconds":-129.6,"taskId":null,"taskType":null}}]}}]}}}}}}"#
+    );
+    decode(&body).expect("fixture decodes")
+}
+
+#[tokio::test]
+async fn admin_read_only_view_of_a_users_day_and_week() {
+    use dashboard::pages::admin_view::admin_day;
+    let data = admin_view_fixture();
+    let html = render(admin_state(), html! { <>{ admin_day(&data, "7", "rater@example.com") }</> }).await;
+    // Their reports, with ?user=.
+    assert!(html.contains(r#"href="/reports/day/2026-11-26.pdf?user=7""#), "{html}");
+    assert!(html.contains(r#"href="/reports/day/2026-11-26.csv?user=7""#), "{html}");
+    // Times in the user's zone (Tokyo, UTC+9), every question, nothing to edit.
+    assert!(html.contains("Session 1 · 10:00 – 10:10"), "{html}");
+    assert!(html.contains(">10:06:00</time>"), "{html}");
+    assert!(html.contains("task-abc") && html.contains("Rating A"), "{html}");
+    assert!(html.contains("\u{2212}2:10<") && html.contains(r#"class="num delta under""#), "{html}");
+    assert!(!html.contains("<button") && !html.contains("Delete") && !html.contains("<form"), "read-only: {html}");
+    assert!(html.contains(r#"<span class="banked ahead">+1:40</span>"#), "{html}");
+    assert!(html.contains("RaterHub Tracker · rater@example.com · Thu 26 Nov 2026 · Asia/Tokyo"), "print header: {html}");
+
+    // Their week: the days (chart and table) open the same read-only view.
+    let html = render(admin_state(), html! { <WeekBody data={week_fixture()} user={Some(AttrValue::from("7"))} /> }).await;
+    assert!(html.contains(r#"href="/admin/users/7/2026-11-24""#), "{html}");
+    assert!(!html.contains(r#"href="/day/"#), "{html}");
+    assert!(!html.contains("<button"), "{html}");
+
+    // The route is for admins only.
+    let html = render_path(signed_in("UTC"), "/admin/users/7/2026-11-26", None).await;
+    assert!(html.contains("Administrators only"), "{html}");
+    let html = render_path(admin_state(), "/admin/users/7/2026-11-26", None).await;
+    assert!(html.contains(r#"id="read-only""#) && html.contains("‹ All users"), "{html}");
+}
+
+#[tokio::test]
+async fn users_table_links_to_the_read_only_view() {
+    use dashboard::gql::users;
+    use dashboard::pages::admin::{UsersTable, UsersTableProps};
+    let body = r#"{"data":{"users":[{"id":"2","email":"rater@example.com","role":"USER","isActive":true,"createdAt":"2026-11-02T10:00:00Z"}]}}"#;
+    let data = decode::<users::ResponseData>(body).unwrap();
+    let props = UsersTableProps { users: data.users, me_id: "1".into(), timezone: "UTC".into(), busy: None, on_action: Callback::noop() };
+    let html = render(admin_state(), html! { <UsersTable ..props /> }).await;
+    let today = chrono::Utc::now().date_naive();
+    assert!(html.contains(&format!(r#"href="/admin/users/2/{today}""#)), "{html}");
+    assert!(html.contains("View days"), "{html}");
+}
+
+#[tokio::test]
+async fn pay_form_shows_values_and_previews_presets() {
+    use dashboard::gql::pay_settings;
+    use dashboard::pages::pay::{Pay, PayForm, PayFormProps};
+    let body = r#"{"data":{"me":{"id":"u1","payBasis":"AET","hourlyRate":18.5,"currency":"EUR","dailyCapHours":null,"weeklyCapHours":40},
+        "presets":[{"name":"raterhub","description":"RaterHub: Mon–Sun, Pacific","weekStartsOn":"MONDAY","timezone":"America/Los_Angeles",
+          "payBasis":"AET","dailyCapHours":8,"weeklyCapHours":40},
+          {"name":"sat-fri-40h","description":"Saturday–Friday, 40 h","weekStartsOn":"SATURDAY","timezone":null,
+          "payBasis":"AET","dailyCapHours":null,"weeklyCapHours":40}]}}"#;
+    let data = Rc::new(decode::<pay_settings::ResponseData>(body).unwrap());
+    let me = data.me.clone().unwrap();
+    let initial = Pay { basis: me.pay_basis, rate: me.hourly_rate, currency: me.currency, daily_cap: me.daily_cap_hours, weekly_cap: me.weekly_cap_hours };
+    let props = PayFormProps { initial, presets: data };
+    let html = render(signed_in("UTC"), html! { <PayForm ..props /> }).await;
+    assert!(html.contains(r#"id="hourly-rate""#) && html.contains(r#"value="18.5""#), "{html}");
+    assert!(html.contains(r#"value="EUR""#) && html.contains(r#"value="40""#), "{html}");
+    assert!(html.contains(r#"<option value="AET" selected"#) || html.contains(r#"<option selected value="AET""#), "{html}");
+    assert!(html.contains(r#"id="preset-raterhub""#) && html.contains(r#"id="preset-sat-fri-40h""#), "{html}");
+    assert_eq!(html.matches("preview-preset").count(), 2, "{html}");
+    assert!(!html.contains("apply-preset"), "nothing applies before a preview: {html}");
+}
+
+#[tokio::test]
+async fn settings_has_the_pay_section() {
+    let html = render_path(signed_in("UTC"), "/settings", None).await;
+    assert!(html.contains(r#"<h2 id="pay-h">Pay and caps</h2>"#), "{html}");
 }

@@ -72,15 +72,15 @@ pub async fn create(db: &Db, new: NewAccount<'_>, now: DateTime<Utc>) -> AppResu
         display_name: new.display_name,
         email_verified: verify_by_mail.is_none(),
     };
-    let mut created = users::create(&*txn, account, now).await?;
+    let mut created = users::create(&txn, account, now).await?;
     if admin {
         let mut model: user::ActiveModel = created.into();
-        model.role = Set("admin".into());
-        created = users::save(&*txn, model).await?;
+        model.role = Set(user::Role::Admin);
+        created = users::save(&txn, model).await?;
     }
-    credentials::remember_password(&*txn, created.id, &password_hash, now).await?;
+    credentials::remember_password(&txn, created.id, &password_hash, now).await?;
     if let Some(mailer) = verify_by_mail {
-        crate::lifecycle::queue_verification(&*txn, mailer, &created, now).await?;
+        crate::lifecycle::queue_verification(&txn, mailer, &created, now).await?;
     }
     txn.commit().await?;
     if let Some(mailer) = verify_by_mail {
@@ -96,9 +96,9 @@ pub async fn set_password(db: &Db, user: &user::Model, password: String, now: Da
     let txn = db.begin_write().await?;
     let mut model: user::ActiveModel = user.clone().into();
     model.password_hash = Set(password_hash.clone());
-    users::save(&*txn, model).await?;
-    users::bump_token_version(&*txn, user.id).await?;
-    credentials::remember_password(&*txn, user.id, &password_hash, now).await?;
+    users::save(&txn, model).await?;
+    users::bump_token_version(&txn, user.id).await?;
+    credentials::remember_password(&txn, user.id, &password_hash, now).await?;
     let updated = users::find(&*txn, user.id).await?.ok_or(AppError::NotFound("user"))?;
     txn.commit().await?;
     Ok(updated)
@@ -109,6 +109,6 @@ pub async fn issue_reset(db: &Db, user_id: i32, base_url: &str, now: DateTime<Ut
     let (random, _) = auth::new_device_token();
     let token = format!("reset_{}", &random[auth::DEVICE_TOKEN_PREFIX.len()..]);
     let hash = auth::token_hash(&token);
-    credentials::create_reset(&db.conn, user_id, hash, now, now + chrono::Duration::hours(24)).await?;
+    db.write(async |txn| credentials::create_reset(txn, user_id, hash, now, now + chrono::Duration::hours(24)).await).await?;
     Ok(format!("{}/reset-password?token={token}", base_url.trim_end_matches('/')))
 }

@@ -1,5 +1,7 @@
-//! Database connection, pragmas, migrations, the SQLite writer and the write gate.
+//! Database connection, pragmas, migrations and, on SQLite, the single writer.
 
+mod pg_batch;
+pub mod rusqlite_exec;
 mod writer;
 
 use std::str::FromStr;
@@ -9,25 +11,30 @@ use std::time::Duration;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
-use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::error::AppResult;
-pub use writer::{TxnFuture, Writer};
+pub use pg_batch::PgBatcher;
+pub use writer::{QueueLimits, Turn, TxnFuture, Work, Writer};
 
-/// The connection pool plus, on SQLite, a gate that lets one write transaction run at a
-/// time inside this process, so writers queue in Rust instead of failing with
-/// "database is locked", and the group-commit writer for the hot write path.
+/// The connection pool (reads, and PostgreSQL's writes) plus, on SQLite, the writer every
+/// write goes through: events as jobs on its own connection, everything else as a sea-orm
+/// transaction that holds the writer's turn (`begin_write`).
 #[derive(Clone)]
 pub struct Db {
     pub conn: DatabaseConnection,
-    write_gate: Option<Arc<Mutex<()>>>,
     writer: Option<Writer>,
+    /// An in-memory URL runs on a file in here, deleted with the last `Db` clone.
+    _scratch: Option<Arc<tempfile::TempDir>>,
+    /// PostgreSQL: the group-commit workers for events.
+    pg_batcher: Option<PgBatcher>,
 }
 
-/// A write transaction holding the SQLite gate (if any) until it is dropped.
+/// A write transaction. On SQLite it holds the writer's turn until it is dropped, so it is
+/// the only write in progress: it never waits for SQLite's lock and never finds its read
+/// snapshot outdated. Store functions that write take one of these, never the pool.
 pub struct WriteTxn {
     pub txn: DatabaseTransaction,
-    _gate: Option<OwnedMutexGuard<()>>,
+    _turn: Option<Turn>,
 }
 
 impl std::ops::Deref for WriteTxn {
@@ -64,16 +71,44 @@ pub fn redacted(url: &str) -> String {
 
 impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        Self::connect_with(url, QueueLimits::default()).await
+    }
+
+    /// `limits`: the SQLite write queue's (ignored on PostgreSQL).
+    pub async fn connect_with(url: &str, limits: QueueLimits) -> anyhow::Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
-        let sqlite = url.starts_with("sqlite:");
-        if !sqlite {
+        if !url.starts_with("sqlite:") {
             options.max_connections(20).min_connections(1);
+            // sqlx pings a connection at every checkout by default: a round trip for each
+            // transaction and each query outside one. Only one idle long enough to have been
+            // dropped by the network is worth checking.
+            options.test_before_acquire_if_idle_for(Duration::from_secs(30));
+            // Connections open when first needed: with TLS each costs a handshake, and the
+            // start-up needs only one (migrations), not the pool's minimum up front.
+            options.connect_lazy(true);
             // sea-orm quotes the whole URL when it can't parse it: mask the password.
             let conn = Database::connect(options).await.map_err(|e| anyhow::anyhow!(e.to_string().replace(url, &redacted(url))))?;
-            return Ok(Db { conn, write_gate: None, writer: None });
+            let pg_batcher = Some(PgBatcher::start(conn.clone()));
+            return Ok(Db { conn, writer: None, _scratch: None, pg_batcher });
         }
+        // An in-memory database is private to its connection, and the writer needs one of
+        // its own: "in memory" is a file in a temporary directory instead, with the same
+        // single write path as any other.
+        let path = SqliteConnectOptions::from_str(url)?.get_filename().to_owned();
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory") || path.as_os_str().is_empty();
+        let (path, scratch) = if in_memory {
+            let dir = tempfile::Builder::new().prefix("rht-memory-").tempdir()?;
+            (dir.path().join("memory.db"), Some(Arc::new(dir)))
+        } else {
+            (path, None)
+        };
+        let pool_url = if in_memory { format!("sqlite://{}?mode=rwc", path.display()) } else { url.to_owned() };
+        let mut options = ConnectOptions::new(pool_url);
+        options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         options.map_sqlx_sqlite_opts(|o| {
+            // The busy timeout only matters for another process (the `admin` CLI, a backup)
+            // holding the file's lock: in this one, writes never meet (see `writer`).
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
@@ -82,11 +117,8 @@ impl Db {
         });
         options.max_connections(8).min_connections(1);
         let conn = Database::connect(options).await?;
-        // An in-memory database is private to its connection: no separate writer there.
-        let path = SqliteConnectOptions::from_str(url)?.get_filename().to_owned();
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory") || path.as_os_str().is_empty();
-        let writer = if in_memory { None } else { Some(Writer::start(path).await?) };
-        Ok(Db { conn, write_gate: Some(Arc::new(Mutex::new(()))), writer })
+        let writer = Some(Writer::start(path, limits).await?);
+        Ok(Db { conn, writer, _scratch: scratch, pg_batcher: None })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -109,7 +141,8 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        if self.backend() != DbBackend::Postgres {
+        if let Some(writer) = &self.writer {
+            let _turn = writer.turn().await?;
             Migrator::up(&self.conn, None).await?;
             return Ok(());
         }
@@ -123,28 +156,31 @@ impl Db {
         Ok(())
     }
 
+    /// A write transaction; on SQLite it waits for the writer's turn (or fails with
+    /// `OVERLOADED` when the writer is too busy).
     pub async fn begin_write(&self) -> AppResult<WriteTxn> {
-        match &self.write_gate {
-            Some(gate) => {
-                let gate = gate.clone().lock_owned().await;
-                Ok(WriteTxn { txn: begin_locked(&self.conn).await?, _gate: Some(gate) })
-            }
-            None => Ok(WriteTxn { txn: self.conn.begin().await?, _gate: None }),
-        }
+        let turn = match &self.writer {
+            Some(writer) => Some(writer.turn().await?),
+            None => None,
+        };
+        Ok(WriteTxn { txn: self.conn.begin().await?, _turn: turn })
+    }
+
+    /// Runs `work` in a write transaction of its own and commits it.
+    pub async fn write<T>(&self, work: impl AsyncFnOnce(&WriteTxn) -> AppResult<T>) -> AppResult<T> {
+        let txn = self.begin_write().await?;
+        let out = work(&txn).await?;
+        txn.commit().await?;
+        Ok(out)
     }
 
     /// The SQLite writer thread (group commit), when this database has one.
     pub fn writer(&self) -> Option<&Writer> {
         self.writer.as_ref()
     }
-}
 
-/// Begins a transaction that holds SQLite's write lock from the start, as BEGIN IMMEDIATE
-/// would: one that read first and wrote later would fail with SQLITE_BUSY_SNAPSHOT if a
-/// write from another connection (the writer thread, the audit log) landed in between,
-/// whereas waiting for the lock here is covered by the busy timeout.
-async fn begin_locked(conn: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
-    let txn = conn.begin().await?;
-    txn.execute_unprepared("UPDATE users SET event_seq = event_seq WHERE id = -1").await?;
-    Ok(txn)
+    /// The PostgreSQL group-commit workers, on PostgreSQL.
+    pub fn pg_batcher(&self) -> Option<&PgBatcher> {
+        self.pg_batcher.as_ref()
+    }
 }

@@ -44,6 +44,8 @@ pub enum AppError {
     UnknownCurrency(String),
     #[error("unknown preset {0:?}: see the `presets` query")]
     UnknownPreset(String),
+    #[error("the server is too busy to save this right now: retry in a few seconds")]
+    Overloaded,
     #[error("internal error")]
     Db(#[from] sea_orm::DbErr),
     #[error("internal error")]
@@ -67,6 +69,16 @@ impl AppError {
         AppError::Internal(detail.to_string())
     }
 
+    /// The error for an operator at the command line: unlike a client, they see the cause
+    /// of an internal failure (which database error), not just "internal error".
+    pub fn for_operator(self) -> anyhow::Error {
+        match self {
+            AppError::Db(e) => anyhow::anyhow!("database error: {e}"),
+            AppError::Internal(detail) => anyhow::anyhow!("internal error: {detail}"),
+            other => anyhow::anyhow!("{other}"),
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated => "UNAUTHENTICATED",
@@ -86,6 +98,7 @@ impl AppError {
             AppError::LastAdmin => "LAST_ADMIN",
             AppError::UnknownCurrency(_) => "UNKNOWN_CURRENCY",
             AppError::UnknownPreset(_) => "UNKNOWN_PRESET",
+            AppError::Overloaded => "OVERLOADED",
             AppError::Db(_) | AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -131,5 +144,24 @@ pub trait GqlResult<T> {
 impl<T> GqlResult<T> for AppResult<T> {
     fn gql(self) -> async_graphql::Result<T> {
         self.map_err(AppError::into_graphql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operator_sees_the_cause_a_client_never_does() {
+        let error = || AppError::Db(sea_orm::DbErr::Custom("database or disk is full".into()));
+        assert_eq!(error().to_string(), "internal error");
+        assert_eq!(error().for_operator().to_string(), "database error: Custom Error: database or disk is full");
+        assert_eq!(AppError::internal("writer stopped").for_operator().to_string(), "internal error: writer stopped");
+        assert_eq!(AppError::LastAdmin.for_operator().to_string(), AppError::LastAdmin.to_string());
+    }
+
+    #[test]
+    fn overloaded_has_its_own_code() {
+        assert_eq!(AppError::Overloaded.code(), "OVERLOADED");
     }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod calendar;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod engine;
@@ -37,7 +38,8 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::graphql::{Activity, AppSchema, Services, build_schema};
 use crate::security::limits::{Limit, RateLimits};
-use crate::security::login_guard::{IpBudget, LoginGuard};
+use crate::security::login_backoff::LoginBackoff;
+use crate::security::login_guard::{Clock, IpBudget};
 use crate::security::setup_code::SetupCode;
 use crate::shared::Shared;
 use crate::store::users::UserCache;
@@ -53,6 +55,11 @@ pub struct AppState {
 impl AppState {
     /// Builds the state on a migrated database. `secret` signs tokens.
     pub async fn new(config: Config, db: Db, secret: &[u8]) -> anyhow::Result<Self> {
+        Self::with_clock(config, db, secret, Arc::new(chrono::Utc::now)).await
+    }
+
+    /// Like `new`, with the clock the sign-in backoff reads (tests freeze it).
+    pub async fn with_clock(config: Config, db: Db, secret: &[u8], clock: Clock) -> anyhow::Result<Self> {
         metrics::handle();
         let keys = Keys::new(secret, Duration::minutes(config.access_token_expire_minutes));
         let dummy_hash = auth::hash_password("not a real password, only for timing".into()).await?;
@@ -69,7 +76,8 @@ impl AppState {
             mail: Limit::new("mail_address", if l.auth_per_minute == 0 { 0 } else { 1 }, 3),
             shared: shared.clone(),
         };
-        let login_guard = LoginGuard::system(IpBudget { failures: l.login_ip_failures as usize, window: Duration::minutes(15) });
+        let budget = IpBudget { failures: l.login_ip_failures as usize, window: Duration::minutes(15) };
+        let login_guard = LoginBackoff::new(budget, clock, shared.clone());
         let sqlite = db.backend() == sea_orm::DbBackend::Sqlite;
         let mailer = crate::mail::Mailer::from_config(&config)?;
         let has_accounts = !accounts::is_first_account(&db.conn).await?;

@@ -1,19 +1,10 @@
-//! Prometheus metrics: the recorder, the HTTP middleware that feeds it, and `/metrics`.
+//! Prometheus metrics: the recorder and the helpers that feed it. It depends on nothing
+//! else in the crate, so every layer may count; the HTTP side (the middleware and the
+//! `/metrics` endpoint) lives in `http::metrics`.
 
 use std::sync::OnceLock;
-use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-
-use crate::AppState;
-use crate::entity::session;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -45,23 +36,12 @@ fn describe() {
     describe_histogram!("rht_graphql_operation_duration_seconds", "GraphQL operation duration by name.");
     describe_counter!("rht_events_recorded_total", "Events recorded, by type (NEXT, PAUSE, EXIT, UNDO).");
     describe_counter!("rht_rate_limited_total", "Requests refused by a rate limit, by limit.");
+    describe_counter!("rht_write_overloaded_total", "Writes refused with OVERLOADED: the SQLite write queue stayed full or slow too long.");
     describe_gauge!("rht_active_sessions", "Sessions that are active right now.");
     describe_gauge!("rht_db_pool_connections", "Database pool connections by state (idle or busy).");
     describe_counter!("rht_mail_sent_total", "Mails handed to the SMTP server (or written as .eml), by kind.");
     describe_counter!("rht_mail_failed_total", "Mails given up after retrying for MAIL_GIVE_UP_HOURS, by kind.");
     describe_gauge!("rht_mail_queue_depth", "Mails in the outbox waiting to be sent.");
-}
-
-/// Counts requests by route and status and times them.
-pub async fn track_http(request: Request, next: Next) -> Response {
-    let path = request.extensions().get::<MatchedPath>().map_or("dashboard", |p| p.as_str()).to_owned();
-    let method = request.method().to_string();
-    let start = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("rht_http_requests_total", "path" => path.clone(), "method" => method, "status" => status).increment(1);
-    metrics::histogram!("rht_http_request_duration_seconds", "path" => path).record(start.elapsed().as_secs_f64());
-    response
 }
 
 pub fn graphql_operation(operation: &str, ok: bool, seconds: f64) {
@@ -70,38 +50,28 @@ pub fn graphql_operation(operation: &str, ok: bool, seconds: f64) {
     metrics::histogram!("rht_graphql_operation_duration_seconds", "operation" => operation.to_owned()).record(seconds);
 }
 
+pub fn http_request(path: String, method: String, status: String, seconds: f64) {
+    metrics::counter!("rht_http_requests_total", "path" => path.clone(), "method" => method, "status" => status).increment(1);
+    metrics::histogram!("rht_http_request_duration_seconds", "path" => path).record(seconds);
+}
+
 pub fn event_recorded(kind: &'static str) {
     metrics::counter!("rht_events_recorded_total", "type" => kind).increment(1);
+}
+
+pub fn write_overloaded() {
+    metrics::counter!("rht_write_overloaded_total").increment(1);
 }
 
 pub fn rate_limited(limit: &'static str) {
     metrics::counter!("rht_rate_limited_total", "limit" => limit).increment(1);
 }
 
-/// `GET /metrics`, behind `METRICS_TOKEN` when set. Without a token only loopback clients
-/// (directly, or forwarded by a trusted proxy) may read it: the figures tell a stranger how
-/// busy the server is and which operations it serves.
-pub async fn endpoint(State(state): State<AppState>, parts: Parts) -> Response {
-    match &state.services.config.metrics_token {
-        Some(expected) => {
-            let given = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-            if !given.is_some_and(|g| crate::auth::constant_time_eq(g.as_bytes(), expected.as_bytes())) {
-                return (StatusCode::UNAUTHORIZED, "metrics need the bearer token").into_response();
-            }
-        }
-        None if !crate::http::request_meta(&state, &parts).client_ip.to_canonical().is_loopback() => {
-            let body = serde_json::json!({"code": "FORBIDDEN", "message": "without METRICS_TOKEN, /metrics answers loopback clients only"});
-            return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
-        }
-        None => {}
+/// Figures read when `/metrics` is scraped.
+pub fn scraped(active_sessions: Option<u64>, pool_size: u32, pool_idle: u32) {
+    if let Some(n) = active_sessions {
+        metrics::gauge!("rht_active_sessions").set(n as f64);
     }
-    let db = &state.services.db;
-    match session::Entity::find().filter(session::Column::IsActive.eq(true)).count(&db.conn).await {
-        Ok(n) => metrics::gauge!("rht_active_sessions").set(n as f64),
-        Err(e) => tracing::warn!(error = %e, "could not count active sessions"),
-    }
-    let (size, idle) = db.pool_usage();
-    metrics::gauge!("rht_db_pool_connections", "state" => "idle").set(f64::from(idle));
-    metrics::gauge!("rht_db_pool_connections", "state" => "busy").set(f64::from(size.saturating_sub(idle)));
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render()).into_response()
+    metrics::gauge!("rht_db_pool_connections", "state" => "idle").set(f64::from(pool_idle));
+    metrics::gauge!("rht_db_pool_connections", "state" => "busy").set(f64::from(pool_size.saturating_sub(pool_idle)));
 }

@@ -69,7 +69,7 @@ async fn queue_report(services: &Services, user: &user::Model, period: Period, n
     content.attachments = documents(services, user, period, now).await?;
     let mail = services.mailer.compose(&user.email, &content)?;
     let txn = db.begin_write().await?;
-    let inserted = queue::enqueue(&*txn, Some(user.id), &format!("report_{}", period.kind.as_str()), mail, Some(key), now).await?;
+    let inserted = queue::enqueue(&txn, Some(user.id), &format!("report_{}", period.kind.as_str()), mail, Some(key), now).await?;
     txn.commit().await?;
     if inserted {
         services.mailer.wake();

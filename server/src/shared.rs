@@ -50,7 +50,17 @@ impl Shared {
     }
 
     fn channel(&self) -> String {
-        format!("{}:activity", self.prefix)
+        self.key("activity")
+    }
+
+    /// A key in this deployment's namespace (`REDIS_KEY_PREFIX`).
+    pub fn key(&self, suffix: &str) -> String {
+        format!("{}:{suffix}", self.prefix)
+    }
+
+    /// A handle on the shared connection (it reconnects by itself).
+    pub fn connection(&self) -> ConnectionManager {
+        self.manager.clone()
     }
 
     /// `None` when Redis failed (the caller falls back to its in-memory limit).
@@ -61,7 +71,7 @@ impl Shared {
         let interval_ms = 60_000 / u64::from(per_minute).max(1);
         let mut conn = self.manager.clone();
         let result: redis::RedisResult<(i64, i64)> =
-            self.gcra.key(format!("{}:rl:{limit}:{key}", self.prefix)).arg(interval_ms).arg(burst.max(1)).invoke_async(&mut conn).await;
+            self.gcra.key(self.key(&format!("rl:{limit}:{key}"))).arg(interval_ms).arg(burst.max(1)).invoke_async(&mut conn).await;
         match result {
             Ok((1, _)) => Some(Ok(())),
             Ok((_, wait_ms)) => Some(Err(u64::try_from(wait_ms).unwrap_or(1000).div_ceil(1000).max(1))),

@@ -15,6 +15,7 @@ use crate::gql::{
     users,
 };
 use crate::hooks::{Load, report, use_app, use_query};
+use crate::route::{NavLink, Route};
 use crate::state::Action;
 use crate::tz;
 
@@ -117,6 +118,7 @@ pub struct UsersTableProps {
 /// The users, one row each, with their actions (stacked as cards on a phone).
 #[component(UsersTable)]
 pub fn users_table(p: &UsersTableProps) -> Html {
+    let today = crate::dates::iso(tz::local_date(&tz::now(), &p.timezone));
     let rows = p.users.iter().map(|u| {
         let me = u.id == p.me_id.as_str();
         let admin = u.role == Role::Admin;
@@ -143,6 +145,8 @@ pub fn users_table(p: &UsersTableProps) -> Html {
                 </td>
                 <td data-label="Since" class="since">{ tz::local_date(&u.created_at, &p.timezone).to_string() }</td>
                 <td data-label="Actions" class="actions">
+                    <NavLink to={Route::AdminUser { id: u.id.clone(), date: today.clone() }} classes="button secondary small view-user"
+                             label={format!("View {}'s days (read-only)", u.email)}>{ "View days" }</NavLink>
                     if busy {
                         <span class="loading" role="status">{ "Working…" }</span>
                     } else {

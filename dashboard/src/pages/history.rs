@@ -5,15 +5,16 @@ use std::rc::Rc;
 use chrono::{Datelike, NaiveDate};
 use yew::prelude::*;
 
-use crate::components::{Card, DayBar, ErrorBox, HeatCell, Heatmap, PaceBadge, Spinner, WeekChart};
+use crate::components::{Card, DayBar, ErrorBox, HeatCell, Heatmap, PaceBadge, Spinner, WeekChart, day_route};
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels};
+use crate::figures::{DayRow, day_table, figure_cards};
 use crate::format;
-use crate::gql::{MonthView, WeekView, month_view, week_view};
+use crate::gql::{MonthView, TypeStats, WeekView, month_view, type_stats, week_view};
 use crate::hooks::{Load, use_app, use_query, use_wide};
-use crate::pace_props;
-use crate::reports::{ReportLinks, ReportPeriod};
+use crate::reports::{ReportLinks, ReportPeriod, print_head};
 use crate::route::{NavLink, Route};
 use crate::tz;
+use crate::{day_row, figures, pace_props};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum HistoryView {
@@ -69,7 +70,10 @@ struct WeekPanelProps {
 
 #[component(WeekPanel)]
 fn week_panel(p: &WeekPanelProps) -> Html {
-    let (load, reload) = use_query::<WeekView>(week_view::Variables { start: p.start }, true);
+    let (load, reload) = use_query::<WeekView>(week_view::Variables { start: p.start, user_id: None }, true);
+    let types = use_query::<TypeStats>(type_stats::Variables { from: p.start, to: add_days(p.start, 6) }, true);
+    let ctx = use_app();
+    let (who, tz) = ctx.user().map(|u| (u.email.clone(), u.timezone.clone())).unwrap_or_default();
     let nav = html! {
         <div class="pager" role="group" aria-label="Choose week">
             <NavLink to={Route::HistoryWeek { start: iso(add_days(p.start, -7)) }} classes="button secondary" label="Previous week">{ "‹ Prev" }</NavLink>
@@ -82,12 +86,23 @@ fn week_panel(p: &WeekPanelProps) -> Html {
         Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
         Load::Ready(data) => html! { <WeekBody data={data} /> },
     };
-    html! { <>{ nav }<ReportLinks period={ReportPeriod::Week(p.start)} />{ body }</> }
+    html! {
+        <>
+            { print_head(&who, &week_title(p.start), &tz) }
+            { nav }
+            <ReportLinks period={ReportPeriod::Week(p.start)} />
+            { body }
+            { type_panel(types) }
+        </>
+    }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct WeekBodyProps {
     pub data: Rc<week_view::ResponseData>,
+    /// Another user's id (the admin's read-only view): days open there.
+    #[prop_or_default]
+    pub user: Option<AttrValue>,
 }
 
 #[component(WeekBody)]
@@ -110,9 +125,15 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
             </div>
             <section class="panel" aria-labelledby="week-chart-h">
                 <h2 id="week-chart-h">{ "Active hours per day" }</h2>
-                <WeekChart days={days} daily_goal_seconds={w.goal_seconds / 7.0} wide={wide} />
+                <WeekChart days={days} daily_goal_seconds={w.goal_seconds / 7.0} wide={wide} user={p.user.clone()} />
                 <p class="legend">{ "Numbers above the bars are questions. The line is the weekly goal spread over 7 days." }</p>
                 <p class="legend"><PaceBadge ..pace_props!(w.pace) /></p>
+            </section>
+            { figure_cards(&figures!(w), "weekly", "w", Html::default()) }
+            <section class="panel" aria-labelledby="week-days-h">
+                <h2 id="week-days-h">{ "Day by day" }</h2>
+                { day_table("week-days", &w.days.iter().map(|d| day_row!(d)).collect::<Vec<_>>(), &DayRow { date: w.start, questions: w.question_count, active: w.active_seconds, figures: figures!(w) },
+                            &|d| day_route(&iso(d), p.user.as_deref())) }
             </section>
         </>
     }
@@ -129,6 +150,7 @@ fn month_panel(p: &MonthPanelProps) -> Html {
     let s = dates::month_week_starts(p.month, p.week_starts_on);
     let vars = month_view::Variables { w0: s[0], w1: s[1], w2: s[2], w3: s[3], w4: s[4], w5: s[5] };
     let (load, reload) = use_query::<MonthView>(vars, true);
+    let types = use_query::<TypeStats>(type_stats::Variables { from: p.month, to: add_days(add_months(p.month, 1), -1) }, true);
     let nav = html! {
         <div class="pager" role="group" aria-label="Choose month">
             <NavLink to={Route::HistoryMonth { month: month_key(add_months(p.month, -1)) }} classes="button secondary" label="Previous month">{ "‹ Prev" }</NavLink>
@@ -143,7 +165,63 @@ fn month_panel(p: &MonthPanelProps) -> Html {
             html! { <MonthBody data={data} month={p.month} week_starts_on={p.week_starts_on} /> }
         }
     };
-    html! { <>{ nav }{ body }</> }
+    html! { <>{ nav }{ body }{ type_panel(types) }</> }
+}
+
+/// "By task type" for the period shown (task types come from the overlay, when the rater
+/// opts in; questions without one are one row). A function, not a component: the panels
+/// that show it run its query (components cost wasm, issue #16).
+fn type_panel((load, reload): (Load<type_stats::ResponseData>, Callback<()>)) -> Html {
+    let body = match load {
+        Load::Loading => html! { <Spinner /> },
+        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Ready(d) => type_table(&d.type_stats),
+    };
+    html! {
+        <section class="panel" aria-labelledby="types-h">
+            <h2 id="types-h">{ "By task type" }</h2>
+            { body }
+        </section>
+    }
+}
+
+/// The per-type table; public for the component tests.
+pub fn type_table(rows: &[type_stats::TypeStatsTypeStats]) -> Html {
+    if rows.is_empty() {
+        return html! { <p class="empty" id="no-types">{ "No finished questions in this period." }</p> };
+    }
+    let rows = rows.iter().map(|t| {
+        let (banked, class, _) = crate::figures::banked(t.banked_seconds);
+        html! {
+            <tr>
+                <th scope="row" data-label="Type" class={classes!(t.task_type.is_none().then_some("muted"))}>
+                    { t.task_type.clone().unwrap_or_else(|| "(no type)".into()) }
+                </th>
+                <td class="num" data-label="Questions">{ t.count }</td>
+                <td class="num" data-label="Active">{ format::duration(t.active_seconds) }</td>
+                <td class="num" data-label="Target">{ format::duration(t.target_seconds) }</td>
+                <td class="num" data-label="Average">{ format::duration(t.average_seconds) }</td>
+                <td class="num" data-label="Banked"><span class={classes!("banked", class)}>{ banked }</span></td>
+                <td data-label="Pace">{ format!("{} {} · {}", t.pace.emoji, t.pace.label, format::score(t.pace.score)) }</td>
+            </tr>
+        }
+    });
+    html! {
+        <div class="table-wrap" tabindex="0" role="region" aria-labelledby="types-h">
+            <table id="type-stats" class="stack">
+                <thead><tr>
+                    <th scope="col">{ "Task type" }</th>
+                    <th scope="col" class="num">{ "Questions" }</th>
+                    <th scope="col" class="num">{ "Active" }</th>
+                    <th scope="col" class="num">{ "Target" }</th>
+                    <th scope="col" class="num">{ "Average" }</th>
+                    <th scope="col" class="num">{ "Banked" }</th>
+                    <th scope="col">{ "Pace" }</th>
+                </tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </div>
+    }
 }
 
 #[derive(Properties, PartialEq)]

@@ -1,10 +1,12 @@
 pub mod account;
 pub mod admin;
+pub mod admin_view;
 pub mod auth;
 pub mod email;
 pub mod export;
 pub mod history;
 pub mod overlay;
+pub mod pay;
 pub mod reset;
 pub mod session;
 pub mod settings;

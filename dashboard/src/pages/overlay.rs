@@ -34,7 +34,7 @@ pub fn overlay_page() -> Html {
             </section>
             <section class="panel">
                 <h2>{ "Hotkeys" }</h2>
-                <p>{ "The defaults follow the original app, except where a browser keeps a key for itself: Ctrl+Shift+Q quits Chrome on Linux and Windows, so UNDO is Ctrl+Shift+Z; Firefox keeps Ctrl+Shift+P (PAUSE is Alt+Shift+P there) and, on Linux, Ctrl+Q (NEXT is Alt+Q there). Any key can be changed in the overlay's settings; keys are ignored while you type in a text field." }</p>
+                <p>{ "The defaults follow the original app, except where a browser keeps a key for itself: Ctrl+Shift+Q quits Firefox on Windows and older Chrome, so UNDO is Ctrl+Shift+Z; Firefox keeps Ctrl+Shift+P (PAUSE is Alt+Shift+P there) and, on Linux, Ctrl+Q (NEXT is Alt+Q there). Any key can be changed in the overlay's settings; keys are ignored while you type in a text field." }</p>
                 <div class="table-wrap">
                     <table class="hotkeys">
                         <thead><tr><th scope="col">{ "Keys" }</th><th scope="col">{ "Button" }</th><th scope="col">{ "What it does" }</th></tr></thead>

@@ -12,6 +12,7 @@ use crate::format;
 use crate::gql::{self, DeleteQuestion, DeleteSession, SessionDetail, session_detail};
 use crate::hooks::{Load, use_app, use_mutation, use_now, use_query, use_wide};
 use crate::pace_props;
+use crate::reports::{ReportLinks, ReportPeriod};
 use crate::route::Route;
 use crate::timer::running_active;
 use crate::tz;
@@ -160,6 +161,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
                     { " · " }
                     <Link<Route> to={Route::Day { date: iso(day) }}>{ "Back to the day" }</Link<Route>>
                 </p>
+                <ReportLinks period={ReportPeriod::Day(day)} what="the report of this session's day" />
             </div>
             <div class="cards">
                 <Card id="s-questions" label="Questions" value={s.question_count.to_string()} />

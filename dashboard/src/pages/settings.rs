@@ -1,8 +1,9 @@
-//! Settings: timezone, targets and goals, password, devices, activity log, sign out everywhere.
+//! Settings: timezone, targets and goals, pay and caps, password, devices, activity log, sign out everywhere.
 
 use yew::prelude::*;
 
 use super::account::{DeleteAccountPanel, MailSections};
+use super::pay::pay_panel;
 use super::{Field, bind, input_event_value, select_value};
 use crate::components::{AuditTable, ConfirmButton, ErrorBox, Spinner};
 use crate::dates::Weekday;
@@ -52,10 +53,12 @@ pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i6
 
 #[component(SettingsPage)]
 pub fn settings_page() -> Html {
+    let pay = use_query::<gql::PaySettings>(gql::pay_settings::Variables, false);
     html! {
         <section class="page settings">
             <h1>{ "Settings" }</h1>
             <Preferences />
+            { pay_panel(pay) }
             <MailSections />
             <PasswordForm />
             <Devices />
@@ -82,6 +85,14 @@ fn preferences() -> Html {
     let busy = use_state(|| false);
     let saved = use_state(|| false);
     let browser = tz::browser_zone();
+    {
+        // A preset may change the timezone and week start: the form follows.
+        let (zone, week) = (zone.clone(), week.clone());
+        use_effect_with((user.timezone.clone(), user.week_starts_on), move |(tz, starts)| {
+            zone.set(tz.clone());
+            week.set(*starts);
+        });
+    }
 
     let onsubmit = {
         let (zone, target, goal, idle, week, errors, server_error, busy, saved, ctx) = (

@@ -8,14 +8,15 @@ use yew_router::prelude::*;
 
 use crate::components::{Card, ConfirmButton, ErrorBox, HourlyChart, HourlyProps, PaceBadge, Spinner};
 use crate::dates::{self, add_days, iso, long_day};
+use crate::figures::{cap_card, figure_cards};
 use crate::format;
 use crate::gql::{self, DeleteSession, Today, today};
 use crate::hooks::{Load, report, use_app, use_now, use_query, use_wide};
-use crate::pace_props;
-use crate::reports::{ReportLinks, ReportPeriod};
+use crate::reports::{ReportLinks, ReportPeriod, print_head};
 use crate::route::{NavLink, Route};
 use crate::timer::running_active;
 use crate::tz;
+use crate::{figures, pace_props};
 
 #[derive(Properties, PartialEq)]
 pub struct TodayProps {
@@ -66,8 +67,11 @@ fn day_nav(p: &DayNavProps) -> Html {
         })
     };
     let title = if p.date == p.today { format!("Today · {}", long_day(p.date)) } else { long_day(p.date) };
+    let ctx = use_app();
+    let (who, tz) = ctx.user().map(|u| (u.email.clone(), u.timezone.clone())).unwrap_or_default();
     html! {
         <div class="page-head">
+            { print_head(&who, &long_day(p.date), &tz) }
             <h1 id="day-title">{ title }</h1>
             <div class="pager" role="group" aria-label="Choose day">
                 <NavLink to={go(add_days(p.date, -1), p.today)} classes="button secondary" label="Previous day" id="prev-day">
@@ -146,6 +150,8 @@ pub fn today_view(p: &TodayViewProps) -> Html {
                     </div>
                 </Card>
             </div>
+            { figure_cards(&figures!(day), "daily", "day",
+                cap_card(week.credited_seconds, week.cap_seconds, week.remaining_seconds, "weekly", "week-cap").unwrap_or_default()) }
             <section class="panel" aria-labelledby="hourly-h">
                 <h2 id="hourly-h">{ format!("Activity by hour ({})", p.tz) }</h2>
                 <HourlyChart ..hours />

@@ -1,13 +1,23 @@
-//! Group commit for SQLite. One thread owns a rusqlite write connection. It takes every
-//! write job that is waiting, runs them in one transaction and commits once, so a burst of
-//! events from many raters costs one commit instead of one each. Statements run inline on
-//! that thread: with sqlx every statement is a round trip to a driver thread, and those
-//! thread wake-ups, not SQLite, were most of the cost of recording an event.
+//! The single SQLite writer. One thread owns the only connection that writes; every write
+//! of the process reaches it through one bounded queue of jobs:
+//! - `Work`: a closure over that rusqlite connection (recording events). The thread takes
+//!   every job that is waiting, runs them in one transaction and commits once, so a burst of
+//!   events from many raters costs one commit instead of one each. Statements run inline on
+//!   that thread: with sqlx every statement is a round trip to a driver thread, and those
+//!   thread wake-ups, not SQLite, were most of the cost of recording an event.
+//! - `Turn`: the right to write, handed to a sea-orm transaction (accounts, admin, audit,
+//!   mail, imports …). The thread waits, writing nothing, until that transaction ends, so
+//!   no two writes ever meet and none waits on SQLite's busy timeout.
+//!
+//! When the queue is full callers wait, up to `QueueLimits::wait` in all (queueing plus
+//! waiting for their turn), then get `AppError::Overloaded`; a job that timed out is never
+//! run later (see `Ticket`).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -27,11 +37,51 @@ pub type Work<T> = Box<dyn for<'a> Fn(&'a mut Connection) -> TxnFuture<'a, T> + 
 /// The most jobs one transaction takes. Bounds how long the first job waits for its reply.
 const MAX_JOBS_PER_COMMIT: usize = 256;
 
+/// How many jobs may wait, and how long a caller waits before it is told `OVERLOADED`.
+#[derive(Clone, Copy, Debug)]
+pub struct QueueLimits {
+    pub capacity: usize,
+    pub wait: Duration,
+}
+
+impl Default for QueueLimits {
+    /// Ten times what one commit takes, and a wait far beyond a healthy queue's (a full
+    /// queue drains in well under a second at the benchmark's rate).
+    fn default() -> Self {
+        QueueLimits { capacity: 10 * MAX_JOBS_PER_COMMIT, wait: Duration::from_secs(10) }
+    }
+}
+
+/// Decides, exactly once, whether a queued job runs or was given up by its caller: the
+/// writer starts it, or the caller abandons it on timeout, whichever comes first.
+#[derive(Clone, Default)]
+struct Ticket(Arc<AtomicU8>);
+
+const WAITING: u8 = 0;
+const STARTED: u8 = 1;
+const ABANDONED: u8 = 2;
+
+impl Ticket {
+    fn start(&self) -> bool {
+        self.0.compare_exchange(WAITING, STARTED, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    fn abandon(&self) -> bool {
+        self.0.compare_exchange(WAITING, ABANDONED, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+}
+
 trait Job: Send {
     /// Runs the work and keeps its result; false when it failed (the transaction must not commit).
     fn run<'a>(&'a mut self, conn: &'a mut Connection) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
     /// Sends the kept result, or `failure` when the commit itself failed.
     fn finish(self: Box<Self>, failure: Option<AppError>);
+}
+
+enum Queued {
+    Work(Ticket, Box<dyn Job>),
+    /// Sends the turn's end (dropped when the caller's transaction is over) to the caller.
+    Turn(Ticket, oneshot::Sender<oneshot::Sender<()>>),
 }
 
 struct Pending<T> {
@@ -65,6 +115,11 @@ impl<T: Send + 'static> Job for Pending<T> {
     }
 }
 
+/// The right to write, held by a sea-orm transaction; the writer resumes when it is dropped.
+pub struct Turn {
+    _end: oneshot::Sender<()>,
+}
+
 /// How often the checkpoint thread copies the WAL back into the database file: often
 /// enough that each copy is short and little is left for the writer's own checkpoint.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
@@ -89,20 +144,21 @@ const WAL_SIZE_LIMIT_BYTES: i64 = 128 * 1024 * 1024;
 /// The handle requests use to queue writes. Dropping the last one stops both threads.
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::UnboundedSender<Box<dyn Job>>,
+    jobs: mpsc::Sender<Queued>,
+    wait: Duration,
     _alive: Arc<()>,
 }
 
 impl Writer {
     /// Opens the write connection to the SQLite file `path` on a new thread; returns once
     /// it is open.
-    pub async fn start(path: PathBuf) -> anyhow::Result<Self> {
-        Self::start_with(path, TRUNCATE_WAL_WHEN_IDLE_FOR).await
+    pub async fn start(path: PathBuf, limits: QueueLimits) -> anyhow::Result<Self> {
+        Self::start_with(path, limits, TRUNCATE_WAL_WHEN_IDLE_FOR).await
     }
 
     /// `truncate_when_idle_for`: see `TRUNCATE_WAL_WHEN_IDLE_FOR` (tests shorten it).
-    async fn start_with(path: PathBuf, truncate_when_idle_for: Duration) -> anyhow::Result<Self> {
-        let (jobs, queue) = mpsc::unbounded_channel();
+    async fn start_with(path: PathBuf, limits: QueueLimits, truncate_when_idle_for: Duration) -> anyhow::Result<Self> {
+        let (jobs, queue) = mpsc::channel(limits.capacity.max(1));
         let (ready_tx, ready) = oneshot::channel();
         let writer_path = path.clone();
         std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || {
@@ -130,15 +186,57 @@ impl Writer {
         let checkpointer = open(&path)?;
         checkpointer.busy_timeout(Duration::ZERO)?;
         spawn_checkpointer(checkpointer, wal_path.into(), truncate_when_idle_for, Arc::downgrade(&alive))?;
-        Ok(Writer { jobs, _alive: alive })
+        Ok(Writer { jobs, wait: limits.wait, _alive: alive })
     }
 
+    /// Runs `work` on the writer's connection, in a transaction it may share with other jobs.
     pub async fn submit<T: Send + 'static>(&self, work: Work<T>) -> AppResult<T> {
-        let (reply, result) = oneshot::channel();
+        let deadline = tokio::time::Instant::now() + self.wait;
+        let (reply, mut result) = oneshot::channel();
+        let ticket = Ticket::default();
         let job: Box<dyn Job> = Box::new(Pending { work, result: None, reply });
-        self.jobs.send(job).map_err(|_| AppError::internal("the SQLite writer has stopped"))?;
-        result.await.map_err(|_| AppError::internal("the SQLite writer dropped a job"))?
+        self.enqueue(Queued::Work(ticket.clone(), job), &ticket, deadline).await?;
+        let result = match tokio::time::timeout_at(deadline, &mut result).await {
+            Ok(result) => result,
+            // Too late: unless the writer already started it, the job will never run.
+            Err(_) if ticket.abandon() => return Err(overloaded()),
+            // The writer started it just now: its reply is on the way.
+            Err(_) => result.await,
+        };
+        result.map_err(|_| AppError::internal("the SQLite writer dropped a job"))?
     }
+
+    /// Waits for the right to write with a transaction of one's own; the writer writes
+    /// nothing until the returned `Turn` is dropped.
+    pub async fn turn(&self) -> AppResult<Turn> {
+        let deadline = tokio::time::Instant::now() + self.wait;
+        let (go, mut granted) = oneshot::channel();
+        let ticket = Ticket::default();
+        self.enqueue(Queued::Turn(ticket.clone(), go), &ticket, deadline).await?;
+        let end = match tokio::time::timeout_at(deadline, &mut granted).await {
+            Ok(end) => end,
+            Err(_) if ticket.abandon() => return Err(overloaded()),
+            Err(_) => granted.await,
+        };
+        let end = end.map_err(|_| AppError::internal("the SQLite writer has stopped"))?;
+        Ok(Turn { _end: end })
+    }
+
+    async fn enqueue(&self, job: Queued, ticket: &Ticket, deadline: tokio::time::Instant) -> AppResult<()> {
+        match tokio::time::timeout_at(deadline, self.jobs.send(job)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(AppError::internal("the SQLite writer has stopped")),
+            Err(_) => {
+                ticket.abandon();
+                Err(overloaded())
+            }
+        }
+    }
+}
+
+fn overloaded() -> AppError {
+    crate::metrics::write_overloaded();
+    AppError::Overloaded
 }
 
 /// The same settings as the pool's connections.
@@ -222,21 +320,54 @@ fn truncate_wal(conn: &Connection) -> bool {
     }
 }
 
-async fn serve(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Box<dyn Job>>) {
-    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
+async fn serve(mut conn: Connection, mut queue: mpsc::Receiver<Queued>) {
+    let mut batch: Vec<Queued> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
+    let mut group: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
     while queue.recv_many(&mut batch, MAX_JOBS_PER_COMMIT).await > 0 {
-        if batch.len() > 1 && run_together(&mut conn, &mut batch).await {
-            for job in batch.drain(..) {
-                job.finish(None);
+        for queued in batch.drain(..) {
+            match queued {
+                Queued::Work(ticket, job) => {
+                    if ticket.start() {
+                        group.push(job);
+                    }
+                }
+                // Jobs queued before the turn commit before it begins.
+                Queued::Turn(ticket, go) => {
+                    run_group(&mut conn, &mut group).await;
+                    if ticket.start() {
+                        hand_over(go).await;
+                    }
+                }
             }
-            continue;
         }
-        // One job, or a shared transaction that failed: each job in its own transaction,
-        // so one job's failure never undoes another's write.
-        for mut job in batch.drain(..) {
-            let failure = run_alone(&mut conn, job.as_mut()).await;
-            job.finish(failure);
+        run_group(&mut conn, &mut group).await;
+    }
+}
+
+/// Gives a sea-orm transaction its turn and waits until it is over.
+async fn hand_over(go: oneshot::Sender<oneshot::Sender<()>>) {
+    let (end, ended) = oneshot::channel();
+    if go.send(end).is_ok() {
+        // Err(RecvError) is the normal end: the holder dropped its `Turn`.
+        let _ = ended.await;
+    }
+}
+
+async fn run_group(conn: &mut Connection, group: &mut Vec<Box<dyn Job>>) {
+    if group.is_empty() {
+        return;
+    }
+    if group.len() > 1 && run_together(conn, group).await {
+        for job in group.drain(..) {
+            job.finish(None);
         }
+        return;
+    }
+    // One job, or a shared transaction that failed: each job in its own transaction,
+    // so one job's failure never undoes another's write.
+    for mut job in group.drain(..) {
+        let failure = run_alone(conn, job.as_mut()).await;
+        job.finish(failure);
     }
 }
 
@@ -309,7 +440,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
         Connection::open(&path).unwrap().execute_batch("CREATE TABLE t (v INTEGER NOT NULL)").unwrap();
-        let writer = Writer::start(path).await.unwrap();
+        let writer = Writer::start(path, QueueLimits::default()).await.unwrap();
         (dir, writer)
     }
 
@@ -349,7 +480,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
         Connection::open(&path).unwrap().execute_batch("CREATE TABLE t (v INTEGER NOT NULL)").unwrap();
-        let writer = Writer::start_with(path.clone(), Duration::from_millis(300)).await.unwrap();
+        let writer = Writer::start_with(path.clone(), QueueLimits::default(), Duration::from_millis(300)).await.unwrap();
         for value in 0..50 {
             writer.submit(insert(value, false)).await.unwrap();
         }
@@ -379,5 +510,40 @@ mod tests {
         assert_eq!(error.code(), "INTERNAL");
         assert_eq!(writer.submit(insert(1, false)).await.unwrap(), 1);
         assert_eq!(stored(&dir), vec![1], "the panicking job's insert was rolled back");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_turn_holds_back_every_job_until_it_ends() {
+        let (dir, writer) = writer().await;
+        let turn = writer.turn().await.unwrap();
+        let queued = tokio::spawn({
+            let writer = writer.clone();
+            async move { writer.submit(insert(1, false)).await }
+        });
+        // Whatever the timing, nothing can be written while the turn is held.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(stored(&dir).is_empty(), "a job ran during another writer's turn");
+        drop(turn);
+        assert_eq!(queued.await.unwrap().unwrap(), 1);
+        assert_eq!(stored(&dir), vec![1]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn callers_of_a_stuck_writer_get_overloaded_and_their_jobs_never_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE t (v INTEGER NOT NULL)").unwrap();
+        let limits = QueueLimits { capacity: 1, wait: Duration::from_millis(200) };
+        let writer = Writer::start(path, limits).await.unwrap();
+        // The writer is busy with this turn for as long as the test holds it.
+        let turn = writer.turn().await.unwrap();
+        let (queued, refused) = tokio::join!(writer.submit(insert(1, false)), writer.submit(insert(2, false)));
+        // One job fits in the queue and times out there, the other never got in.
+        assert_eq!(queued.unwrap_err().code(), "OVERLOADED");
+        assert_eq!(refused.unwrap_err().code(), "OVERLOADED");
+        assert_eq!(writer.turn().await.err().map(|e| e.code()), Some("OVERLOADED"), "a turn waits no longer than a job");
+        drop(turn);
+        assert_eq!(writer.submit(insert(3, false)).await.unwrap(), 3);
+        assert_eq!(stored(&dir), vec![3], "a job whose caller was told OVERLOADED must not run later");
     }
 }

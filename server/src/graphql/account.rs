@@ -90,7 +90,7 @@ impl AccountMutation {
             let secure = ctx.meta().is_some_and(|m| m.secure);
             ctx.append_http_header("Set-Cookie", clear_cookie(secure));
             if let Ok(identity) = ctx.identity() {
-                users::bump_token_version(&ctx.services()?.db.conn, identity.user.id).await?;
+                ctx.services()?.db.write(async |txn| users::bump_token_version(txn, identity.user.id).await).await?;
                 ctx.audit("logout", None, Some("all session tokens revoked".into())).await;
             }
             Ok(true)
@@ -152,21 +152,21 @@ async fn register(
     )
     .await?;
     if let Some(hash) = invite_hash
-        && !credentials::redeem_invite(&services.db.conn, &hash, user.id, now).await?
+        && !services.db.write(async |txn| credentials::redeem_invite(txn, &hash, user.id, now).await).await?
     {
         // The account must not survive a bad invite.
-        users::delete(&services.db.conn, user.id).await?;
+        services.db.write(async |txn| users::delete(txn, user.id).await).await?;
         return Err(AppError::bad_input("this invite code is invalid, used, revoked or expired"));
     }
     tracing::info!(user_id = user.id, "account registered");
     crate::store::audit::record(
-        &services.db.conn,
+        &services.db,
         crate::store::audit::Entry {
             actor_id: Some(user.id),
             subject_id: None,
             action: "register",
             ip: ctx.client_ip(),
-            detail: (user.role == "admin").then(|| "first account: admin".into()),
+            detail: (user.role == crate::entity::user::Role::Admin).then(|| "first account: admin".into()),
         },
         now,
     )
@@ -183,14 +183,14 @@ async fn complete_password_reset(ctx: &Context<'_>, token: String, new_password:
     let user_id = credentials::reset_user(&services.db.conn, &hash, now).await?;
     let user = users::find(&services.db.conn, user_id).await?.filter(|u| u.is_active).ok_or(AppError::InvalidToken)?;
     accounts::check_new_password(&services.db.conn, &new_password, &user.email, Some(user.id)).await?;
-    if credentials::redeem_reset(&services.db.conn, &hash, now).await? != Some(user.id) {
+    if services.db.write(async |txn| credentials::redeem_reset(txn, &hash, now).await).await? != Some(user.id) {
         return Err(AppError::InvalidToken);
     }
     let user = accounts::set_password(&services.db, &user, new_password, now).await?;
     lifecycle::sign_out_everywhere(&services.db, user.id, now).await?;
     lifecycle::notify_password_changed(&services.db, &services.mailer, &user, now).await?;
     crate::store::audit::record(
-        &services.db.conn,
+        &services.db,
         crate::store::audit::Entry {
             actor_id: Some(user.id),
             subject_id: None,
@@ -213,14 +213,14 @@ async fn login(ctx: &Context<'_>, email: String, password: String, device_name: 
     if email.len() > validate::MAX_EMAIL_LEN || password.len() > auth::MAX_PASSWORD_BYTES {
         return Err(AppError::InvalidCredentials);
     }
-    services.login_guard.check(&email, ip).map_err(AppError::rate_limited("login_backoff"))?;
+    services.login_guard.check(&email, ip).await.map_err(AppError::rate_limited("login_backoff"))?;
     let user = users::find_by_email(&services.db.conn, &email).await?;
     // Unknown emails verify against a dummy hash, so both failures take the same time.
     let hash = user.as_ref().map_or_else(|| services.dummy_hash.as_str().to_owned(), |u| u.password_hash.clone());
     let verified = auth::verify_password(password, hash).await?;
     let now = ctx.now();
     let Some(user) = user.filter(|u| verified && u.is_active) else {
-        services.login_guard.record_failure(&email, ip);
+        services.login_guard.record_failure(&email, ip).await;
         let entry = crate::store::audit::Entry {
             actor_id: None,
             subject_id: None,
@@ -228,20 +228,20 @@ async fn login(ctx: &Context<'_>, email: String, password: String, device_name: 
             ip: Some(ip.to_string()),
             detail: Some(format!("email {email}")),
         };
-        crate::store::audit::record(&services.db.conn, entry, now).await;
+        crate::store::audit::record(&services.db, entry, now).await;
         return Err(AppError::InvalidCredentials);
     };
-    services.login_guard.record_success(&email, ip);
+    services.login_guard.record_success(&email, ip).await;
     let entry = |action, detail| crate::store::audit::Entry { actor_id: Some(user.id), subject_id: None, action, ip: Some(ip.to_string()), detail };
     match device_name {
         Some(name) => {
             let (token, hash) = auth::new_device_token();
-            devices::create(&services.db.conn, user.id, &name, hash, now).await?;
-            crate::store::audit::record(&services.db.conn, entry("device_token_created", Some(format!("device {name}"))), now).await;
+            services.db.write(async |txn| devices::create(txn, user.id, &name, hash, now).await).await?;
+            crate::store::audit::record(&services.db, entry("device_token_created", Some(format!("device {name}"))), now).await;
             Ok(AuthPayload { token, user: User(user) })
         }
         None => {
-            crate::store::audit::record(&services.db.conn, entry("login", None), now).await;
+            crate::store::audit::record(&services.db, entry("login", None), now).await;
             sign_in(ctx, user)
         }
     }
@@ -327,7 +327,7 @@ async fn update_settings(ctx: &Context<'_>, input: SettingsInput) -> AppResult<U
     .collect();
     changed.extend(pay_changed);
     let txn = services.db.begin_write().await?;
-    let user = users::save(&*txn, model).await?;
+    let user = users::save(&txn, model).await?;
     txn.commit().await?;
     ctx.audit("settings_changed", None, Some(changed.join(", "))).await;
     Ok(User(user))

@@ -18,7 +18,7 @@ pub struct AdminGuard;
 impl Guard for AdminGuard {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         let user = ctx.user().gql()?;
-        if user.role == "admin" { Ok(()) } else { Err(AppError::Forbidden).gql() }
+        if user.role == user::Role::Admin { Ok(()) } else { Err(AppError::Forbidden).gql() }
     }
 }
 
@@ -86,7 +86,7 @@ impl AdminQuery {
         async {
             let user = ctx.user()?;
             let all = all_users.unwrap_or(false);
-            if all && user.role != "admin" {
+            if all && user.role != user::Role::Admin {
                 return Err(AppError::Forbidden);
             }
             let limit = u64::try_from(limit.unwrap_or(100)).ok().filter(|l| *l <= 500).ok_or_else(|| AppError::bad_input("limit must be between 0 and 500"))?;
@@ -156,10 +156,10 @@ impl AdminMutation {
             let txn = services.db.begin_write().await?;
             let mut model: user::ActiveModel = target.clone().into();
             model.is_active = Set(active);
-            users::save(&*txn, model).await?;
+            users::save(&txn, model).await?;
             if !active {
-                users::bump_token_version(&*txn, target.id).await?;
-                crate::store::devices::revoke_all(&*txn, target.id, ctx.now()).await?;
+                users::bump_token_version(&txn, target.id).await?;
+                crate::store::devices::revoke_all(&txn, target.id, ctx.now()).await?;
             }
             let updated = users::find(&*txn, target.id).await?.ok_or(AppError::NotFound("user"))?;
             txn.commit().await?;
@@ -192,15 +192,21 @@ impl AdminMutation {
         async {
             let services = ctx.services()?;
             let target = target_user(ctx, &id).await?;
-            if role == Role::User && target.role == "admin" {
-                let admins = users::list(&services.db.conn).await?.iter().filter(|u| u.role == "admin" && u.is_active).count();
-                if admins <= 1 {
-                    return Err(AppError::bad_input("the last admin cannot be demoted"));
-                }
-            }
             let mut model: user::ActiveModel = target.clone().into();
-            model.role = Set(if role == Role::Admin { "admin" } else { "user" }.into());
-            let updated = users::save(&services.db.conn, model).await?;
+            model.role = Set(role.into());
+            // The count and the change in one write, so two demotions can't both pass it.
+            let updated = services
+                .db
+                .write(async |txn| {
+                    if role == Role::User && target.role == user::Role::Admin {
+                        let admins = users::list(&**txn).await?.iter().filter(|u| u.role == user::Role::Admin && u.is_active).count();
+                        if admins <= 1 {
+                            return Err(AppError::bad_input("the last admin cannot be demoted"));
+                        }
+                    }
+                    users::save(txn, model).await
+                })
+                .await?;
             ctx.audit("admin_set_role", Some(target.id), Some(format!("role {}", updated.role))).await;
             Ok(User(updated))
         }
@@ -234,9 +240,8 @@ impl AdminMutation {
             let (random, _) = auth::new_device_token();
             let code = format!("inv_{}", &random[auth::DEVICE_TOKEN_PREFIX.len()..]);
             let now = ctx.now();
-            let row =
-                credentials::create_invite(&ctx.services()?.db.conn, ctx.user()?.id, auth::token_hash(&code), now, now + Duration::hours(i64::from(hours)))
-                    .await?;
+            let (user_id, hash, expires_at) = (ctx.user()?.id, auth::token_hash(&code), now + Duration::hours(i64::from(hours)));
+            let row = ctx.services()?.db.write(async |txn| credentials::create_invite(txn, user_id, hash, now, expires_at).await).await?;
             ctx.audit("admin_create_invite", None, Some(format!("invite {}", row.id))).await;
             Ok(NewInvite { code, invite: row.into() })
         }
@@ -248,7 +253,8 @@ impl AdminMutation {
     async fn revoke_invite(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         async {
             let id = parse_id(&id).map_err(|_| AppError::NotFound("invite"))?;
-            credentials::revoke_invite(&ctx.services()?.db.conn, id, ctx.now()).await?;
+            let now = ctx.now();
+            ctx.services()?.db.write(async |txn| credentials::revoke_invite(txn, id, now).await).await?;
             ctx.audit("admin_revoke_invite", None, Some(format!("invite {id}"))).await;
             Ok(true)
         }

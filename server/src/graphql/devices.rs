@@ -37,7 +37,8 @@ impl DeviceMutation {
             let user = ctx.user()?;
             let name = validate::bounded_text("name", &name, validate::MAX_NAME_LEN)?;
             let (token, hash) = auth::new_device_token();
-            let row = store::create(&ctx.services()?.db.conn, user.id, &name, hash, ctx.now()).await?;
+            let now = ctx.now();
+            let row = ctx.services()?.db.write(async |txn| store::create(txn, user.id, &name, hash, now).await).await?;
             ctx.audit("device_token_created", None, Some(format!("device {name}"))).await;
             Ok(NewDeviceToken { token, device: row.into() })
         }
@@ -50,7 +51,8 @@ impl DeviceMutation {
         async {
             let user = ctx.user()?;
             let id = parse_id(&id).map_err(|_| AppError::NotFound("device token"))?;
-            store::revoke(&ctx.services()?.db.conn, user.id, id, ctx.now()).await?;
+            let now = ctx.now();
+            ctx.services()?.db.write(async |txn| store::revoke(txn, user.id, id, now).await).await?;
             ctx.audit("device_token_revoked", None, Some(format!("device token {id}"))).await;
             Ok(true)
         }

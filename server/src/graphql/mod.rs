@@ -5,6 +5,7 @@ mod activity;
 mod admin;
 mod depth;
 mod devices;
+mod loaders;
 mod parse_cache;
 mod recovery;
 mod reports;
@@ -29,7 +30,7 @@ use crate::db::Db;
 use crate::entity::user;
 use crate::error::{AppError, AppResult};
 use crate::security::limits::RateLimits;
-use crate::security::login_guard::LoginGuard;
+use crate::security::login_backoff::LoginBackoff;
 use crate::store::users::UserCache;
 
 #[derive(MergedObject, Default)]
@@ -66,7 +67,7 @@ pub struct Services {
     /// Verified against when the email is unknown, so both paths take the same time.
     pub dummy_hash: Arc<String>,
     pub limits: Arc<RateLimits>,
-    pub login_guard: Arc<LoginGuard>,
+    pub login_guard: Arc<LoginBackoff>,
     pub mailer: crate::mail::Mailer,
     /// The per-request user lookup cache; SQLite only, where this process owns the data.
     pub user_cache: Option<Arc<UserCache>>,
@@ -106,7 +107,7 @@ pub fn build_schema(services: Option<Services>) -> AppSchema {
         builder = builder.disable_introspection();
     }
     if let Some(services) = services {
-        builder = builder.data(DataLoader::new(sessions::QuestionLoader(services.db.clone()), tokio::spawn)).data(services);
+        builder = builder.data(DataLoader::new(loaders::QuestionLoader(services.db.clone()), tokio::spawn)).data(services);
     }
     builder.finish()
 }
@@ -136,7 +137,7 @@ pub trait ContextExt {
     }
     /// Writes an audit entry for the signed-in user (or anonymous) about `subject`.
     fn audit(&self, action: &str, subject_id: Option<i32>, detail: Option<String>) -> impl std::future::Future<Output = ()> + Send {
-        let db = self.services().ok().map(|s| s.db.conn.clone());
+        let db = self.services().ok().map(|s| s.db.clone());
         let actor_id = self.identity().ok().map(|i| i.user.id);
         let ip = self.client_ip();
         let action = action.to_owned();

@@ -133,7 +133,7 @@ impl RecoveryMutation {
                 ip: ctx.client_ip(),
                 detail: Some(format!("user #{} deleted their own account", user.id)),
             };
-            crate::store::audit::record(&services.db.conn, entry, ctx.now()).await;
+            crate::store::audit::record(&services.db, entry, ctx.now()).await;
             Ok(true)
         }
         .await
@@ -166,7 +166,7 @@ async fn check_password(ctx: &Context<'_>, user: &crate::entity::user::Model, pa
 async fn audit_for(ctx: &Context<'_>, user_id: i32, action: &str, detail: Option<String>) {
     let Ok(services) = ctx.services() else { return };
     let entry = crate::store::audit::Entry { actor_id: Some(user_id), subject_id: None, action, ip: ctx.client_ip(), detail };
-    crate::store::audit::record(&services.db.conn, entry, ctx.now()).await;
+    crate::store::audit::record(&services.db, entry, ctx.now()).await;
 }
 
 impl From<EmailVerification> for EmailVerificationMode {

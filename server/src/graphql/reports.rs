@@ -178,7 +178,7 @@ async fn subject(ctx: &Context<'_>, user_id: Option<ID>) -> AppResult<Arc<user::
     let Some(id) = user_id.map(|id| parse_id(&id)).transpose()?.filter(|id| *id != caller.id) else {
         return Ok(Arc::new(caller.clone()));
     };
-    if caller.role != "admin" {
+    if caller.role != crate::entity::user::Role::Admin {
         return Err(AppError::Forbidden);
     }
     let user = users::find(&ctx.services()?.db.conn, id).await?.ok_or(AppError::NotFound("user"))?;

@@ -1,33 +1,17 @@
 //! Reading sessions and deleting sessions or questions.
 
-use std::collections::HashMap;
-
-use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Object};
 use chrono::Days;
 
 use super::types::{Session, parse_id};
 use super::{ContextExt, Date};
 use crate::calendar;
-use crate::db::Db;
-use crate::entity::{question, session};
+use crate::entity::session;
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::store::sessions as store;
 use crate::validate;
 
 pub const MAX_LIMIT: u64 = 500;
-
-/// Batches `Session.questions` so a list of sessions costs one query.
-pub struct QuestionLoader(pub Db);
-
-impl Loader<i32> for QuestionLoader {
-    type Value = Vec<question::Model>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[i32]) -> Result<HashMap<i32, Self::Value>, Self::Error> {
-        store::questions(&self.0.conn, keys).await.gql()
-    }
-}
 
 /// Output sessions for rows (their totals are columns of the row).
 pub fn outputs(ctx: &Context<'_>, rows: Vec<session::Model>) -> AppResult<Vec<Session>> {

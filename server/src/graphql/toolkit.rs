@@ -225,7 +225,7 @@ async fn apply_preset(ctx: &Context<'_>, name: &str) -> AppResult<User> {
     model.daily_cap_hours = Set(preset.daily_cap_hours);
     model.weekly_cap_hours = Set(preset.weekly_cap_hours);
     let txn = services.db.begin_write().await?;
-    let user = users::save(&*txn, model).await?;
+    let user = users::save(&txn, model).await?;
     txn.commit().await?;
     ctx.audit("preset_applied", None, Some(format!("preset {}", preset.name))).await;
     Ok(User(user))

@@ -23,6 +23,24 @@ pub enum Role {
     Admin,
 }
 
+impl From<user::Role> for Role {
+    fn from(role: user::Role) -> Self {
+        match role {
+            user::Role::User => Role::User,
+            user::Role::Admin => Role::Admin,
+        }
+    }
+}
+
+impl From<Role> for user::Role {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::User => user::Role::User,
+            Role::Admin => user::Role::Admin,
+        }
+    }
+}
+
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Weekday {
     Monday,
@@ -61,7 +79,7 @@ impl User {
         &self.0.email
     }
     async fn role(&self) -> Role {
-        if self.0.role == "admin" { Role::Admin } else { Role::User }
+        self.0.role.into()
     }
     /// IANA timezone used for days, hours and weeks.
     async fn timezone(&self) -> &str {
@@ -300,7 +318,7 @@ impl Session {
         self.pay.figures(self.totals.active_ms, self.totals.target_ms).earnings
     }
     async fn questions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Question>> {
-        let loader = ctx.data_opt::<async_graphql::dataloader::DataLoader<super::sessions::QuestionLoader>>();
+        let loader = ctx.data_opt::<async_graphql::dataloader::DataLoader<super::loaders::QuestionLoader>>();
         let Some(loader) = loader else { return Err(AppError::internal("no question loader")).gql() };
         let rows = loader.load_one(self.row.id).await?.unwrap_or_default();
         Ok(rows.into_iter().map(Question).collect())

@@ -88,6 +88,7 @@ fn ensure_codes(errors: &mut [ServerError]) {
 }
 
 fn refuse(status: StatusCode, error: AppError) -> Response {
+    let status = if matches!(error, AppError::Overloaded) { StatusCode::SERVICE_UNAVAILABLE } else { status };
     let code = error.code();
     let mut extensions = serde_json::json!({ "code": code });
     if let AppError::RateLimited { retry_after_secs } = &error {

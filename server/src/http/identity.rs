@@ -30,7 +30,7 @@ pub fn cookie_token(headers: &HeaderMap) -> Option<&str> {
 /// anonymous, never an error.
 pub async fn identify_token(services: &Services, token: &str, source: AuthSource) -> AppResult<Option<Identity>> {
     if token.starts_with(DEVICE_TOKEN_PREFIX) {
-        let Some(device) = devices::authenticate(&services.db.conn, &token_hash(token), Utc::now()).await? else { return Ok(None) };
+        let Some(device) = devices::authenticate(&services.db, &token_hash(token), Utc::now()).await? else { return Ok(None) };
         let user = find_user(services, device.user_id).await?.filter(|u| u.is_active);
         return Ok(user.map(|user| Identity { user, via: AuthSource::Device(device.id) }));
     }

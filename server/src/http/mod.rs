@@ -4,6 +4,7 @@
 pub mod assets;
 mod graphql;
 mod identity;
+mod metrics;
 mod reports;
 mod timesheet;
 mod unsubscribe;
@@ -40,11 +41,11 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/schema.graphql", get(schema_sdl))
         .route("/userscript/raterhub-tracker.user.js", get(assets::userscript))
-        .route("/metrics", get(crate::metrics::endpoint))
+        .route("/metrics", get(metrics::endpoint))
         .route("/reports/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::unsubscribe))
         .route("/reports/timesheet.csv", get(timesheet::csv))
         .merge(reports::routes())
-        .route_layer(axum::middleware::from_fn(crate::metrics::track_http))
+        .route_layer(axum::middleware::from_fn(metrics::track_http))
         .fallback(assets::dashboard)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -118,7 +118,7 @@ async fn respond(
         None => caller.clone(),
         Some(id) => {
             let id: i32 = id.parse().map_err(|_| AppError::bad_input("`user` must be a user id"))?;
-            if id != caller.id && caller.role != "admin" {
+            if id != caller.id && caller.role != crate::entity::user::Role::Admin {
                 return Err(AppError::Forbidden);
             }
             users::find(&services.db.conn, id).await?.ok_or(AppError::NotFound("user"))?
@@ -133,7 +133,7 @@ async fn respond(
         Format::Csv => generate::csv(&report)?,
     };
     drop(permit);
-    audit::record(&services.db.conn, audit_entry(caller, &owner, period, format, meta.client_ip.to_string()), now).await;
+    audit::record(&services.db, audit_entry(caller, &owner, period, format, meta.client_ip.to_string()), now).await;
     Ok(file_response(body, format, &file_stem(period)))
 }
 
@@ -173,6 +173,7 @@ fn refuse(error: AppError) -> Response {
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::BadInput(_) => StatusCode::BAD_REQUEST,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     let code = error.code();

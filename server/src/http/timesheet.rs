@@ -45,7 +45,7 @@ pub async fn csv(State(state): State<AppState>, Query(range): Query<Range>, requ
                 ip: Some(meta.client_ip.to_string()),
                 detail: Some(format!("{from} to {to}")),
             };
-            audit::record(&state.services.db.conn, entry, Utc::now()).await;
+            audit::record(&state.services.db, entry, Utc::now()).await;
             let disposition = format!("attachment; filename=\"timesheet-{from}-{to}.csv\"");
             (
                 [
@@ -92,6 +92,7 @@ async fn build(state: &AppState, identity: &Identity, from: NaiveDate, to: Naive
 
 /// A JSON body with the error's `code`; internal details stay in the log.
 fn refuse(status: StatusCode, error: AppError) -> Response {
+    let status = if matches!(error, AppError::Overloaded) { StatusCode::SERVICE_UNAVAILABLE } else { status };
     let code = error.code();
     let message = error.to_string();
     if code == "INTERNAL" {

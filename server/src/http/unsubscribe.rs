@@ -67,6 +67,6 @@ pub async fn unsubscribe(State(state): State<AppState>, Query(link): Query<Link>
         ip: None,
         detail: Some(format!("{kind} report e-mails off")),
     };
-    crate::store::audit::record(&services.db.conn, entry, chrono::Utc::now()).await;
+    crate::store::audit::record(&services.db, entry, chrono::Utc::now()).await;
     page(StatusCode::OK, &format!("<h1>Unsubscribed</h1><p>You won't get {kind} report e-mails any more. You can turn them back on in Settings.</p>"))
 }

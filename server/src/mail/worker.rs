@@ -33,7 +33,7 @@ impl Mailer {
         let mailer = self.clone();
         tokio::spawn(async move {
             if db.backend() == sea_orm::DbBackend::Sqlite
-                && let Err(e) = queue::release_all_claims(&db.conn).await
+                && let Err(e) = db.write(async |txn| queue::release_all_claims(txn).await).await
             {
                 tracing::error!(error = %e, "could not release the outbox claims of an earlier run");
             }
@@ -62,7 +62,7 @@ impl Mailer {
         let inner = self.require()?;
         let claimed = {
             let txn = db.begin_write().await?;
-            let claimed = queue::claim(&*txn, now, LEASE, BATCH).await?;
+            let claimed = queue::claim(&txn, now, LEASE, BATCH).await?;
             txn.commit().await?;
             claimed
         };
@@ -82,17 +82,17 @@ impl Mailer {
         let txn = db.begin_write().await?;
         match result {
             Ok(()) => {
-                queue::sent(&*txn, mail.id, now).await?;
+                queue::sent(&txn, mail.id, now).await?;
                 metrics::counter!("rht_mail_sent_total", "kind" => mail.kind.clone()).increment(1);
                 tracing::info!(mail_id = mail.id, kind = %mail.kind, attempts = mail.attempts, "mail sent");
             }
             Err(error) => match inner.policy.next_attempt(mail.created_at, mail.attempts.max(0) as u32, now) {
                 Some(at) => {
-                    queue::retry_at(&*txn, mail.id, at, &error).await?;
+                    queue::retry_at(&txn, mail.id, at, &error).await?;
                     tracing::warn!(mail_id = mail.id, kind = %mail.kind, attempts = mail.attempts, retry_at = %at, %error, "mail not sent; will retry");
                 }
                 None => {
-                    queue::failed(&*txn, mail.id, &error).await?;
+                    queue::failed(&txn, mail.id, &error).await?;
                     metrics::counter!("rht_mail_failed_total", "kind" => mail.kind.clone()).increment(1);
                     tracing::error!(mail_id = mail.id, kind = %mail.kind, attempts = mail.attempts, %error, "mail given up after retrying");
                 }

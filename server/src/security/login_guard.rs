@@ -54,10 +54,6 @@ impl LoginGuard {
         LoginGuard { clock, budget, state: Mutex::new(State::default()) }
     }
 
-    pub fn system(budget: IpBudget) -> Self {
-        Self::new(budget, Arc::new(Utc::now))
-    }
-
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }

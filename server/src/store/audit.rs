@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
+use crate::db::{Db, WriteTxn};
 use crate::entity::audit;
 use crate::error::AppResult;
 
@@ -15,8 +16,22 @@ pub struct Entry<'a> {
     pub detail: Option<String>,
 }
 
-/// Writes an entry; a failure is logged, never allowed to fail the action it describes.
-pub async fn record(db: &impl ConnectionTrait, entry: Entry<'_>, now: DateTime<Utc>) {
+/// Writes an entry in a write transaction of its own; a failure is logged, never allowed
+/// to fail the action it describes.
+pub async fn record(db: &Db, entry: Entry<'_>, now: DateTime<Utc>) {
+    let action = entry.action;
+    let written = async {
+        let txn = db.begin_write().await?;
+        record_in(&txn, entry, now).await?;
+        txn.commit().await
+    };
+    if let Err(e) = written.await {
+        tracing::error!(error = %e, action, "could not write the audit log");
+    }
+}
+
+/// Writes an entry inside the caller's write transaction.
+pub async fn record_in(txn: &WriteTxn, entry: Entry<'_>, now: DateTime<Utc>) -> AppResult<()> {
     let model = audit::ActiveModel {
         actor_id: Set(entry.actor_id),
         subject_id: Set(entry.subject_id),
@@ -26,9 +41,8 @@ pub async fn record(db: &impl ConnectionTrait, entry: Entry<'_>, now: DateTime<U
         created_at: Set(now),
         ..Default::default()
     };
-    if let Err(e) = model.insert(db).await {
-        tracing::error!(error = %e, action = entry.action, "could not write the audit log");
-    }
+    model.insert(&**txn).await?;
+    Ok(())
 }
 
 /// Newest first; `user_id` None means everyone's (admins only).

@@ -1,15 +1,17 @@
 //! Password history, invite codes and one-time password resets.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
+use crate::db::WriteTxn;
 use crate::entity::{invite, password_history, password_reset};
 use crate::error::{AppError, AppResult};
 
 /// How many earlier passwords may not be reused.
 pub const HISTORY_DEPTH: u64 = 5;
 
-pub async fn remember_password(db: &impl ConnectionTrait, user_id: i32, hash: &str, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn remember_password(txn: &WriteTxn, user_id: i32, hash: &str, now: DateTime<Utc>) -> AppResult<()> {
+    let db: &DatabaseTransaction = txn;
     password_history::ActiveModel { user_id: Set(user_id), password_hash: Set(hash.to_owned()), created_at: Set(now), ..Default::default() }.insert(db).await?;
     Ok(())
 }
@@ -26,13 +28,8 @@ pub async fn recent_hashes(db: &impl ConnectionTrait, user_id: i32) -> AppResult
         .collect())
 }
 
-pub async fn create_invite(
-    db: &impl ConnectionTrait,
-    created_by: i32,
-    code_hash: String,
-    now: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> AppResult<invite::Model> {
+pub async fn create_invite(txn: &WriteTxn, created_by: i32, code_hash: String, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> AppResult<invite::Model> {
+    let db: &DatabaseTransaction = txn;
     Ok(invite::ActiveModel { code_hash: Set(code_hash), created_by: Set(created_by), created_at: Set(now), expires_at: Set(expires_at), ..Default::default() }
         .insert(db)
         .await?)
@@ -42,7 +39,8 @@ pub async fn list_invites(db: &impl ConnectionTrait) -> AppResult<Vec<invite::Mo
     Ok(invite::Entity::find().order_by_desc(invite::Column::Id).limit(500).all(db).await?)
 }
 
-pub async fn revoke_invite(db: &impl ConnectionTrait, id: i32, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn revoke_invite(txn: &WriteTxn, id: i32, now: DateTime<Utc>) -> AppResult<()> {
+    let db: &DatabaseTransaction = txn;
     let result = invite::Entity::update_many()
         .col_expr(invite::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
         .filter(invite::Column::Id.eq(id))
@@ -57,7 +55,8 @@ pub async fn revoke_invite(db: &impl ConnectionTrait, id: i32, now: DateTime<Utc
 }
 
 /// Marks a live invite used by `user_id`; false if the code is unknown, used, revoked or expired.
-pub async fn redeem_invite(db: &impl ConnectionTrait, code_hash: &str, user_id: i32, now: DateTime<Utc>) -> AppResult<bool> {
+pub async fn redeem_invite(txn: &WriteTxn, code_hash: &str, user_id: i32, now: DateTime<Utc>) -> AppResult<bool> {
+    let db: &DatabaseTransaction = txn;
     let result = invite::Entity::update_many()
         .col_expr(invite::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
         .col_expr(invite::Column::UsedBy, sea_orm::sea_query::Expr::value(user_id))
@@ -70,7 +69,8 @@ pub async fn redeem_invite(db: &impl ConnectionTrait, code_hash: &str, user_id: 
     Ok(result.rows_affected == 1)
 }
 
-pub async fn create_reset(db: &impl ConnectionTrait, user_id: i32, token_hash: String, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> AppResult<()> {
+pub async fn create_reset(txn: &WriteTxn, user_id: i32, token_hash: String, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> AppResult<()> {
+    let db: &DatabaseTransaction = txn;
     password_reset::ActiveModel { user_id: Set(user_id), token_hash: Set(token_hash), created_at: Set(now), expires_at: Set(expires_at), ..Default::default() }
         .insert(db)
         .await?;
@@ -105,7 +105,8 @@ pub async fn reset_user(db: &impl ConnectionTrait, token_hash: &str, now: DateTi
 }
 
 /// Consumes a live reset token; returns its user (None if it was used in the meantime).
-pub async fn redeem_reset(db: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> AppResult<Option<i32>> {
+pub async fn redeem_reset(txn: &WriteTxn, token_hash: &str, now: DateTime<Utc>) -> AppResult<Option<i32>> {
+    let db: &DatabaseTransaction = txn;
     let Some(user_id) = live_reset_user(db, token_hash, now).await? else { return Ok(None) };
     let result = password_reset::Entity::update_many()
         .col_expr(password_reset::Column::UsedAt, sea_orm::sea_query::Expr::value(now))

@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
+use crate::db::WriteTxn;
 use crate::entity::email_token::{self, Column, Purpose};
 use crate::error::{AppError, AppResult};
 
 pub async fn create(
-    db: &impl ConnectionTrait,
+    txn: &WriteTxn,
     user_id: i32,
     purpose: Purpose,
     token_hash: String,
@@ -17,6 +18,7 @@ pub async fn create(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> AppResult<()> {
+    let db: &DatabaseTransaction = txn;
     email_token::ActiveModel {
         user_id: Set(user_id),
         purpose: Set(purpose),
@@ -34,13 +36,8 @@ pub async fn create(
 
 /// Uses a token: its row, or `INVALID_TOKEN` (unknown, used, or for another purpose) or
 /// `TOKEN_EXPIRED`. `expected_user` (when signed in) must own it.
-pub async fn redeem(
-    db: &impl ConnectionTrait,
-    purpose: Purpose,
-    token_hash: &str,
-    expected_user: Option<i32>,
-    now: DateTime<Utc>,
-) -> AppResult<email_token::Model> {
+pub async fn redeem(txn: &WriteTxn, purpose: Purpose, token_hash: &str, expected_user: Option<i32>, now: DateTime<Utc>) -> AppResult<email_token::Model> {
+    let db: &DatabaseTransaction = txn;
     let row = email_token::Entity::find()
         .filter(Column::TokenHash.eq(token_hash))
         .filter(Column::Purpose.eq(purpose))
@@ -64,7 +61,8 @@ pub async fn redeem(
 }
 
 /// Forgets a user's unused tokens of one kind (a new one replaces them).
-pub async fn revoke(db: &impl ConnectionTrait, user_id: i32, purpose: Purpose, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn revoke(txn: &WriteTxn, user_id: i32, purpose: Purpose, now: DateTime<Utc>) -> AppResult<()> {
+    let db: &DatabaseTransaction = txn;
     email_token::Entity::update_many()
         .col_expr(Column::UsedAt, Expr::value(now))
         .filter(Column::UserId.eq(user_id))

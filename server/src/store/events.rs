@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::lite::LiteTxn;
+use super::pg::Keys;
 use super::txn::{EventRef, EventTxn, SeaTxn};
 use super::{Totals, closed_question, open_session};
 use crate::db::Db;
@@ -11,24 +12,7 @@ use crate::engine::{self, Closed, Command, Context, Effect, Exited, OpenSession}
 use crate::entity::{event, question, session};
 use crate::error::{AppError, AppResult};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventKind {
-    Next,
-    Pause,
-    Exit,
-    Undo,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Next => "NEXT",
-            EventKind::Pause => "PAUSE",
-            EventKind::Exit => "EXIT",
-            EventKind::Undo => "UNDO",
-        }
-    }
-}
+pub use crate::entity::event::EventKind;
 
 /// A validated event as received.
 #[derive(Clone, Debug)]
@@ -50,14 +34,15 @@ pub struct Recorded {
     pub duplicate: bool,
 }
 
-/// Applies one event in a write transaction of its own or, on SQLite, one shared with other
-/// waiting events (group commit).
+/// Applies one event in a write transaction shared with other waiting events (group
+/// commit; SQLite with a database file, and PostgreSQL).
 pub async fn record(db: &Db, user_id: i32, new: &NewEvent, now: DateTime<Utc>) -> AppResult<Recorded> {
     record_all(db, user_id, vec![new.clone()], now).await?.pop().unwrap_or_else(|| Err(AppError::internal("event without a result")))
 }
 
 /// Applies events in order in one write; each event's rejection is its own result and the
-/// rest still apply. A database failure fails them all (nothing is written).
+/// rest still apply. A database failure fails them all (nothing is written). On SQLite this
+/// is a job for the writer thread (`LiteTxn`), on PostgreSQL a transaction (`SeaTxn`).
 pub async fn record_all(db: &Db, user_id: i32, events: Vec<NewEvent>, now: DateTime<Utc>) -> AppResult<Vec<AppResult<Recorded>>> {
     if let Some(writer) = db.writer() {
         return writer
@@ -65,6 +50,18 @@ pub async fn record_all(db: &Db, user_id: i32, events: Vec<NewEvent>, now: DateT
                 let events = events.clone();
                 Box::pin(async move { apply_all(&mut LiteTxn(conn), user_id, &events, now).await })
             }))
+            .await;
+    }
+    if let Some(batcher) = db.pg_batcher() {
+        let keys = Keys { user_id, client_event_ids: events.iter().filter_map(|e| e.client_event_id.clone()).collect(), events: events.len() };
+        return batcher
+            .submit(
+                keys,
+                Box::new(move |txn| {
+                    let events = events.clone();
+                    Box::pin(async move { apply_all(txn, user_id, &events, now).await })
+                }),
+            )
             .await;
     }
     let txn = db.begin_write().await?;
@@ -139,7 +136,7 @@ async fn apply(txn: &mut impl EventTxn, user_id: i32, new: &NewEvent, now: DateT
         session_id: session.as_ref().map(|s| s.id),
         question_id: question.as_ref().map(|q| q.id),
         client_event_id: new.client_event_id.clone(),
-        kind: new.kind.as_str().to_owned(),
+        kind: new.kind,
         occurred_at: at,
         received_at: now,
     })
@@ -173,7 +170,7 @@ async fn end_forgotten_session(txn: &mut impl EventTxn, mut row: session::Model)
 /// the user's latest session.
 async fn undoable_exit(txn: &mut impl EventTxn, user_id: i32) -> AppResult<Option<(session::Model, Exited)>> {
     let latest_event = txn.latest_event(user_id).await?;
-    let Some(session_id) = latest_event.filter(|e| e.kind == EventKind::Exit.as_str()).and_then(|e| e.session_id) else {
+    let Some(session_id) = latest_event.filter(|e| e.kind == EventKind::Exit).and_then(|e| e.session_id) else {
         return Ok(None);
     };
     let Some(row) = txn.latest_session(user_id).await?.filter(|s| s.id == session_id && !s.is_active) else {
@@ -306,4 +303,92 @@ async fn insert_question(txn: &mut impl EventTxn, row: &mut session::Model, clos
         .await?;
     Totals::of(row).with(&question, 1).store(row);
     Ok(question)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Both `EventTxn` implementations on SQLite, on the same events: `LiteTxn` (the writer
+    //! thread, what SQLite runs) and `SeaTxn` (what PostgreSQL runs, here inside a writer
+    //! turn), so a default `cargo test` checks that they store the same rows.
+
+    use sea_orm::{EntityTrait, QueryOrder};
+
+    use super::*;
+    use crate::entity::{event, question, session};
+    use crate::store::users;
+
+    /// A fixed pseudo-random run of events: every kind, replays, gaps past the idle timeout.
+    fn script() -> Vec<NewEvent> {
+        let mut seed: u64 = 0x5eed;
+        let mut next = move |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let mut at = DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z").unwrap().with_timezone(&Utc);
+        let mut events = Vec::new();
+        for i in 0..400 {
+            at += Duration::milliseconds(if next(25) == 0 { 2 * 3_600_000 } else { 1 + next(400_000) as i64 });
+            let kind = [EventKind::Next, EventKind::Next, EventKind::Next, EventKind::Pause, EventKind::Exit, EventKind::Undo][next(6) as usize];
+            // Every tenth event repeats an earlier id: a replay, never applied twice.
+            let id = if i % 10 == 9 { next(i) } else { i };
+            events.push(NewEvent {
+                kind,
+                client_event_id: Some(format!("c{id}")),
+                occurred_at: Some(at),
+                task_id: (kind == EventKind::Next).then(|| format!("task-{}", next(5))),
+                task_type: (next(3) == 0).then(|| "rating".to_owned()),
+                target_ms: (next(4) == 0).then(|| 60_000 * (1 + next(9) as i64)),
+            });
+        }
+        events
+    }
+
+    async fn fresh() -> (Db, i32) {
+        let db = Db::connect("sqlite::memory:").await.unwrap();
+        db.migrate().await.unwrap();
+        let new =
+            users::NewUser { email: "both@example.com".into(), password_hash: "x".into(), timezone: "UTC".into(), display_name: None, email_verified: true };
+        let user = db.write(async |txn| users::create(txn, new, Utc::now()).await).await.unwrap();
+        (db, user.id)
+    }
+
+    /// Everything stored, minus what depends on when the test ran.
+    async fn stored(db: &Db) -> (Vec<session::Model>, Vec<question::Model>, Vec<event::Model>) {
+        let sessions = session::Entity::find().order_by_asc(session::Column::Id).all(&db.conn).await.unwrap();
+        let questions = question::Entity::find().order_by_asc(question::Column::Id).all(&db.conn).await.unwrap();
+        let mut events = event::Entity::find().order_by_asc(event::Column::Id).all(&db.conn).await.unwrap();
+        for e in &mut events {
+            e.received_at = DateTime::<Utc>::MIN_UTC;
+        }
+        (sessions, questions, events)
+    }
+
+    /// Each event's outcome as a comparable line.
+    fn outcome(result: AppResult<Recorded>) -> String {
+        match result {
+            Ok(r) => format!("{:?} {:?} {}", r.session.map(|s| (s.id, s.question_count)), r.question.map(|q| q.id), r.duplicate),
+            Err(e) => e.code().to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_rusqlite_and_the_sea_orm_implementations_store_the_same_rows() {
+        let now = DateTime::parse_from_rfc3339("2026-02-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let (lite, lite_user) = fresh().await;
+        let (sea, sea_user) = fresh().await;
+        let (mut lite_outcomes, mut sea_outcomes) = (Vec::new(), Vec::new());
+        for new in script() {
+            // The writer path (`LiteTxn`), as `record` takes it on SQLite.
+            lite_outcomes.push(outcome(record(&lite, lite_user, &new, now).await));
+            // The sea-orm path, as on PostgreSQL, in a transaction holding the writer's turn.
+            let txn = sea.begin_write().await.unwrap();
+            let result = apply(&mut SeaTxn(&txn), sea_user, &new, now).await.unwrap();
+            txn.commit().await.unwrap();
+            sea_outcomes.push(outcome(result));
+        }
+        assert_eq!(lite_outcomes, sea_outcomes);
+        let (lite_rows, sea_rows) = (stored(&lite).await, stored(&sea).await);
+        assert!(lite_rows.1.len() > 50 && lite_outcomes.iter().any(|o| o.ends_with("true")), "the script exercises questions and replays");
+        assert_eq!(lite_rows, sea_rows);
+    }
 }

@@ -3,10 +3,12 @@
 pub mod audit;
 pub mod credentials;
 pub mod devices;
+pub mod dump;
 pub mod email_tokens;
 pub mod events;
 pub mod lite;
 pub mod outbox;
+pub mod pg;
 pub mod reports;
 pub mod sessions;
 pub mod task_types;

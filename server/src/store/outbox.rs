@@ -2,22 +2,17 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
-use sea_orm::{ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveEnum, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
+use crate::db::WriteTxn;
 use crate::entity::outbox::{self, Column, Status};
 use crate::error::AppResult;
 use crate::mail::Outgoing;
 
 /// Queues `mail` inside the caller's transaction. With a `dedupe_key`, a mail with the
 /// same key queued earlier wins and this one is dropped: false.
-pub async fn enqueue(
-    db: &impl ConnectionTrait,
-    user_id: Option<i32>,
-    kind: &str,
-    mail: Outgoing,
-    dedupe_key: Option<String>,
-    now: DateTime<Utc>,
-) -> AppResult<bool> {
+pub async fn enqueue(txn: &WriteTxn, user_id: Option<i32>, kind: &str, mail: Outgoing, dedupe_key: Option<String>, now: DateTime<Utc>) -> AppResult<bool> {
+    let db: &DatabaseTransaction = txn;
     let row = outbox::ActiveModel {
         user_id: Set(user_id),
         kind: Set(kind.to_owned()),
@@ -41,7 +36,8 @@ pub async fn enqueue(
 /// Takes up to `limit` due mails for `lease`. Concurrent workers skip each other's rows
 /// (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite runs one write at a time), and a row a
 /// crashed worker held becomes due again when its lease runs out.
-pub async fn claim(db: &impl ConnectionTrait, now: DateTime<Utc>, lease: Duration, limit: u64) -> AppResult<Vec<outbox::Model>> {
+pub async fn claim(txn: &WriteTxn, now: DateTime<Utc>, lease: Duration, limit: u64) -> AppResult<Vec<outbox::Model>> {
+    let db: &DatabaseTransaction = txn;
     let mut due = Query::select();
     due.column(Column::Id)
         .from(outbox::Entity)
@@ -64,12 +60,14 @@ pub async fn claim(db: &impl ConnectionTrait, now: DateTime<Utc>, lease: Duratio
 }
 
 /// Marks a claimed mail sent and forgets its body.
-pub async fn sent(db: &impl ConnectionTrait, id: i32, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn sent(txn: &WriteTxn, id: i32, now: DateTime<Utc>) -> AppResult<()> {
+    let db: &DatabaseTransaction = txn;
     finish(db, id, Status::Sent, None, Some(now)).await
 }
 
 /// Gives a mail up for good, keeping why.
-pub async fn failed(db: &impl ConnectionTrait, id: i32, error: &str) -> AppResult<()> {
+pub async fn failed(txn: &WriteTxn, id: i32, error: &str) -> AppResult<()> {
+    let db: &DatabaseTransaction = txn;
     finish(db, id, Status::Failed, Some(error), None).await
 }
 
@@ -87,7 +85,8 @@ async fn finish(db: &impl ConnectionTrait, id: i32, status: Status, error: Optio
 }
 
 /// Releases a claimed mail for another attempt at `at`.
-pub async fn retry_at(db: &impl ConnectionTrait, id: i32, at: DateTime<Utc>, error: &str) -> AppResult<()> {
+pub async fn retry_at(txn: &WriteTxn, id: i32, at: DateTime<Utc>, error: &str) -> AppResult<()> {
+    let db: &DatabaseTransaction = txn;
     outbox::Entity::update_many()
         .col_expr(Column::NextAttemptAt, Expr::value(at))
         .col_expr(Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
@@ -100,7 +99,8 @@ pub async fn retry_at(db: &impl ConnectionTrait, id: i32, at: DateTime<Utc>, err
 
 /// On SQLite the one server process owns the queue, so at start-up every claim is from a
 /// run that is gone.
-pub async fn release_all_claims(db: &impl ConnectionTrait) -> AppResult<()> {
+pub async fn release_all_claims(txn: &WriteTxn) -> AppResult<()> {
+    let db: &DatabaseTransaction = txn;
     outbox::Entity::update_many()
         .col_expr(Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .filter(Column::Status.eq(Status::Queued))

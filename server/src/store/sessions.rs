@@ -62,6 +62,11 @@ pub async fn count_questions(db: &impl ConnectionTrait, session_id: i32) -> AppR
 }
 
 /// Deletes a session and its questions. Deleting the active one stops tracking.
+/// Sessions active right now, everyone's (for `/metrics`).
+pub async fn count_active(db: &impl ConnectionTrait) -> AppResult<u64> {
+    Ok(session::Entity::find().filter(session::Column::IsActive.eq(true)).count(db).await?)
+}
+
 pub async fn delete_session(db: &Db, user_id: i32, id: i32) -> AppResult<()> {
     let txn = db.begin_write().await?;
     let result = session::Entity::delete_many().filter(session::Column::Id.eq(id)).filter(session::Column::UserId.eq(user_id)).exec(&*txn).await?;

@@ -1,10 +1,13 @@
 //! The reads and writes that recording an event needs inside its write transaction, so
 //! the recording rules in `events` are written once over two implementations: sea-orm
-//! (PostgreSQL, and SQLite without the writer thread) here, and rusqlite (the SQLite
-//! writer thread, where each statement runs inline instead of on a driver thread) in `lite`.
+//! (PostgreSQL) here, and rusqlite (the SQLite writer thread, where each statement runs
+//! inline instead of on a driver thread) in `lite`. Both send the queries built below.
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseTransaction, DeleteMany, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select,
+    SqlErr,
+};
 
 use crate::entity::{event, question, session, user};
 use crate::error::{AppError, AppResult};
@@ -19,7 +22,7 @@ pub struct Settings {
 /// What an earlier event touched.
 #[derive(Clone, Debug)]
 pub struct EventRef {
-    pub kind: String,
+    pub kind: event::EventKind,
     pub session_id: Option<i32>,
     pub question_id: Option<i32>,
 }
@@ -55,7 +58,7 @@ pub fn duplicate_raced() -> AppError {
 }
 
 /// An active model that writes every column but the id, which the database assigns.
-fn insertable<A: ActiveModelTrait>(model: A, id: <A::Entity as EntityTrait>::Column) -> A {
+pub(super) fn insertable<A: ActiveModelTrait>(model: A, id: <A::Entity as EntityTrait>::Column) -> A {
     let mut model = model.reset_all();
     model.not_set(id);
     model
@@ -75,39 +78,31 @@ impl EventTxn for SeaTxn<'_> {
     }
 
     async fn event_by_client_id(&mut self, user_id: i32, client_event_id: &str) -> AppResult<Option<EventRef>> {
-        let found =
-            event::Entity::find().filter(event::Column::UserId.eq(user_id)).filter(event::Column::ClientEventId.eq(client_event_id)).one(self.0).await?;
-        Ok(found.map(event_ref))
+        Ok(event_by_client_id(user_id, client_event_id).one(self.0).await?.map(event_ref))
     }
 
     async fn latest_event(&mut self, user_id: i32) -> AppResult<Option<EventRef>> {
-        let found = event::Entity::find().filter(event::Column::UserId.eq(user_id)).order_by_desc(event::Column::Id).one(self.0).await?;
-        Ok(found.map(event_ref))
+        Ok(latest_event(user_id).one(self.0).await?.map(event_ref))
     }
 
     async fn session(&mut self, user_id: i32, id: i32) -> AppResult<Option<session::Model>> {
-        Ok(session::Entity::find_by_id(id).filter(session::Column::UserId.eq(user_id)).one(self.0).await?)
+        Ok(session(user_id, id).one(self.0).await?)
     }
 
     async fn active_session(&mut self, user_id: i32) -> AppResult<Option<session::Model>> {
-        Ok(session::Entity::find().filter(session::Column::UserId.eq(user_id)).filter(session::Column::IsActive.eq(true)).one(self.0).await?)
+        Ok(active_session(user_id).one(self.0).await?)
     }
 
     async fn latest_session(&mut self, user_id: i32) -> AppResult<Option<session::Model>> {
-        Ok(session::Entity::find()
-            .filter(session::Column::UserId.eq(user_id))
-            .order_by_desc(session::Column::StartedAt)
-            .order_by_desc(session::Column::Id)
-            .one(self.0)
-            .await?)
+        Ok(latest_session(user_id).one(self.0).await?)
     }
 
     async fn question(&mut self, user_id: i32, id: i32) -> AppResult<Option<question::Model>> {
-        Ok(question::Entity::find_by_id(id).filter(question::Column::UserId.eq(user_id)).one(self.0).await?)
+        Ok(question(user_id, id).one(self.0).await?)
     }
 
     async fn last_question(&mut self, session_id: i32) -> AppResult<Option<question::Model>> {
-        Ok(question::Entity::find().filter(question::Column::SessionId.eq(session_id)).order_by_desc(question::Column::Position).one(self.0).await?)
+        Ok(last_question(session_id).one(self.0).await?)
     }
 
     async fn insert_session(&mut self, row: session::Model) -> AppResult<session::Model> {
@@ -131,11 +126,7 @@ impl EventTxn for SeaTxn<'_> {
     }
 
     async fn delete_question_at(&mut self, session_id: i32, position: i32) -> AppResult<Vec<question::Model>> {
-        Ok(question::Entity::delete_many()
-            .filter(question::Column::SessionId.eq(session_id))
-            .filter(question::Column::Position.eq(position))
-            .exec_with_returning(self.0)
-            .await?)
+        Ok(question_at(session_id, position).exec_with_returning(self.0).await?)
     }
 
     async fn insert_event(&mut self, row: event::Model) -> AppResult<()> {
@@ -148,6 +139,41 @@ impl EventTxn for SeaTxn<'_> {
     }
 }
 
-fn event_ref(e: event::Model) -> EventRef {
+// The queries both implementations send (`lite` builds them for SQLite and runs them on
+// rusqlite); `.one()` adds the LIMIT 1.
+
+pub(super) fn event_by_client_id(user_id: i32, client_event_id: &str) -> Select<event::Entity> {
+    event::Entity::find().filter(event::Column::UserId.eq(user_id)).filter(event::Column::ClientEventId.eq(client_event_id)).limit(1)
+}
+
+pub(super) fn latest_event(user_id: i32) -> Select<event::Entity> {
+    event::Entity::find().filter(event::Column::UserId.eq(user_id)).order_by_desc(event::Column::Id).limit(1)
+}
+
+pub(super) fn session(user_id: i32, id: i32) -> Select<session::Entity> {
+    session::Entity::find_by_id(id).filter(session::Column::UserId.eq(user_id))
+}
+
+pub(super) fn active_session(user_id: i32) -> Select<session::Entity> {
+    session::Entity::find().filter(session::Column::UserId.eq(user_id)).filter(session::Column::IsActive.eq(true)).limit(1)
+}
+
+pub(super) fn latest_session(user_id: i32) -> Select<session::Entity> {
+    session::Entity::find().filter(session::Column::UserId.eq(user_id)).order_by_desc(session::Column::StartedAt).order_by_desc(session::Column::Id).limit(1)
+}
+
+pub(super) fn question(user_id: i32, id: i32) -> Select<question::Entity> {
+    question::Entity::find_by_id(id).filter(question::Column::UserId.eq(user_id))
+}
+
+pub(super) fn last_question(session_id: i32) -> Select<question::Entity> {
+    question::Entity::find().filter(question::Column::SessionId.eq(session_id)).order_by_desc(question::Column::Position).limit(1)
+}
+
+pub(super) fn question_at(session_id: i32, position: i32) -> DeleteMany<question::Entity> {
+    question::Entity::delete_many().filter(question::Column::SessionId.eq(session_id)).filter(question::Column::Position.eq(position))
+}
+
+pub(super) fn event_ref(e: event::Model) -> EventRef {
     EventRef { kind: e.kind, session_id: e.session_id, question_id: e.question_id }
 }

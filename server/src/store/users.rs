@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, SqlErr};
 
+use crate::db::WriteTxn;
 use crate::entity::user;
 use crate::error::{AppError, AppResult};
 
@@ -24,11 +25,12 @@ pub struct NewUser {
     pub email_verified: bool,
 }
 
-pub async fn create(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>) -> AppResult<user::Model> {
+pub async fn create(txn: &WriteTxn, new: NewUser, now: DateTime<Utc>) -> AppResult<user::Model> {
+    let db: &DatabaseTransaction = txn;
     let model = user::ActiveModel {
         email: Set(new.email),
         password_hash: Set(new.password_hash),
-        role: Set("user".into()),
+        role: Set(user::Role::User),
         is_active: Set(true),
         token_version: Set(0),
         event_seq: Set(0),
@@ -116,7 +118,8 @@ pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> AppResult<
 }
 
 /// Revokes every JWT issued so far; returns the new version.
-pub async fn bump_token_version(db: &impl ConnectionTrait, id: i32) -> AppResult<i32> {
+pub async fn bump_token_version(txn: &WriteTxn, id: i32) -> AppResult<i32> {
+    let db: &DatabaseTransaction = txn;
     user::Entity::update_many()
         .col_expr(user::Column::TokenVersion, Expr::col(user::Column::TokenVersion).add(1))
         .filter(user::Column::Id.eq(id))
@@ -127,13 +130,15 @@ pub async fn bump_token_version(db: &impl ConnectionTrait, id: i32) -> AppResult
     Ok(user.token_version)
 }
 
-pub async fn save(db: &impl ConnectionTrait, model: user::ActiveModel) -> AppResult<user::Model> {
+pub async fn save(txn: &WriteTxn, model: user::ActiveModel) -> AppResult<user::Model> {
+    let db: &DatabaseTransaction = txn;
     let saved = model.update(db).await?;
     changed();
     Ok(saved)
 }
 
-pub async fn delete(db: &impl ConnectionTrait, id: i32) -> AppResult<()> {
+pub async fn delete(txn: &WriteTxn, id: i32) -> AppResult<()> {
+    let db: &DatabaseTransaction = txn;
     user::Entity::delete_by_id(id).exec(db).await?;
     changed();
     Ok(())

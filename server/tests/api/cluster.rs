@@ -11,9 +11,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-struct Instance {
-    child: Child,
-    port: u16,
+pub(crate) struct Instance {
+    pub child: Child,
+    pub port: u16,
 }
 
 impl Drop for Instance {
@@ -25,17 +25,27 @@ impl Drop for Instance {
 
 /// Starts an instance; `ready` then waits for it to listen.
 fn spawn(database_url: &str, redis_url: &str, prefix: &str) -> Child {
+    spawn_server(
+        database_url,
+        &[
+            ("REDIS_URL", redis_url),
+            ("REDIS_KEY_PREFIX", prefix),
+            // One sign-in a minute: the shared budget cannot refill between two requests.
+            ("RATE_LIMIT_AUTH_PER_MINUTE", "1"),
+            ("RATE_LIMIT_REQUESTS_PER_MINUTE", "0"),
+            ("RATE_LIMIT_EVENTS_PER_MINUTE", "0"),
+        ],
+    )
+}
+
+/// Starts `raterhub-tracker serve` on `database_url` with extra environment.
+pub(crate) fn spawn_server(database_url: &str, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_raterhub-tracker"))
         .arg("serve")
         .env("DATABASE_URL", database_url)
         .env("LISTEN_ADDR", "127.0.0.1:0")
         .env("SECRET_KEY", "cluster-test-secret-key-0123456789abcdefghij")
-        .env("REDIS_URL", redis_url)
-        .env("REDIS_KEY_PREFIX", prefix)
-        // One sign-in a minute: the shared budget cannot refill between two requests.
-        .env("RATE_LIMIT_AUTH_PER_MINUTE", "1")
-        .env("RATE_LIMIT_REQUESTS_PER_MINUTE", "0")
-        .env("RATE_LIMIT_EVENTS_PER_MINUTE", "0")
+        .envs(env.iter().copied())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -43,7 +53,7 @@ fn spawn(database_url: &str, redis_url: &str, prefix: &str) -> Child {
         .expect("spawn server")
 }
 
-fn ready(mut child: Child) -> Instance {
+pub(crate) fn ready(mut child: Child) -> Instance {
     let stdout = child.stdout.take().unwrap();
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
@@ -52,20 +62,24 @@ fn ready(mut child: Child) -> Instance {
 }
 
 /// One GraphQL POST over a plain HTTP/1.1 connection.
-async fn post(port: u16, token: Option<&str>, query: &str, variables: Value) -> Value {
+pub(crate) async fn post(port: u16, token: Option<&str>, query: &str, variables: Value) -> Value {
+    try_post(port, token, query, variables).await.unwrap_or_else(|| panic!("no answer from 127.0.0.1:{port}"))
+}
+
+/// `post`, or None when the server did not answer with a JSON body (it is gone).
+pub(crate) async fn try_post(port: u16, token: Option<&str>, query: &str, variables: Value) -> Option<Value> {
     let body = json!({"query": query, "variables": variables}).to_string();
     let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
     let request = format!(
         "POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+    stream.write_all(request.as_bytes()).await.ok()?;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
+    stream.read_to_end(&mut response).await.ok()?;
     let text = String::from_utf8_lossy(&response);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    serde_json::from_str(body).unwrap_or_else(|_| panic!("bad response: {text}"))
+    serde_json::from_str(text.split_once("\r\n\r\n")?.1).ok()
 }
 
 /// Reads the socket until a message contains `needle`; the limit is generous because a
@@ -167,6 +181,34 @@ async fn two_instances_share_events_limits_and_live_updates() {
     // The subscriber on instance 1 sees an event recorded on instance 2.
     post(two.port, Some(&token), "mutation{recordEvent(input:{type:PAUSE}){duplicate}}", json!({})).await;
     assert!(next_containing(&mut ws, "PAUSE").await, "no live update crossed instances");
+    post(one.port, Some(&token), "mutation{recordEvent(input:{type:PAUSE}){duplicate}}", json!({})).await;
+
+    // A short load phase: clients at once through both instances, each NEXT retried on the
+    // other instance; every event applies once and the questions stay numbered in order.
+    let (clients, each) = (8, 10);
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| {
+            let (token, ports) = (token.clone(), [one.port, two.port]);
+            tokio::spawn(async move {
+                for n in 0..each {
+                    let input = json!({"type": "NEXT", "clientEventId": format!("load{c}-{n}")});
+                    let first = post(ports[(c + n) % 2], Some(&token), record, json!({"i": input})).await;
+                    let retry = post(ports[(c + n + 1) % 2], Some(&token), record, json!({"i": input})).await;
+                    assert_eq!(first["data"]["recordEvent"]["duplicate"], false, "{first}");
+                    assert_eq!(retry["data"]["recordEvent"]["duplicate"], true, "{retry}");
+                    assert_eq!(retry["data"]["recordEvent"]["question"], first["data"]["recordEvent"]["question"], "a retry answers what the event did");
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let s = post(one.port, Some(&token), "{sessions{questions{index}} activeSession{current{index}}}", json!({})).await;
+    let indexes: Vec<i64> = s["data"]["sessions"][0]["questions"].as_array().unwrap().iter().map(|q| q["index"].as_i64().unwrap()).collect();
+    let last = 20 + (clients * each) as i64;
+    assert_eq!(indexes, (1..last).collect::<Vec<_>>(), "every NEXT of the load phase applied exactly once, numbered in order");
+    assert_eq!(s["data"]["activeSession"]["current"]["index"], last);
 
     drop((one, two));
     let _ = sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP DATABASE IF EXISTS {name}")).await;

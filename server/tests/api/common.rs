@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use server::config::{Config, LimitConfig, LogFormat, MailConfig, RegistrationMode};
-use server::db::Db;
+use server::db::{Db, QueueLimits};
 use server::{AppState, app};
 use tower::ServiceExt;
 
@@ -48,7 +48,7 @@ fn config(url: &str) -> Config {
 }
 
 /// A database URL for one test.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
         Some(admin_url) => {
             let name = format!("rht_test_{}", uuid::Uuid::new_v4().simple());
@@ -73,20 +73,42 @@ impl TestApp {
 
     /// A fresh app whose configuration `adjust` may change (limits, registration mode …).
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::with_clock(std::sync::Arc::new(Utc::now), adjust).await
+    }
+
+    /// Like `with_config`, with the clock the sign-in backoff reads.
+    pub async fn with_clock(clock: server::security::login_guard::Clock, adjust: impl FnOnce(&mut Config)) -> Self {
         let (url, dir) = fresh_database().await;
-        let mut app = Self::on(&url, adjust).await;
+        let mut app = Self::on_with_clock(&url, clock, adjust).await;
         app._dir = dir;
         app
     }
 
     /// An app on an existing database (a second instance beside another TestApp).
     pub async fn on(url: &str, adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::on_with_clock(url, std::sync::Arc::new(Utc::now), adjust).await
+    }
+
+    pub async fn on_with_clock(url: &str, clock: server::security::login_guard::Clock, adjust: impl FnOnce(&mut Config)) -> Self {
         let db = Db::connect(url).await.expect("connect");
         db.migrate().await.expect("migrate");
         let mut config = config(url);
         adjust(&mut config);
-        let state = AppState::new(config, db, &[42u8; 48]).await.unwrap();
+        let state = AppState::with_clock(config, db, &[42u8; 48], clock).await.unwrap();
         TestApp { router: app(state.clone()), state, url: url.to_owned(), _dir: None }
+    }
+
+    /// A fresh SQLite app whose writer has `limits`; None when the suite runs on PostgreSQL
+    /// (which has no writer queue).
+    pub async fn sqlite_with_limits(limits: QueueLimits) -> Option<Self> {
+        if std::env::var("TEST_DATABASE_URL").ok().is_some_and(|u| !u.is_empty()) {
+            return None;
+        }
+        let (url, dir) = fresh_database().await;
+        let db = Db::connect_with(&url, limits).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        let state = AppState::new(config(&url), db, &[42u8; 48]).await.unwrap();
+        Some(TestApp { router: app(state.clone()), state, url, _dir: dir })
     }
 
     /// Sends a raw request and returns (status, headers, body text).

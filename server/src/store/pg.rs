@@ -1,0 +1,309 @@
+//! Recording events on PostgreSQL, several callers' events in one transaction (group
+//! commit, see `db::pg_batch`). Every statement is a network round trip and most of
+//! PostgreSQL's cost per event, so this implementation of `EventTxn` does what it can
+//! per transaction instead of per event:
+//! - at the start, one statement locks every user of the group in user-id order (so two
+//!   groups never deadlock), one reads the active sessions of those users, one the events
+//!   with the group's client event ids, and one reserves the question ids;
+//! - session updates, new questions and events are kept and written at the end, one
+//!   statement per table (`jsonb_to_recordset`, one fixed statement whatever the count).
+//!
+//! The rows of a locked user only change through this transaction, so what it read at the
+//! start plus what it wrote since answers the hot reads. Every other read or write first
+//! writes out what is kept and then goes to the database, so it sees the same rows it
+//! would have seen with the writes done one by one.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult, SqlErr, Statement, TransactionTrait};
+use serde_json::{Value as Json, json};
+
+use super::txn::{EventRef, EventTxn, SeaTxn, Settings, duplicate_raced};
+use crate::entity::{event, question, session};
+use crate::error::{AppError, AppResult};
+
+/// What one caller's events will ask for, so the group can read it up front.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    pub user_id: i32,
+    pub client_event_ids: Vec<String>,
+    /// At most this many questions are closed (one per event at most).
+    pub events: usize,
+}
+
+#[derive(FromQueryResult)]
+struct LockedUser {
+    id: i32,
+    target_ms: i64,
+    idle_timeout_minutes: i32,
+}
+
+#[derive(FromQueryResult)]
+struct ReservedId {
+    id: i64,
+}
+
+/// One group's write transaction.
+pub struct PgTxn {
+    txn: DatabaseTransaction,
+    /// The locked users that still exist, with their settings.
+    settings: HashMap<i32, Settings>,
+    locked: HashSet<i32>,
+    /// The active session of every locked user, as of now (None: no active session).
+    active: HashMap<i32, Option<session::Model>>,
+    /// The client event ids read at the start, and what each of those events touched
+    /// (stored before, or recorded by this transaction).
+    known_ids: HashSet<(i32, String)>,
+    seen: HashMap<(i32, String), EventRef>,
+    /// Question ids taken from the sequence at the start, next one last.
+    question_ids: Vec<i32>,
+    new_questions: Vec<question::Model>,
+    /// Session rows to save, by id.
+    changed_sessions: HashMap<i32, session::Model>,
+    new_events: Vec<event::Model>,
+}
+
+const LOCK_USERS: &str = "SELECT id, target_ms, idle_timeout_minutes FROM users \
+    WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($1)::int)) ORDER BY id FOR UPDATE";
+const ACTIVE_SESSIONS: &str = "SELECT * FROM sessions WHERE user_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1)::int)) AND is_active";
+const EVENTS_BY_CLIENT_ID: &str = "SELECT e.* FROM events e JOIN jsonb_to_recordset($1) AS k(user_id int, client_event_id text) \
+    ON e.user_id = k.user_id AND e.client_event_id = k.client_event_id";
+const RESERVE_QUESTION_IDS: &str = "SELECT nextval(pg_get_serial_sequence('questions', 'id')) AS id FROM generate_series(1, $1)";
+const INSERT_QUESTIONS: &str = "INSERT INTO questions \
+    (id, session_id, user_id, position, started_at, ended_at, raw_ms, paused_ms, active_ms, target_ms, task_id, task_type) \
+    SELECT id, session_id, user_id, position, started_at, ended_at, raw_ms, paused_ms, active_ms, target_ms, task_id, task_type \
+    FROM jsonb_to_recordset($1) AS q(id int, session_id int, user_id int, position int, started_at timestamptz, ended_at timestamptz, \
+    raw_ms bigint, paused_ms bigint, active_ms bigint, target_ms bigint, task_id text, task_type text)";
+const UPDATE_SESSIONS: &str = "UPDATE sessions AS s SET started_at = v.started_at, ended_at = v.ended_at, is_active = v.is_active, \
+    last_event_at = v.last_event_at, cur_index = v.cur_index, cur_started_at = v.cur_started_at, cur_paused_ms = v.cur_paused_ms, \
+    cur_pause_started_at = v.cur_pause_started_at, cur_target_ms = v.cur_target_ms, cur_task_id = v.cur_task_id, \
+    cur_task_type = v.cur_task_type, question_count = v.question_count, total_raw_ms = v.total_raw_ms, \
+    total_paused_ms = v.total_paused_ms, total_active_ms = v.total_active_ms, total_target_ms = v.total_target_ms \
+    FROM jsonb_to_recordset($1) AS v(id int, started_at timestamptz, ended_at timestamptz, is_active boolean, \
+    last_event_at timestamptz, cur_index int, cur_started_at timestamptz, cur_paused_ms bigint, cur_pause_started_at timestamptz, \
+    cur_target_ms bigint, cur_task_id text, cur_task_type text, question_count bigint, total_raw_ms bigint, total_paused_ms bigint, \
+    total_active_ms bigint, total_target_ms bigint) WHERE s.id = v.id";
+// Ids follow the order events were applied in (the latest event is the one with the
+// highest id), hence `n`.
+const INSERT_EVENTS: &str = "INSERT INTO events (user_id, session_id, question_id, client_event_id, kind, occurred_at, received_at) \
+    SELECT user_id, session_id, question_id, client_event_id, kind, occurred_at, received_at \
+    FROM jsonb_to_recordset($1) AS e(n int, user_id int, session_id int, question_id int, client_event_id text, kind text, \
+    occurred_at timestamptz, received_at timestamptz) ORDER BY n";
+
+fn statement(sql: &str, value: impl Into<sea_orm::Value>) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, [value.into()])
+}
+
+impl PgTxn {
+    /// Begins the transaction of a group whose callers declared `keys`, locks their users
+    /// and reads what their events will ask for.
+    pub async fn begin(conn: &DatabaseConnection, keys: &[&Keys]) -> AppResult<Self> {
+        let txn = conn.begin().await?;
+        let users: BTreeSet<i32> = keys.iter().map(|k| k.user_id).collect();
+        let user_list = json!(users.iter().collect::<Vec<_>>());
+        let locked = LockedUser::find_by_statement(statement(LOCK_USERS, user_list.clone())).all(&txn).await?;
+        let settings = locked.into_iter().map(|u| (u.id, Settings { target_ms: u.target_ms, idle_timeout_minutes: u.idle_timeout_minutes })).collect();
+        let mut active: HashMap<i32, Option<session::Model>> = users.iter().map(|&id| (id, None)).collect();
+        for row in session::Entity::find().from_raw_sql(statement(ACTIVE_SESSIONS, user_list)).all(&txn).await? {
+            active.insert(row.user_id, Some(row));
+        }
+        let known_ids: HashSet<(i32, String)> = keys.iter().flat_map(|k| k.client_event_ids.iter().map(|id| (k.user_id, id.clone()))).collect();
+        let mut seen = HashMap::new();
+        if !known_ids.is_empty() {
+            let wanted = Json::Array(known_ids.iter().map(|(user_id, id)| json!({"user_id": user_id, "client_event_id": id})).collect());
+            for e in event::Entity::find().from_raw_sql(statement(EVENTS_BY_CLIENT_ID, wanted)).all(&txn).await? {
+                if let Some(id) = e.client_event_id.clone() {
+                    seen.insert((e.user_id, id), event_ref(&e));
+                }
+            }
+        }
+        let events: usize = keys.iter().map(|k| k.events).sum();
+        let reserved = ReservedId::find_by_statement(statement(RESERVE_QUESTION_IDS, events as i64)).all(&txn).await?;
+        let mut question_ids =
+            reserved.into_iter().map(|r| i32::try_from(r.id).map_err(|_| AppError::internal("question id out of range"))).collect::<AppResult<Vec<_>>>()?;
+        question_ids.reverse();
+        Ok(PgTxn {
+            txn,
+            settings,
+            locked: users.into_iter().collect(),
+            active,
+            known_ids,
+            seen,
+            question_ids,
+            new_questions: Vec::new(),
+            changed_sessions: HashMap::new(),
+            new_events: Vec::new(),
+        })
+    }
+
+    /// Commits; call `flush` first (an error there means nothing was committed, an
+    /// error here may not).
+    pub async fn commit(self) -> AppResult<()> {
+        debug_assert!(self.new_events.is_empty() && self.new_questions.is_empty() && self.changed_sessions.is_empty(), "commit before flush");
+        Ok(self.txn.commit().await?)
+    }
+
+    pub async fn rollback(self) {
+        if let Err(e) = self.txn.rollback().await {
+            tracing::warn!(error = %e, "rolling back a group of events failed");
+        }
+    }
+
+    /// Writes the kept questions, session updates and events, in that order (an event may
+    /// name a question; a session's totals count its questions).
+    pub async fn flush(&mut self) -> AppResult<()> {
+        if !self.new_questions.is_empty() {
+            let rows = Json::Array(self.new_questions.drain(..).map(|q| question_json(&q)).collect());
+            self.txn.execute_raw(statement(INSERT_QUESTIONS, rows)).await?;
+        }
+        if !self.changed_sessions.is_empty() {
+            let rows = Json::Array(self.changed_sessions.drain().map(|(_, s)| session_json(&s)).collect());
+            self.txn.execute_raw(statement(UPDATE_SESSIONS, rows)).await?;
+        }
+        if !self.new_events.is_empty() {
+            let rows = Json::Array(self.new_events.drain(..).enumerate().map(|(n, e)| event_json(n, &e)).collect());
+            self.txn.execute_raw(statement(INSERT_EVENTS, rows)).await.map_err(|e| match e.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) => duplicate_raced(),
+                _ => AppError::Db(e),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The plain implementation, after writing out what is kept.
+    async fn direct(&mut self) -> AppResult<SeaTxn<'_>> {
+        self.flush().await?;
+        Ok(SeaTxn(&self.txn))
+    }
+
+    /// Keeps the active-session map in step with a session row as written.
+    fn track(&mut self, row: &session::Model) {
+        let Some(active) = self.active.get_mut(&row.user_id) else { return };
+        if row.is_active {
+            *active = Some(row.clone());
+        } else if active.as_ref().is_some_and(|a| a.id == row.id) {
+            *active = None;
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl EventTxn for PgTxn {
+    async fn lock_user(&mut self, user_id: i32) -> AppResult<Option<Settings>> {
+        if self.locked.contains(&user_id) {
+            return Ok(self.settings.get(&user_id).copied());
+        }
+        self.direct().await?.lock_user(user_id).await
+    }
+
+    async fn event_by_client_id(&mut self, user_id: i32, client_event_id: &str) -> AppResult<Option<EventRef>> {
+        let key = (user_id, client_event_id.to_owned());
+        if self.known_ids.contains(&key) {
+            return Ok(self.seen.get(&key).cloned());
+        }
+        self.direct().await?.event_by_client_id(user_id, client_event_id).await
+    }
+
+    async fn latest_event(&mut self, user_id: i32) -> AppResult<Option<EventRef>> {
+        self.direct().await?.latest_event(user_id).await
+    }
+
+    async fn session(&mut self, user_id: i32, id: i32) -> AppResult<Option<session::Model>> {
+        self.direct().await?.session(user_id, id).await
+    }
+
+    async fn active_session(&mut self, user_id: i32) -> AppResult<Option<session::Model>> {
+        if let Some(active) = self.active.get(&user_id) {
+            return Ok(active.clone());
+        }
+        self.direct().await?.active_session(user_id).await
+    }
+
+    async fn latest_session(&mut self, user_id: i32) -> AppResult<Option<session::Model>> {
+        self.direct().await?.latest_session(user_id).await
+    }
+
+    async fn question(&mut self, user_id: i32, id: i32) -> AppResult<Option<question::Model>> {
+        self.direct().await?.question(user_id, id).await
+    }
+
+    async fn last_question(&mut self, session_id: i32) -> AppResult<Option<question::Model>> {
+        self.direct().await?.last_question(session_id).await
+    }
+
+    async fn insert_session(&mut self, row: session::Model) -> AppResult<session::Model> {
+        // Written now: it needs its id, and the kept update that ended the user's previous
+        // session must land first (one active session per user is a unique index).
+        let row = self.direct().await?.insert_session(row).await?;
+        self.track(&row);
+        Ok(row)
+    }
+
+    async fn update_session(&mut self, row: &session::Model) -> AppResult<()> {
+        self.track(row);
+        self.changed_sessions.insert(row.id, row.clone());
+        Ok(())
+    }
+
+    async fn delete_session(&mut self, id: i32) -> AppResult<()> {
+        self.direct().await?.delete_session(id).await?;
+        for active in self.active.values_mut() {
+            active.take_if(|a| a.id == id);
+        }
+        Ok(())
+    }
+
+    async fn insert_question(&mut self, row: question::Model) -> AppResult<question::Model> {
+        let Some(id) = self.question_ids.pop() else { return self.direct().await?.insert_question(row).await };
+        let row = question::Model { id, ..row };
+        self.new_questions.push(row.clone());
+        Ok(row)
+    }
+
+    async fn delete_question_at(&mut self, session_id: i32, position: i32) -> AppResult<Vec<question::Model>> {
+        self.direct().await?.delete_question_at(session_id, position).await
+    }
+
+    async fn insert_event(&mut self, row: event::Model) -> AppResult<()> {
+        if let Some(id) = &row.client_event_id {
+            let key = (row.user_id, id.clone());
+            if self.seen.contains_key(&key) {
+                return Err(duplicate_raced());
+            }
+            self.known_ids.insert(key.clone());
+            self.seen.insert(key, event_ref(&row));
+        }
+        self.new_events.push(row);
+        Ok(())
+    }
+}
+
+fn event_ref(e: &event::Model) -> EventRef {
+    EventRef { kind: e.kind.clone(), session_id: e.session_id, question_id: e.question_id }
+}
+
+fn question_json(q: &question::Model) -> Json {
+    json!({
+        "id": q.id, "session_id": q.session_id, "user_id": q.user_id, "position": q.position,
+        "started_at": q.started_at, "ended_at": q.ended_at, "raw_ms": q.raw_ms, "paused_ms": q.paused_ms,
+        "active_ms": q.active_ms, "target_ms": q.target_ms, "task_id": q.task_id, "task_type": q.task_type,
+    })
+}
+
+fn session_json(s: &session::Model) -> Json {
+    json!({
+        "id": s.id, "started_at": s.started_at, "ended_at": s.ended_at, "is_active": s.is_active,
+        "last_event_at": s.last_event_at, "cur_index": s.cur_index, "cur_started_at": s.cur_started_at,
+        "cur_paused_ms": s.cur_paused_ms, "cur_pause_started_at": s.cur_pause_started_at, "cur_target_ms": s.cur_target_ms,
+        "cur_task_id": s.cur_task_id, "cur_task_type": s.cur_task_type, "question_count": s.question_count,
+        "total_raw_ms": s.total_raw_ms, "total_paused_ms": s.total_paused_ms, "total_active_ms": s.total_active_ms,
+        "total_target_ms": s.total_target_ms,
+    })
+}
+
+fn event_json(n: usize, e: &event::Model) -> Json {
+    json!({
+        "n": n, "user_id": e.user_id, "session_id": e.session_id, "question_id": e.question_id, "client_event_id": e.client_event_id,
+        "kind": e.kind.as_str(), "occurred_at": e.occurred_at, "received_at": e.received_at,
+    })
+}

@@ -1,0 +1,152 @@
+//! PostgreSQL group commit under load: many users recording at once with retries, and a
+//! server killed with SIGKILL while groups are in flight. Nothing acknowledged is lost and
+//! nothing is applied twice. Runs when TEST_DATABASE_URL is a PostgreSQL server.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sea_orm::{ConnectionTrait, Database, Statement};
+use serde_json::{Value, json};
+
+use crate::cluster::{post, ready, spawn_server};
+
+const USERS: usize = 12;
+const RECORD: &str = "mutation($i:EventInput!){recordEvent(input:$i){duplicate question{index}}}";
+
+fn start(url: &str) -> crate::cluster::Instance {
+    ready(spawn_server(url, &[("RATE_LIMIT_AUTH_PER_MINUTE", "0"), ("RATE_LIMIT_REQUESTS_PER_MINUTE", "0"), ("RATE_LIMIT_EVENTS_PER_MINUTE", "0")]))
+}
+
+/// The n-th NEXT of a user: its clientEventId and input.
+fn next(user: usize, n: usize) -> (String, Value) {
+    let id = format!("u{user}-n{n}");
+    let at = chrono::Utc::now() - chrono::Duration::hours(2) + chrono::Duration::seconds(n as i64 * 10);
+    (id.clone(), json!({"type": "NEXT", "clientEventId": id, "occurredAt": at.to_rfc3339()}))
+}
+
+/// Sends one event; None when the server did not answer (it was killed).
+async fn send(port: u16, token: &str, input: &Value) -> Option<Value> {
+    crate::cluster::try_post(port, Some(token), RECORD, json!({"i": input})).await
+}
+
+#[tokio::test]
+async fn grouped_events_survive_retries_and_kill_9_exactly_once() {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to test group commit");
+        return;
+    };
+    let name = format!("rht_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url).await.unwrap();
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+
+    let first = start(&url);
+    let mut tokens = Vec::new();
+    for u in 0..USERS {
+        let r = post(
+            first.port,
+            None,
+            "mutation($e:String!){register(email:$e,password:\"correct horse battery staple\"){token}}",
+            json!({"e": format!("b{u}@example.com")}),
+        )
+        .await;
+        tokens.push(r["data"]["register"]["token"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned());
+    }
+    let tokens = Arc::new(tokens);
+
+    // Phase 1: every user at once, each event sent twice at the same time (a retry racing
+    // its original, often into the same group): exactly one of the two applies.
+    let mut tasks = Vec::new();
+    for u in 0..USERS {
+        let (tokens, port) = (tokens.clone(), first.port);
+        tasks.push(tokio::spawn(async move {
+            for n in 0..15 {
+                let (_, input) = next(u, n);
+                let (a, b) = tokio::join!(post(port, Some(&tokens[u]), RECORD, json!({"i": input})), post(port, Some(&tokens[u]), RECORD, json!({"i": input})));
+                let fresh: Vec<bool> = [&a, &b].iter().map(|r| r["data"]["recordEvent"]["duplicate"].as_bool().unwrap_or_else(|| panic!("{r}"))).collect();
+                assert_eq!(fresh.iter().filter(|d| !**d).count(), 1, "one of the two applies: {a} {b}");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+
+    // Phase 2: every user keeps recording; the server is killed once enough were
+    // acknowledged, so groups are in flight. Each user remembers the event it had sent
+    // without an answer.
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for u in 0..USERS {
+        let (tokens, port, acknowledged) = (tokens.clone(), first.port, acknowledged.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in 15..10_000 {
+                let (_, input) = next(u, n);
+                match send(port, &tokens[u], &input).await {
+                    Some(r) => {
+                        assert_eq!(r["data"]["recordEvent"]["duplicate"], false, "{r}");
+                        acknowledged.fetch_add(1, Ordering::SeqCst);
+                    }
+                    None => return n,
+                }
+            }
+            panic!("the server was never killed");
+        }));
+    }
+    while acknowledged.load(Ordering::SeqCst) < USERS * 10 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    kill_9(first);
+    let mut unanswered = Vec::new();
+    for t in tasks {
+        unanswered.push(t.await.unwrap());
+    }
+
+    // A new server; each user retries its unanswered event: applied now or a duplicate.
+    let second = start(&url);
+    for (u, &n) in unanswered.iter().enumerate() {
+        let (_, input) = next(u, n);
+        let r = send(second.port, &tokens[u], &input).await.expect("the new server answers");
+        assert!(r["data"]["recordEvent"]["duplicate"].is_boolean(), "{r}");
+    }
+
+    // Recount from the tables: per user, events 0..=n each stored once, and one session
+    // holding questions 1..n with no gap or duplicate.
+    let rows = admin_query(
+        &url,
+        "SELECT u.email, count(e.id), count(DISTINCT e.client_event_id), \
+         (SELECT count(*) FROM questions q WHERE q.user_id = u.id), (SELECT count(DISTINCT q.position) FROM questions q WHERE q.user_id = u.id), \
+         (SELECT max(q.position) FROM questions q WHERE q.user_id = u.id) FROM users u JOIN events e ON e.user_id = u.id GROUP BY u.id, u.email",
+    )
+    .await;
+    let by_email: HashMap<String, Vec<i64>> = rows.into_iter().collect();
+    for (u, &n) in unanswered.iter().enumerate() {
+        let sent = n as i64 + 1;
+        let counts = &by_email[&format!("b{u}@example.com")];
+        assert_eq!(counts, &vec![sent, sent, sent - 1, sent - 1, sent - 1], "user {u}: events, distinct ids, questions, distinct positions, last position");
+    }
+    drop(second);
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+}
+
+fn kill_9(instance: crate::cluster::Instance) {
+    let status = std::process::Command::new("kill").args(["-9", &instance.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    drop(instance);
+}
+
+/// (email, counts) rows of `sql`, read through a connection of its own.
+async fn admin_query(url: &str, sql: &str) -> Vec<(String, Vec<i64>)> {
+    let db = Database::connect(url).await.unwrap();
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    let result = rows
+        .iter()
+        .map(|r| {
+            let email: String = r.try_get_by_index(0).unwrap();
+            (email, (1..6).map(|i| r.try_get_by_index::<i64>(i).unwrap_or_else(|_| i64::from(r.try_get_by_index::<i32>(i).unwrap()))).collect())
+        })
+        .collect();
+    db.close().await.ok();
+    result
+}
