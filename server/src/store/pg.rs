@@ -279,7 +279,7 @@ impl EventTxn for PgTxn {
 }
 
 fn event_ref(e: &event::Model) -> EventRef {
-    EventRef { kind: e.kind.clone(), session_id: e.session_id, question_id: e.question_id }
+    EventRef { kind: e.kind, session_id: e.session_id, question_id: e.question_id }
 }
 
 fn question_json(q: &question::Model) -> Json {
