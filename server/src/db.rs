@@ -1,5 +1,6 @@
 //! Database connection, pragmas, migrations and, on SQLite, the single writer.
 
+mod job;
 mod pg_batch;
 pub mod rusqlite_exec;
 mod writer;
@@ -13,8 +14,9 @@ use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynch
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
 
 use crate::error::AppResult;
+pub use job::TxnFuture;
 pub use pg_batch::PgBatcher;
-pub use writer::{QueueLimits, Turn, TxnFuture, Work, Writer};
+pub use writer::{QueueLimits, Turn, Work, Writer};
 
 /// The connection pool (reads, and PostgreSQL's writes) plus, on SQLite, the writer every
 /// write goes through: events as jobs on its own connection, everything else as a sea-orm
@@ -79,7 +81,7 @@ impl Db {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         if !url.starts_with("sqlite:") {
-            options.max_connections(20).min_connections(1);
+            options.max_connections(std::env::var("RHT_PG_POOL").ok().and_then(|v| v.parse().ok()).unwrap_or(20)).min_connections(1);
             // sqlx pings a connection at every checkout by default: a round trip for each
             // transaction and each query outside one. Only one idle long enough to have been
             // dropped by the network is worth checking.
@@ -115,7 +117,9 @@ impl Db {
                 .busy_timeout(Duration::from_secs(30))
                 .create_if_missing(true)
         });
-        options.max_connections(8).min_connections(1);
+        // sqlx pings every connection it hands out by default: one more round trip to the
+        // connection's thread before each read, for a file that can't drop off a network.
+        options.max_connections(8).min_connections(1).test_before_acquire(false);
         let conn = Database::connect(options).await?;
         let writer = Some(Writer::start(path, limits).await?);
         Ok(Db { conn, writer, _scratch: scratch, pg_batcher: None })

@@ -9,23 +9,17 @@
 //! unique in the database. A caller hears back only after the commit, so a crash before it
 //! loses nothing that was acknowledged, and a retry then applies the event once.
 
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc};
 
+use super::job::{self, Pending, WorkOn};
 use crate::error::{AppError, AppResult};
 use crate::store::pg::{Keys, PgTxn};
 
-pub use super::writer::TxnFuture;
-
-/// A unit of writing. It may run twice (first in a shared transaction that is rolled back
-/// when any job in it fails, then alone), so it must not have effects outside the database.
-pub type Work<T> = Box<dyn for<'a> Fn(&'a mut PgTxn) -> TxnFuture<'a, T> + Send>;
+/// A unit of writing in a group's transaction (see `job::WorkOn`).
+pub type Work<T> = WorkOn<PgTxn, T>;
 
 /// The most jobs one transaction takes. Bounds how long the first one waits for its reply
 /// and how many user rows one transaction holds locked.
@@ -34,55 +28,18 @@ const MAX_JOBS_PER_COMMIT: usize = 64;
 /// apply. Each holds a pool connection.
 pub const WORKERS: usize = 4;
 
-trait Job: Send {
-    fn keys(&self) -> &Keys;
-    /// Runs the work and keeps its result; false when it failed (the transaction must not commit).
-    fn run<'a>(&'a mut self, txn: &'a mut PgTxn) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
-    /// Sends the kept result, or `failure` when the transaction itself failed.
-    fn finish(self: Box<Self>, failure: Option<AppError>);
-}
-
-struct Pending<T> {
+/// A job and the rows it needs locked.
+struct Keyed {
     keys: Keys,
-    work: Work<T>,
-    result: Option<AppResult<T>>,
-    reply: oneshot::Sender<AppResult<T>>,
+    job: Box<dyn job::Job<PgTxn>>,
 }
 
-impl<T: Send + 'static> Job for Pending<T> {
-    fn keys(&self) -> &Keys {
-        &self.keys
-    }
-
-    fn run<'a>(&'a mut self, txn: &'a mut PgTxn) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
-        Box::pin(async move {
-            // A panicking job fails alone; the worker carries on.
-            let result = match AssertUnwindSafe((self.work)(txn)).catch_unwind().await {
-                Ok(result) => result,
-                Err(_) => Err(AppError::internal("a write job panicked")),
-            };
-            let ok = result.is_ok();
-            self.result = Some(result);
-            ok
-        })
-    }
-
-    fn finish(self: Box<Self>, failure: Option<AppError>) {
-        let result = match failure {
-            Some(error) => Err(error),
-            None => self.result.unwrap_or_else(|| Err(AppError::internal("write job finished without running"))),
-        };
-        // The caller may have gone away (client disconnected); the write stands either way.
-        let _ = self.reply.send(result);
-    }
-}
-
-type Queue = Arc<Mutex<mpsc::UnboundedReceiver<Box<dyn Job>>>>;
+type Queue = Arc<Mutex<mpsc::UnboundedReceiver<Keyed>>>;
 
 /// The handle requests use to queue event writes. The workers stop with the last handle.
 #[derive(Clone)]
 pub struct PgBatcher {
-    jobs: mpsc::UnboundedSender<Box<dyn Job>>,
+    jobs: mpsc::UnboundedSender<Keyed>,
 }
 
 impl PgBatcher {
@@ -91,7 +48,8 @@ impl PgBatcher {
     pub fn start(conn: DatabaseConnection) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
         let queue: Queue = Arc::new(Mutex::new(queue));
-        for _ in 0..WORKERS {
+        let workers = std::env::var("RHT_PG_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(WORKERS);
+        for _ in 0..workers {
             tokio::spawn(serve(conn.clone(), queue.clone()));
         }
         PgBatcher { jobs }
@@ -99,15 +57,14 @@ impl PgBatcher {
 
     /// Queues `work` for the events `keys` describes; returns its result after the commit.
     pub async fn submit<T: Send + 'static>(&self, keys: Keys, work: Work<T>) -> AppResult<T> {
-        let (reply, result) = oneshot::channel();
-        let job: Box<dyn Job> = Box::new(Pending { keys, work, result: None, reply });
-        self.jobs.send(job).map_err(|_| AppError::internal("the PostgreSQL event workers have stopped"))?;
+        let (job, result) = Pending::new(work);
+        self.jobs.send(Keyed { keys, job: Box::new(job) }).map_err(|_| AppError::internal("the PostgreSQL event workers have stopped"))?;
         result.await.map_err(|_| AppError::internal("the PostgreSQL event workers dropped a job"))?
     }
 }
 
 async fn serve(conn: DatabaseConnection, queue: Queue) {
-    let mut batch: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
+    let mut batch: Vec<Keyed> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
     loop {
         // One worker at a time waits on the queue; it takes everything waiting, so the
         // others find the next group once it has gone.
@@ -117,14 +74,14 @@ async fn serve(conn: DatabaseConnection, queue: Queue) {
         if batch.len() > 1 {
             match run_together(&conn, &mut batch).await {
                 Together::Committed => {
-                    batch.drain(..).for_each(|job| job.finish(None));
+                    batch.drain(..).for_each(|keyed| keyed.job.finish(None));
                     continue;
                 }
                 // The commit may have happened (the connection can fail after the server
                 // committed): running the jobs again could apply an event without a
                 // clientEventId twice, so they fail, and their callers' retries decide.
                 Together::CommitFailed => {
-                    batch.drain(..).for_each(|job| job.finish(Some(AppError::internal("committing a group of events failed"))));
+                    batch.drain(..).for_each(|keyed| keyed.job.finish(Some(AppError::internal("committing a group of events failed"))));
                     continue;
                 }
                 Together::RolledBack => {}
@@ -132,9 +89,9 @@ async fn serve(conn: DatabaseConnection, queue: Queue) {
         }
         // One job, or a group that was rolled back: each job in its own transaction, so
         // one job's failure never undoes another's write.
-        for mut job in batch.drain(..) {
-            let failure = run_alone(&conn, job.as_mut()).await;
-            job.finish(failure);
+        for mut keyed in batch.drain(..) {
+            let failure = run_alone(&conn, &keyed.keys, keyed.job.as_mut()).await;
+            keyed.job.finish(failure);
         }
     }
 }
@@ -145,8 +102,8 @@ enum Together {
     CommitFailed,
 }
 
-async fn run_together(conn: &DatabaseConnection, batch: &mut [Box<dyn Job>]) -> Together {
-    let keys: Vec<&Keys> = batch.iter().map(|j| j.keys()).collect();
+async fn run_together(conn: &DatabaseConnection, batch: &mut [Keyed]) -> Together {
+    let keys: Vec<&Keys> = batch.iter().map(|k| &k.keys).collect();
     let mut txn = match PgTxn::begin(conn, &keys).await {
         Ok(txn) => txn,
         Err(e) => {
@@ -154,8 +111,8 @@ async fn run_together(conn: &DatabaseConnection, batch: &mut [Box<dyn Job>]) -> 
             return Together::RolledBack;
         }
     };
-    for job in batch.iter_mut() {
-        if !job.run(&mut txn).await {
+    for keyed in batch.iter_mut() {
+        if !keyed.job.run(&mut txn).await {
             txn.rollback().await;
             return Together::RolledBack;
         }
@@ -175,8 +132,8 @@ async fn run_together(conn: &DatabaseConnection, batch: &mut [Box<dyn Job>]) -> 
 }
 
 /// Runs one job in its own transaction; `Some` only when beginning or committing failed.
-async fn run_alone(conn: &DatabaseConnection, job: &mut dyn Job) -> Option<AppError> {
-    let mut txn = match PgTxn::begin(conn, &[job.keys()]).await {
+async fn run_alone(conn: &DatabaseConnection, keys: &Keys, job: &mut dyn job::Job<PgTxn>) -> Option<AppError> {
+    let mut txn = match PgTxn::begin(conn, &[keys]).await {
         Ok(txn) => txn,
         Err(e) => return Some(e),
     };

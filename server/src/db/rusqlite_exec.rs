@@ -1,13 +1,12 @@
-//! sea-orm statements run on the writer's rusqlite connection. The SQL comes from the
-//! entities (`QueryTrait::build`), so the columns are declared once, in `entity/`; this
-//! module only binds sea-query values and reads rows back into models, both by each
-//! column's declared type.
+//! Statements built from the sea-orm entities, run on the writer's rusqlite connection.
+//! The columns are declared once, in `entity/`; this module binds sea-query values and
+//! reads rows back into models, both by each column's declared type.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::{Connection, Row};
-use sea_orm::sea_query::{Value, Values};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ColumnType, EntityTrait, Iterable, Statement, TryIntoModel};
+use rusqlite::{Connection, Params, Row};
+use sea_orm::sea_query::Value;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ColumnType, EntityTrait, Iterable, ModelTrait, TryIntoModel};
 
 use crate::error::{AppError, AppResult};
 
@@ -28,7 +27,7 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// A sea-query value as rusqlite binds it.
-fn bind(value: &Value) -> AppResult<SqlValue> {
+pub fn bind(value: &Value) -> AppResult<SqlValue> {
     let int = |v: Option<i64>| v.map_or(SqlValue::Null, SqlValue::Integer);
     Ok(match value {
         Value::Bool(v) => int(v.map(i64::from)),
@@ -54,22 +53,21 @@ fn bind(value: &Value) -> AppResult<SqlValue> {
     })
 }
 
-fn params(values: &Option<Values>) -> AppResult<Vec<SqlValue>> {
-    values.iter().flat_map(|v| v.0.iter()).map(bind).collect()
+/// The values of `columns` in `model`, bound in that order.
+pub fn values<M: ModelTrait>(model: &M, columns: &[<M::Entity as EntityTrait>::Column]) -> AppResult<Vec<SqlValue>> {
+    columns.iter().map(|&column| bind(&model.get(column))).collect()
 }
 
-/// Runs a statement that returns no rows (the statement is prepared once and cached);
-/// returns how many rows it changed.
-pub fn execute(conn: &Connection, statement: &Statement) -> rusqlite::Result<usize> {
-    let params = params(&statement.values).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.to_string().into()))?;
-    conn.prepare_cached(&statement.sql)?.execute(rusqlite::params_from_iter(params))
+/// Runs a statement that returns no rows (prepared once and cached by its text); returns
+/// how many rows it changed.
+pub fn execute(conn: &Connection, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
 }
 
 /// The rows a statement returns, each read with `read`.
-pub fn query<T>(conn: &Connection, statement: &Statement, mut read: impl FnMut(&Row) -> AppResult<T>) -> AppResult<Vec<T>> {
-    let params = params(&statement.values)?;
-    let mut prepared = conn.prepare_cached(&statement.sql)?;
-    let mut rows = prepared.query(rusqlite::params_from_iter(params))?;
+pub fn query<T>(conn: &Connection, sql: &str, params: impl Params, mut read: impl FnMut(&Row) -> AppResult<T>) -> AppResult<Vec<T>> {
+    let mut prepared = conn.prepare_cached(sql)?;
+    let mut rows = prepared.query(params)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         out.push(read(row)?);
@@ -78,30 +76,30 @@ pub fn query<T>(conn: &Connection, statement: &Statement, mut read: impl FnMut(&
 }
 
 /// The first row a statement returns, read as a model of `E`.
-pub fn one<E: EntityTrait>(conn: &Connection, statement: &Statement) -> AppResult<Option<E::Model>>
+pub fn one<E: EntityTrait>(conn: &Connection, sql: &str, params: impl Params) -> AppResult<Option<E::Model>>
 where
-    E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: TryIntoModel<E::Model>,
 {
-    Ok(query(conn, statement, model::<E>)?.into_iter().next())
+    let mut prepared = conn.prepare_cached(sql)?;
+    let mut rows = prepared.query(params)?;
+    rows.next()?.map(model::<E>).transpose()
 }
 
-/// A row holding every column of `E` (in any order, found by name) as a model.
+/// A row holding every column of `E`, in the entity's order (as sea-orm selects them), as a model.
 pub fn model<E: EntityTrait>(row: &Row) -> AppResult<E::Model>
 where
     E::ActiveModel: TryIntoModel<E::Model>,
 {
     let mut active = <E::ActiveModel as ActiveModelTrait>::default();
-    for column in E::Column::iter() {
-        active.try_set(column, column_value(row, column)?)?;
+    for (index, column) in E::Column::iter().enumerate() {
+        active.try_set(column, value_at(row, index, column)?)?;
     }
     Ok(active.try_into_model()?)
 }
 
-/// The value of `column` in `row`, typed as the entity declares it.
-pub fn column_value(row: &Row, column: impl ColumnTrait) -> AppResult<Value> {
+/// The value at `index` in `row`, typed as the entity declares `column`.
+pub fn value_at(row: &Row, index: usize, column: impl ColumnTrait) -> AppResult<Value> {
     let name = column.as_str();
-    let index = row.as_ref().column_index(name)?;
     let raw = row.get_ref(index)?;
     let null = matches!(raw, ValueRef::Null);
     let bad = || AppError::internal(format_args!("column {name}: unexpected stored value {raw:?}"));

@@ -13,26 +13,19 @@
 //! waiting for their turn), then get `AppError::Overloaded`; a job that timed out is never
 //! run later (see `Ticket`).
 
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use futures_util::FutureExt;
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
+use super::job::{self, Pending, WorkOn};
 use crate::error::{AppError, AppResult};
 
-/// The future a write job returns; it borrows the connection, inside a transaction.
-pub type TxnFuture<'a, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'a>>;
-
-/// A unit of writing. It may run twice (first in a shared transaction that is rolled back
-/// when any job in it fails, then alone), so it must not have effects outside the database.
-pub type Work<T> = Box<dyn for<'a> Fn(&'a mut Connection) -> TxnFuture<'a, T> + Send>;
+/// A unit of writing on the writer's rusqlite connection (see `job::WorkOn`).
+pub type Work<T> = WorkOn<Connection, T>;
 
 /// The most jobs one transaction takes. Bounds how long the first job waits for its reply.
 const MAX_JOBS_PER_COMMIT: usize = 256;
@@ -71,48 +64,12 @@ impl Ticket {
     }
 }
 
-trait Job: Send {
-    /// Runs the work and keeps its result; false when it failed (the transaction must not commit).
-    fn run<'a>(&'a mut self, conn: &'a mut Connection) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
-    /// Sends the kept result, or `failure` when the commit itself failed.
-    fn finish(self: Box<Self>, failure: Option<AppError>);
-}
+type Job = dyn job::Job<Connection>;
 
 enum Queued {
-    Work(Ticket, Box<dyn Job>),
+    Work(Ticket, Box<Job>),
     /// Sends the turn's end (dropped when the caller's transaction is over) to the caller.
     Turn(Ticket, oneshot::Sender<oneshot::Sender<()>>),
-}
-
-struct Pending<T> {
-    work: Work<T>,
-    result: Option<AppResult<T>>,
-    reply: oneshot::Sender<AppResult<T>>,
-}
-
-impl<T: Send + 'static> Job for Pending<T> {
-    fn run<'a>(&'a mut self, conn: &'a mut Connection) -> Pin<Box<dyn Future<Output = bool> + Send + 'a>> {
-        Box::pin(async move {
-            // A panicking job fails alone (its caller gets an internal error); the writer
-            // thread, which every write depends on, carries on.
-            let result = match AssertUnwindSafe((self.work)(conn)).catch_unwind().await {
-                Ok(result) => result,
-                Err(_) => Err(AppError::internal("a write job panicked")),
-            };
-            let ok = result.is_ok();
-            self.result = Some(result);
-            ok
-        })
-    }
-
-    fn finish(self: Box<Self>, failure: Option<AppError>) {
-        let result = match failure {
-            Some(error) => Err(error),
-            None => self.result.unwrap_or_else(|| Err(AppError::internal("write job finished without running"))),
-        };
-        // The caller may have gone away (client disconnected); the write stands either way.
-        let _ = self.reply.send(result);
-    }
 }
 
 /// The right to write, held by a sea-orm transaction; the writer resumes when it is dropped.
@@ -192,9 +149,9 @@ impl Writer {
     /// Runs `work` on the writer's connection, in a transaction it may share with other jobs.
     pub async fn submit<T: Send + 'static>(&self, work: Work<T>) -> AppResult<T> {
         let deadline = tokio::time::Instant::now() + self.wait;
-        let (reply, mut result) = oneshot::channel();
+        let (job, mut result) = Pending::new(work);
         let ticket = Ticket::default();
-        let job: Box<dyn Job> = Box::new(Pending { work, result: None, reply });
+        let job: Box<Job> = Box::new(job);
         self.enqueue(Queued::Work(ticket.clone(), job), &ticket, deadline).await?;
         let result = match tokio::time::timeout_at(deadline, &mut result).await {
             Ok(result) => result,
@@ -322,7 +279,7 @@ fn truncate_wal(conn: &Connection) -> bool {
 
 async fn serve(mut conn: Connection, mut queue: mpsc::Receiver<Queued>) {
     let mut batch: Vec<Queued> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
-    let mut group: Vec<Box<dyn Job>> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
+    let mut group: Vec<Box<Job>> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
     while queue.recv_many(&mut batch, MAX_JOBS_PER_COMMIT).await > 0 {
         for queued in batch.drain(..) {
             match queued {
@@ -353,7 +310,7 @@ async fn hand_over(go: oneshot::Sender<oneshot::Sender<()>>) {
     }
 }
 
-async fn run_group(conn: &mut Connection, group: &mut Vec<Box<dyn Job>>) {
+async fn run_group(conn: &mut Connection, group: &mut Vec<Box<Job>>) {
     if group.is_empty() {
         return;
     }
@@ -372,7 +329,7 @@ async fn run_group(conn: &mut Connection, group: &mut Vec<Box<dyn Job>>) {
 }
 
 /// True when every job succeeded and the shared transaction committed.
-async fn run_together(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> bool {
+async fn run_together(conn: &mut Connection, batch: &mut [Box<Job>]) -> bool {
     if begin(conn).is_err() {
         return false;
     }
@@ -386,7 +343,7 @@ async fn run_together(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> bool
 }
 
 /// Runs one job in its own transaction; `Some` only when beginning or committing failed.
-async fn run_alone(conn: &mut Connection, job: &mut dyn Job) -> Option<AppError> {
+async fn run_alone(conn: &mut Connection, job: &mut Job) -> Option<AppError> {
     if let Err(e) = begin(conn) {
         return Some(e);
     }

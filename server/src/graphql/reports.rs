@@ -13,7 +13,7 @@ use crate::calendar;
 use crate::entity::user;
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::report::figures::Period;
-use crate::report::{DaySummary, csv_file, generate, summarise_days, total};
+use crate::report::{DaySummary, csv_file, generate, slot_minutes, summarise_slots, total};
 use crate::store::{reports as store, sessions as session_store, users};
 use crate::validate;
 
@@ -194,14 +194,15 @@ async fn audit_view(ctx: &Context<'_>, owner: &user::Model, what: String) {
     }
 }
 
-/// Summaries of `count` consecutive local days from `first`, from two range queries.
+/// Summaries of `count` consecutive local days from `first`, summed by the database per
+/// UTC stretch that lies within one local hour.
 async fn summaries(ctx: &Context<'_>, user: &user::Model, tz: Tz, first: NaiveDate, count: u64) -> AppResult<Vec<DaySummary>> {
     let db = &ctx.services()?.db.conn;
     let dates: Vec<NaiveDate> = (0..count).map(|i| first + Days::new(i)).collect();
     let from = calendar::day_start(tz, first);
     let to = calendar::day_start(tz, first + Days::new(count));
-    let (points, starts) = store::points_and_starts(db, user.id, from, to).await?;
-    Ok(summarise_days(tz, &dates, &points, &starts))
+    let slots = store::slots(db, user.id, from, to, slot_minutes(tz, from, to)).await?;
+    Ok(summarise_slots(tz, &dates, &slots))
 }
 
 /// The CSV a report file holds, without the file's BOM.

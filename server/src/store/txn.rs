@@ -139,39 +139,45 @@ impl EventTxn for SeaTxn<'_> {
     }
 }
 
-// The queries both implementations send (`lite` builds them for SQLite and runs them on
-// rusqlite); `.one()` adds the LIMIT 1.
+// The queries both implementations send: `SeaTxn` with the arguments as values, `lite`
+// once per process with numbered placeholders (`?1`) that it binds per call, so the SQLite
+// writer never builds SQL on its hot path. `.one()` adds the LIMIT 1.
 
-pub(super) fn event_by_client_id(user_id: i32, client_event_id: &str) -> Select<event::Entity> {
-    event::Entity::find().filter(event::Column::UserId.eq(user_id)).filter(event::Column::ClientEventId.eq(client_event_id)).limit(1)
+/// `column = arg` as sea-orm's `ColumnTrait::eq` writes it, for any expression `arg`.
+pub(super) fn is<C: ColumnTrait>(column: C, arg: impl Into<Expr>) -> Expr {
+    Expr::col(column.as_column_ref()).eq(column.save_as(arg.into()))
 }
 
-pub(super) fn latest_event(user_id: i32) -> Select<event::Entity> {
-    event::Entity::find().filter(event::Column::UserId.eq(user_id)).order_by_desc(event::Column::Id).limit(1)
+pub(super) fn event_by_client_id(user_id: impl Into<Expr>, client_event_id: impl Into<Expr>) -> Select<event::Entity> {
+    event::Entity::find().filter(is(event::Column::UserId, user_id)).filter(is(event::Column::ClientEventId, client_event_id)).limit(1)
 }
 
-pub(super) fn session(user_id: i32, id: i32) -> Select<session::Entity> {
-    session::Entity::find_by_id(id).filter(session::Column::UserId.eq(user_id))
+pub(super) fn latest_event(user_id: impl Into<Expr>) -> Select<event::Entity> {
+    event::Entity::find().filter(is(event::Column::UserId, user_id)).order_by_desc(event::Column::Id).limit(1)
 }
 
-pub(super) fn active_session(user_id: i32) -> Select<session::Entity> {
-    session::Entity::find().filter(session::Column::UserId.eq(user_id)).filter(session::Column::IsActive.eq(true)).limit(1)
+pub(super) fn session(user_id: impl Into<Expr>, id: impl Into<Expr>) -> Select<session::Entity> {
+    session::Entity::find().filter(is(session::Column::Id, id)).filter(is(session::Column::UserId, user_id))
 }
 
-pub(super) fn latest_session(user_id: i32) -> Select<session::Entity> {
-    session::Entity::find().filter(session::Column::UserId.eq(user_id)).order_by_desc(session::Column::StartedAt).order_by_desc(session::Column::Id).limit(1)
+pub(super) fn active_session(user_id: impl Into<Expr>) -> Select<session::Entity> {
+    session::Entity::find().filter(is(session::Column::UserId, user_id)).filter(session::Column::IsActive.eq(true)).limit(1)
 }
 
-pub(super) fn question(user_id: i32, id: i32) -> Select<question::Entity> {
-    question::Entity::find_by_id(id).filter(question::Column::UserId.eq(user_id))
+pub(super) fn latest_session(user_id: impl Into<Expr>) -> Select<session::Entity> {
+    session::Entity::find().filter(is(session::Column::UserId, user_id)).order_by_desc(session::Column::StartedAt).order_by_desc(session::Column::Id).limit(1)
 }
 
-pub(super) fn last_question(session_id: i32) -> Select<question::Entity> {
-    question::Entity::find().filter(question::Column::SessionId.eq(session_id)).order_by_desc(question::Column::Position).limit(1)
+pub(super) fn question(user_id: impl Into<Expr>, id: impl Into<Expr>) -> Select<question::Entity> {
+    question::Entity::find().filter(is(question::Column::Id, id)).filter(is(question::Column::UserId, user_id))
 }
 
-pub(super) fn question_at(session_id: i32, position: i32) -> DeleteMany<question::Entity> {
-    question::Entity::delete_many().filter(question::Column::SessionId.eq(session_id)).filter(question::Column::Position.eq(position))
+pub(super) fn last_question(session_id: impl Into<Expr>) -> Select<question::Entity> {
+    question::Entity::find().filter(is(question::Column::SessionId, session_id)).order_by_desc(question::Column::Position).limit(1)
+}
+
+pub(super) fn question_at(session_id: impl Into<Expr>, position: impl Into<Expr>) -> DeleteMany<question::Entity> {
+    question::Entity::delete_many().filter(is(question::Column::SessionId, session_id)).filter(is(question::Column::Position, position))
 }
 
 pub(super) fn event_ref(e: event::Model) -> EventRef {

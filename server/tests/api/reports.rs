@@ -60,6 +60,25 @@ async fn berlin_fall_back_day_puts_both_two_oclocks_in_one_bucket() {
 }
 
 #[tokio::test]
+async fn half_hour_zone_days_and_hours_split_on_the_local_half_hour() {
+    // India is UTC+5:30, so a local hour starts at half past a UTC hour: the database's
+    // grouping must not put 18:20 and 18:40 UTC (23:50 and 00:10 local) in one slot.
+    let app = TestApp::new().await;
+    let t = app.register_in("in@example.com", "Asia/Kolkata").await;
+    question_at(&app, &t, utc("2026-11-20T18:20:00Z")).await; // 23:50 on the 20th
+    question_at(&app, &t, utc("2026-11-20T18:40:00Z")).await; // 00:10 on the 21st
+    question_at(&app, &t, utc("2026-11-20T19:10:00Z")).await; // 00:40 on the 21st
+    question_at(&app, &t, utc("2026-11-20T19:35:00Z")).await; // 01:05 on the 21st
+    let day20 = &app.ok(Some(&t), DAY, json!({"d": "2026-11-20"})).await["day"];
+    assert_eq!((day20["questionCount"].as_i64(), day20["sessionCount"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(day20["hours"][23]["questionCount"], 1);
+    let day21 = &app.ok(Some(&t), DAY, json!({"d": "2026-11-21"})).await["day"];
+    assert_eq!((day21["questionCount"].as_i64(), day21["sessionCount"].as_i64()), (Some(3), Some(3)));
+    assert_eq!((day21["hours"][0]["questionCount"].as_i64(), day21["hours"][1]["questionCount"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(f(&day21["hours"][0]["activeSeconds"]), 120.0);
+}
+
+#[tokio::test]
 async fn changing_the_timezone_regroups_days() {
     let app = TestApp::new().await;
     let t = app.register("tz@example.com").await;
