@@ -2,14 +2,12 @@
 
 use yew::prelude::*;
 
-use crate::hooks::use_app;
+use crate::hooks::{use_app, use_session_check};
 use yew_router::prelude::*;
 
 use crate::components::Spinner;
-use crate::gql::{self, Me};
 use crate::live::LiveUpdates;
 use crate::pages::{
-    admin::AdminPage,
     admin_view::AdminUserPage,
     auth::{LoginPage, RegisterPage},
     email::{TokenLink, TokenLinkPage},
@@ -20,29 +18,15 @@ use crate::pages::{
     session::SessionPage,
     settings::SettingsPage,
     today::TodayPage,
+    users::AdminPage,
 };
-use crate::state::{Action, AppContext, AppState, Auth, LiveMode};
-use crate::user_from;
+use crate::state::{AppContext, AppState, Auth, LiveMode};
 
 pub use crate::route::{NavLink, Route};
 
 #[component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
-    {
-        let state = state.clone();
-        use_effect_with((), move |_| {
-            yew::platform::spawn_local(async move {
-                match gql::call::<Me>(gql::me::Variables).await {
-                    Ok(data) => match data.me {
-                        Some(u) => state.dispatch(Action::SignedIn(user_from!(&u))),
-                        None => state.dispatch(Action::SignedOut { expired: false }),
-                    },
-                    Err(_) => state.dispatch(Action::SignedOut { expired: false }),
-                }
-            });
-        });
-    }
     html! {
         <ContextProvider<AppContext> context={state}>
             <BrowserRouter>
@@ -85,6 +69,7 @@ pub fn static_app(p: &StaticAppProps) -> Html {
 #[component(Shell)]
 fn shell() -> Html {
     let ctx = use_app();
+    use_session_check();
     let signed_in = ctx.user().is_some();
     html! {
         <>

@@ -184,15 +184,6 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, String> {
     serde_json::from_str(body).map_err(|e| e.to_string())
 }
 
-/// Sends one operation to `/graphql`.
-pub async fn call<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::ResponseData, ApiError>
-where
-    Q::ResponseData: for<'de> Deserialize<'de>,
-{
-    let text = post(request_body::<Q>(variables)?).await?;
-    decode(&text)
-}
-
 /// The JSON request body of one operation.
 pub fn request_body<Q: GraphQLQuery>(variables: Q::Variables) -> Result<String, ApiError> {
     let body: QueryBody<Q::Variables> = Q::build_query(variables);

@@ -8,7 +8,7 @@ use graphql_client::GraphQLQuery;
 use yew::prelude::*;
 
 use crate::gql::{self, ApiError};
-use crate::state::{Action, AppContext};
+use crate::state::{Action, AppContext, Auth};
 
 #[derive(PartialEq)]
 pub enum Load<T> {
@@ -92,51 +92,116 @@ where
     ((*state).clone(), reload_cb)
 }
 
-/// A mutation's progress, owned by `use_mutation`.
+/// A mutation's progress, owned by `use_mutation`: pages read `running` and `error` and call
+/// `run`; none of them spawns a request of its own.
 pub struct Mutation<Q: GraphQLQuery> {
     pub running: bool,
-    /// The last failure; cleared by a success.
+    /// The last failure; cleared when the mutation runs again.
     pub error: Option<ApiError>,
+    /// The variables last sent (a row's busy state, or what `retry` sends again).
+    pub last: Option<Rc<Q::Variables>>,
     /// Sends the mutation with these variables.
     pub run: Callback<Q::Variables>,
+    /// Sends the last variables again (nothing when nothing was sent yet).
+    pub retry: Callback<()>,
+    /// Forgets the last failure (a form that fails its own checks shows those instead).
+    pub clear: Callback<()>,
 }
 
-/// Runs mutation `Q` on demand. `on_done` gets the answer; a failure is kept in `error`, and
-/// an expired sign-in sends the app back to sign-in (see `report`).
+/// What a mutation was sent with and what it answered.
+pub type Answer<Q> = (Rc<<Q as GraphQLQuery>::Variables>, Rc<<Q as GraphQLQuery>::ResponseData>);
+
+/// Runs mutation `Q` on demand. `on_done` gets the variables and the answer; a failure is kept
+/// in `error`, and an expired sign-in sends the app back to sign-in (see `report`).
 #[hook]
-pub fn use_mutation<Q>(on_done: Callback<Rc<Q::ResponseData>>) -> Mutation<Q>
+pub fn use_mutation<Q>(on_done: Callback<Answer<Q>>) -> Mutation<Q>
 where
     Q: GraphQLQuery + 'static,
-    Q::Variables: 'static,
+    Q::Variables: Clone + 'static,
+    Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
+{
+    use_mutation_with::<Q>(on_done, Callback::noop())
+}
+
+/// [`use_mutation`], and `on_error` also gets each failure with its variables (to place it
+/// next to a form field, say).
+#[hook]
+pub fn use_mutation_with<Q>(on_done: Callback<Answer<Q>>, on_error: Callback<(Rc<Q::Variables>, ApiError)>) -> Mutation<Q>
+where
+    Q: GraphQLQuery + 'static,
+    Q::Variables: Clone + 'static,
     Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
 {
     let ctx = use_app();
     let running = use_state(|| false);
     let error = use_state(|| None::<ApiError>);
-    let run = {
-        let (running, error) = (running.clone(), error.clone());
-        Callback::from(move |vars: Q::Variables| {
+    let last = use_state(|| None::<Rc<Q::Variables>>);
+    // The latest callbacks, so that an answer arriving after a re-render reaches the current ones.
+    let handlers = use_mut_ref(|| (on_done.clone(), on_error.clone()));
+    *handlers.borrow_mut() = (on_done, on_error);
+    let send = {
+        let (running, error, last) = (running.clone(), error.clone(), last.clone());
+        Callback::from(move |vars: Rc<Q::Variables>| {
             running.set(true);
-            let (running, error, ctx, on_done) = (running.clone(), error.clone(), ctx.clone(), on_done.clone());
+            error.set(None);
+            last.set(Some(vars.clone()));
+            let (running, error, ctx, handlers) = (running.clone(), error.clone(), ctx.clone(), handlers.clone());
             gql::send_then(
-                gql::request_body::<Q>(vars),
+                gql::request_body::<Q>((*vars).clone()),
                 Box::new(move |text| {
                     running.set(false);
+                    let (on_done, on_error) = handlers.borrow().clone();
                     match text.and_then(|text| gql::decode::<Q::ResponseData>(&text)) {
-                        Ok(data) => {
-                            error.set(None);
-                            on_done.emit(Rc::new(data));
-                        }
+                        Ok(data) => on_done.emit((vars, Rc::new(data))),
                         Err(e) => {
                             report(&ctx, &e);
-                            error.set(Some(e));
+                            error.set(Some(e.clone()));
+                            on_error.emit((vars, e));
                         }
                     }
                 }),
             );
         })
     };
-    Mutation { running: *running, error: (*error).clone(), run }
+    let run = {
+        let send = send.clone();
+        Callback::from(move |vars: Q::Variables| send.emit(Rc::new(vars)))
+    };
+    let retry = {
+        let last = (*last).clone();
+        Callback::from(move |_| {
+            if let Some(vars) = &last {
+                send.emit(vars.clone());
+            }
+        })
+    };
+    let clear = {
+        let error = error.clone();
+        Callback::from(move |_| error.set(None))
+    };
+    Mutation { running: *running, error: (*error).clone(), last: (*last).clone(), run, retry, clear }
+}
+
+/// Asks the server who is signed in, once, when the app starts (the shell calls it).
+#[hook]
+pub fn use_session_check() {
+    let ctx = use_app();
+    let asked = {
+        let (done, failed) = (ctx.clone(), ctx.clone());
+        use_mutation_with::<gql::Me>(
+            Callback::from(move |(_, d): Answer<gql::Me>| match &d.me {
+                Some(u) => done.dispatch(Action::SignedIn(crate::user_from!(u))),
+                None => done.dispatch(Action::SignedOut { expired: false }),
+            }),
+            Callback::from(move |_| failed.dispatch(Action::SignedOut { expired: false })),
+        )
+    };
+    let checking = ctx.auth == Auth::Checking;
+    use_effect_with((), move |_| {
+        if checking {
+            asked.run.emit(gql::me::Variables);
+        }
+    });
 }
 
 /// Whether the window is wide enough for the wide chart layout (updates on resize).

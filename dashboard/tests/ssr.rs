@@ -340,7 +340,7 @@ async fn reset_page_reads_the_token_signed_out() {
 #[tokio::test]
 async fn users_table_rows_and_actions() {
     use dashboard::gql::users;
-    use dashboard::pages::admin::{UsersTable, UsersTableProps};
+    use dashboard::pages::users::{UsersTable, UsersTableProps};
     let body = r#"{"data":{"users":[
         {"id":"1","email":"boss@example.com","role":"ADMIN","isActive":true,"createdAt":"2026-11-01T23:30:00Z"},
         {"id":"2","email":"rater@example.com","role":"USER","isActive":false,"createdAt":"2026-11-02T10:00:00Z"}]}}"#;
@@ -560,7 +560,7 @@ async fn admin_read_only_view_of_a_users_day_and_week() {
 #[tokio::test]
 async fn users_table_links_to_the_read_only_view() {
     use dashboard::gql::users;
-    use dashboard::pages::admin::{UsersTable, UsersTableProps};
+    use dashboard::pages::users::{UsersTable, UsersTableProps};
     let body = r#"{"data":{"users":[{"id":"2","email":"rater@example.com","role":"USER","isActive":true,"createdAt":"2026-11-02T10:00:00Z"}]}}"#;
     let data = decode::<users::ResponseData>(body).unwrap();
     let props = UsersTableProps { users: data.users, me_id: "1".into(), timezone: "UTC".into(), busy: None, on_action: Callback::noop() };

@@ -5,11 +5,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::{Field, bind, select_value};
 use crate::components::{ErrorBox, Spinner};
+use crate::components::{Field, bind, select_value};
 use crate::dates::Weekday;
 use crate::gql::{ApiError, ApplyPreset, PayBasis, UpdatePay, apply_preset, pay_settings, update_pay};
-use crate::hooks::{Load, use_app, use_mutation};
+use crate::hooks::{Answer, Load, use_app, use_mutation};
 use crate::state::Action;
 use crate::user_from;
 
@@ -222,7 +222,7 @@ pub fn pay_form(p: &PayFormProps) -> Html {
     };
     let saved = use_mutation::<UpdatePay>({
         let (show, errors, notice) = (show.clone(), errors.clone(), notice.clone());
-        Callback::from(move |d: Rc<update_pay::ResponseData>| {
+        Callback::from(move |(_, d): Answer<UpdatePay>| {
             show(pay_from!(d.update_settings));
             errors.set(PayErrors::default());
             notice.set(Some("Saved.".into()));
@@ -230,7 +230,7 @@ pub fn pay_form(p: &PayFormProps) -> Html {
     });
     let applied = use_mutation::<ApplyPreset>({
         let (show, notice, chosen, ctx) = (show.clone(), notice.clone(), chosen.clone(), ctx.clone());
-        Callback::from(move |d: Rc<apply_preset::ResponseData>| {
+        Callback::from(move |(_, d): Answer<ApplyPreset>| {
             show(pay_from!(d.apply_preset));
             notice.set(chosen.as_ref().map(|n| format!("Applied “{n}”. Change any value below if you like.")));
             chosen.set(None);

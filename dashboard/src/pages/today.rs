@@ -11,7 +11,7 @@ use crate::dates::{self, add_days, iso, long_day};
 use crate::figures::{cap_card, figure_cards};
 use crate::format;
 use crate::gql::{self, DeleteSession, Today, today};
-use crate::hooks::{Load, report, use_app, use_now, use_query, use_wide};
+use crate::hooks::{Load, use_app, use_mutation, use_now, use_query, use_wide};
 use crate::reports::{ReportLinks, ReportPeriod, print_head};
 use crate::route::{NavLink, Route};
 use crate::timer::running_active;
@@ -61,7 +61,7 @@ fn day_nav(p: &DayNavProps) -> Html {
         let navigator = navigator.clone();
         let today = p.today;
         Callback::from(move |e: Event| {
-            if let (Some(n), Some(d)) = (&navigator, dates::parse_date(&super::input_value(&e))) {
+            if let (Some(n), Some(d)) = (&navigator, dates::parse_date(&crate::components::input_value(&e))) {
                 n.push(&go(d, today));
             }
         })
@@ -185,29 +185,16 @@ pub struct SessionCardProps {
 
 #[component(SessionCard)]
 pub fn session_card(p: &SessionCardProps) -> Html {
-    let ctx = use_app();
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<gql::ApiError>);
+    let deleted = use_mutation::<DeleteSession>({
+        let changed = p.on_changed.clone();
+        Callback::from(move |_| changed.emit(()))
+    });
     let s = &p.session;
     let current = s.current.as_ref().map(|c| running_active(p.now, c.started_at, c.paused_seconds, c.is_paused, c.paused_at));
     let total_active = s.active_seconds + current.unwrap_or(0.0);
     let on_delete = {
-        let (id, busy, error, ctx, changed) = (s.id.clone(), busy.clone(), error.clone(), ctx.clone(), p.on_changed.clone());
-        Callback::from(move |_| {
-            busy.set(true);
-            let (id, busy, error, ctx, changed) = (id.clone(), busy.clone(), error.clone(), ctx.clone(), changed.clone());
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<DeleteSession>(gql::delete_session::Variables { id }).await;
-                busy.set(false);
-                match r {
-                    Ok(_) => changed.emit(()),
-                    Err(e) => {
-                        report(&ctx, &e);
-                        error.set(Some(e));
-                    }
-                }
-            });
-        })
+        let (id, run) = (s.id.clone(), deleted.run.clone());
+        Callback::from(move |_| run.emit(gql::delete_session::Variables { id: id.clone() }))
     };
     let end = match (&s.ended_at, s.is_active) {
         (_, true) => {
@@ -244,9 +231,9 @@ pub fn session_card(p: &SessionCardProps) -> Html {
             <footer>
                 <Link<Route> to={Route::Session { id: s.id.clone() }} classes="button secondary">{ "Details" }</Link<Route>>
                 <ConfirmButton label="Delete" question={format!("Delete session {} and its {} questions?", p.number, s.question_count)}
-                               on_confirm={on_delete} busy={*busy} />
+                               on_confirm={on_delete} busy={deleted.running} />
             </footer>
-            if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
+            if let Some(e) = &deleted.error { <ErrorBox error={e.clone()} retry={deleted.retry.clone()} /> }
         </article>
     }
 }
