@@ -28,10 +28,15 @@ pub enum PayBasis {
 }
 
 /// Declares the operations of one `queries/*.graphql` file, typed by graphql_client against
-/// `../schema.graphql`. Every operation shares these options: the schema's `Weekday` and `Role`
-/// enums come from this module, so all operations use the same two types.
+/// `../schema.graphql`. Every operation shares these options: the schema's `Weekday`, `Role` and
+/// `PayBasis` enums come from this module, so all operations use the same types. By default an
+/// input field left out (`None`) is not sent, so the server keeps its value; `@nulls` sends it
+/// as null instead, which clears it.
 macro_rules! operations {
-    ($file:tt => $($name:ident),+ $(,)?) => {$(
+    ($file:tt => $($name:ident),+ $(,)?) => { operations!(@with [skip_serializing_none] $file => $($name),+); };
+    (@nulls $file:tt => $($name:ident),+ $(,)?) => { operations!(@with [] $file => $($name),+); };
+    (@with [$($extra:tt)*] $file:tt => ) => {};
+    (@with [$($extra:tt)*] $file:tt => $name:ident $(, $rest:ident)*) => {
         #[derive(GraphQLQuery)]
         #[graphql(
             schema_path = "../schema.graphql",
@@ -40,11 +45,11 @@ macro_rules! operations {
             variables_derives = "Debug, Clone, PartialEq",
             extern_enums("Weekday", "Role", "PayBasis"),
             normalization = "rust",
-            // An input field left out keeps its value; a null would clear it.
-            skip_serializing_none
+            $($extra)*
         )]
         pub struct $name;
-    )+};
+        operations!(@with [$($extra)*] $file => $($rest),*);
+    };
 }
 
 operations!("queries/auth.graphql" => Me, Login, Register, Logout, CompletePasswordReset);
@@ -56,21 +61,10 @@ operations!("queries/export.graphql" => ExportCsv);
 operations!("queries/mail.graphql" => RequestPasswordReset, VerifyEmail, ConfirmEmailChange, ResendVerification, ChangeEmail, DeleteAccount, MailSettings, UpdateReportEmails, UpdateDisplayName);
 operations!("queries/activity.graphql" => Activity);
 operations!("queries/pay.graphql" => PaySettings, ApplyPreset);
+// Saves every pay value at once: an empty rate or cap is sent as null, which clears it.
+operations!(@nulls "queries/pay.graphql" => UpdatePay);
 operations!("queries/admin_view.graphql" => AdminView);
 operations!("queries/admin.graphql" => Users, SetUserActive, SetUserRole, ResetPassword, CreateUser, Invites, CreateInvite, RevokeInvite, AuditLog, DeleteUser);
-
-/// Saves every pay value: unlike the macro's operations, a `None` here is sent as null, which
-/// clears a rate or a cap.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/pay.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role", "PayBasis"),
-    normalization = "rust"
-)]
-pub struct UpdatePay;
 
 /// What went wrong with a request, with the server's `extensions.code` when there is one.
 #[derive(Clone, Debug, PartialEq)]
