@@ -1,9 +1,8 @@
 //! Rules of account management, free of components (native tests below): where an invite
 //! stands, what an admin action's error means, reset links and tokens, new-password checks.
 
-use chrono::{DateTime, Utc};
-
 use crate::gql::ApiError;
+use crate::time::Instant;
 
 /// Where an invite stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,7 +24,7 @@ impl InviteState {
     }
 }
 
-pub fn invite_state(used_at: Option<&DateTime<Utc>>, revoked_at: Option<&DateTime<Utc>>, expires_at: &DateTime<Utc>, now: &DateTime<Utc>) -> InviteState {
+pub fn invite_state(used_at: Option<&Instant>, revoked_at: Option<&Instant>, expires_at: &Instant, now: &Instant) -> InviteState {
     if used_at.is_some() {
         InviteState::Used
     } else if revoked_at.is_some() {
@@ -137,7 +136,7 @@ mod tests {
 
     #[test]
     fn invite_states() {
-        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let t = |s: &str| s.parse::<Instant>().unwrap();
         let now = t("2026-11-26T10:00:00Z");
         let later = t("2026-11-27T10:00:00Z");
         let before = t("2026-11-25T10:00:00Z");

@@ -6,8 +6,8 @@ use graphql_client::{GraphQLQuery, QueryBody};
 use serde::Deserialize;
 
 // Custom scalars of the schema.
-pub type DateTime = chrono::DateTime<chrono::Utc>;
-pub type Date = chrono::NaiveDate;
+pub type DateTime = crate::time::Instant;
+pub type Date = crate::time::Date;
 pub type Id = String;
 pub use crate::dates::Weekday;
 

@@ -1,10 +1,10 @@
 //! Data hooks: run a GraphQL query when its variables (or the live tick) change.
 
+use crate::time::Instant;
 use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use chrono::{DateTime, Utc};
 use graphql_client::GraphQLQuery;
 use yew::prelude::*;
 
@@ -289,7 +289,7 @@ fn is_wide() -> bool {
 
 /// The current time, refreshed every second while `running` (for live timers).
 #[hook]
-pub fn use_now(running: bool) -> DateTime<Utc> {
+pub fn use_now(running: bool) -> Instant {
     let now = use_state(crate::tz::now);
     {
         let now = now.clone();

@@ -18,6 +18,7 @@ pub mod pages;
 pub mod reports;
 pub mod route;
 pub mod state;
+pub mod time;
 pub mod timer;
 pub mod tz;
 

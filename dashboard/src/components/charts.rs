@@ -4,7 +4,6 @@
 //! tooltips.
 
 use yew::prelude::*;
-use yew_router::Routable;
 
 use crate::chart::{heat_level, hours_label, minutes_label, nice_axis_in, scale, ticks};
 use crate::format;
@@ -154,7 +153,7 @@ pub fn question_chart(p: &QuestionChartProps) -> Html {
 /// the browser's new-tab behaviour).
 #[hook]
 fn use_day_link() -> impl Fn(Route) -> Callback<MouseEvent> {
-    let navigator = yew_router::prelude::use_navigator();
+    let navigator = crate::route::use_navigator();
     move |route: Route| {
         let navigator = navigator.clone();
         Callback::from(move |e: MouseEvent| {

@@ -1,6 +1,7 @@
 //! Tables: the audit log (a user's own, or everyone's for an admin), and the e-mail cell
 //! that may break before its `@`.
 
+use crate::time::Instant;
 use std::collections::HashMap;
 
 use yew::prelude::*;
@@ -22,7 +23,7 @@ pub fn email_wbr(s: &str) -> Html {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRow {
     pub id: String,
-    pub at: chrono::DateTime<chrono::Utc>,
+    pub at: Instant,
     pub action: String,
     /// Who did it (an email when known), for the all-users log.
     pub actor: Option<String>,

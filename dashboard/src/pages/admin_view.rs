@@ -2,7 +2,7 @@
 //! figures, sessions and questions, and their PDF/CSV reports. Nothing here edits or deletes.
 //! The server writes an audit entry for every look, which the user sees in their activity log.
 
-use chrono::NaiveDate;
+use crate::time::Date;
 use yew::prelude::*;
 
 use crate::components::{Card, ErrorBox, PaceBadge, Spinner};
@@ -37,7 +37,7 @@ pub fn admin_user_page(p: &AdminUserProps) -> Html {
         _ => None,
     }
     .unwrap_or_else(|| format!("user {}", p.id));
-    let go = |d: NaiveDate| Route::AdminUser { id: p.id.to_string(), date: iso(d) };
+    let go = |d: Date| Route::AdminUser { id: p.id.to_string(), date: iso(d) };
     let day = match day {
         Load::Loading => html! { <Spinner /> },
         Load::Failed(e) => html! { <ErrorBox error={e} retry={reload_day} /> },

@@ -3,7 +3,7 @@
 use yew::prelude::*;
 
 use crate::hooks::{Answer, use_app, use_mutation_with};
-use yew_router::prelude::*;
+use crate::route::Link;
 
 use super::email::ForgotPassword;
 use crate::components::{Field, bind};
@@ -112,7 +112,7 @@ pub fn login_page(p: &LoginProps) -> Html {
                 <button type="submit" disabled={busy}>{ if busy { "Signing in…" } else { "Sign in" } }</button>
             </form>
             <ForgotPassword />
-            <p>{ "No account yet? " }<Link<Route> to={Route::Register}>{ "Create one" }</Link<Route>></p>
+            <p>{ "No account yet? " }<Link to={Route::Register}>{ "Create one" }</Link></p>
         </section>
     }
 }
@@ -166,7 +166,7 @@ pub fn register_page() -> Html {
                 if let Some(f) = &errors.form { <p class="form-error" role="alert">{ f.clone() }</p> }
                 <button type="submit" disabled={busy}>{ if busy { "Creating…" } else { "Create account" } }</button>
             </form>
-            <p>{ "Already registered? " }<Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>></p>
+            <p>{ "Already registered? " }<Link to={Route::Login}>{ "Sign in" }</Link></p>
         </section>
     }
 }

@@ -2,8 +2,8 @@
 //! verification and address-change mails link to (`/verify-email?token=`, `/confirm-email?token=`).
 //! All work signed in or out.
 
+use crate::route::{Link, use_location};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::accounts::token_from_query;
 use crate::components::{Field, bind};
@@ -156,9 +156,9 @@ pub fn token_link_page(p: &TokenLinkProps) -> Html {
         },
     };
     let next = if matches!(ctx.auth, Auth::SignedIn(_)) {
-        html! { <Link<Route> to={Route::Today}>{ "Continue" }</Link<Route>> }
+        html! { <Link to={Route::Today}>{ "Continue" }</Link> }
     } else {
-        html! { <Link<Route> to={Route::Login}>{ "Go to sign in" }</Link<Route>> }
+        html! { <Link to={Route::Login}>{ "Go to sign in" }</Link> }
     };
     html! {
         <section class="page auth" id="token-page">

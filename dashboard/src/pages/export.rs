@@ -1,5 +1,6 @@
 //! CSV export of questions or daily totals, as a file download.
 
+use crate::time::Date;
 use yew::prelude::*;
 
 use crate::components::ErrorBox;
@@ -16,7 +17,7 @@ pub fn file_name(kind: &str, from: &str, to: &str) -> String {
 }
 
 /// Named ranges offered as shortcuts: (label, from, to), both inclusive.
-pub fn presets(today: chrono::NaiveDate, starts_on: Weekday) -> Vec<(&'static str, chrono::NaiveDate, chrono::NaiveDate)> {
+pub fn presets(today: Date, starts_on: Weekday) -> Vec<(&'static str, Date, Date)> {
     let week = week_start(today, starts_on);
     let month = month_start(today);
     vec![

@@ -1,8 +1,8 @@
 //! History: a week of daily bars with the goal line, or a month heat map.
 
+use crate::time::Date;
 use std::rc::Rc;
 
-use chrono::{Datelike, NaiveDate};
 use yew::prelude::*;
 
 use crate::components::{Card, DayBar, ErrorBox, HeatCell, Heatmap, PaceBadge, Spinner, WeekChart, day_route};
@@ -63,7 +63,7 @@ pub fn history_page(p: &HistoryProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct WeekPanelProps {
-    start: NaiveDate,
+    start: Date,
     week_starts_on: Weekday,
     goal_hours: f64,
 }
@@ -141,7 +141,7 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct MonthPanelProps {
-    month: NaiveDate,
+    month: Date,
     week_starts_on: Weekday,
 }
 
@@ -227,7 +227,7 @@ pub fn type_table(rows: &[type_stats::TypeStatsTypeStats]) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct MonthBodyProps {
     pub data: Rc<month_view::ResponseData>,
-    pub month: NaiveDate,
+    pub month: Date,
     pub week_starts_on: Weekday,
 }
 

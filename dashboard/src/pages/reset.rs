@@ -4,7 +4,7 @@
 use yew::prelude::*;
 
 use crate::hooks::{Answer, use_app, use_mutation_with};
-use yew_router::prelude::*;
+use crate::route::{Link, use_location};
 
 use crate::accounts::{check_new_password, reset_error, token_from_query};
 use crate::components::{Field, bind};
@@ -61,7 +61,7 @@ pub fn reset_password_page() -> Html {
                 <p class="form-error" role="alert" id="reset-error">
                     { "This link has no reset token. Open the whole link from the e-mail (or from your administrator), or ask for a new one with \"Forgot password?\" on the sign-in page." }
                 </p>
-                <p><Link<Route> to={Route::Login}>{ "Go to sign in" }</Link<Route>></p>
+                <p><Link to={Route::Login}>{ "Go to sign in" }</Link></p>
             </section>
         };
     };
@@ -74,7 +74,7 @@ pub fn reset_password_page() -> Html {
                     { "Your new password is set, and browsers signed in to your account were signed out." }
                 </p>
                 if signed_in {
-                    <p><Link<Route> to={Route::Today}>{ "Continue" }</Link<Route>></p>
+                    <p><Link to={Route::Today}>{ "Continue" }</Link></p>
                 } else {
                     <p><NavLink to={Route::Login} classes={classes!("button")} id="reset-signin">{ "Sign in with your new password" }</NavLink></p>
                 }
@@ -105,7 +105,7 @@ pub fn reset_password_page() -> Html {
                 if let Some(f) = &errors.form { <p class="form-error" role="alert" id="reset-error">{ f.clone() }</p> }
                 <button type="submit" disabled={busy}>{ if busy { "Saving…" } else { "Set new password" } }</button>
             </form>
-            <p>{ "Remembered it? " }<Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>></p>
+            <p>{ "Remembered it? " }<Link to={Route::Login}>{ "Sign in" }</Link></p>
         </section>
     }
 }

@@ -1,10 +1,10 @@
 //! One session: totals, a bar chart against target, and the question table.
 
+use crate::time::Instant;
 use std::rc::Rc;
 
-use chrono::{DateTime, Utc};
+use crate::route::{Link, use_navigator};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::components::{Card, ConfirmButton, ErrorBox, PaceBadge, QuestionChart, Spinner};
 use crate::dates::{iso, long_day};
@@ -35,7 +35,7 @@ pub fn session_page(p: &SessionProps) -> Html {
             None => html! {
                 <div class="empty" id="session-missing">
                     <h1>{ "Session not found" }</h1>
-                    <p>{ "It may have been deleted. " }<Link<Route> to={Route::Today}>{ "Back to today" }</Link<Route>></p>
+                    <p>{ "It may have been deleted. " }<Link to={Route::Today}>{ "Back to today" }</Link></p>
                 </div>
             },
             Some(s) => {
@@ -61,7 +61,7 @@ pub struct SessionViewProps {
     #[prop_or_default]
     pub on_deleted: Callback<()>,
     #[prop_or_default]
-    pub now: Option<DateTime<Utc>>,
+    pub now: Option<Instant>,
 }
 
 #[component(SessionView)]
@@ -159,7 +159,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
                 <p class="when">
                     { format!("{} – {}", tz::hm(&s.started_at, &tz), end) }
                     { " · " }
-                    <Link<Route> to={Route::Day { date: iso(day) }}>{ "Back to the day" }</Link<Route>>
+                    <Link to={Route::Day { date: iso(day) }}>{ "Back to the day" }</Link>
                 </p>
                 <ReportLinks period={ReportPeriod::Day(day)} what="the report of this session's day" />
             </div>

@@ -1,10 +1,10 @@
 //! Today (or any day): cards, hourly chart, one card per session.
 
+use crate::time::{Date, Instant};
 use std::rc::Rc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::route::{Link, use_navigator};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::components::{Card, ConfirmButton, ErrorBox, HourlyChart, HourlyProps, PaceBadge, Spinner};
 use crate::dates::{self, add_days, iso, long_day};
@@ -49,14 +49,14 @@ pub fn today_page(p: &TodayProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct DayNavProps {
-    date: NaiveDate,
-    today: NaiveDate,
+    date: Date,
+    today: Date,
 }
 
 #[component(DayNav)]
 fn day_nav(p: &DayNavProps) -> Html {
     let navigator = use_navigator();
-    let go = |d: NaiveDate, today: NaiveDate| -> Route { if d == today { Route::Today } else { Route::Day { date: iso(d) } } };
+    let go = |d: Date, today: Date| -> Route { if d == today { Route::Today } else { Route::Day { date: iso(d) } } };
     let on_pick = {
         let navigator = navigator.clone();
         let today = p.today;
@@ -83,7 +83,7 @@ fn day_nav(p: &DayNavProps) -> Html {
                     { "Next ›" }
                 </NavLink>
                 if p.date != p.today {
-                    <Link<Route> to={Route::Today} classes="button secondary">{ "Today" }</Link<Route>>
+                    <Link to={Route::Today} classes="button secondary">{ "Today" }</Link>
                 }
             </div>
             <ReportLinks period={ReportPeriod::Day(p.date)} />
@@ -99,7 +99,7 @@ pub struct TodayViewProps {
     pub on_changed: Callback<()>,
     /// Fixed clock for tests; the live clock when `None`.
     #[prop_or_default]
-    pub now: Option<DateTime<Utc>>,
+    pub now: Option<Instant>,
 }
 
 #[component(TodayView)]
@@ -179,7 +179,7 @@ pub struct SessionCardProps {
     /// Its position in the day (1 = first).
     pub number: usize,
     pub tz: AttrValue,
-    pub now: DateTime<Utc>,
+    pub now: Instant,
     pub on_changed: Callback<()>,
 }
 
@@ -208,7 +208,7 @@ pub fn session_card(p: &SessionCardProps) -> Html {
                  aria-label={format!("Session {}", p.number)}>
             <header>
                 <h3>
-                    <Link<Route> to={Route::Session { id: s.id.clone() }}>{ format!("Session {}", p.number) }</Link<Route>>
+                    <Link to={Route::Session { id: s.id.clone() }}>{ format!("Session {}", p.number) }</Link>
                 </h3>
                 <p class="when">
                     <time datetime={s.started_at.to_rfc3339()}>{ tz::hm(&s.started_at, &p.tz) }</time>{ " – " }{ end }
@@ -229,7 +229,7 @@ pub fn session_card(p: &SessionCardProps) -> Html {
             </dl>
             <p><PaceBadge ..pace_props!(s.pace) /></p>
             <footer>
-                <Link<Route> to={Route::Session { id: s.id.clone() }} classes="button secondary">{ "Details" }</Link<Route>>
+                <Link to={Route::Session { id: s.id.clone() }} classes="button secondary">{ "Details" }</Link>
                 <ConfirmButton label="Delete" question={format!("Delete session {} and its {} questions?", p.number, s.question_count)}
                                on_confirm={on_delete} busy={deleted.running} />
             </footer>

@@ -1,9 +1,9 @@
 //! The admin page: users (activate, role, reset link), create a user, invites, everyone's
 //! activity. The route is only offered to admins; the server enforces FORBIDDEN anyway.
 
+use crate::time::Instant;
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use yew::prelude::*;
 
 use super::auth::{place_error, validate};
@@ -20,7 +20,7 @@ use crate::state::Action;
 use crate::tz;
 
 /// `2026-11-26 10:47` in `tz`.
-fn when(t: &DateTime<Utc>, tz: &str) -> String {
+fn when(t: &Instant, tz: &str) -> String {
     format!("{} {}", tz::local_date(t, tz), tz::hm(t, tz))
 }
 
@@ -186,7 +186,7 @@ struct UsersPanelProps {
 struct ResetLink {
     email: String,
     url: String,
-    expires_at: DateTime<Utc>,
+    expires_at: Instant,
 }
 
 #[component(UsersPanel)]
@@ -387,7 +387,7 @@ struct InvitesPanelProps {
 struct NewCode {
     id: String,
     code: String,
-    expires_at: DateTime<Utc>,
+    expires_at: Instant,
 }
 
 #[component(InvitesPanel)]
