@@ -38,7 +38,7 @@ pub fn invite_state(used_at: Option<&Instant>, revoked_at: Option<&Instant>, exp
 
 /// An admin action's error, with what its code means here.
 pub fn admin_error(e: &ApiError) -> String {
-    let m = e.message.to_lowercase();
+    let m = e.message.to_ascii_lowercase();
     match e.code.as_str() {
         "FORBIDDEN" => "Only an administrator can do this (your role may have changed).".into(),
         "LAST_ADMIN" => "The last admin cannot be deleted: promote another user to admin first.".into(),
@@ -113,7 +113,7 @@ pub fn check_new_password(new: &str, confirm: &str) -> (Option<String>, Option<S
 
 /// Where a reset error goes: `(password field, form)`.
 pub fn reset_error(e: &ApiError) -> (Option<String>, Option<String>) {
-    let m = e.message.to_lowercase();
+    let m = e.message.to_ascii_lowercase();
     match e.code.as_str() {
         "WEAK_PASSWORD" => (Some(e.friendly()), None),
         "INVALID_TOKEN" => (None, Some("This reset link is invalid or already used. Ask for a new one.".into())),

@@ -5,7 +5,7 @@ use yew::prelude::*;
 use crate::hooks::{use_app, use_session_check};
 use crate::route::{Link, Location, Redirect, Router, use_route};
 
-use crate::components::Spinner;
+use crate::components::spinner;
 use crate::live::LiveUpdates;
 use crate::pages::{
     admin_view::AdminUserPage,
@@ -168,7 +168,7 @@ fn routed(p: &RoutedProps) -> Html {
         });
     }
     match &ctx.auth {
-        Auth::Checking => html! { <Spinner /> },
+        Auth::Checking => spinner(),
         Auth::SignedOut { expired } => match p.route {
             Route::Register => html! { <RegisterPage /> },
             Route::Overlay => html! { <OverlayPage /> },

@@ -42,7 +42,7 @@ pub fn action_words(action: &str) -> String {
     let spaced = action.trim().replace('_', " ");
     let mut chars = spaced.chars();
     match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
+        Some(c) => std::iter::once(c.to_ascii_uppercase()).chain(chars).collect(),
         None => "Unknown action".into(),
     }
 }

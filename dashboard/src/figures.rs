@@ -183,7 +183,7 @@ pub fn cap_card(credited: f64, cap: Option<f64>, remaining: Option<f64>, which: 
 
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next().map(|f| std::iter::once(f.to_ascii_uppercase()).chain(c).collect()).unwrap_or_default()
 }
 
 /// One day of a week table.

@@ -119,10 +119,12 @@ impl ApiError {
     }
 }
 
+/// ASCII only, like every case change in the dashboard: the server's messages and the zone
+/// names are ASCII, and Unicode's case tables would add ~25 KB to the wasm (issue #16).
 fn capitalize(s: String) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        Some(first) if first.is_ascii_lowercase() => std::iter::once(first.to_ascii_uppercase()).chain(chars).collect(),
         _ => s,
     }
 }

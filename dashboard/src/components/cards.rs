@@ -28,16 +28,14 @@ pub fn card(p: &CardProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq, Clone)]
+#[derive(PartialEq, Clone)]
 pub struct PaceProps {
     pub emoji: AttrValue,
     pub label: AttrValue,
     pub score: i64,
-    #[prop_or_default]
     pub ratio: f64,
 }
 
-#[component(PaceBadge)]
 pub fn pace_badge(p: &PaceProps) -> Html {
     let title = format!("pace ratio {:.2}", p.ratio);
     html! {

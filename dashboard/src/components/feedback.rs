@@ -5,26 +5,20 @@ use yew::prelude::*;
 
 use crate::gql::ApiError;
 
-#[component(Spinner)]
+/// "Loading…", announced politely. A plain function, as are the other widgets without state:
+/// each component costs its own share of Yew's machinery in the wasm (issue #16).
 pub fn spinner() -> Html {
     html! { <p class="loading" role="status" aria-live="polite"><span class="dot" aria-hidden="true"></span>{ "Loading…" }</p> }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ErrorBoxProps {
-    pub error: ApiError,
-    #[prop_or_default]
-    pub retry: Option<Callback<()>>,
-}
-
-#[component(ErrorBox)]
-pub fn error_box(p: &ErrorBoxProps) -> Html {
-    let retry = p.retry.clone().map(|r| {
+/// An error in words, with "Try again" when there is something to retry.
+pub fn error_box(error: &ApiError, retry: Option<Callback<()>>) -> Html {
+    let retry = retry.map(|r| {
         html! { <button type="button" class="secondary" onclick={move |_| r.emit(())}>{ "Try again" }</button> }
     });
     html! {
         <div class="error-box" role="alert">
-            <p>{ p.error.friendly() }</p>
+            <p>{ error.friendly() }</p>
             { for retry }
         </div>
     }

@@ -6,8 +6,8 @@ pub mod feedback;
 pub mod forms;
 pub mod tables;
 
-pub use cards::{Card, PaceBadge, PaceProps};
+pub use cards::{Card, PaceProps, pace_badge};
 pub use charts::{DayBar, HeatCell, Heatmap, HourlyChart, HourlyProps, QuestionChart, WeekChart, day_route};
-pub use feedback::{ConfirmButton, ErrorBox, Spinner};
+pub use feedback::{ConfirmButton, error_box, spinner};
 pub use forms::{CopyField, Field, bind, input_event_value, input_value, select_value};
 pub use tables::{AuditRow, AuditTable, audit_rows, email_wbr};

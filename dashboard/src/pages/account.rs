@@ -5,7 +5,7 @@ use graphql_client::GraphQLQuery;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::components::{ConfirmButton, ErrorBox, Spinner};
+use crate::components::{ConfirmButton, error_box, spinner};
 use crate::components::{Field, bind};
 use crate::gql::{
     self, ApiError, ChangeEmail, DeleteAccount, MailSettings, ResendVerification, UpdateDisplayName, UpdateReportEmails, update_display_name,
@@ -27,7 +27,7 @@ pub fn change_email_error(e: &ApiError) -> (Option<String>, Option<String>, Opti
     match e.code.as_str() {
         "INVALID_CREDENTIALS" => (None, Some("Your password is wrong.".into()), None),
         "EMAIL_TAKEN" => (Some(e.friendly()), None, None),
-        "BAD_USER_INPUT" if e.message.to_lowercase().contains("email") => (Some(e.friendly()), None, None),
+        "BAD_USER_INPUT" if e.message.to_ascii_lowercase().contains("email") => (Some(e.friendly()), None, None),
         _ => (None, None, Some(e.friendly())),
     }
 }
@@ -64,8 +64,8 @@ where
 pub fn mail_sections() -> Html {
     let (load, reload) = use_query::<MailSettings>(gql::mail_settings::Variables, false);
     match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload)),
         Load::Ready(d) => {
             let enabled = d.mail_status.enabled;
             let Some(me) = &d.me else { return html! {} };

@@ -3,7 +3,7 @@
 use crate::time::Date;
 use yew::prelude::*;
 
-use crate::components::ErrorBox;
+use crate::components::error_box;
 use crate::components::input_value;
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_start, week_start};
 use crate::gql::{ApiError, ExportCsv, export_csv};
@@ -13,7 +13,7 @@ use crate::tz;
 
 /// The file name for an export.
 pub fn file_name(kind: &str, from: &str, to: &str) -> String {
-    format!("raterhub-{}-{from}-to-{to}.csv", kind.to_lowercase())
+    format!("raterhub-{}-{from}-to-{to}.csv", kind.to_ascii_lowercase())
 }
 
 /// Named ranges offered as shortcuts: (label, from, to), both inclusive.
@@ -123,7 +123,7 @@ pub fn export_page() -> Html {
                 if let Some(r) = &*range_error { <p class="form-error" role="alert">{ r.clone() }</p> }
                 <button type="submit" id="export-button" disabled={exported.running}>{ if exported.running { "Preparing…" } else { "Download CSV" } }</button>
                 if let Some(d) = &*done { <p class="notice" role="status" id="export-done">{ d.clone() }</p> }
-                if let Some(e) = error { <ErrorBox error={e} /> }
+                if let Some(e) = error { { error_box(&e, None) } }
             </form>
             <section class="panel" aria-labelledby="report-h">
                 <h2 id="report-h">{ "Report for these dates" }</h2>

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use crate::route::{Link, use_navigator};
 use yew::prelude::*;
 
-use crate::components::{Card, ConfirmButton, ErrorBox, PaceBadge, QuestionChart, Spinner};
+use crate::components::{Card, ConfirmButton, QuestionChart, error_box, pace_badge, spinner};
 use crate::dates::{iso, long_day};
 use crate::format;
 use crate::gql::{self, DeleteQuestion, DeleteSession, SessionDetail, session_detail};
@@ -29,8 +29,8 @@ pub fn session_page(p: &SessionProps) -> Html {
     let (load, reload) = use_query::<SessionDetail>(session_detail::Variables { id: p.id.to_string() }, true);
     let navigator = use_navigator();
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload.clone())),
         Load::Ready(data) => match &data.session {
             None => html! {
                 <div class="empty" id="session-missing">
@@ -174,11 +174,11 @@ pub fn session_view(p: &SessionViewProps) -> Html {
             <section class="panel" aria-labelledby="qchart-h">
                 <h2 id="qchart-h">{ "Time per question" }</h2>
                 <QuestionChart questions={chart} wide={wide} />
-                <p class="legend"><PaceBadge ..pace_props!(s.pace) /></p>
+                <p class="legend">{ pace_badge(&pace_props!(s.pace)) }</p>
             </section>
             <section class="panel" aria-labelledby="qtable-h">
                 <h2 id="qtable-h">{ "Questions" }</h2>
-                if let Some(e) = &error { <ErrorBox error={e.clone()} /> }
+                if let Some(e) = &error { { error_box(e, None) } }
                 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="qtable-h">
                     <table id="questions">
                         <thead>

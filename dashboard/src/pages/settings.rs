@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::account::{DeleteAccountPanel, MailSections};
 use super::pay::pay_panel;
-use crate::components::{AuditTable, ConfirmButton, ErrorBox, Spinner};
+use crate::components::{AuditTable, ConfirmButton, error_box, spinner};
 use crate::components::{Field, bind, input_event_value, select_value};
 use crate::dates::Weekday;
 use crate::format;
@@ -16,8 +16,8 @@ use crate::user_from;
 
 /// Zones matching a search (case-insensitive; spaces match underscores), keeping `keep`.
 pub fn filter_zones(all: &[String], query: &str, keep: &str) -> Vec<String> {
-    let q = query.trim().to_lowercase().replace(' ', "_");
-    all.iter().filter(|z| q.is_empty() || z.to_lowercase().contains(&q) || z.as_str() == keep).cloned().collect()
+    let q = query.trim().to_ascii_lowercase().replace(' ', "_");
+    all.iter().filter(|z| q.is_empty() || z.to_ascii_lowercase().contains(&q) || z.as_str() == keep).cloned().collect()
 }
 
 /// Validated preference values, or per-field messages.
@@ -37,7 +37,7 @@ pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i6
         e.target = Some("Choose a target between 0:10 and 2:00:00.".into());
     }
     let t = t.map_err(|m| e.target.get_or_insert(m).clone()).ok();
-    let g = goal.trim().parse::<f64>().ok().filter(|g| (0.0..=168.0).contains(g));
+    let g = format::parse_number(goal).filter(|g| (0.0..=168.0).contains(g));
     if g.is_none() {
         e.goal = Some("Enter hours between 0 and 168.".into());
     }
@@ -129,8 +129,8 @@ fn preferences() -> Html {
     };
 
     let zone_list = match &zones {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={reload_zones.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(e, Some(reload_zones.clone())),
         Load::Ready(z) => {
             let shown = filter_zones(&z.timezones, &search, &zone);
             let count = shown.len();
@@ -205,7 +205,7 @@ fn preferences() -> Html {
                        error={errors.idle.clone()} inputmode="numeric"
                        hint="A session with no event for this long is ended at its last event." />
             </div>
-            if let Some(e) = &update.error { <ErrorBox error={e.clone()} /> }
+            if let Some(e) = &update.error { { error_box(e, None) } }
             <button type="submit" id="save-prefs" disabled={update.running}>{ if update.running { "Saving…" } else { "Save preferences" } }</button>
             if *saved { <p class="notice" role="status" id="prefs-saved">{ "Saved." }</p> }
         </form>
@@ -288,8 +288,8 @@ fn devices() -> Html {
     let (load, reload) = use_query::<DeviceTokens>(gql::device_tokens::Variables, false);
     let revoked = use_mutation::<RevokeDeviceToken>(reload.reform(|_| ()));
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload.clone())),
         Load::Ready(d) if d.device_tokens.is_empty() => {
             html! { <p class="empty">{ "No devices yet. The overlay adds one when you sign in there." }</p> }
         }
@@ -316,7 +316,7 @@ fn devices() -> Html {
         <section class="panel" aria-labelledby="devices-h">
             <h2 id="devices-h">{ "Overlay devices" }</h2>
             { body }
-            if let Some(e) = &revoked.error { <ErrorBox error={e.clone()} retry={revoked.retry.clone()} /> }
+            if let Some(e) = &revoked.error { { error_box(e, Some(revoked.retry.clone())) } }
         </section>
     }
 }
@@ -328,8 +328,8 @@ fn activity_log() -> Html {
     let tzname = ctx.timezone();
     let (load, reload) = use_query::<gql::AuditLog>(gql::audit_log::Variables { limit: Some(50), all_users: None }, false);
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload)),
         Load::Ready(d) => html! {
             <AuditTable rows={crate::components::audit_rows(&d.audit_log, None)} timezone={tzname}
                         id="activity-log" caption="Your account's activity, newest first" />
@@ -365,7 +365,7 @@ fn sign_out_everywhere() -> Html {
             <h2 id="signout-h">{ "Sign out everywhere" }</h2>
             <p>{ "Signs out this browser and every other browser session. Overlay device tokens are listed above." }</p>
             <ConfirmButton label="Sign out everywhere" question="Sign out of every browser?" on_confirm={on} />
-            if let Some(e) = signed_out.error.as_ref().filter(|e| !e.is_unauthenticated()) { <ErrorBox error={e.clone()} /> }
+            if let Some(e) = signed_out.error.as_ref().filter(|e| !e.is_unauthenticated()) { { error_box(e, None) } }
         </section>
     }
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use crate::route::{Link, use_navigator};
 use yew::prelude::*;
 
-use crate::components::{Card, ConfirmButton, ErrorBox, HourlyChart, HourlyProps, PaceBadge, Spinner};
+use crate::components::{Card, ConfirmButton, HourlyChart, HourlyProps, error_box, pace_badge, spinner};
 use crate::dates::{self, add_days, iso, long_day};
 use crate::figures::{cap_card, figure_cards};
 use crate::format;
@@ -33,8 +33,8 @@ pub fn today_page(p: &TodayProps) -> Html {
     let vars = today::Variables { date, week_start: dates::week_start(date, user.week_starts_on) };
     let (load, reload) = use_query::<Today>(vars, true);
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload.clone())),
         Load::Ready(data) => html! {
             <TodayView data={data} tz={user.timezone.clone()} on_changed={reload.clone()} />
         },
@@ -227,13 +227,13 @@ pub fn session_card(p: &SessionCardProps) -> Html {
                 <div><dt>{ "Average" }</dt><dd>{ format::duration(s.average_seconds) }</dd></div>
                 <div><dt>{ "Target" }</dt><dd>{ format::duration(s.target_seconds) }</dd></div>
             </dl>
-            <p><PaceBadge ..pace_props!(s.pace) /></p>
+            <p>{ pace_badge(&pace_props!(s.pace)) }</p>
             <footer>
                 <Link to={Route::Session { id: s.id.clone() }} classes="button secondary">{ "Details" }</Link>
                 <ConfirmButton label="Delete" question={format!("Delete session {} and its {} questions?", p.number, s.question_count)}
                                on_confirm={on_delete} busy={deleted.running} />
             </footer>
-            if let Some(e) = &deleted.error { <ErrorBox error={e.clone()} retry={deleted.retry.clone()} /> }
+            if let Some(e) = &deleted.error { { error_box(e, Some(deleted.retry.clone())) } }
         </article>
     }
 }

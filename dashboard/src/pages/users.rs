@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::auth::{place_error, validate};
 use crate::accounts::{InviteState, absolute_url, admin_error, invite_state};
-use crate::components::{AuditTable, ConfirmButton, CopyField, ErrorBox, Spinner, audit_rows, email_wbr};
+use crate::components::{AuditTable, ConfirmButton, CopyField, audit_rows, email_wbr, error_box, spinner};
 use crate::components::{Field, bind, select_value};
 use crate::gql::{
     self, AuditLog, CreateInvite, CreateUser, DeleteUser, Invites, ResetPassword, RevokeInvite, Role, SetUserActive, SetUserRole, Users, audit_log, invites,
@@ -54,8 +54,8 @@ pub fn admin_page() -> Html {
     let ctx = use_app();
     let tzname = ctx.timezone();
     let log_body = match &log {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={reload_log.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(e, Some(reload_log.clone())),
         Load::Ready(d) => html! {
             <AuditTable rows={audit_rows(&d.audit_log, emails.as_ref())} timezone={tzname.clone()} everyone=true
                         id="audit-all" caption="Everyone's activity, newest first" />
@@ -248,8 +248,8 @@ fn users_panel(p: &UsersPanelProps) -> Html {
     };
     let tzname = me.timezone.clone();
     let body = match &p.load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={p.retry.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(e, Some(p.retry.clone())),
         Load::Ready(d) => html! {
             <UsersTable users={d.users.clone()} me_id={me.id.clone()} timezone={tzname.clone()}
                         busy={busy} on_action={on_action} />
@@ -311,7 +311,7 @@ fn create_user_form(p: &RefreshProps) -> Html {
                 refresh.emit(());
             }),
             Callback::from(move |(_, e): (_, gql::ApiError)| {
-                let m = e.message.to_lowercase();
+                let m = e.message.to_ascii_lowercase();
                 if e.code == "BAD_USER_INPUT" && (m.contains("timezone") || m.contains("zone")) {
                     errors.set(CreateErrors { timezone: Some(e.friendly()), ..CreateErrors::default() });
                 } else if e.code == "FORBIDDEN" {
@@ -431,8 +431,8 @@ fn invites_panel(p: &InvitesPanelProps) -> Html {
     };
     let now = tz::now();
     let list = match &p.load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={p.retry.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(e, Some(p.retry.clone())),
         Load::Ready(d) if d.invites.is_empty() => {
             html! { <p class="empty">{ "No invites yet." }</p> }
         }
