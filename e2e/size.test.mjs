@@ -12,9 +12,9 @@ const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const WASM_GZIP_TARGET = 250 * 1024;
 /** What the wasm measures today plus a little slack: it may shrink, never grow. Lower it
  *  as the wasm shrinks; once under WASM_GZIP_TARGET, drop it and the todo below.
- *  Raised from 380 KiB by the measured growth of the dashboard's toolkit figures, pay
- *  settings and presets, and the admin's read-only view (384,851 → 434,895 B gzip). */
-const WASM_GZIP_CEILING = 428 * 1024;
+ *  Lowered from 428 KiB when issue 16's cuts took the wasm from 434,864 to 314,128 B gzip
+ *  (type-erased query hooks, no serde_json, chrono or yew-router in the wasm, ASCII case). */
+const WASM_GZIP_CEILING = 310 * 1024;
 
 function releaseWasm(t) {
   const build = JSON.parse(readFileSync(resolve(DIST, 'build.json'), 'utf8'));

@@ -2,14 +2,12 @@
 
 use yew::prelude::*;
 
-use crate::hooks::use_app;
-use yew_router::prelude::*;
+use crate::hooks::{use_app, use_session_check};
+use crate::route::{Link, Location, Redirect, Router, use_route};
 
-use crate::components::Spinner;
-use crate::gql::{self, Me};
+use crate::components::spinner;
 use crate::live::LiveUpdates;
 use crate::pages::{
-    admin::AdminPage,
     admin_view::AdminUserPage,
     auth::{LoginPage, RegisterPage},
     email::{TokenLink, TokenLinkPage},
@@ -20,34 +18,20 @@ use crate::pages::{
     session::SessionPage,
     settings::SettingsPage,
     today::TodayPage,
+    users::AdminPage,
 };
-use crate::state::{Action, AppContext, AppState, Auth, LiveMode};
-use crate::user_from;
+use crate::state::{AppContext, AppState, Auth, LiveMode};
 
 pub use crate::route::{NavLink, Route};
 
 #[component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::default);
-    {
-        let state = state.clone();
-        use_effect_with((), move |_| {
-            yew::platform::spawn_local(async move {
-                match gql::call::<Me>(gql::me::Variables).await {
-                    Ok(data) => match data.me {
-                        Some(u) => state.dispatch(Action::SignedIn(user_from!(&u))),
-                        None => state.dispatch(Action::SignedOut { expired: false }),
-                    },
-                    Err(_) => state.dispatch(Action::SignedOut { expired: false }),
-                }
-            });
-        });
-    }
     html! {
         <ContextProvider<AppContext> context={state}>
-            <BrowserRouter>
+            <Router>
                 <Shell />
-            </BrowserRouter>
+            </Router>
         </ContextProvider<AppContext>>
     }
 }
@@ -66,16 +50,10 @@ pub struct StaticAppProps {
 pub fn static_app(p: &StaticAppProps) -> Html {
     let initial = p.state.clone();
     let state = use_reducer(move || initial);
-    let memory = yew_router::history::MemoryHistory::with_entries(vec![p.path.to_string()]);
-    if let Some(q) = &p.query {
-        use yew_router::history::History;
-        let pairs: Vec<(String, String)> = q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let _ = memory.replace_with_query(p.path.to_string(), pairs);
-    }
-    let history = yew_router::history::AnyHistory::from(memory);
+    let at = Location { path: p.path.to_string(), query: p.query.as_ref().map(|q| format!("?{q}")).unwrap_or_default() };
     html! {
         <ContextProvider<AppContext> context={state}>
-            <Router history={history}>
+            <Router at={at}>
                 <Shell />
             </Router>
         </ContextProvider<AppContext>>
@@ -85,18 +63,20 @@ pub fn static_app(p: &StaticAppProps) -> Html {
 #[component(Shell)]
 fn shell() -> Html {
     let ctx = use_app();
+    use_session_check();
+    let route = use_route().unwrap_or(Route::NotFound);
     let signed_in = ctx.user().is_some();
     html! {
         <>
             <a class="skip" href="#main">{ "Skip to content" }</a>
             <header class="top">
-                <Link<Route> to={Route::Today} classes="brand">
+                <Link to={Route::Today} classes="brand">
                     <span aria-hidden="true">{ "⏱ " }</span>{ "RaterHub Tracker" }
-                </Link<Route>>
+                </Link>
                 if signed_in { <Nav /> }
             </header>
             <main id="main" tabindex="-1">
-                <Switch<Route> render={|route: Route| html! { <Routed route={route} /> }} />
+                <Routed route={route} />
             </main>
             if signed_in { <LiveUpdates /> }
         </>
@@ -106,7 +86,7 @@ fn shell() -> Html {
 #[component(Nav)]
 fn nav() -> Html {
     let ctx = use_app();
-    let route = use_route::<Route>().unwrap_or(Route::Today);
+    let route = use_route().unwrap_or(Route::Today);
     let section = |r: &Route| match r {
         Route::Today | Route::Day { .. } | Route::Session { .. } => 0,
         Route::History | Route::HistoryWeek { .. } | Route::HistoryMonth { .. } => 1,
@@ -188,7 +168,7 @@ fn routed(p: &RoutedProps) -> Html {
         });
     }
     match &ctx.auth {
-        Auth::Checking => html! { <Spinner /> },
+        Auth::Checking => spinner(),
         Auth::SignedOut { expired } => match p.route {
             Route::Register => html! { <RegisterPage /> },
             Route::Overlay => html! { <OverlayPage /> },
@@ -197,7 +177,7 @@ fn routed(p: &RoutedProps) -> Html {
             _ => html! { <LoginPage expired={*expired} /> },
         },
         Auth::SignedIn(user) => match &p.route {
-            Route::Login | Route::Register => html! { <Redirect<Route> to={Route::Today} /> },
+            Route::Login | Route::Register => html! { <Redirect to={Route::Today} /> },
             Route::Today => html! { <TodayPage /> },
             Route::Day { date } => {
                 html! { <TodayPage date={Some(AttrValue::from(date.clone()))} /> }
@@ -223,13 +203,13 @@ fn routed(p: &RoutedProps) -> Html {
                 <section class="page" id="admin-only">
                     <h1>{ "Administrators only" }</h1>
                     <p>{ "This page is for the server's administrators. Your account is a regular user account." }</p>
-                    <p><Link<Route> to={Route::Today}>{ "Go to today" }</Link<Route>></p>
+                    <p><Link to={Route::Today}>{ "Go to today" }</Link></p>
                 </section>
             },
             Route::NotFound => html! {
                 <section class="page">
                     <h1>{ "Page not found" }</h1>
-                    <p><Link<Route> to={Route::Today}>{ "Go to today" }</Link<Route>></p>
+                    <p><Link to={Route::Today}>{ "Go to today" }</Link></p>
                 </section>
             },
         },

@@ -1,7 +1,8 @@
 //! Pure calendar helpers for day, week and month navigation.
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday as ChronoWeekday};
 use serde::{Deserialize, Serialize};
+
+pub use crate::time::Date;
 
 /// The schema's `Weekday` enum (shared by all generated operations via `extern_enums`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,18 +48,6 @@ impl Weekday {
     pub fn from_key(key: &str) -> Option<Weekday> {
         Weekday::ALL.into_iter().find(|w| w.key() == key)
     }
-
-    fn chrono(self) -> ChronoWeekday {
-        match self {
-            Weekday::Monday => ChronoWeekday::Mon,
-            Weekday::Tuesday => ChronoWeekday::Tue,
-            Weekday::Wednesday => ChronoWeekday::Wed,
-            Weekday::Thursday => ChronoWeekday::Thu,
-            Weekday::Friday => ChronoWeekday::Fri,
-            Weekday::Saturday => ChronoWeekday::Sat,
-            Weekday::Sunday => ChronoWeekday::Sun,
-        }
-    }
 }
 
 // Dates are formatted by hand: chrono's strftime machinery costs ~20 KB of wasm.
@@ -66,70 +55,70 @@ impl Weekday {
 const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
 /// Parses `YYYY-MM-DD`.
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
+pub fn parse_date(s: &str) -> Option<Date> {
     let mut parts = s.trim().splitn(3, '-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {
         return None;
     }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+    Date::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
-pub fn iso(d: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+pub fn iso(d: Date) -> String {
+    d.to_string()
 }
 
 /// "Mon" … "Sun".
-pub fn short_weekday(d: NaiveDate) -> &'static str {
-    &Weekday::ALL[d.weekday().num_days_from_monday() as usize].name()[..3]
+pub fn short_weekday(d: Date) -> &'static str {
+    &Weekday::ALL[d.days_from_monday() as usize].name()[..3]
 }
 
-fn month_name(d: NaiveDate) -> &'static str {
+fn month_name(d: Date) -> &'static str {
     MONTHS[d.month0() as usize]
 }
 
-fn short_month(d: NaiveDate) -> &'static str {
+fn short_month(d: Date) -> &'static str {
     &month_name(d)[..3]
 }
 
-pub fn add_days(d: NaiveDate, n: i64) -> NaiveDate {
-    d + Duration::days(n)
+pub fn add_days(d: Date, n: i64) -> Date {
+    d.add_days(n)
 }
 
 /// The first day of the week containing `d`, for weeks starting on `starts_on`.
-pub fn week_start(d: NaiveDate, starts_on: Weekday) -> NaiveDate {
-    let back = (d.weekday().num_days_from_monday() + 7 - starts_on.chrono().num_days_from_monday()) % 7;
-    d - Duration::days(i64::from(back))
+pub fn week_start(d: Date, starts_on: Weekday) -> Date {
+    let back = (d.days_from_monday() + 7 - starts_on as u32) % 7;
+    d.add_days(-i64::from(back))
 }
 
 /// First day of the month containing `d`.
-pub fn month_start(d: NaiveDate) -> NaiveDate {
-    d.with_day(1).expect("day 1 exists")
+pub fn month_start(d: Date) -> Date {
+    Date::from_ymd_opt(d.year(), d.month(), 1).expect("day 1 exists")
 }
 
 /// First day of the month `n` months after (or before) the month of `d`.
-pub fn add_months(d: NaiveDate, n: i32) -> NaiveDate {
+pub fn add_months(d: Date, n: i32) -> Date {
     let total = d.year() * 12 + d.month0() as i32 + n;
-    NaiveDate::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1).expect("valid month")
+    Date::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1).expect("valid month")
 }
 
 /// Parses `YYYY-MM` into the first day of that month.
-pub fn parse_month(s: &str) -> Option<NaiveDate> {
+pub fn parse_month(s: &str) -> Option<Date> {
     parse_date(&format!("{}-01", s.trim()))
 }
 
-pub fn month_key(d: NaiveDate) -> String {
+pub fn month_key(d: Date) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
-pub fn days_in_month(d: NaiveDate) -> u32 {
+pub fn days_in_month(d: Date) -> u32 {
     let first = month_start(d);
-    (add_months(first, 1) - first).num_days() as u32
+    add_months(first, 1).days_since(first) as u32
 }
 
 /// The six week starts that cover a month's calendar grid (always six, so a request has a fixed
 /// shape; the last ones may lie entirely after the month).
-pub fn month_week_starts(month: NaiveDate, starts_on: Weekday) -> [NaiveDate; 6] {
+pub fn month_week_starts(month: Date, starts_on: Weekday) -> [Date; 6] {
     let first = week_start(month_start(month), starts_on);
     std::array::from_fn(|i| add_days(first, 7 * i as i64))
 }
@@ -141,24 +130,24 @@ pub fn weekday_labels(starts_on: Weekday) -> Vec<&'static str> {
 }
 
 /// e.g. "Thu 26 Nov".
-pub fn short_day(d: NaiveDate) -> String {
+pub fn short_day(d: Date) -> String {
     format!("{} {} {}", short_weekday(d), d.day(), short_month(d))
 }
 
 /// e.g. "Thu 26 Nov 2026".
-pub fn long_day(d: NaiveDate) -> String {
+pub fn long_day(d: Date) -> String {
     format!("{} {} {} {}", short_weekday(d), d.day(), short_month(d), d.year())
 }
 
 /// e.g. "November 2026".
-pub fn month_title(d: NaiveDate) -> String {
+pub fn month_title(d: Date) -> String {
     format!("{} {}", month_name(d), d.year())
 }
 
 /// e.g. "23–29 Nov 2026" (or across months "30 Nov – 6 Dec 2026").
-pub fn week_title(start: NaiveDate) -> String {
+pub fn week_title(start: Date) -> String {
     let end = add_days(start, 6);
-    let full = |d: NaiveDate| format!("{} {} {}", d.day(), short_month(d), d.year());
+    let full = |d: Date| format!("{} {} {}", d.day(), short_month(d), d.year());
     if start.month() == end.month() {
         format!("{}–{}", start.day(), full(end))
     } else if start.year() == end.year() {
@@ -172,7 +161,7 @@ pub fn week_title(start: NaiveDate) -> String {
 mod tests {
     use super::*;
 
-    fn d(s: &str) -> NaiveDate {
+    fn d(s: &str) -> Date {
         parse_date(s).unwrap()
     }
 

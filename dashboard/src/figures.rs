@@ -2,7 +2,7 @@
 //! and the admin's read-only view show them. Pure helpers with native tests below, and plain
 //! render functions rather than components: every Yew component costs wasm (issue #16).
 
-use chrono::NaiveDate;
+use crate::time::Date;
 use yew::prelude::*;
 
 use crate::dates::{iso, short_day};
@@ -183,13 +183,13 @@ pub fn cap_card(credited: f64, cap: Option<f64>, remaining: Option<f64>, which: 
 
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next().map(|f| std::iter::once(f.to_ascii_uppercase()).chain(c).collect()).unwrap_or_default()
 }
 
 /// One day of a week table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DayRow {
-    pub date: NaiveDate,
+    pub date: Date,
     pub questions: i64,
     pub active: f64,
     pub figures: Figures,
@@ -235,7 +235,7 @@ fn figure_cells(questions: i64, active: f64, f: &Figures, money_col: bool, cap_c
 }
 
 /// The days of a week with their figures and the week's total row; each day links to `link`.
-pub fn day_table(id: &str, days: &[DayRow], week: &DayRow, link: &dyn Fn(NaiveDate) -> Route) -> Html {
+pub fn day_table(id: &str, days: &[DayRow], week: &DayRow, link: &dyn Fn(Date) -> Route) -> Html {
     let money_col = week.figures.earnings.is_some() || days.iter().any(|d| d.figures.earnings.is_some());
     let cap_col = days.iter().any(|d| d.figures.cap.is_some());
     let rows = days.iter().map(|d| {

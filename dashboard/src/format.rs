@@ -42,6 +42,22 @@ pub fn hours(secs: f64) -> String {
     format!("{:.1} h", (h * 10.0).round() / 10.0)
 }
 
+/// A decimal number as typed (`20.5`, `-1`, `1e3`, surrounding spaces allowed); `None` for
+/// anything else, infinities included. In the browser `Number()` reads it: Rust's float parser
+/// would bring its tables into the wasm for two form fields.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let plausible = t.bytes().any(|b| b.is_ascii_digit()) && t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    if !plausible {
+        return None;
+    }
+    #[cfg(target_arch = "wasm32")]
+    let v = js_sys::Number::from(wasm_bindgen::JsValue::from_str(t)).value_of();
+    #[cfg(not(target_arch = "wasm32"))]
+    let v = t.parse::<f64>().unwrap_or(f64::NAN);
+    v.is_finite().then_some(v)
+}
+
 /// Parses `m:ss`, `mm:ss` or plain seconds (`330`) into seconds.
 pub fn parse_mss(input: &str) -> Result<f64, String> {
     let t = input.trim();
@@ -89,6 +105,17 @@ pub fn score(score: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_as_typed() {
+        assert_eq!(parse_number(" 20.5 "), Some(20.5));
+        assert_eq!(parse_number("-1"), Some(-1.0));
+        assert_eq!(parse_number("1e3"), Some(1000.0));
+        assert_eq!(parse_number(".5"), Some(0.5));
+        for bad in ["", "ten", "1.2.3", "inf", "NaN", "0x10", "1e999", "-", "e5"] {
+            assert_eq!(parse_number(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn durations_under_an_hour_use_m_ss() {

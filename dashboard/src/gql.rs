@@ -6,8 +6,8 @@ use graphql_client::{GraphQLQuery, QueryBody};
 use serde::Deserialize;
 
 // Custom scalars of the schema.
-pub type DateTime = chrono::DateTime<chrono::Utc>;
-pub type Date = chrono::NaiveDate;
+pub type DateTime = crate::time::Instant;
+pub type Date = crate::time::Date;
 pub type Id = String;
 pub use crate::dates::Weekday;
 
@@ -28,10 +28,15 @@ pub enum PayBasis {
 }
 
 /// Declares the operations of one `queries/*.graphql` file, typed by graphql_client against
-/// `../schema.graphql`. Every operation shares these options: the schema's `Weekday` and `Role`
-/// enums come from this module, so all operations use the same two types.
+/// `../schema.graphql`. Every operation shares these options: the schema's `Weekday`, `Role` and
+/// `PayBasis` enums come from this module, so all operations use the same types. By default an
+/// input field left out (`None`) is not sent, so the server keeps its value; `@nulls` sends it
+/// as null instead, which clears it.
 macro_rules! operations {
-    ($file:tt => $($name:ident),+ $(,)?) => {$(
+    ($file:tt => $($name:ident),+ $(,)?) => { operations!(@with [skip_serializing_none] $file => $($name),+); };
+    (@nulls $file:tt => $($name:ident),+ $(,)?) => { operations!(@with [] $file => $($name),+); };
+    (@with [$($extra:tt)*] $file:tt => ) => {};
+    (@with [$($extra:tt)*] $file:tt => $name:ident $(, $rest:ident)*) => {
         #[derive(GraphQLQuery)]
         #[graphql(
             schema_path = "../schema.graphql",
@@ -40,11 +45,11 @@ macro_rules! operations {
             variables_derives = "Debug, Clone, PartialEq",
             extern_enums("Weekday", "Role", "PayBasis"),
             normalization = "rust",
-            // An input field left out keeps its value; a null would clear it.
-            skip_serializing_none
+            $($extra)*
         )]
         pub struct $name;
-    )+};
+        operations!(@with [$($extra)*] $file => $($rest),*);
+    };
 }
 
 operations!("queries/auth.graphql" => Me, Login, Register, Logout, CompletePasswordReset);
@@ -56,21 +61,10 @@ operations!("queries/export.graphql" => ExportCsv);
 operations!("queries/mail.graphql" => RequestPasswordReset, VerifyEmail, ConfirmEmailChange, ResendVerification, ChangeEmail, DeleteAccount, MailSettings, UpdateReportEmails, UpdateDisplayName);
 operations!("queries/activity.graphql" => Activity);
 operations!("queries/pay.graphql" => PaySettings, ApplyPreset);
+// Saves every pay value at once: an empty rate or cap is sent as null, which clears it.
+operations!(@nulls "queries/pay.graphql" => UpdatePay);
 operations!("queries/admin_view.graphql" => AdminView);
 operations!("queries/admin.graphql" => Users, SetUserActive, SetUserRole, ResetPassword, CreateUser, Invites, CreateInvite, RevokeInvite, AuditLog, DeleteUser);
-
-/// Saves every pay value: unlike the macro's operations, a `None` here is sent as null, which
-/// clears a rate or a cap.
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "queries/pay.graphql",
-    response_derives = "Debug, Clone, PartialEq",
-    variables_derives = "Debug, Clone, PartialEq",
-    extern_enums("Weekday", "Role", "PayBasis"),
-    normalization = "rust"
-)]
-pub struct UpdatePay;
 
 /// What went wrong with a request, with the server's `extensions.code` when there is one.
 #[derive(Clone, Debug, PartialEq)]
@@ -125,10 +119,12 @@ impl ApiError {
     }
 }
 
+/// ASCII only, like every case change in the dashboard: the server's messages and the zone
+/// names are ASCII, and Unicode's case tables would add ~25 KB to the wasm (issue #16).
 fn capitalize(s: String) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        Some(first) if first.is_ascii_lowercase() => std::iter::once(first.to_ascii_uppercase()).chain(chars).collect(),
         _ => s,
     }
 }
@@ -157,46 +153,107 @@ struct Extensions {
 
 /// Turns a GraphQL response body into data or the first error.
 pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
-    #[derive(Deserialize)]
-    struct Body<T> {
-        data: Option<T>,
-        #[serde(default)]
-        errors: Option<Vec<RawError>>,
-    }
-    let parsed: Body<T> = parse(body).map_err(|e| ApiError::network(format!("bad response: {e}")))?;
-    if let Some(first) = parsed.errors.and_then(|e| e.into_iter().next()) {
+    let data = envelope(body)?;
+    json::read(data).map_err(|e| ApiError::network(format!("bad response: {e}")))
+}
+
+/// The `data` of a response, or its first error. Not generic: only reading `data` into its
+/// type is compiled per operation.
+fn envelope(body: &str) -> Result<json::Value, ApiError> {
+    let value = json::parse(body).map_err(|e| ApiError::network(format!("bad response: {e}")))?;
+    let errors: Option<Vec<RawError>> =
+        json::field(&value, "errors").map(json::read).transpose().map_err(|e| ApiError::network(format!("bad response: {e}")))?;
+    if let Some(first) = errors.and_then(|e| e.into_iter().next()) {
         let ext = first.extensions.unwrap_or_default();
         return Err(ApiError { code: ext.code.unwrap_or_else(|| "INTERNAL".into()), message: first.message, field: ext.field, retry_after: ext.retry_after });
     }
-    parsed.data.ok_or_else(|| ApiError::network("empty response"))
+    json::field(&value, "data").ok_or_else(|| ApiError::network("empty response"))
 }
 
-/// In the browser `JSON.parse` reads the text and serde only walks the result: serde_json's
-/// parser, inlined into every response type, was about a fifth of the wasm.
+/// The JSON request body of one operation. Only the variables' encoding is generic.
+pub fn request_body<Q: GraphQLQuery>(variables: Q::Variables) -> Result<String, ApiError> {
+    let body: QueryBody<Q::Variables> = Q::build_query(variables);
+    let vars = json::write(&body.variables).map_err(ApiError::network)?;
+    Ok(format!("{{\"query\":{},\"operationName\":{},\"variables\":{vars}}}", json::string(body.query), json::string(body.operation_name)))
+}
+
+/// JSON in and out. In the browser `JSON.parse`/`JSON.stringify` do the text and serde only
+/// walks JS values: serde_json's parser and printer, inlined into every type, were about a
+/// fifth of the wasm. Natively (tests) serde_json does it all.
 #[cfg(target_arch = "wasm32")]
-fn parse<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, String> {
-    let value = js_sys::JSON::parse(body).map_err(|_| "not JSON".to_string())?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+pub mod json {
+    use serde::{Deserialize, Serialize};
+    use wasm_bindgen::JsValue;
+
+    pub type Value = JsValue;
+
+    pub fn parse(text: &str) -> Result<Value, String> {
+        js_sys::JSON::parse(text).map_err(|_| "not JSON".to_string())
+    }
+
+    /// A present, non-null field of an object.
+    pub fn field(v: &Value, name: &str) -> Option<Value> {
+        js_sys::Reflect::get(v, &JsValue::from_str(name)).ok().filter(|f| !f.is_null() && !f.is_undefined())
+    }
+
+    pub fn read<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T, String> {
+        serde_wasm_bindgen::from_value(v).map_err(|e| e.to_string())
+    }
+
+    /// `None` becomes null (not left out), as in JSON.
+    pub fn write<T: Serialize>(v: &T) -> Result<String, String> {
+        let value = v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| e.to_string())?;
+        js_sys::JSON::stringify(&value).map(String::from).map_err(|_| "cannot encode".to_string())
+    }
+
+    pub fn string(s: &str) -> String {
+        js_sys::JSON::stringify(&JsValue::from_str(s)).map(String::from).unwrap_or_default()
+    }
+
+    pub fn as_str(v: &Value) -> Option<String> {
+        v.as_string()
+    }
+
+    /// Whether `v` is an array with at least one element.
+    pub fn is_filled_array(v: &Value) -> bool {
+        js_sys::Array::is_array(v) && js_sys::Array::from(v).length() > 0
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn parse<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, String> {
-    serde_json::from_str(body).map_err(|e| e.to_string())
-}
+pub mod json {
+    use serde::{Deserialize, Serialize};
 
-/// Sends one operation to `/graphql`.
-pub async fn call<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::ResponseData, ApiError>
-where
-    Q::ResponseData: for<'de> Deserialize<'de>,
-{
-    let text = post(request_body::<Q>(variables)?).await?;
-    decode(&text)
-}
+    pub type Value = serde_json::Value;
 
-/// The JSON request body of one operation.
-pub fn request_body<Q: GraphQLQuery>(variables: Q::Variables) -> Result<String, ApiError> {
-    let body: QueryBody<Q::Variables> = Q::build_query(variables);
-    serde_json::to_string(&body).map_err(|e| ApiError::network(e.to_string()))
+    pub fn parse(text: &str) -> Result<Value, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub fn field(v: &Value, name: &str) -> Option<Value> {
+        v.get(name).filter(|f| !f.is_null()).cloned()
+    }
+
+    pub fn read<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T, String> {
+        T::deserialize(v).map_err(|e| e.to_string())
+    }
+
+    pub fn write<T: Serialize>(v: &T) -> Result<String, String> {
+        serde_json::to_string(v).map_err(|e| e.to_string())
+    }
+
+    pub fn string(s: &str) -> String {
+        serde_json::to_string(s).unwrap_or_default()
+    }
+
+    pub fn as_str(v: &Value) -> Option<String> {
+        v.as_str().map(str::to_string)
+    }
+
+    /// Whether `v` is an array with at least one element.
+    pub fn is_filled_array(v: &Value) -> bool {
+        v.as_array().is_some_and(|a| !a.is_empty())
+    }
 }
 
 /// Sends a request body and hands the answer's text to `then`. The task is compiled once for
@@ -263,6 +320,21 @@ mod tests {
         let limited = decode::<me::ResponseData>(body).unwrap_err();
         assert_eq!(limited.retry_after, Some(42));
         assert_eq!(limited.friendly(), "Too many attempts. Try again in 42 seconds.");
+    }
+
+    #[test]
+    fn request_bodies_carry_the_operation_and_its_variables() {
+        let body: serde_json::Value = serde_json::from_str(&request_body::<DeleteSession>(delete_session::Variables { id: "7".into() }).unwrap()).unwrap();
+        assert_eq!(body["operationName"], "DeleteSession");
+        assert!(body["query"].as_str().unwrap().contains("mutation DeleteSession"));
+        assert_eq!(body["variables"], serde_json::json!({ "id": "7" }));
+        // UpdatePay sends an empty cap as null (which clears it); other operations leave it out.
+        let pay =
+            update_pay::Variables { pay_basis: PayBasis::Aet, hourly_rate: None, currency: "USD".into(), daily_cap_hours: Some(8.0), weekly_cap_hours: None };
+        let body: serde_json::Value = serde_json::from_str(&request_body::<UpdatePay>(pay).unwrap()).unwrap();
+        assert_eq!(body["variables"]["weeklyCapHours"], serde_json::Value::Null);
+        assert!(body["variables"].as_object().unwrap().contains_key("weeklyCapHours"));
+        assert_eq!(body["variables"]["payBasis"], "AET");
     }
 
     #[test]

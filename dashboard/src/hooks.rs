@@ -1,23 +1,24 @@
 //! Data hooks: run a GraphQL query when its variables (or the live tick) change.
 
+use crate::time::Instant;
+use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use chrono::{DateTime, Utc};
 use graphql_client::GraphQLQuery;
 use yew::prelude::*;
 
 use crate::gql::{self, ApiError};
-use crate::state::{Action, AppContext};
+use crate::state::{Action, AppContext, Auth};
 
 #[derive(PartialEq)]
-pub enum Load<T> {
+pub enum Load<T: ?Sized> {
     Loading,
     Ready(Rc<T>),
     Failed(ApiError),
 }
 
-impl<T> Clone for Load<T> {
+impl<T: ?Sized> Clone for Load<T> {
     fn clone(&self) -> Self {
         match self {
             Load::Loading => Load::Loading,
@@ -41,41 +42,65 @@ pub fn report(ctx: &AppContext, err: &ApiError) {
     }
 }
 
+/// An operation's variables or answer, once its type is out of sight: the hooks below run on
+/// these, so that their code is compiled once rather than once per operation (issue #16, size).
+type AnyRc = Rc<dyn Any>;
+
+/// Reads an answer into `T`, boxed: the one piece of a query's reading compiled per type.
+fn decode_any<T: for<'de> serde::Deserialize<'de> + 'static>(text: &str) -> Result<AnyRc, ApiError> {
+    gql::decode::<T>(text).map(|d| Rc::new(d) as AnyRc)
+}
+
+/// `Rc<dyn Any>` back to the type it was made from (the hooks made it, so it always is).
+fn typed<T: 'static>(any: AnyRc) -> Rc<T> {
+    any.downcast::<T>().unwrap_or_else(|_| unreachable!("hook answers keep their type"))
+}
+
 /// Fetches `Q` with `vars`; refetches when `vars` change, when `reload` is emitted, and (if
 /// `live`) on each activity notification. Data already shown stays on screen during a refetch.
 #[hook]
 pub fn use_query<Q>(vars: Q::Variables, live: bool) -> (Load<Q::ResponseData>, Callback<()>)
 where
     Q: GraphQLQuery + 'static,
-    Q::Variables: Clone + PartialEq + 'static,
     Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
 {
+    // The request body stands for the variables: equal bodies, equal variables.
+    let (load, reload) = use_query_any(gql::request_body::<Q>(vars), decode_any::<Q::ResponseData>, live);
+    let load = match load {
+        Load::Loading => Load::Loading,
+        Load::Ready(d) => Load::Ready(typed(d)),
+        Load::Failed(e) => Load::Failed(e),
+    };
+    (load, reload)
+}
+
+#[hook]
+fn use_query_any(body: Result<String, ApiError>, decode: fn(&str) -> Result<AnyRc, ApiError>, live: bool) -> (Load<dyn Any>, Callback<()>) {
     let ctx = use_app();
-    let state = use_state(|| Load::<Q::ResponseData>::Loading);
+    let state = use_state(|| Load::<dyn Any>::Loading);
     let reload = use_state(|| 0u32);
     let generation = use_mut_ref(|| 0u64);
-    let last_vars: Rc<RefCell<Option<Q::Variables>>> = use_mut_ref(|| None);
+    let last_body: Rc<RefCell<Option<Result<String, ApiError>>>> = use_mut_ref(|| None);
     let tick = if live { ctx.live_tick } else { 0 };
     {
         let state = state.clone();
         let ctx = ctx.clone();
-        use_effect_with((vars, tick, *reload), move |(vars, _, _)| {
-            let changed = last_vars.borrow().as_ref() != Some(vars);
+        use_effect_with((body, tick, *reload), move |(body, _, _)| {
+            let changed = last_body.borrow().as_ref() != Some(body);
             if changed {
-                *last_vars.borrow_mut() = Some(vars.clone());
+                *last_body.borrow_mut() = Some(body.clone());
                 state.set(Load::Loading);
             }
             *generation.borrow_mut() += 1;
             let mine = *generation.borrow();
-            let json = gql::request_body::<Q>(vars.clone());
             gql::send_then(
-                json,
+                body.clone(),
                 Box::new(move |text| {
                     if *generation.borrow() != mine {
                         return; // a newer request is on its way
                     }
-                    match text.and_then(|text| gql::decode::<Q::ResponseData>(&text)) {
-                        Ok(data) => state.set(Load::Ready(Rc::new(data))),
+                    match text.and_then(|text| decode(&text)) {
+                        Ok(data) => state.set(Load::Ready(data)),
                         Err(e) => {
                             report(&ctx, &e);
                             state.set(Load::Failed(e));
@@ -92,51 +117,142 @@ where
     ((*state).clone(), reload_cb)
 }
 
-/// A mutation's progress, owned by `use_mutation`.
+/// A mutation's progress, owned by `use_mutation`: pages read `running` and `error` and call
+/// `run`; none of them spawns a request of its own.
 pub struct Mutation<Q: GraphQLQuery> {
     pub running: bool,
-    /// The last failure; cleared by a success.
+    /// The last failure; cleared when the mutation runs again.
     pub error: Option<ApiError>,
+    /// The variables last sent (a row's busy state, or what `retry` sends again).
+    pub last: Option<Rc<Q::Variables>>,
     /// Sends the mutation with these variables.
     pub run: Callback<Q::Variables>,
+    /// Sends the last variables again (nothing when nothing was sent yet).
+    pub retry: Callback<()>,
+    /// Forgets the last failure (a form that fails its own checks shows those instead).
+    pub clear: Callback<()>,
 }
 
-/// Runs mutation `Q` on demand. `on_done` gets the answer; a failure is kept in `error`, and
-/// an expired sign-in sends the app back to sign-in (see `report`).
+/// What a mutation was sent with and what it answered.
+pub type Answer<Q> = (Rc<<Q as GraphQLQuery>::Variables>, Rc<<Q as GraphQLQuery>::ResponseData>);
+
+/// Runs mutation `Q` on demand. `on_done` gets the variables and the answer; a failure is kept
+/// in `error`, and an expired sign-in sends the app back to sign-in (see `report`).
 #[hook]
-pub fn use_mutation<Q>(on_done: Callback<Rc<Q::ResponseData>>) -> Mutation<Q>
+pub fn use_mutation<Q>(on_done: Callback<Answer<Q>>) -> Mutation<Q>
 where
     Q: GraphQLQuery + 'static,
-    Q::Variables: 'static,
+    Q::Variables: Clone + 'static,
     Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
 {
+    use_mutation_with::<Q>(on_done, Callback::noop())
+}
+
+/// [`use_mutation`], and `on_error` also gets each failure with its variables (to place it
+/// next to a form field, say).
+#[hook]
+pub fn use_mutation_with<Q>(on_done: Callback<Answer<Q>>, on_error: Callback<(Rc<Q::Variables>, ApiError)>) -> Mutation<Q>
+where
+    Q: GraphQLQuery + 'static,
+    Q::Variables: Clone + 'static,
+    Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
+{
+    let on_done = Callback::from(move |(vars, data): (AnyRc, AnyRc)| on_done.emit((typed(vars), typed(data))));
+    let on_error = Callback::from(move |(vars, e): (AnyRc, ApiError)| on_error.emit((typed(vars), e)));
+    let m = use_mutation_any(decode_any::<Q::ResponseData>, on_done, on_error);
+    let send = m.send.clone();
+    Mutation {
+        running: m.running,
+        error: m.error,
+        last: m.last.map(typed),
+        run: Callback::from(move |vars: Q::Variables| {
+            let body = gql::request_body::<Q>(vars.clone());
+            send.emit((Rc::new(vars) as AnyRc, body))
+        }),
+        retry: m.retry,
+        clear: m.clear,
+    }
+}
+
+/// [`Mutation`] with its types out of sight (see [`AnyRc`]).
+struct AnyMutation {
+    running: bool,
+    error: Option<ApiError>,
+    last: Option<AnyRc>,
+    /// Sends a request body; the variables come along for `on_done`, `on_error` and `retry`.
+    send: Callback<(AnyRc, Result<String, ApiError>)>,
+    retry: Callback<()>,
+    clear: Callback<()>,
+}
+
+#[hook]
+fn use_mutation_any(decode: fn(&str) -> Result<AnyRc, ApiError>, on_done: Callback<(AnyRc, AnyRc)>, on_error: Callback<(AnyRc, ApiError)>) -> AnyMutation {
     let ctx = use_app();
     let running = use_state(|| false);
     let error = use_state(|| None::<ApiError>);
-    let run = {
-        let (running, error) = (running.clone(), error.clone());
-        Callback::from(move |vars: Q::Variables| {
+    let last = use_state(|| None::<(AnyRc, Result<String, ApiError>)>);
+    // The latest callbacks, so that an answer arriving after a re-render reaches the current ones.
+    let handlers = use_mut_ref(|| (on_done.clone(), on_error.clone()));
+    *handlers.borrow_mut() = (on_done, on_error);
+    let send = {
+        let (running, error, last) = (running.clone(), error.clone(), last.clone());
+        Callback::from(move |(vars, body): (AnyRc, Result<String, ApiError>)| {
             running.set(true);
-            let (running, error, ctx, on_done) = (running.clone(), error.clone(), ctx.clone(), on_done.clone());
+            error.set(None);
+            last.set(Some((vars.clone(), body.clone())));
+            let (running, error, ctx, handlers) = (running.clone(), error.clone(), ctx.clone(), handlers.clone());
             gql::send_then(
-                gql::request_body::<Q>(vars),
+                body,
                 Box::new(move |text| {
                     running.set(false);
-                    match text.and_then(|text| gql::decode::<Q::ResponseData>(&text)) {
-                        Ok(data) => {
-                            error.set(None);
-                            on_done.emit(Rc::new(data));
-                        }
+                    let (on_done, on_error) = handlers.borrow().clone();
+                    match text.and_then(|text| decode(&text)) {
+                        Ok(data) => on_done.emit((vars, data)),
                         Err(e) => {
                             report(&ctx, &e);
-                            error.set(Some(e));
+                            error.set(Some(e.clone()));
+                            on_error.emit((vars, e));
                         }
                     }
                 }),
             );
         })
     };
-    Mutation { running: *running, error: (*error).clone(), run }
+    let retry = {
+        let (last, send) = ((*last).clone(), send.clone());
+        Callback::from(move |_| {
+            if let Some(again) = &last {
+                send.emit(again.clone());
+            }
+        })
+    };
+    let clear = {
+        let error = error.clone();
+        Callback::from(move |_| error.set(None))
+    };
+    AnyMutation { running: *running, error: (*error).clone(), last: (*last).as_ref().map(|(v, _)| v.clone()), send, retry, clear }
+}
+
+/// Asks the server who is signed in, once, when the app starts (the shell calls it).
+#[hook]
+pub fn use_session_check() {
+    let ctx = use_app();
+    let asked = {
+        let (done, failed) = (ctx.clone(), ctx.clone());
+        use_mutation_with::<gql::Me>(
+            Callback::from(move |(_, d): Answer<gql::Me>| match &d.me {
+                Some(u) => done.dispatch(Action::SignedIn(crate::user_from!(u))),
+                None => done.dispatch(Action::SignedOut { expired: false }),
+            }),
+            Callback::from(move |_| failed.dispatch(Action::SignedOut { expired: false })),
+        )
+    };
+    let checking = ctx.auth == Auth::Checking;
+    use_effect_with((), move |_| {
+        if checking {
+            asked.run.emit(gql::me::Variables);
+        }
+    });
 }
 
 /// Whether the window is wide enough for the wide chart layout (updates on resize).
@@ -173,7 +289,7 @@ fn is_wide() -> bool {
 
 /// The current time, refreshed every second while `running` (for live timers).
 #[hook]
-pub fn use_now(running: bool) -> DateTime<Utc> {
+pub fn use_now(running: bool) -> Instant {
     let now = use_state(crate::tz::now);
     {
         let now = now.clone();

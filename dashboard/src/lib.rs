@@ -3,8 +3,9 @@
 //! Pure logic (formatting, dates, chart maths, timers) lives in plain modules with native unit
 //! tests; components are tested with Yew's server-side renderer in `tests/ssr.rs`.
 
-pub mod admin;
+pub mod accounts;
 pub mod app;
+pub mod audit;
 pub mod chart;
 pub mod components;
 pub mod dates;
@@ -17,6 +18,7 @@ pub mod pages;
 pub mod reports;
 pub mod route;
 pub mod state;
+pub mod time;
 pub mod timer;
 pub mod tz;
 

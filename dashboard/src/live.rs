@@ -4,6 +4,7 @@
 
 use yew::prelude::*;
 
+use crate::gql::{self, json};
 use crate::hooks::use_app;
 
 use crate::state::{Action, AppContext, LiveMode};
@@ -33,9 +34,8 @@ pub fn init_message() -> String {
 }
 
 pub fn subscribe_message(id: &str) -> String {
-    use graphql_client::GraphQLQuery;
-    let body = crate::gql::Activity::build_query(crate::gql::activity::Variables);
-    serde_json::json!({ "id": id, "type": "subscribe", "payload": body }).to_string()
+    let body = gql::request_body::<gql::Activity>(gql::activity::Variables).unwrap_or_default();
+    format!("{{\"id\":{},\"type\":\"subscribe\",\"payload\":{body}}}", json::string(id))
 }
 
 /// What an incoming message means for us.
@@ -50,16 +50,15 @@ pub enum Incoming {
 }
 
 pub fn classify(text: &str) -> Incoming {
-    let v: serde_json::Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(_) => return Incoming::Other,
+    let Ok(v) = json::parse(text) else {
+        return Incoming::Other;
     };
-    match v.get("type").and_then(|t| t.as_str()) {
+    match json::field(&v, "type").and_then(|t| json::as_str(&t)).as_deref() {
         Some("connection_ack") => Incoming::Ack,
         Some("ping") => Incoming::Ping,
         Some("next") => {
-            let errors = v.pointer("/payload/errors").and_then(|e| e.as_array()).map(|a| !a.is_empty());
-            if errors == Some(true) { Incoming::Ended } else { Incoming::Next }
+            let errors = json::field(&v, "payload").and_then(|p| json::field(&p, "errors"));
+            if errors.is_some_and(|e| json::is_filled_array(&e)) { Incoming::Ended } else { Incoming::Next }
         }
         Some("error") | Some("complete") => Incoming::Ended,
         _ => Incoming::Other,

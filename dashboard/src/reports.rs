@@ -1,17 +1,17 @@
 //! Links to the server's PDF and CSV reports. They are plain GET routes authenticated by the
 //! session cookie, so an `<a href>` is enough: the browser downloads them itself.
 
-use chrono::NaiveDate;
+use crate::time::Date;
 use yew::prelude::*;
 
 /// The period a report covers.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ReportPeriod {
-    Day(NaiveDate),
+    Day(Date),
     /// Any day of the week (the week start is clearest).
-    Week(NaiveDate),
+    Week(Date),
     /// Both dates included.
-    Range(NaiveDate, NaiveDate),
+    Range(Date, Date),
 }
 
 impl ReportPeriod {
@@ -26,7 +26,7 @@ impl ReportPeriod {
 
     /// The report's URL, `ext` being `pdf` or `csv`.
     pub fn url(self, ext: &str) -> String {
-        let d = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+        let d = crate::dates::iso;
         match self {
             ReportPeriod::Day(day) => format!("/reports/day/{}.{ext}", d(day)),
             ReportPeriod::Week(day) => format!("/reports/week/{}.{ext}", d(day)),
@@ -74,8 +74,8 @@ mod tests {
 
     #[test]
     fn urls_match_the_server_routes() {
-        let a = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
-        let b = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let a = Date::from_ymd_opt(2026, 11, 2).unwrap();
+        let b = Date::from_ymd_opt(2026, 11, 29).unwrap();
         assert_eq!(ReportPeriod::Day(a).url("pdf"), "/reports/day/2026-11-02.pdf");
         assert_eq!(ReportPeriod::Week(a).url("csv"), "/reports/week/2026-11-02.csv");
         assert_eq!(ReportPeriod::Range(a, b).url("pdf"), "/reports/range.pdf?from=2026-11-02&to=2026-11-29");

@@ -1,15 +1,15 @@
 //! Pure live-timer maths for the running question.
 
-use chrono::{DateTime, Utc};
+use crate::time::Instant;
 
 /// Active seconds of a running question at `now`: wall time since its start minus the pauses
 /// already closed (`paused_seconds`), frozen at `paused_at` while a pause is open.
-pub fn running_active(now: DateTime<Utc>, started_at: DateTime<Utc>, paused_seconds: f64, is_paused: bool, paused_at: Option<DateTime<Utc>>) -> f64 {
+pub fn running_active(now: Instant, started_at: Instant, paused_seconds: f64, is_paused: bool, paused_at: Option<Instant>) -> f64 {
     let until = match (is_paused, paused_at) {
         (true, Some(p)) => p.min(now),
         _ => now,
     };
-    let wall = (until - started_at).num_milliseconds() as f64 / 1000.0;
+    let wall = until.seconds_since(started_at);
     (wall - paused_seconds).max(0.0)
 }
 
@@ -17,7 +17,7 @@ pub fn running_active(now: DateTime<Utc>, started_at: DateTime<Utc>, paused_seco
 mod tests {
     use super::*;
 
-    fn t(s: &str) -> DateTime<Utc> {
+    fn t(s: &str) -> Instant {
         s.parse().unwrap()
     }
 

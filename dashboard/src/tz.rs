@@ -1,25 +1,25 @@
 //! Time-zone aware formatting. In the browser this uses `Intl.DateTimeFormat` (no tz database
 //! in the wasm); natively (SSR tests) it uses chrono-tz.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::time::{Date, Instant};
 
 /// `HH:MM` in `tz`.
-pub fn hm(t: &DateTime<Utc>, tz: &str) -> String {
+pub fn hm(t: &Instant, tz: &str) -> String {
     imp::format(t, tz, false)
 }
 
 /// `HH:MM:SS` in `tz`.
-pub fn hms(t: &DateTime<Utc>, tz: &str) -> String {
+pub fn hms(t: &Instant, tz: &str) -> String {
     imp::format(t, tz, true)
 }
 
 /// The calendar date of `t` in `tz`.
-pub fn local_date(t: &DateTime<Utc>, tz: &str) -> NaiveDate {
+pub fn local_date(t: &Instant, tz: &str) -> Date {
     imp::local_date(t, tz)
 }
 
 /// The current instant (from the JS clock in the browser).
-pub fn now() -> DateTime<Utc> {
+pub fn now() -> Instant {
     imp::now()
 }
 
@@ -31,7 +31,7 @@ pub fn browser_zone() -> Option<String> {
 #[cfg(target_arch = "wasm32")]
 mod imp {
     use super::*;
-    use js_sys::{Array, Date, Function, Intl, Object, Reflect};
+    use js_sys::{Array, Date as JsDate, Function, Intl, Object, Reflect};
     use std::cell::RefCell;
     use std::collections::HashMap;
     use wasm_bindgen::{JsCast, JsValue};
@@ -76,25 +76,25 @@ mod imp {
         })
     }
 
-    fn run(t: &DateTime<Utc>, tz: &str, kind: u8) -> Option<String> {
+    fn run(t: &Instant, tz: &str, kind: u8) -> Option<String> {
         let f = formatter(tz, kind).or_else(|| formatter("UTC", kind))?;
-        let d = Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
+        let d = JsDate::new(&JsValue::from_f64(t.timestamp_millis() as f64));
         f.call1(&JsValue::NULL, &d).ok()?.as_string()
     }
 
-    pub fn format(t: &DateTime<Utc>, tz: &str, seconds: bool) -> String {
+    pub fn format(t: &Instant, tz: &str, seconds: bool) -> String {
         run(t, tz, u8::from(seconds)).unwrap_or_else(|| {
-            use chrono::Timelike;
-            if seconds { format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second()) } else { format!("{:02}:{:02}", t.hour(), t.minute()) }
+            let (h, m, s) = t.utc_hms();
+            if seconds { format!("{h:02}:{m:02}:{s:02}") } else { format!("{h:02}:{m:02}") }
         })
     }
 
-    pub fn local_date(t: &DateTime<Utc>, tz: &str) -> NaiveDate {
-        run(t, tz, 2).and_then(|s| crate::dates::parse_date(&s)).unwrap_or_else(|| t.date_naive())
+    pub fn local_date(t: &Instant, tz: &str) -> Date {
+        run(t, tz, 2).and_then(|s| crate::dates::parse_date(&s)).unwrap_or_else(|| t.utc_date())
     }
 
-    pub fn now() -> DateTime<Utc> {
-        DateTime::from_timestamp_millis(Date::now() as i64).unwrap_or_default()
+    pub fn now() -> Instant {
+        Instant::from_timestamp_millis(JsDate::now() as i64)
     }
 
     pub fn browser_zone() -> Option<String> {
@@ -106,22 +106,25 @@ mod imp {
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
     use super::*;
+    use chrono::{Datelike, TimeZone, Utc};
     use chrono_tz::Tz;
 
-    fn zone(tz: &str) -> Tz {
-        tz.parse().unwrap_or(Tz::UTC)
+    fn zoned(t: &Instant, tz: &str) -> chrono::DateTime<Tz> {
+        let zone: Tz = tz.parse().unwrap_or(Tz::UTC);
+        Utc.timestamp_millis_opt(t.timestamp_millis()).single().unwrap_or_default().with_timezone(&zone)
     }
 
-    pub fn format(t: &DateTime<Utc>, tz: &str, seconds: bool) -> String {
-        t.with_timezone(&zone(tz)).format(if seconds { "%H:%M:%S" } else { "%H:%M" }).to_string()
+    pub fn format(t: &Instant, tz: &str, seconds: bool) -> String {
+        zoned(t, tz).format(if seconds { "%H:%M:%S" } else { "%H:%M" }).to_string()
     }
 
-    pub fn local_date(t: &DateTime<Utc>, tz: &str) -> NaiveDate {
-        t.with_timezone(&zone(tz)).date_naive()
+    pub fn local_date(t: &Instant, tz: &str) -> Date {
+        let d = zoned(t, tz).date_naive();
+        Date::from_ymd_opt(d.year(), d.month(), d.day()).expect("a calendar date")
     }
 
-    pub fn now() -> DateTime<Utc> {
-        Utc::now()
+    pub fn now() -> Instant {
+        Instant::from_timestamp_millis(Utc::now().timestamp_millis())
     }
 
     pub fn browser_zone() -> Option<String> {
@@ -135,7 +138,7 @@ mod tests {
 
     #[test]
     fn formats_in_the_users_zone() {
-        let t: DateTime<Utc> = "2026-11-26T23:30:05Z".parse().unwrap();
+        let t: Instant = "2026-11-26T23:30:05Z".parse().unwrap();
         assert_eq!(hm(&t, "UTC"), "23:30");
         assert_eq!(hms(&t, "Asia/Tokyo"), "08:30:05");
         assert_eq!(local_date(&t, "UTC").to_string(), "2026-11-26");

@@ -2,18 +2,17 @@
 
 use std::rc::Rc;
 
-use chrono::{DateTime, Utc};
 use dashboard::app::StaticApp;
 use dashboard::dates::Weekday;
 use dashboard::gql::{decode, month_view, session_detail, today, week_view};
 use dashboard::pages::history::{MonthBody, MonthBodyProps, WeekBody};
 use dashboard::pages::session::{SessionView, SessionViewProps};
 use dashboard::pages::today::{TodayView, TodayViewProps};
+use dashboard::route::{Location, Router};
 use dashboard::state::{AppContext, AppState, Auth, User};
+use dashboard::time::{Date, Instant};
 use yew::LocalServerRenderer;
 use yew::prelude::*;
-use yew_router::Router;
-use yew_router::history::{AnyHistory, MemoryHistory};
 
 fn user(tz: &str) -> User {
     User {
@@ -39,14 +38,14 @@ struct HarnessProps {
 }
 
 /// Provides the app context and a router around a component under test.
-#[function_component(Harness)]
+#[component(Harness)]
 fn harness(p: &HarnessProps) -> Html {
     let initial = p.state.clone();
     let state = use_reducer(move || initial);
-    let history = AnyHistory::from(MemoryHistory::with_entries(vec!["/".to_string()]));
+    let at = Location { path: "/".into(), query: String::new() };
     html! {
         <ContextProvider<AppContext> context={state}>
-            <Router history={history}>{ p.children.clone() }</Router>
+            <Router at={at}>{ p.children.clone() }</Router>
         </ContextProvider<AppContext>>
     }
 }
@@ -55,7 +54,7 @@ async fn render(state: AppState, children: Html) -> String {
     LocalServerRenderer::<Harness>::with_props(HarnessProps { state, children }).hydratable(false).render().await
 }
 
-fn now() -> DateTime<Utc> {
+fn now() -> Instant {
     "2026-11-26T10:47:30Z".parse().unwrap()
 }
 
@@ -221,7 +220,7 @@ async fn week_and_month_views() {
     let week = |start: u32| {
         let d: Vec<String> = (0..7)
             .map(|i| {
-                let date = chrono::NaiveDate::from_ymd_opt(2026, 10, 26).unwrap() + chrono::Duration::days((start * 7 + i) as i64);
+                let date = Date::from_ymd_opt(2026, 10, 26).unwrap().add_days((start * 7 + i) as i64);
                 let s = if date.to_string() == "2026-11-26" {
                     7200
                 } else if date.to_string() == "2026-10-30" {
@@ -236,7 +235,7 @@ async fn week_and_month_views() {
     };
     let body = format!(r#"{{"data":{{"w0":{},"w1":{},"w2":{},"w3":{},"w4":{},"w5":{}}}}}"#, week(0), week(1), week(2), week(3), week(4), week(5));
     let data = Rc::new(decode::<month_view::ResponseData>(&body).unwrap());
-    let month = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let month = Date::from_ymd_opt(2026, 11, 1).unwrap();
     let props = MonthBodyProps { data, month, week_starts_on: Weekday::Monday };
     let html = render(signed_in("UTC"), html! { <MonthBody ..props /> }).await;
     // Only November's 30 days are drawn; October's busy day is ignored for the scale.
@@ -340,7 +339,7 @@ async fn reset_page_reads_the_token_signed_out() {
 #[tokio::test]
 async fn users_table_rows_and_actions() {
     use dashboard::gql::users;
-    use dashboard::pages::admin::{UsersTable, UsersTableProps};
+    use dashboard::pages::users::{UsersTable, UsersTableProps};
     let body = r#"{"data":{"users":[
         {"id":"1","email":"boss@example.com","role":"ADMIN","isActive":true,"createdAt":"2026-11-01T23:30:00Z"},
         {"id":"2","email":"rater@example.com","role":"USER","isActive":false,"createdAt":"2026-11-02T10:00:00Z"}]}}"#;
@@ -560,7 +559,7 @@ async fn admin_read_only_view_of_a_users_day_and_week() {
 #[tokio::test]
 async fn users_table_links_to_the_read_only_view() {
     use dashboard::gql::users;
-    use dashboard::pages::admin::{UsersTable, UsersTableProps};
+    use dashboard::pages::users::{UsersTable, UsersTableProps};
     let body = r#"{"data":{"users":[{"id":"2","email":"rater@example.com","role":"USER","isActive":true,"createdAt":"2026-11-02T10:00:00Z"}]}}"#;
     let data = decode::<users::ResponseData>(body).unwrap();
     let props = UsersTableProps { users: data.users, me_id: "1".into(), timezone: "UTC".into(), busy: None, on_action: Callback::noop() };

@@ -1,16 +1,17 @@
 //! Settings sections that depend on the server's mail: the verification banner, report
 //! e-mails and changing the address; and deleting the account.
 
+use graphql_client::GraphQLQuery;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::{Field, bind};
-use crate::components::{ConfirmButton, ErrorBox, Spinner};
+use crate::components::{ConfirmButton, error_box, spinner};
+use crate::components::{Field, bind};
 use crate::gql::{
     self, ApiError, ChangeEmail, DeleteAccount, MailSettings, ResendVerification, UpdateDisplayName, UpdateReportEmails, update_display_name,
     update_report_emails,
 };
-use crate::hooks::{Load, report, use_app, use_query};
+use crate::hooks::{Answer, Load, Mutation, use_app, use_mutation_with, use_query};
 use crate::state::Action;
 
 /// The hour field of the report e-mails form: a whole local hour, 0–23.
@@ -26,7 +27,7 @@ pub fn change_email_error(e: &ApiError) -> (Option<String>, Option<String>, Opti
     match e.code.as_str() {
         "INVALID_CREDENTIALS" => (None, Some("Your password is wrong.".into()), None),
         "EMAIL_TAKEN" => (Some(e.friendly()), None, None),
-        "BAD_USER_INPUT" if e.message.to_lowercase().contains("email") => (Some(e.friendly()), None, None),
+        "BAD_USER_INPUT" if e.message.to_ascii_lowercase().contains("email") => (Some(e.friendly()), None, None),
         _ => (None, None, Some(e.friendly())),
     }
 }
@@ -44,13 +45,27 @@ fn outcome_line(outcome: &Option<Result<(), ApiError>>, ok: &'static str, id: &'
     }
 }
 
+/// Runs `Q` and keeps its outcome for [`outcome_line`].
+#[hook]
+fn use_outcome<Q>() -> (UseStateHandle<Option<Result<(), ApiError>>>, Mutation<Q>)
+where
+    Q: GraphQLQuery + 'static,
+    Q::Variables: Clone + 'static,
+    Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
+{
+    let outcome = use_state(|| None::<Result<(), ApiError>>);
+    let (ok, failed) = (outcome.clone(), outcome.clone());
+    let m = use_mutation_with::<Q>(Callback::from(move |_| ok.set(Some(Ok(())))), Callback::from(move |(_, e)| failed.set(Some(Err(e)))));
+    (outcome, m)
+}
+
 /// The mail-dependent sections, once the server said what its mail can do.
 #[component(MailSections)]
 pub fn mail_sections() -> Html {
     let (load, reload) = use_query::<MailSettings>(gql::mail_settings::Variables, false);
     match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload)),
         Load::Ready(d) => {
             let enabled = d.mail_status.enabled;
             let Some(me) = &d.me else { return html! {} };
@@ -71,17 +86,8 @@ pub fn mail_sections() -> Html {
 /// "Your address is not verified" with a button that mails a new link.
 #[component(VerifyBanner)]
 pub fn verify_banner() -> Html {
-    let outcome = use_state(|| None::<Result<(), ApiError>>);
-    let onclick = {
-        let outcome = outcome.clone();
-        Callback::from(move |_: MouseEvent| {
-            let outcome = outcome.clone();
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<ResendVerification>(gql::resend_verification::Variables).await;
-                outcome.set(Some(r.map(|_| ())));
-            });
-        })
-    };
+    let (outcome, resend) = use_outcome::<ResendVerification>();
+    let onclick = resend.run.reform(|_: MouseEvent| gql::resend_verification::Variables);
     html! {
         <div class="notice banner" role="status" id="verify-banner">
             <p>{ "Your e-mail address is not verified yet. Open the link we mailed you, or get a new one." }</p>
@@ -109,22 +115,21 @@ pub struct ReportEmailsProps {
 /// Daily and weekly report mails, saved alone (only `reportEmails` is sent).
 #[component(ReportEmailsForm)]
 pub fn report_emails_form(p: &ReportEmailsProps) -> Html {
-    let ctx = use_app();
     let init = p.initial;
     let daily = use_state(|| init.daily);
     let weekly = use_state(|| init.weekly);
     let hour = use_state(|| init.hour.to_string());
     let include_empty = use_state(|| init.include_empty);
     let hour_error = use_state(|| None::<String>);
-    let outcome = use_state(|| None::<Result<(), ApiError>>);
-    let busy = use_state(|| false);
+    let (outcome, saved) = use_outcome::<UpdateReportEmails>();
+    let busy = saved.running;
     let toggle = |s: &UseStateHandle<bool>| {
         let s = s.clone();
         Callback::from(move |e: Event| s.set(checked(&e)))
     };
     let onsubmit = {
         let (daily, weekly, hour, include_empty) = (daily.clone(), weekly.clone(), hour.clone(), include_empty.clone());
-        let (hour_error, outcome, busy, ctx) = (hour_error.clone(), outcome.clone(), busy.clone(), ctx.clone());
+        let (hour_error, run) = (hour_error.clone(), saved.run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let h = match parse_hour(&hour) {
@@ -132,7 +137,6 @@ pub fn report_emails_form(p: &ReportEmailsProps) -> Html {
                 Err(m) => return hour_error.set(Some(m)),
             };
             hour_error.set(None);
-            busy.set(true);
             let input = update_report_emails::SettingsInput {
                 report_emails: Some(update_report_emails::ReportEmailsInput { daily: *daily, weekly: *weekly, hour: h, include_empty: *include_empty }),
                 timezone: None,
@@ -147,16 +151,7 @@ pub fn report_emails_form(p: &ReportEmailsProps) -> Html {
                 daily_cap_hours: None,
                 weekly_cap_hours: None,
             };
-            let (outcome, busy, ctx) = (outcome.clone(), busy.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let vars = update_report_emails::Variables { input };
-                let r = gql::call::<UpdateReportEmails>(vars).await;
-                busy.set(false);
-                if let Err(e) = &r {
-                    report(&ctx, e);
-                }
-                outcome.set(Some(r.map(|_| ())));
-            });
+            run.emit(update_report_emails::Variables { input });
         })
     };
     let off = !p.mail_enabled;
@@ -172,7 +167,7 @@ pub fn report_emails_form(p: &ReportEmailsProps) -> Html {
                 <Field id="report-hour" label="Send at (local hour, 0–23)" value={(*hour).clone()} oninput={bind(&hour)}
                        error={(*hour_error).clone()} inputmode="numeric" />
                 <label class="checkbox"><input type="checkbox" id="report-empty" checked={*include_empty} onchange={toggle(&include_empty)} />{ " Also when there were no questions" }</label>
-                <button type="submit" disabled={*busy}>{ if *busy { "Saving…" } else { "Save report e-mails" } }</button>
+                <button type="submit" disabled={busy}>{ if busy { "Saving…" } else { "Save report e-mails" } }</button>
             </fieldset>
             { outcome_line(&outcome, "Saved.", "report-emails-saved") }
         </form>
@@ -187,11 +182,10 @@ pub struct DisplayNameProps {
 /// How mails and reports address the user; empty clears it.
 #[component(DisplayNameForm)]
 pub fn display_name_form(p: &DisplayNameProps) -> Html {
-    let ctx = use_app();
     let name = use_state(|| p.initial.clone().unwrap_or_default());
-    let outcome = use_state(|| None::<Result<(), ApiError>>);
+    let (outcome, saved) = use_outcome::<UpdateDisplayName>();
     let onsubmit = {
-        let (name, outcome, ctx) = (name.clone(), outcome.clone(), ctx.clone());
+        let (name, run) = (name.clone(), saved.run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let input = update_display_name::SettingsInput {
@@ -208,14 +202,7 @@ pub fn display_name_form(p: &DisplayNameProps) -> Html {
                 daily_cap_hours: None,
                 weekly_cap_hours: None,
             };
-            let (outcome, ctx) = (outcome.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<UpdateDisplayName>(update_display_name::Variables { input }).await;
-                if let Err(e) = &r {
-                    report(&ctx, e);
-                }
-                outcome.set(Some(r.map(|_| ())));
-            });
+            run.emit(update_display_name::Variables { input });
         })
     };
     html! {
@@ -236,14 +223,23 @@ pub struct MailEnabledProps {
 /// Asks for a new address; the server mails it a link and changes nothing until it is used.
 #[component(ChangeEmailForm)]
 pub fn change_email_form(p: &MailEnabledProps) -> Html {
-    let ctx = use_app();
     let email = use_state(String::new);
     let password = use_state(String::new);
     let errs = use_state(|| (None::<String>, None::<String>, None::<String>));
     let sent = use_state(|| None::<String>);
-    let busy = use_state(|| false);
+    let asked = {
+        let (password, sent, errs) = (password.clone(), sent.clone(), errs.clone());
+        use_mutation_with::<ChangeEmail>(
+            Callback::from(move |(vars, _): Answer<ChangeEmail>| {
+                password.set(String::new());
+                sent.set(Some(vars.new_email.clone()));
+            }),
+            Callback::from(move |(_, e)| errs.set(change_email_error(&e))),
+        )
+    };
+    let busy = asked.running;
     let onsubmit = {
-        let (email, password, errs, sent, busy, ctx) = (email.clone(), password.clone(), errs.clone(), sent.clone(), busy.clone(), ctx.clone());
+        let (email, password, errs, run) = (email.clone(), password.clone(), errs.clone(), asked.run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let address = email.trim().to_string();
@@ -254,23 +250,7 @@ pub fn change_email_form(p: &MailEnabledProps) -> Html {
                 return errs.set((None, Some("Enter your password.".into()), None));
             }
             errs.set((None, None, None));
-            busy.set(true);
-            let vars = gql::change_email::Variables { new_email: address.clone(), password: (*password).clone() };
-            let (password, errs, sent, busy, ctx) = (password.clone(), errs.clone(), sent.clone(), busy.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<ChangeEmail>(vars).await;
-                busy.set(false);
-                match r {
-                    Ok(_) => {
-                        password.set(String::new());
-                        sent.set(Some(address));
-                    }
-                    Err(e) => {
-                        report(&ctx, &e);
-                        errs.set(change_email_error(&e));
-                    }
-                }
-            });
+            run.emit(gql::change_email::Variables { new_email: address, password: (*password).clone() });
         })
     };
     html! {
@@ -285,7 +265,7 @@ pub fn change_email_form(p: &MailEnabledProps) -> Html {
                 <Field id="change-email-password" label="Your password" kind="password" value={(*password).clone()} oninput={bind(&password)}
                        error={errs.1.clone()} autocomplete="current-password" />
                 if let Some(f) = &errs.2 { <p class="form-error" role="alert">{ f.clone() }</p> }
-                <button type="submit" disabled={*busy}>{ if *busy { "Sending…" } else { "Send confirmation link" } }</button>
+                <button type="submit" disabled={busy}>{ if busy { "Sending…" } else { "Send confirmation link" } }</button>
             </fieldset>
             if let Some(a) = &*sent {
                 <p class="notice" role="status" id="change-email-sent">
@@ -302,29 +282,25 @@ pub fn delete_account_panel() -> Html {
     let ctx = use_app();
     let password = use_state(String::new);
     let error = use_state(|| None::<String>);
-    let busy = use_state(|| false);
+    let deleted = {
+        let error = error.clone();
+        use_mutation_with::<DeleteAccount>(
+            Callback::from(move |_| ctx.dispatch(Action::SignedOut { expired: false })),
+            Callback::from(move |(_, e): (_, ApiError)| {
+                error.set(Some(match e.code.as_str() {
+                    "INVALID_CREDENTIALS" => "Your password is wrong.".into(),
+                    _ => e.friendly(),
+                }))
+            }),
+        )
+    };
     let on_confirm = {
-        let (password, error, busy, ctx) = (password.clone(), error.clone(), busy.clone(), ctx.clone());
+        let (password, error, run) = (password.clone(), error.clone(), deleted.run.clone());
         Callback::from(move |_| {
             if password.is_empty() {
                 return error.set(Some("Type your password first.".into()));
             }
-            busy.set(true);
-            let vars = gql::delete_account::Variables { password: (*password).clone() };
-            let (error, busy, ctx) = (error.clone(), busy.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                match gql::call::<DeleteAccount>(vars).await {
-                    Ok(_) => ctx.dispatch(Action::SignedOut { expired: false }),
-                    Err(e) => {
-                        busy.set(false);
-                        report(&ctx, &e);
-                        error.set(Some(match e.code.as_str() {
-                            "INVALID_CREDENTIALS" => "Your password is wrong.".into(),
-                            _ => e.friendly(),
-                        }));
-                    }
-                }
-            });
+            run.emit(gql::delete_account::Variables { password: (*password).clone() });
         })
     };
     html! {
@@ -333,7 +309,7 @@ pub fn delete_account_panel() -> Html {
             <p>{ "Deletes your account with every session, question and setting. This cannot be undone; export what you want to keep first." }</p>
             <Field id="delete-password" label="Type your password" kind="password" value={(*password).clone()} oninput={bind(&password)}
                    error={(*error).clone()} autocomplete="current-password" />
-            <ConfirmButton label="Delete my account" question="Delete your account and all its data?" busy={*busy}
+            <ConfirmButton label="Delete my account" question="Delete your account and all its data?" busy={deleted.running}
                            yes="Yes, delete everything" on_confirm={on_confirm} />
         </section>
     }

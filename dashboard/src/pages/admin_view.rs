@@ -2,10 +2,10 @@
 //! figures, sessions and questions, and their PDF/CSV reports. Nothing here edits or deletes.
 //! The server writes an audit entry for every look, which the user sees in their activity log.
 
-use chrono::NaiveDate;
+use crate::time::Date;
 use yew::prelude::*;
 
-use crate::components::{Card, ErrorBox, PaceBadge, Spinner};
+use crate::components::{Card, error_box, pace_badge, spinner};
 use crate::dates::{self, add_days, iso, long_day, week_title};
 use crate::figures::figure_cards;
 use crate::format;
@@ -37,15 +37,15 @@ pub fn admin_user_page(p: &AdminUserProps) -> Html {
         _ => None,
     }
     .unwrap_or_else(|| format!("user {}", p.id));
-    let go = |d: NaiveDate| Route::AdminUser { id: p.id.to_string(), date: iso(d) };
+    let go = |d: Date| Route::AdminUser { id: p.id.to_string(), date: iso(d) };
     let day = match day {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload_day} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload_day)),
         Load::Ready(data) => admin_day(&data, &p.id, &email),
     };
     let week = match week {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload_week} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload_week)),
         Load::Ready(data) => html! {
             <>
                 <h2 id="admin-week-h">{ week_title(data.week.start) }</h2>
@@ -129,7 +129,7 @@ fn session(number: usize, s: &admin_view::AdminViewDaySessions, tz: &str) -> Htm
             <p class="session-sum">
                 { format!("{} questions · active {} · paused {} · banked ", s.question_count, format::duration(s.active_seconds), format::duration(s.paused_seconds)) }
                 <span class={classes!("banked", class)}>{ banked }</span>{ " · " }
-                <PaceBadge ..pace_props!(s.pace) />
+                { pace_badge(&pace_props!(s.pace)) }
             </p>
             <div class="table-wrap" tabindex="0" role="region" aria-label={format!("Questions of session {number}")}>
                 <table class="stack questions">

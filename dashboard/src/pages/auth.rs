@@ -2,11 +2,11 @@
 
 use yew::prelude::*;
 
-use crate::hooks::use_app;
-use yew_router::prelude::*;
+use crate::hooks::{Answer, use_app, use_mutation_with};
+use crate::route::Link;
 
 use super::email::ForgotPassword;
-use super::{Field, bind};
+use crate::components::{Field, bind};
 use crate::gql::{self, ApiError, Login, Register};
 use crate::route::Route;
 use crate::state::Action;
@@ -28,12 +28,12 @@ pub fn place_error(err: &ApiError) -> FormErrors {
         "INVALID_CREDENTIALS" | "WEAK_PASSWORD" => f.password = Some(err.friendly()),
         "EMAIL_TAKEN" => f.email = Some(err.friendly()),
         "FORBIDDEN" => f.form = Some("Registration is closed on this server. Ask its administrator for an account.".into()),
-        "BAD_USER_INPUT" if err.message.to_lowercase().contains("invite") => f.invite = Some(err.friendly()),
+        "BAD_USER_INPUT" if err.message.to_ascii_lowercase().contains("invite") => f.invite = Some(err.friendly()),
         "BAD_USER_INPUT" => match err.field.as_deref() {
             Some(x) if x.contains("email") => f.email = Some(err.friendly()),
             Some(x) if x.contains("password") => f.password = Some(err.friendly()),
-            _ if err.message.to_lowercase().contains("email") => f.email = Some(err.friendly()),
-            _ if err.message.to_lowercase().contains("password") => f.password = Some(err.friendly()),
+            _ if err.message.to_ascii_lowercase().contains("email") => f.email = Some(err.friendly()),
+            _ if err.message.to_ascii_lowercase().contains("password") => f.password = Some(err.friendly()),
             _ => f.form = Some(err.friendly()),
         },
         _ => f.form = Some(err.friendly()),
@@ -74,9 +74,19 @@ pub fn login_page(p: &LoginProps) -> Html {
     let email = use_state(String::new);
     let password = use_state(String::new);
     let errors = use_state(FormErrors::default);
-    let busy = use_state(|| false);
+    let login = {
+        let (ctx, done, failed) = (ctx.clone(), errors.clone(), errors.clone());
+        use_mutation_with::<Login>(
+            Callback::from(move |(_, d): Answer<Login>| {
+                done.set(FormErrors::default());
+                ctx.dispatch(Action::SignedIn(user_from!(&d.login.user)));
+            }),
+            Callback::from(move |(_, e)| failed.set(place_error(&e))),
+        )
+    };
+    let busy = login.running;
     let onsubmit = {
-        let (email, password, errors, busy, ctx) = (email.clone(), password.clone(), errors.clone(), busy.clone(), ctx.clone());
+        let (email, password, errors, run) = (email.clone(), password.clone(), errors.clone(), login.run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let check = validate(&email, &password, false);
@@ -84,20 +94,7 @@ pub fn login_page(p: &LoginProps) -> Html {
                 errors.set(check);
                 return;
             }
-            busy.set(true);
-            let vars = gql::login::Variables { email: email.trim().to_string(), password: (*password).clone() };
-            let (errors, busy, ctx) = (errors.clone(), busy.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let result = gql::call::<Login>(vars).await;
-                busy.set(false);
-                match result {
-                    Ok(data) => {
-                        errors.set(FormErrors::default());
-                        ctx.dispatch(Action::SignedIn(user_from!(&data.login.user)));
-                    }
-                    Err(err) => errors.set(place_error(&err)),
-                }
-            });
+            run.emit(gql::login::Variables { email: email.trim().to_string(), password: (*password).clone() });
         })
     };
     html! {
@@ -112,10 +109,10 @@ pub fn login_page(p: &LoginProps) -> Html {
                 <Field id="password" label="Password" kind="password" value={(*password).clone()} oninput={bind(&password)}
                        error={errors.password.clone()} autocomplete="current-password" required=true />
                 if let Some(f) = &errors.form { <p class="form-error" role="alert">{ f.clone() }</p> }
-                <button type="submit" disabled={*busy}>{ if *busy { "Signing in…" } else { "Sign in" } }</button>
+                <button type="submit" disabled={busy}>{ if busy { "Signing in…" } else { "Sign in" } }</button>
             </form>
             <ForgotPassword />
-            <p>{ "No account yet? " }<Link<Route> to={Route::Register}>{ "Create one" }</Link<Route>></p>
+            <p>{ "No account yet? " }<Link to={Route::Register}>{ "Create one" }</Link></p>
         </section>
     }
 }
@@ -127,11 +124,18 @@ pub fn register_page() -> Html {
     let password = use_state(String::new);
     let invite = use_state(String::new);
     let errors = use_state(FormErrors::default);
-    let busy = use_state(|| false);
     let zone = crate::tz::browser_zone();
+    let registered = {
+        let (ctx, failed) = (ctx.clone(), errors.clone());
+        use_mutation_with::<Register>(
+            Callback::from(move |(_, d): Answer<Register>| ctx.dispatch(Action::SignedIn(user_from!(&d.register.user)))),
+            Callback::from(move |(_, e)| failed.set(place_error(&e))),
+        )
+    };
+    let busy = registered.running;
     let onsubmit = {
-        let (email, password, invite, errors, busy, ctx, zone) =
-            (email.clone(), password.clone(), invite.clone(), errors.clone(), busy.clone(), ctx.clone(), zone.clone());
+        let (email, password, invite, errors, run, zone) =
+            (email.clone(), password.clone(), invite.clone(), errors.clone(), registered.run.clone(), zone.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let check = validate(&email, &password, true);
@@ -139,21 +143,11 @@ pub fn register_page() -> Html {
                 errors.set(check);
                 return;
             }
-            busy.set(true);
-            let vars = gql::register::Variables {
+            run.emit(gql::register::Variables {
                 email: email.trim().to_string(),
                 password: (*password).clone(),
                 timezone: zone.clone(),
                 invite_code: Some(invite.trim().to_string()).filter(|c| !c.is_empty()),
-            };
-            let (errors, busy, ctx) = (errors.clone(), busy.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let result = gql::call::<Register>(vars).await;
-                busy.set(false);
-                match result {
-                    Ok(data) => ctx.dispatch(Action::SignedIn(user_from!(&data.register.user))),
-                    Err(err) => errors.set(place_error(&err)),
-                }
             });
         })
     };
@@ -170,9 +164,9 @@ pub fn register_page() -> Html {
                        error={errors.invite.clone()} autocomplete="off" />
                 <p class="hint">{ format!("Times will show in {} (change it any time in Settings).", zone.as_deref().unwrap_or("UTC")) }</p>
                 if let Some(f) = &errors.form { <p class="form-error" role="alert">{ f.clone() }</p> }
-                <button type="submit" disabled={*busy}>{ if *busy { "Creating…" } else { "Create account" } }</button>
+                <button type="submit" disabled={busy}>{ if busy { "Creating…" } else { "Create account" } }</button>
             </form>
-            <p>{ "Already registered? " }<Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>></p>
+            <p>{ "Already registered? " }<Link to={Route::Login}>{ "Sign in" }</Link></p>
         </section>
     }
 }

@@ -2,13 +2,13 @@
 //! verification and address-change mails link to (`/verify-email?token=`, `/confirm-email?token=`).
 //! All work signed in or out.
 
+use crate::route::{Link, use_location};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use super::{Field, bind};
-use crate::admin::token_from_query;
+use crate::accounts::token_from_query;
+use crate::components::{Field, bind};
 use crate::gql::{self, ApiError, ConfirmEmailChange, Me, RequestPasswordReset, VerifyEmail};
-use crate::hooks::use_app;
+use crate::hooks::{Answer, use_app, use_mutation_with};
 use crate::route::Route;
 use crate::state::{Action, Auth};
 use crate::user_from;
@@ -36,32 +36,28 @@ pub fn token_error(e: &ApiError, what: &str) -> String {
 pub fn forgot_password() -> Html {
     let email = use_state(String::new);
     let outcome = use_state(|| None::<Result<(), ApiError>>);
-    let busy = use_state(|| false);
+    let asked = {
+        let (ok, failed) = (outcome.clone(), outcome.clone());
+        use_mutation_with::<RequestPasswordReset>(Callback::from(move |_| ok.set(Some(Ok(())))), Callback::from(move |(_, e)| failed.set(Some(Err(e)))))
+    };
     let onsubmit = {
-        let (email, outcome, busy) = (email.clone(), outcome.clone(), busy.clone());
+        let (email, run) = (email.clone(), asked.run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let address = email.trim().to_string();
-            if address.is_empty() {
-                return;
+            if !address.is_empty() {
+                run.emit(gql::request_password_reset::Variables { email: address });
             }
-            busy.set(true);
-            let (outcome, busy) = (outcome.clone(), busy.clone());
-            yew::platform::spawn_local(async move {
-                let vars = gql::request_password_reset::Variables { email: address };
-                let r = gql::call::<RequestPasswordReset>(vars).await;
-                busy.set(false);
-                outcome.set(Some(r.map(|_| ())));
-            });
         })
     };
+    let busy = asked.running;
     html! {
         <details class="forgot" id="forgot-password">
             <summary>{ "Forgot password?" }</summary>
             <form onsubmit={onsubmit} novalidate=true id="forgot-form">
                 <Field id="forgot-email" label="Your account's email" kind="email" value={(*email).clone()}
                        oninput={bind(&email)} autocomplete="username" required=true />
-                <button type="submit" disabled={*busy}>{ if *busy { "Sending…" } else { "Send me a reset link" } }</button>
+                <button type="submit" disabled={busy}>{ if busy { "Sending…" } else { "Send me a reset link" } }</button>
             </form>
             if let Some(r) = &*outcome {
                 <p class={if r.is_ok() { "notice" } else { "form-error" }} role="status" id="forgot-outcome">
@@ -100,19 +96,6 @@ impl TokenLink {
             TokenLink::ConfirmEmailChange => "Your account now uses the new e-mail address.",
         }
     }
-
-    async fn send(self, token: String) -> Result<(), ApiError> {
-        match self {
-            TokenLink::VerifyEmail => {
-                gql::call::<VerifyEmail>(gql::verify_email::Variables { token }).await?;
-            }
-            TokenLink::ConfirmEmailChange => {
-                let vars = gql::confirm_email_change::Variables { token };
-                gql::call::<ConfirmEmailChange>(vars).await?;
-            }
-        }
-        Ok(())
-    }
 }
 
 #[derive(Properties, PartialEq)]
@@ -126,22 +109,36 @@ pub fn token_link_page(p: &TokenLinkProps) -> Html {
     let ctx = use_app();
     let token = use_location().and_then(|l| token_from_query(l.query_str()));
     let outcome = use_state(|| None::<Result<(), ApiError>>);
+    let signed_in = matches!(ctx.auth, Auth::SignedIn(_));
+    let settle = {
+        let outcome = outcome.clone();
+        Callback::from(move |r: Result<(), ApiError>| outcome.set(Some(r)))
+    };
+    // A signed-in user's address (or its verified state) just changed: fetch it again first.
+    let refreshed = {
+        let (ctx, done) = (ctx.clone(), settle.clone());
+        use_mutation_with::<Me>(
+            Callback::from(move |(_, d): Answer<Me>| {
+                if let Some(u) = &d.me {
+                    ctx.dispatch(Action::SignedIn(user_from!(u)));
+                }
+                done.emit(Ok(()))
+            }),
+            settle.reform(|_| Ok(())),
+        )
+    };
+    let used = {
+        let (again, settle) = (refreshed.run.clone(), settle.clone());
+        Callback::from(move |()| if signed_in { again.emit(gql::me::Variables) } else { settle.emit(Ok(())) })
+    };
+    let verify = use_mutation_with::<VerifyEmail>(used.reform(|_| ()), settle.reform(|(_, e)| Err(e)));
+    let confirm = use_mutation_with::<ConfirmEmailChange>(used.reform(|_| ()), settle.reform(|(_, e)| Err(e)));
     {
-        let (outcome, token, link, ctx) = (outcome.clone(), token.clone(), p.link, ctx.clone());
-        use_effect_with((), move |_| {
-            if let Some(token) = token {
-                yew::platform::spawn_local(async move {
-                    let r = link.send(token).await;
-                    // A signed-in user's address (or its verified state) just changed.
-                    if r.is_ok()
-                        && matches!(ctx.auth, Auth::SignedIn(_))
-                        && let Ok(Some(u)) = gql::call::<Me>(gql::me::Variables).await.map(|d| d.me)
-                    {
-                        ctx.dispatch(Action::SignedIn(user_from!(&u)));
-                    }
-                    outcome.set(Some(r));
-                });
-            }
+        let (token, link, verify, confirm) = (token.clone(), p.link, verify.run, confirm.run);
+        use_effect_with((), move |_| match (token, link) {
+            (None, _) => {}
+            (Some(token), TokenLink::VerifyEmail) => verify.emit(gql::verify_email::Variables { token }),
+            (Some(token), TokenLink::ConfirmEmailChange) => confirm.emit(gql::confirm_email_change::Variables { token }),
         });
     }
     let body = match (&token, &*outcome) {
@@ -159,9 +156,9 @@ pub fn token_link_page(p: &TokenLinkProps) -> Html {
         },
     };
     let next = if matches!(ctx.auth, Auth::SignedIn(_)) {
-        html! { <Link<Route> to={Route::Today}>{ "Continue" }</Link<Route>> }
+        html! { <Link to={Route::Today}>{ "Continue" }</Link> }
     } else {
-        html! { <Link<Route> to={Route::Login}>{ "Go to sign in" }</Link<Route>> }
+        html! { <Link to={Route::Login}>{ "Go to sign in" }</Link> }
     };
     html! {
         <section class="page auth" id="token-page">

@@ -1,22 +1,23 @@
 //! CSV export of questions or daily totals, as a file download.
 
+use crate::time::Date;
 use yew::prelude::*;
 
-use super::input_value;
-use crate::components::ErrorBox;
+use crate::components::error_box;
+use crate::components::input_value;
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_start, week_start};
-use crate::gql::{self, ApiError, ExportCsv, export_csv};
-use crate::hooks::{report, use_app};
+use crate::gql::{ApiError, ExportCsv, export_csv};
+use crate::hooks::{Answer, use_app, use_mutation};
 use crate::reports::{ReportLinks, ReportPeriod};
 use crate::tz;
 
 /// The file name for an export.
 pub fn file_name(kind: &str, from: &str, to: &str) -> String {
-    format!("raterhub-{}-{from}-to-{to}.csv", kind.to_lowercase())
+    format!("raterhub-{}-{from}-to-{to}.csv", kind.to_ascii_lowercase())
 }
 
 /// Named ranges offered as shortcuts: (label, from, to), both inclusive.
-pub fn presets(today: chrono::NaiveDate, starts_on: Weekday) -> Vec<(&'static str, chrono::NaiveDate, chrono::NaiveDate)> {
+pub fn presets(today: Date, starts_on: Weekday) -> Vec<(&'static str, Date, Date)> {
     let week = week_start(today, starts_on);
     let month = month_start(today);
     vec![
@@ -40,14 +41,26 @@ pub fn export_page() -> Html {
     let kind = use_state(|| "QUESTIONS".to_string());
     let from = use_state(|| iso(month_start(today)));
     let to = use_state(|| iso(today));
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<ApiError>);
     let range_error = use_state(|| None::<String>);
     let done = use_state(|| None::<String>);
+    // A failed download (the answer came, the browser refused the file).
+    let saving_error = use_state(|| None::<ApiError>);
+    let exported = use_mutation::<ExportCsv>({
+        let (done, saving_error) = (done.clone(), saving_error.clone());
+        Callback::from(move |(vars, data): Answer<ExportCsv>| {
+            let kind = if vars.kind == export_csv::ExportKind::Daily { "DAILY" } else { "QUESTIONS" };
+            let name = file_name(kind, &iso(vars.from), &iso(vars.to));
+            let rows = data_rows(&data.export_csv);
+            match download(&name, &data.export_csv) {
+                Ok(()) => done.set(Some(format!("Downloaded {name} ({rows} rows)."))),
+                Err(msg) => saving_error.set(Some(ApiError::network(msg))),
+            }
+        })
+    });
 
     let onsubmit = {
-        let (kind, from, to, busy, error, range_error, done, ctx) =
-            (kind.clone(), from.clone(), to.clone(), busy.clone(), error.clone(), range_error.clone(), done.clone(), ctx.clone());
+        let (kind, from, to, range_error, done, saving_error, run) =
+            (kind.clone(), from.clone(), to.clone(), range_error.clone(), done.clone(), saving_error.clone(), exported.run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (Some(f), Some(t)) = (dates::parse_date(&from), dates::parse_date(&to)) else {
@@ -59,31 +72,13 @@ pub fn export_page() -> Html {
                 return;
             }
             range_error.set(None);
-            busy.set(true);
             done.set(None);
+            saving_error.set(None);
             let export_kind = if *kind == "DAILY" { export_csv::ExportKind::Daily } else { export_csv::ExportKind::Questions };
-            let name = file_name(&kind, &iso(f), &iso(t));
-            let (busy, error, done, ctx) = (busy.clone(), error.clone(), done.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<ExportCsv>(export_csv::Variables { kind: export_kind, from: f, to: t }).await;
-                busy.set(false);
-                match r {
-                    Ok(data) => {
-                        error.set(None);
-                        let rows = data_rows(&data.export_csv);
-                        match download(&name, &data.export_csv) {
-                            Ok(()) => done.set(Some(format!("Downloaded {name} ({rows} rows)."))),
-                            Err(msg) => error.set(Some(ApiError::network(msg))),
-                        }
-                    }
-                    Err(e) => {
-                        report(&ctx, &e);
-                        error.set(Some(e));
-                    }
-                }
-            });
+            run.emit(export_csv::Variables { kind: export_kind, from: f, to: t });
         })
     };
+    let error = exported.error.clone().or_else(|| (*saving_error).clone());
     let starts_on = ctx.user().map(|u| u.week_starts_on).unwrap_or(Weekday::Monday);
     let shortcuts = presets(today, starts_on).into_iter().map(|(label, f, t)| {
         let (from, to) = (from.clone(), to.clone());
@@ -126,9 +121,9 @@ pub fn export_page() -> Html {
                     </div>
                 </div>
                 if let Some(r) = &*range_error { <p class="form-error" role="alert">{ r.clone() }</p> }
-                <button type="submit" id="export-button" disabled={*busy}>{ if *busy { "Preparing…" } else { "Download CSV" } }</button>
+                <button type="submit" id="export-button" disabled={exported.running}>{ if exported.running { "Preparing…" } else { "Download CSV" } }</button>
                 if let Some(d) = &*done { <p class="notice" role="status" id="export-done">{ d.clone() }</p> }
-                if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
+                if let Some(e) = error { { error_box(&e, None) } }
             </form>
             <section class="panel" aria-labelledby="report-h">
                 <h2 id="report-h">{ "Report for these dates" }</h2>

@@ -1,11 +1,11 @@
 //! History: a week of daily bars with the goal line, or a month heat map.
 
+use crate::time::Date;
 use std::rc::Rc;
 
-use chrono::{Datelike, NaiveDate};
 use yew::prelude::*;
 
-use crate::components::{Card, DayBar, ErrorBox, HeatCell, Heatmap, PaceBadge, Spinner, WeekChart, day_route};
+use crate::components::{Card, DayBar, HeatCell, Heatmap, WeekChart, day_route, error_box, pace_badge, spinner};
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels};
 use crate::figures::{DayRow, day_table, figure_cards};
 use crate::format;
@@ -63,7 +63,7 @@ pub fn history_page(p: &HistoryProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct WeekPanelProps {
-    start: NaiveDate,
+    start: Date,
     week_starts_on: Weekday,
     goal_hours: f64,
 }
@@ -82,8 +82,8 @@ fn week_panel(p: &WeekPanelProps) -> Html {
         </div>
     };
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload)),
         Load::Ready(data) => html! { <WeekBody data={data} /> },
     };
     html! {
@@ -127,7 +127,7 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
                 <h2 id="week-chart-h">{ "Active hours per day" }</h2>
                 <WeekChart days={days} daily_goal_seconds={w.goal_seconds / 7.0} wide={wide} user={p.user.clone()} />
                 <p class="legend">{ "Numbers above the bars are questions. The line is the weekly goal spread over 7 days." }</p>
-                <p class="legend"><PaceBadge ..pace_props!(w.pace) /></p>
+                <p class="legend">{ pace_badge(&pace_props!(w.pace)) }</p>
             </section>
             { figure_cards(&figures!(w), "weekly", "w", Html::default()) }
             <section class="panel" aria-labelledby="week-days-h">
@@ -141,7 +141,7 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct MonthPanelProps {
-    month: NaiveDate,
+    month: Date,
     week_starts_on: Weekday,
 }
 
@@ -159,8 +159,8 @@ fn month_panel(p: &MonthPanelProps) -> Html {
         </div>
     };
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload)),
         Load::Ready(data) => {
             html! { <MonthBody data={data} month={p.month} week_starts_on={p.week_starts_on} /> }
         }
@@ -173,8 +173,8 @@ fn month_panel(p: &MonthPanelProps) -> Html {
 /// that show it run its query (components cost wasm, issue #16).
 fn type_panel((load, reload): (Load<type_stats::ResponseData>, Callback<()>)) -> Html {
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload)),
         Load::Ready(d) => type_table(&d.type_stats),
     };
     html! {
@@ -227,7 +227,7 @@ pub fn type_table(rows: &[type_stats::TypeStatsTypeStats]) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct MonthBodyProps {
     pub data: Rc<month_view::ResponseData>,
-    pub month: NaiveDate,
+    pub month: Date,
     pub week_starts_on: Weekday,
 }
 

@@ -5,11 +5,11 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::{Field, bind, select_value};
-use crate::components::{ErrorBox, Spinner};
+use crate::components::{Field, bind, select_value};
+use crate::components::{error_box, spinner};
 use crate::dates::Weekday;
 use crate::gql::{ApiError, ApplyPreset, PayBasis, UpdatePay, apply_preset, pay_settings, update_pay};
-use crate::hooks::{Load, use_app, use_mutation};
+use crate::hooks::{Answer, Load, use_app, use_mutation};
 use crate::state::Action;
 use crate::user_from;
 
@@ -72,7 +72,7 @@ fn optional_number(text: &str) -> Result<Option<f64>, String> {
     if t.is_empty() {
         return Ok(None);
     }
-    t.parse::<f64>().ok().filter(|v| v.is_finite()).map(Some).ok_or_else(|| format!("“{}” is not a number.", text.trim()))
+    crate::format::parse_number(&t).map(Some).ok_or_else(|| format!("“{}” is not a number.", text.trim()))
 }
 
 /// Reads the form's texts; errors name their fields.
@@ -84,7 +84,7 @@ pub fn parse_pay(basis: PayBasis, rate: &str, currency: &str, daily: &str, weekl
         rate: take(PayField::Rate, rate),
         daily_cap: take(PayField::DailyCap, daily),
         weekly_cap: take(PayField::WeeklyCap, weekly),
-        currency: currency.trim().to_uppercase(),
+        currency: currency.trim().to_ascii_uppercase(),
     };
     if pay.currency.is_empty() {
         e.currency = Some("Enter a currency code such as USD.".into());
@@ -167,8 +167,8 @@ pub fn preview_table(name: &str, changes: &[Change]) -> Html {
 /// query (components cost wasm, issue #16).
 pub fn pay_panel((load, reload): (Load<pay_settings::ResponseData>, Callback<()>)) -> Html {
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload)),
         Load::Ready(d) => match &d.me {
             Some(me) => html! { <PayForm initial={pay_from!(me)} presets={d.clone()} /> },
             None => html! {},
@@ -222,7 +222,7 @@ pub fn pay_form(p: &PayFormProps) -> Html {
     };
     let saved = use_mutation::<UpdatePay>({
         let (show, errors, notice) = (show.clone(), errors.clone(), notice.clone());
-        Callback::from(move |d: Rc<update_pay::ResponseData>| {
+        Callback::from(move |(_, d): Answer<UpdatePay>| {
             show(pay_from!(d.update_settings));
             errors.set(PayErrors::default());
             notice.set(Some("Saved.".into()));
@@ -230,7 +230,7 @@ pub fn pay_form(p: &PayFormProps) -> Html {
     });
     let applied = use_mutation::<ApplyPreset>({
         let (show, notice, chosen, ctx) = (show.clone(), notice.clone(), chosen.clone(), ctx.clone());
-        Callback::from(move |d: Rc<apply_preset::ResponseData>| {
+        Callback::from(move |(_, d): Answer<ApplyPreset>| {
             show(pay_from!(d.apply_preset));
             notice.set(chosen.as_ref().map(|n| format!("Applied “{n}”. Change any value below if you like.")));
             chosen.set(None);
@@ -339,13 +339,13 @@ pub fn pay_form(p: &PayFormProps) -> Html {
                     { for money_fields.map(&field) }
                 </div>
                 <div class="row">{ for cap_fields.map(&field) }</div>
-                if let Some(e) = form_error { <ErrorBox error={e} /> }
+                if let Some(e) = form_error { { error_box(&e, None) } }
                 <button type="submit" id="save-pay" disabled={saved.running}>{ if saved.running { "Saving…" } else { "Save pay and caps" } }</button>
             </form>
             if let Some(n) = &*notice { <p class="notice" role="status" id="pay-notice">{ n.clone() }</p> }
             <h3 class="sub">{ "Presets" }</h3>
             <p class="hint">{ "A preset sets the week, timezone, pay basis and caps in one go. Preview it first; change any value afterwards." }</p>
-            if let Some(e) = &applied.error { <ErrorBox error={e.clone()} /> }
+            if let Some(e) = &applied.error { { error_box(e, None) } }
             <ul class="presets-list">{ for presets }</ul>
         </>
     }

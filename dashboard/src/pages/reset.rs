@@ -3,11 +3,11 @@
 
 use yew::prelude::*;
 
-use crate::hooks::use_app;
-use yew_router::prelude::*;
+use crate::hooks::{Answer, use_app, use_mutation_with};
+use crate::route::{Link, use_location};
 
-use super::{Field, bind};
-use crate::admin::{check_new_password, reset_error, token_from_query};
+use crate::accounts::{check_new_password, reset_error, token_from_query};
+use crate::components::{Field, bind};
 use crate::gql::{self, CompletePasswordReset};
 use crate::route::{NavLink, Route};
 use crate::state::{Action, Auth};
@@ -27,8 +27,32 @@ pub fn reset_password_page() -> Html {
     let new = use_state(String::new);
     let confirm = use_state(String::new);
     let errors = use_state(Errors::default);
-    let busy = use_state(|| false);
     let done = use_state(|| false);
+    // The server revoked every session of that account; if it was this browser's, the app
+    // would find out on its next request anyway, but asking now shows sign-in at once.
+    let checked = {
+        let (ctx, done, finish) = (ctx.clone(), done.clone(), done.clone());
+        use_mutation_with::<gql::Me>(
+            Callback::from(move |(_, d): Answer<gql::Me>| {
+                if d.me.is_none() {
+                    ctx.dispatch(Action::SignedOut { expired: false });
+                }
+                done.set(true)
+            }),
+            Callback::from(move |_| finish.set(true)),
+        )
+    };
+    let reset = {
+        let (signed_in, check, done, errors) = (matches!(ctx.auth, Auth::SignedIn(_)), checked.run.clone(), done.clone(), errors.clone());
+        use_mutation_with::<CompletePasswordReset>(
+            Callback::from(move |_| if signed_in { check.emit(gql::me::Variables) } else { done.set(true) }),
+            Callback::from(move |(_, e)| {
+                let (password, form) = reset_error(&e);
+                errors.set(Errors { password, confirm: None, form });
+            }),
+        )
+    };
+    let busy = reset.running || checked.running;
 
     let Some(token) = token else {
         return html! {
@@ -37,7 +61,7 @@ pub fn reset_password_page() -> Html {
                 <p class="form-error" role="alert" id="reset-error">
                     { "This link has no reset token. Open the whole link from the e-mail (or from your administrator), or ask for a new one with \"Forgot password?\" on the sign-in page." }
                 </p>
-                <p><Link<Route> to={Route::Login}>{ "Go to sign in" }</Link<Route>></p>
+                <p><Link to={Route::Login}>{ "Go to sign in" }</Link></p>
             </section>
         };
     };
@@ -50,7 +74,7 @@ pub fn reset_password_page() -> Html {
                     { "Your new password is set, and browsers signed in to your account were signed out." }
                 </p>
                 if signed_in {
-                    <p><Link<Route> to={Route::Today}>{ "Continue" }</Link<Route>></p>
+                    <p><Link to={Route::Today}>{ "Continue" }</Link></p>
                 } else {
                     <p><NavLink to={Route::Login} classes={classes!("button")} id="reset-signin">{ "Sign in with your new password" }</NavLink></p>
                 }
@@ -58,7 +82,7 @@ pub fn reset_password_page() -> Html {
         };
     }
     let onsubmit = {
-        let (new, confirm, errors, busy, done, ctx) = (new.clone(), confirm.clone(), errors.clone(), busy.clone(), done.clone(), ctx.clone());
+        let (new, confirm, errors, run) = (new.clone(), confirm.clone(), errors.clone(), reset.run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (p, c) = check_new_password(&new, &confirm);
@@ -66,30 +90,7 @@ pub fn reset_password_page() -> Html {
                 return errors.set(Errors { password: p, confirm: c, form: None });
             }
             errors.set(Errors::default());
-            busy.set(true);
-            let vars = gql::complete_password_reset::Variables { token: token.clone(), new_password: (*new).clone() };
-            let (errors, busy, done, ctx) = (errors.clone(), busy.clone(), done.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<CompletePasswordReset>(vars).await;
-                busy.set(false);
-                match r {
-                    Ok(_) => {
-                        // The server revoked every session of that account; if it was this
-                        // browser's, the app would find out on its next request anyway.
-                        if matches!(ctx.auth, Auth::SignedIn(_))
-                            && let Ok(d) = gql::call::<gql::Me>(gql::me::Variables).await
-                            && d.me.is_none()
-                        {
-                            ctx.dispatch(Action::SignedOut { expired: false });
-                        }
-                        done.set(true);
-                    }
-                    Err(e) => {
-                        let (password, form) = reset_error(&e);
-                        errors.set(Errors { password, confirm: None, form });
-                    }
-                }
-            });
+            run.emit(gql::complete_password_reset::Variables { token: token.clone(), new_password: (*new).clone() });
         })
     };
     html! {
@@ -102,9 +103,9 @@ pub fn reset_password_page() -> Html {
                 <Field id="confirm-password" label="Repeat the new password" kind="password" value={(*confirm).clone()} oninput={bind(&confirm)}
                        error={errors.confirm.clone()} autocomplete="new-password" required=true />
                 if let Some(f) = &errors.form { <p class="form-error" role="alert" id="reset-error">{ f.clone() }</p> }
-                <button type="submit" disabled={*busy}>{ if *busy { "Saving…" } else { "Set new password" } }</button>
+                <button type="submit" disabled={busy}>{ if busy { "Saving…" } else { "Set new password" } }</button>
             </form>
-            <p>{ "Remembered it? " }<Link<Route> to={Route::Login}>{ "Sign in" }</Link<Route>></p>
+            <p>{ "Remembered it? " }<Link to={Route::Login}>{ "Sign in" }</Link></p>
         </section>
     }
 }

@@ -1,12 +1,12 @@
 //! One session: totals, a bar chart against target, and the question table.
 
+use crate::time::Instant;
 use std::rc::Rc;
 
-use chrono::{DateTime, Utc};
+use crate::route::{Link, use_navigator};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::components::{Card, ConfirmButton, ErrorBox, PaceBadge, QuestionChart, Spinner};
+use crate::components::{Card, ConfirmButton, QuestionChart, error_box, pace_badge, spinner};
 use crate::dates::{iso, long_day};
 use crate::format;
 use crate::gql::{self, DeleteQuestion, DeleteSession, SessionDetail, session_detail};
@@ -29,13 +29,13 @@ pub fn session_page(p: &SessionProps) -> Html {
     let (load, reload) = use_query::<SessionDetail>(session_detail::Variables { id: p.id.to_string() }, true);
     let navigator = use_navigator();
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload.clone())),
         Load::Ready(data) => match &data.session {
             None => html! {
                 <div class="empty" id="session-missing">
                     <h1>{ "Session not found" }</h1>
-                    <p>{ "It may have been deleted. " }<Link<Route> to={Route::Today}>{ "Back to today" }</Link<Route>></p>
+                    <p>{ "It may have been deleted. " }<Link to={Route::Today}>{ "Back to today" }</Link></p>
                 </div>
             },
             Some(s) => {
@@ -61,7 +61,7 @@ pub struct SessionViewProps {
     #[prop_or_default]
     pub on_deleted: Callback<()>,
     #[prop_or_default]
-    pub now: Option<DateTime<Utc>>,
+    pub now: Option<Instant>,
 }
 
 #[component(SessionView)]
@@ -159,7 +159,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
                 <p class="when">
                     { format!("{} – {}", tz::hm(&s.started_at, &tz), end) }
                     { " · " }
-                    <Link<Route> to={Route::Day { date: iso(day) }}>{ "Back to the day" }</Link<Route>>
+                    <Link to={Route::Day { date: iso(day) }}>{ "Back to the day" }</Link>
                 </p>
                 <ReportLinks period={ReportPeriod::Day(day)} what="the report of this session's day" />
             </div>
@@ -174,11 +174,11 @@ pub fn session_view(p: &SessionViewProps) -> Html {
             <section class="panel" aria-labelledby="qchart-h">
                 <h2 id="qchart-h">{ "Time per question" }</h2>
                 <QuestionChart questions={chart} wide={wide} />
-                <p class="legend"><PaceBadge ..pace_props!(s.pace) /></p>
+                <p class="legend">{ pace_badge(&pace_props!(s.pace)) }</p>
             </section>
             <section class="panel" aria-labelledby="qtable-h">
                 <h2 id="qtable-h">{ "Questions" }</h2>
-                if let Some(e) = &error { <ErrorBox error={e.clone()} /> }
+                if let Some(e) = &error { { error_box(e, None) } }
                 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="qtable-h">
                     <table id="questions">
                         <thead>

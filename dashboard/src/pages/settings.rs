@@ -4,20 +4,20 @@ use yew::prelude::*;
 
 use super::account::{DeleteAccountPanel, MailSections};
 use super::pay::pay_panel;
-use super::{Field, bind, input_event_value, select_value};
-use crate::components::{AuditTable, ConfirmButton, ErrorBox, Spinner};
+use crate::components::{AuditTable, ConfirmButton, error_box, spinner};
+use crate::components::{Field, bind, input_event_value, select_value};
 use crate::dates::Weekday;
 use crate::format;
 use crate::gql::{self, ApiError, ChangePassword, DeviceTokens, Logout, RevokeDeviceToken, Timezones, UpdateSettings, update_settings};
-use crate::hooks::{Load, report, use_app, use_query};
+use crate::hooks::{Answer, Load, use_app, use_mutation, use_mutation_with, use_query};
 use crate::state::Action;
 use crate::tz;
 use crate::user_from;
 
 /// Zones matching a search (case-insensitive; spaces match underscores), keeping `keep`.
 pub fn filter_zones(all: &[String], query: &str, keep: &str) -> Vec<String> {
-    let q = query.trim().to_lowercase().replace(' ', "_");
-    all.iter().filter(|z| q.is_empty() || z.to_lowercase().contains(&q) || z.as_str() == keep).cloned().collect()
+    let q = query.trim().to_ascii_lowercase().replace(' ', "_");
+    all.iter().filter(|z| q.is_empty() || z.to_ascii_lowercase().contains(&q) || z.as_str() == keep).cloned().collect()
 }
 
 /// Validated preference values, or per-field messages.
@@ -37,7 +37,7 @@ pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i6
         e.target = Some("Choose a target between 0:10 and 2:00:00.".into());
     }
     let t = t.map_err(|m| e.target.get_or_insert(m).clone()).ok();
-    let g = goal.trim().parse::<f64>().ok().filter(|g| (0.0..=168.0).contains(g));
+    let g = format::parse_number(goal).filter(|g| (0.0..=168.0).contains(g));
     if g.is_none() {
         e.goal = Some("Enter hours between 0 and 168.".into());
     }
@@ -81,9 +81,14 @@ fn preferences() -> Html {
     let idle = use_state(|| user.idle_timeout_minutes.to_string());
     let week = use_state(|| user.week_starts_on);
     let errors = use_state(PrefErrors::default);
-    let server_error = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
     let saved = use_state(|| false);
+    let update = {
+        let (saved, ctx) = (saved.clone(), ctx.clone());
+        use_mutation::<UpdateSettings>(Callback::from(move |(_, d): Answer<UpdateSettings>| {
+            saved.set(true);
+            ctx.dispatch(Action::UserUpdated(user_from!(&d.update_settings)));
+        }))
+    };
     let browser = tz::browser_zone();
     {
         // A preset may change the timezone and week start: the form follows.
@@ -95,18 +100,8 @@ fn preferences() -> Html {
     }
 
     let onsubmit = {
-        let (zone, target, goal, idle, week, errors, server_error, busy, saved, ctx) = (
-            zone.clone(),
-            target.clone(),
-            goal.clone(),
-            idle.clone(),
-            week.clone(),
-            errors.clone(),
-            server_error.clone(),
-            busy.clone(),
-            saved.clone(),
-            ctx.clone(),
-        );
+        let (zone, target, goal, idle, week, errors, saved, run) =
+            (zone.clone(), target.clone(), goal.clone(), idle.clone(), week.clone(), errors.clone(), saved.clone(), update.run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             saved.set(false);
@@ -115,7 +110,6 @@ fn preferences() -> Html {
                 Err(e) => return errors.set(e),
             };
             errors.set(PrefErrors::default());
-            busy.set(true);
             let input = update_settings::SettingsInput {
                 timezone: Some((*zone).clone()),
                 target_seconds: Some(t),
@@ -130,28 +124,13 @@ fn preferences() -> Html {
                 daily_cap_hours: None,
                 weekly_cap_hours: None,
             };
-            let (server_error, busy, saved, ctx) = (server_error.clone(), busy.clone(), saved.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<UpdateSettings>(update_settings::Variables { input }).await;
-                busy.set(false);
-                match r {
-                    Ok(data) => {
-                        server_error.set(None);
-                        saved.set(true);
-                        ctx.dispatch(Action::UserUpdated(user_from!(&data.update_settings)));
-                    }
-                    Err(e) => {
-                        report(&ctx, &e);
-                        server_error.set(Some(e));
-                    }
-                }
-            });
+            run.emit(update_settings::Variables { input });
         })
     };
 
     let zone_list = match &zones {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={reload_zones.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(e, Some(reload_zones.clone())),
         Load::Ready(z) => {
             let shown = filter_zones(&z.timezones, &search, &zone);
             let count = shown.len();
@@ -226,8 +205,8 @@ fn preferences() -> Html {
                        error={errors.idle.clone()} inputmode="numeric"
                        hint="A session with no event for this long is ended at its last event." />
             </div>
-            if let Some(e) = &*server_error { <ErrorBox error={e.clone()} /> }
-            <button type="submit" id="save-prefs" disabled={*busy}>{ if *busy { "Saving…" } else { "Save preferences" } }</button>
+            if let Some(e) = &update.error { { error_box(e, None) } }
+            <button type="submit" id="save-prefs" disabled={update.running}>{ if update.running { "Saving…" } else { "Save preferences" } }</button>
             if *saved { <p class="notice" role="status" id="prefs-saved">{ "Saved." }</p> }
         </form>
     }
@@ -235,16 +214,35 @@ fn preferences() -> Html {
 
 #[component(PasswordForm)]
 fn password_form() -> Html {
-    let ctx = use_app();
     let current = use_state(String::new);
     let new = use_state(String::new);
     let confirm = use_state(String::new);
     let errs = use_state(|| (None::<String>, None::<String>, None::<String>, None::<String>));
-    let busy = use_state(|| false);
     let done = use_state(|| false);
+    let changed = {
+        let (current, new, confirm, done, errs) = (current.clone(), new.clone(), confirm.clone(), done.clone(), errs.clone());
+        use_mutation_with::<ChangePassword>(
+            Callback::from(move |_| {
+                current.set(String::new());
+                new.set(String::new());
+                confirm.set(String::new());
+                done.set(true);
+            }),
+            Callback::from(move |(_, e): (_, ApiError)| {
+                let msg = Some(e.friendly());
+                match e.code.as_str() {
+                    "INVALID_CREDENTIALS" => errs.set((Some("Your current password is wrong.".into()), None, None, None)),
+                    "WEAK_PASSWORD" => errs.set((None, msg, None, None)),
+                    // The app has gone back to sign-in (see `report`).
+                    "UNAUTHENTICATED" => {}
+                    _ => errs.set((None, None, None, msg)),
+                }
+            }),
+        )
+    };
+    let busy = changed.running;
     let onsubmit = {
-        let (current, new, confirm, errs, busy, done, ctx) =
-            (current.clone(), new.clone(), confirm.clone(), errs.clone(), busy.clone(), done.clone(), ctx.clone());
+        let (current, new, confirm, errs, done, run) = (current.clone(), new.clone(), confirm.clone(), errs.clone(), done.clone(), changed.run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             done.set(false);
@@ -262,31 +260,7 @@ fn password_form() -> Html {
                 return errs.set(v);
             }
             errs.set((None, None, None, None));
-            busy.set(true);
-            let vars = gql::change_password::Variables { current: (*current).clone(), new: (*new).clone() };
-            let (current, new, confirm, errs, busy, done, ctx) =
-                (current.clone(), new.clone(), confirm.clone(), errs.clone(), busy.clone(), done.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<ChangePassword>(vars).await;
-                busy.set(false);
-                match r {
-                    Ok(_) => {
-                        current.set(String::new());
-                        new.set(String::new());
-                        confirm.set(String::new());
-                        done.set(true);
-                    }
-                    Err(e) => {
-                        let msg = Some(e.friendly());
-                        match e.code.as_str() {
-                            "INVALID_CREDENTIALS" => errs.set((Some("Your current password is wrong.".into()), None, None, None)),
-                            "WEAK_PASSWORD" => errs.set((None, msg, None, None)),
-                            "UNAUTHENTICATED" => report(&ctx, &e),
-                            _ => errs.set((None, None, None, msg)),
-                        }
-                    }
-                }
-            });
+            run.emit(gql::change_password::Variables { current: (*current).clone(), new: (*new).clone() });
         })
     };
     html! {
@@ -301,7 +275,7 @@ fn password_form() -> Html {
                        error={errs.2.clone()} autocomplete="new-password" />
             </div>
             if let Some(f) = &errs.3 { <p class="form-error" role="alert">{ f.clone() }</p> }
-            <button type="submit" disabled={*busy}>{ if *busy { "Changing…" } else { "Change password" } }</button>
+            <button type="submit" disabled={busy}>{ if busy { "Changing…" } else { "Change password" } }</button>
             if *done { <p class="notice" role="status">{ "Password changed. Other devices and browsers were signed out." }</p> }
         </form>
     }
@@ -312,10 +286,10 @@ fn devices() -> Html {
     let ctx = use_app();
     let tzname = ctx.timezone();
     let (load, reload) = use_query::<DeviceTokens>(gql::device_tokens::Variables, false);
-    let error = use_state(|| None::<ApiError>);
+    let revoked = use_mutation::<RevokeDeviceToken>(reload.reform(|_| ()));
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload.clone())),
         Load::Ready(d) if d.device_tokens.is_empty() => {
             html! { <p class="empty">{ "No devices yet. The overlay adds one when you sign in there." }</p> }
         }
@@ -323,16 +297,8 @@ fn devices() -> Html {
             <ul class="devices">
                 { for d.device_tokens.iter().map(|t| {
                     let revoke = {
-                        let (id, reload, error, ctx) = (t.id.clone(), reload.clone(), error.clone(), ctx.clone());
-                        Callback::from(move |_| {
-                            let (id, reload, error, ctx) = (id.clone(), reload.clone(), error.clone(), ctx.clone());
-                            yew::platform::spawn_local(async move {
-                                match gql::call::<RevokeDeviceToken>(gql::revoke_device_token::Variables { id }).await {
-                                    Ok(_) => reload.emit(()),
-                                    Err(e) => { report(&ctx, &e); error.set(Some(e)) }
-                                }
-                            });
-                        })
+                        let (id, run) = (t.id.clone(), revoked.run.clone());
+                        Callback::from(move |_| run.emit(gql::revoke_device_token::Variables { id: id.clone() }))
                     };
                     let used = t.last_used_at.as_ref().map(|u| format!("last used {} {}", tz::local_date(u, &tzname), tz::hm(u, &tzname)))
                         .unwrap_or_else(|| "never used".into());
@@ -350,7 +316,7 @@ fn devices() -> Html {
         <section class="panel" aria-labelledby="devices-h">
             <h2 id="devices-h">{ "Overlay devices" }</h2>
             { body }
-            if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
+            if let Some(e) = &revoked.error { { error_box(e, Some(revoked.retry.clone())) } }
         </section>
     }
 }
@@ -362,10 +328,10 @@ fn activity_log() -> Html {
     let tzname = ctx.timezone();
     let (load, reload) = use_query::<gql::AuditLog>(gql::audit_log::Variables { limit: Some(50), all_users: None }, false);
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload)),
         Load::Ready(d) => html! {
-            <AuditTable rows={crate::pages::admin::audit_rows(&d.audit_log, None)} timezone={tzname}
+            <AuditTable rows={crate::components::audit_rows(&d.audit_log, None)} timezone={tzname}
                         id="activity-log" caption="Your account's activity, newest first" />
         },
     };
@@ -381,26 +347,25 @@ fn activity_log() -> Html {
 #[component(SignOutEverywhere)]
 fn sign_out_everywhere() -> Html {
     let ctx = use_app();
-    let error = use_state(|| None::<ApiError>);
-    let on = {
-        let (ctx, error) = (ctx.clone(), error.clone());
-        Callback::from(move |_| {
-            let (ctx, error) = (ctx.clone(), error.clone());
-            yew::platform::spawn_local(async move {
-                match gql::call::<Logout>(gql::logout::Variables).await {
-                    Ok(_) => ctx.dispatch(Action::SignedOut { expired: false }),
-                    Err(e) if e.is_unauthenticated() => ctx.dispatch(Action::SignedOut { expired: false }),
-                    Err(e) => error.set(Some(e)),
+    let signed_out = {
+        let (done, gone) = (ctx.clone(), ctx.clone());
+        use_mutation_with::<Logout>(
+            Callback::from(move |_| done.dispatch(Action::SignedOut { expired: false })),
+            // Already signed out: that is what was asked.
+            Callback::from(move |(_, e): (_, ApiError)| {
+                if e.is_unauthenticated() {
+                    gone.dispatch(Action::SignedOut { expired: false })
                 }
-            });
-        })
+            }),
+        )
     };
+    let on = signed_out.run.reform(|_| gql::logout::Variables);
     html! {
         <section class="panel" aria-labelledby="signout-h">
             <h2 id="signout-h">{ "Sign out everywhere" }</h2>
             <p>{ "Signs out this browser and every other browser session. Overlay device tokens are listed above." }</p>
             <ConfirmButton label="Sign out everywhere" question="Sign out of every browser?" on_confirm={on} />
-            if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
+            if let Some(e) = signed_out.error.as_ref().filter(|e| !e.is_unauthenticated()) { { error_box(e, None) } }
         </section>
     }
 }

@@ -1,17 +1,17 @@
 //! Today (or any day): cards, hourly chart, one card per session.
 
+use crate::time::{Date, Instant};
 use std::rc::Rc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::route::{Link, use_navigator};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::components::{Card, ConfirmButton, ErrorBox, HourlyChart, HourlyProps, PaceBadge, Spinner};
+use crate::components::{Card, ConfirmButton, HourlyChart, HourlyProps, error_box, pace_badge, spinner};
 use crate::dates::{self, add_days, iso, long_day};
 use crate::figures::{cap_card, figure_cards};
 use crate::format;
 use crate::gql::{self, DeleteSession, Today, today};
-use crate::hooks::{Load, report, use_app, use_now, use_query, use_wide};
+use crate::hooks::{Load, use_app, use_mutation, use_now, use_query, use_wide};
 use crate::reports::{ReportLinks, ReportPeriod, print_head};
 use crate::route::{NavLink, Route};
 use crate::timer::running_active;
@@ -33,8 +33,8 @@ pub fn today_page(p: &TodayProps) -> Html {
     let vars = today::Variables { date, week_start: dates::week_start(date, user.week_starts_on) };
     let (load, reload) = use_query::<Today>(vars, true);
     let body = match load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e} retry={reload.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(&e, Some(reload.clone())),
         Load::Ready(data) => html! {
             <TodayView data={data} tz={user.timezone.clone()} on_changed={reload.clone()} />
         },
@@ -49,19 +49,19 @@ pub fn today_page(p: &TodayProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct DayNavProps {
-    date: NaiveDate,
-    today: NaiveDate,
+    date: Date,
+    today: Date,
 }
 
 #[component(DayNav)]
 fn day_nav(p: &DayNavProps) -> Html {
     let navigator = use_navigator();
-    let go = |d: NaiveDate, today: NaiveDate| -> Route { if d == today { Route::Today } else { Route::Day { date: iso(d) } } };
+    let go = |d: Date, today: Date| -> Route { if d == today { Route::Today } else { Route::Day { date: iso(d) } } };
     let on_pick = {
         let navigator = navigator.clone();
         let today = p.today;
         Callback::from(move |e: Event| {
-            if let (Some(n), Some(d)) = (&navigator, dates::parse_date(&super::input_value(&e))) {
+            if let (Some(n), Some(d)) = (&navigator, dates::parse_date(&crate::components::input_value(&e))) {
                 n.push(&go(d, today));
             }
         })
@@ -83,7 +83,7 @@ fn day_nav(p: &DayNavProps) -> Html {
                     { "Next ›" }
                 </NavLink>
                 if p.date != p.today {
-                    <Link<Route> to={Route::Today} classes="button secondary">{ "Today" }</Link<Route>>
+                    <Link to={Route::Today} classes="button secondary">{ "Today" }</Link>
                 }
             </div>
             <ReportLinks period={ReportPeriod::Day(p.date)} />
@@ -99,7 +99,7 @@ pub struct TodayViewProps {
     pub on_changed: Callback<()>,
     /// Fixed clock for tests; the live clock when `None`.
     #[prop_or_default]
-    pub now: Option<DateTime<Utc>>,
+    pub now: Option<Instant>,
 }
 
 #[component(TodayView)]
@@ -179,35 +179,22 @@ pub struct SessionCardProps {
     /// Its position in the day (1 = first).
     pub number: usize,
     pub tz: AttrValue,
-    pub now: DateTime<Utc>,
+    pub now: Instant,
     pub on_changed: Callback<()>,
 }
 
 #[component(SessionCard)]
 pub fn session_card(p: &SessionCardProps) -> Html {
-    let ctx = use_app();
-    let busy = use_state(|| false);
-    let error = use_state(|| None::<gql::ApiError>);
+    let deleted = use_mutation::<DeleteSession>({
+        let changed = p.on_changed.clone();
+        Callback::from(move |_| changed.emit(()))
+    });
     let s = &p.session;
     let current = s.current.as_ref().map(|c| running_active(p.now, c.started_at, c.paused_seconds, c.is_paused, c.paused_at));
     let total_active = s.active_seconds + current.unwrap_or(0.0);
     let on_delete = {
-        let (id, busy, error, ctx, changed) = (s.id.clone(), busy.clone(), error.clone(), ctx.clone(), p.on_changed.clone());
-        Callback::from(move |_| {
-            busy.set(true);
-            let (id, busy, error, ctx, changed) = (id.clone(), busy.clone(), error.clone(), ctx.clone(), changed.clone());
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<DeleteSession>(gql::delete_session::Variables { id }).await;
-                busy.set(false);
-                match r {
-                    Ok(_) => changed.emit(()),
-                    Err(e) => {
-                        report(&ctx, &e);
-                        error.set(Some(e));
-                    }
-                }
-            });
-        })
+        let (id, run) = (s.id.clone(), deleted.run.clone());
+        Callback::from(move |_| run.emit(gql::delete_session::Variables { id: id.clone() }))
     };
     let end = match (&s.ended_at, s.is_active) {
         (_, true) => {
@@ -221,7 +208,7 @@ pub fn session_card(p: &SessionCardProps) -> Html {
                  aria-label={format!("Session {}", p.number)}>
             <header>
                 <h3>
-                    <Link<Route> to={Route::Session { id: s.id.clone() }}>{ format!("Session {}", p.number) }</Link<Route>>
+                    <Link to={Route::Session { id: s.id.clone() }}>{ format!("Session {}", p.number) }</Link>
                 </h3>
                 <p class="when">
                     <time datetime={s.started_at.to_rfc3339()}>{ tz::hm(&s.started_at, &p.tz) }</time>{ " – " }{ end }
@@ -240,13 +227,13 @@ pub fn session_card(p: &SessionCardProps) -> Html {
                 <div><dt>{ "Average" }</dt><dd>{ format::duration(s.average_seconds) }</dd></div>
                 <div><dt>{ "Target" }</dt><dd>{ format::duration(s.target_seconds) }</dd></div>
             </dl>
-            <p><PaceBadge ..pace_props!(s.pace) /></p>
+            <p>{ pace_badge(&pace_props!(s.pace)) }</p>
             <footer>
-                <Link<Route> to={Route::Session { id: s.id.clone() }} classes="button secondary">{ "Details" }</Link<Route>>
+                <Link to={Route::Session { id: s.id.clone() }} classes="button secondary">{ "Details" }</Link>
                 <ConfirmButton label="Delete" question={format!("Delete session {} and its {} questions?", p.number, s.question_count)}
-                               on_confirm={on_delete} busy={*busy} />
+                               on_confirm={on_delete} busy={deleted.running} />
             </footer>
-            if let Some(e) = &*error { <ErrorBox error={e.clone()} /> }
+            if let Some(e) = &deleted.error { { error_box(e, Some(deleted.retry.clone())) } }
         </article>
     }
 }

@@ -1,61 +1,8 @@
-//! Pure helpers for the admin page, the activity log and the password reset page (native tests
-//! below): audit actions in words, invite states, error meanings, reset tokens and links.
-
-use chrono::{DateTime, Utc};
+//! Rules of account management, free of components (native tests below): where an invite
+//! stands, what an admin action's error means, reset links and tokens, new-password checks.
 
 use crate::gql::ApiError;
-
-/// An audit action (`admin_set_role`) in words ("Admin: changed a role"). Unknown actions are
-/// shown with spaces for underscores, capitalised.
-pub fn action_words(action: &str) -> String {
-    let known = match action {
-        "login" => "Signed in",
-        "login_failed" => "Failed sign-in",
-        "logout" => "Signed out everywhere",
-        "register" => "Registered",
-        "password_changed" => "Changed password",
-        "password_change_failed" => "Failed password change",
-        "password_reset_completed" => "Set a new password with a reset link",
-        "settings_changed" => "Changed settings",
-        "device_token_created" => "Added an overlay device",
-        "device_token_revoked" => "Revoked an overlay device",
-        "session_deleted" => "Deleted a session",
-        "question_deleted" => "Deleted a question",
-        "password_reset_requested" => "Asked for a password reset mail",
-        "email_verified" => "Verified the e-mail address",
-        "email_change_requested" => "Asked to change the e-mail address",
-        "email_changed" => "Changed the e-mail address",
-        "account_deleted" => "Deleted the account",
-        "report_downloaded" => "Downloaded a report",
-        "report_unsubscribed" => "Unsubscribed from report e-mails",
-        "admin_create_user" => "Admin: created a user",
-        "admin_activate_user" => "Admin: activated a user",
-        "admin_deactivate_user" => "Admin: deactivated a user",
-        "admin_reset_password" => "Admin: issued a password reset link",
-        "admin_set_role" => "Admin: changed a role",
-        "admin_create_invite" => "Admin: created an invite",
-        "admin_revoke_invite" => "Admin: revoked an invite",
-        "admin_delete_user" => "Admin: deleted a user",
-        "admin_days_viewed" => "Admin: viewed days (read-only)",
-        "admin_report_viewed" => "Admin: viewed a report",
-        "preset_applied" => "Applied a pay preset",
-        _ => "",
-    };
-    if !known.is_empty() {
-        return known.to_string();
-    }
-    let spaced = action.trim().replace('_', " ");
-    let mut chars = spaced.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => "Unknown action".into(),
-    }
-}
-
-/// Whether an action is a failure worth highlighting in the log.
-pub fn is_failure(action: &str) -> bool {
-    action.ends_with("_failed")
-}
+use crate::time::Instant;
 
 /// Where an invite stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +24,7 @@ impl InviteState {
     }
 }
 
-pub fn invite_state(used_at: Option<&DateTime<Utc>>, revoked_at: Option<&DateTime<Utc>>, expires_at: &DateTime<Utc>, now: &DateTime<Utc>) -> InviteState {
+pub fn invite_state(used_at: Option<&Instant>, revoked_at: Option<&Instant>, expires_at: &Instant, now: &Instant) -> InviteState {
     if used_at.is_some() {
         InviteState::Used
     } else if revoked_at.is_some() {
@@ -91,7 +38,7 @@ pub fn invite_state(used_at: Option<&DateTime<Utc>>, revoked_at: Option<&DateTim
 
 /// An admin action's error, with what its code means here.
 pub fn admin_error(e: &ApiError) -> String {
-    let m = e.message.to_lowercase();
+    let m = e.message.to_ascii_lowercase();
     match e.code.as_str() {
         "FORBIDDEN" => "Only an administrator can do this (your role may have changed).".into(),
         "LAST_ADMIN" => "The last admin cannot be deleted: promote another user to admin first.".into(),
@@ -166,7 +113,7 @@ pub fn check_new_password(new: &str, confirm: &str) -> (Option<String>, Option<S
 
 /// Where a reset error goes: `(password field, form)`.
 pub fn reset_error(e: &ApiError) -> (Option<String>, Option<String>) {
-    let m = e.message.to_lowercase();
+    let m = e.message.to_ascii_lowercase();
     match e.code.as_str() {
         "WEAK_PASSWORD" => (Some(e.friendly()), None),
         "INVALID_TOKEN" => (None, Some("This reset link is invalid or already used. Ask for a new one.".into())),
@@ -188,18 +135,8 @@ mod tests {
     }
 
     #[test]
-    fn actions_in_words() {
-        assert_eq!(action_words("login"), "Signed in");
-        assert_eq!(action_words("admin_set_role"), "Admin: changed a role");
-        assert_eq!(action_words("password_reset_completed"), "Set a new password with a reset link");
-        assert_eq!(action_words("something_new"), "Something new");
-        assert_eq!(action_words(""), "Unknown action");
-        assert!(is_failure("login_failed") && !is_failure("login"));
-    }
-
-    #[test]
     fn invite_states() {
-        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let t = |s: &str| s.parse::<Instant>().unwrap();
         let now = t("2026-11-26T10:00:00Z");
         let later = t("2026-11-27T10:00:00Z");
         let before = t("2026-11-25T10:00:00Z");

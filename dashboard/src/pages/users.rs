@@ -1,43 +1,26 @@
 //! The admin page: users (activate, role, reset link), create a user, invites, everyone's
 //! activity. The route is only offered to admins; the server enforces FORBIDDEN anyway.
 
+use crate::time::Instant;
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use yew::prelude::*;
 
 use super::auth::{place_error, validate};
-use super::{Field, bind, select_value};
-use crate::admin::{InviteState, absolute_url, admin_error, invite_state};
-use crate::components::{AuditRow, AuditTable, ConfirmButton, CopyField, ErrorBox, Spinner, email_wbr};
+use crate::accounts::{InviteState, absolute_url, admin_error, invite_state};
+use crate::components::{AuditTable, ConfirmButton, CopyField, audit_rows, email_wbr, error_box, spinner};
+use crate::components::{Field, bind, select_value};
 use crate::gql::{
     self, AuditLog, CreateInvite, CreateUser, DeleteUser, Invites, ResetPassword, RevokeInvite, Role, SetUserActive, SetUserRole, Users, audit_log, invites,
     users,
 };
-use crate::hooks::{Load, report, use_app, use_query};
+use crate::hooks::{Answer, Load, use_app, use_mutation, use_mutation_with, use_query};
 use crate::route::{NavLink, Route};
 use crate::state::Action;
 use crate::tz;
 
-/// Audit entries as table rows; with `emails`, actor and subject ids become addresses.
-pub fn audit_rows(entries: &[audit_log::AuditLogAuditLog], emails: Option<&HashMap<String, String>>) -> Vec<AuditRow> {
-    let name = |id: &Option<String>| id.as_ref().map(|id| emails.and_then(|m| m.get(id).cloned()).unwrap_or_else(|| format!("user {id}")));
-    entries
-        .iter()
-        .map(|e| AuditRow {
-            id: e.id.clone(),
-            at: e.created_at,
-            action: e.action.clone(),
-            actor: name(&e.actor_id),
-            subject: name(&e.subject_id),
-            ip: e.ip.clone(),
-            detail: e.detail.clone(),
-        })
-        .collect()
-}
-
 /// `2026-11-26 10:47` in `tz`.
-fn when(t: &DateTime<Utc>, tz: &str) -> String {
+fn when(t: &Instant, tz: &str) -> String {
     format!("{} {}", tz::local_date(t, tz), tz::hm(t, tz))
 }
 
@@ -71,8 +54,8 @@ pub fn admin_page() -> Html {
     let ctx = use_app();
     let tzname = ctx.timezone();
     let log_body = match &log {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={reload_log.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(e, Some(reload_log.clone())),
         Load::Ready(d) => html! {
             <AuditTable rows={audit_rows(&d.audit_log, emails.as_ref())} timezone={tzname.clone()} everyone=true
                         id="audit-all" caption="Everyone's activity, newest first" />
@@ -203,65 +186,73 @@ struct UsersPanelProps {
 struct ResetLink {
     email: String,
     url: String,
-    expires_at: DateTime<Utc>,
+    expires_at: Instant,
 }
 
 #[component(UsersPanel)]
 fn users_panel(p: &UsersPanelProps) -> Html {
     let ctx = use_app();
     let me = ctx.user().cloned().expect("signed in");
-    let busy = use_state(|| None::<String>);
     let error = use_state(|| None::<String>);
     let link = use_state(|| None::<ResetLink>);
-    let on_action = {
-        let (busy, error, link, refresh, ctx, me) = (busy.clone(), error.clone(), link.clone(), p.refresh.clone(), ctx.clone(), me.clone());
-        Callback::from(move |(id, email, action): (String, String, UserAction)| {
-            let (busy, error, link, refresh, ctx, me) = (busy.clone(), error.clone(), link.clone(), refresh.clone(), ctx.clone(), me.clone());
-            busy.set(Some(id.clone()));
-            error.set(None);
-            yew::platform::spawn_local(async move {
-                let result: Result<(), gql::ApiError> = match action {
-                    UserAction::Activate | UserAction::Deactivate => {
-                        gql::call::<SetUserActive>(gql::set_user_active::Variables { id: id.clone(), active: action == UserAction::Activate }).await.map(|_| ())
-                    }
-                    UserAction::Promote | UserAction::Demote => {
-                        let role = if action == UserAction::Promote { Role::Admin } else { Role::User };
-                        let r = gql::call::<SetUserRole>(gql::set_user_role::Variables { id: id.clone(), role }).await;
-                        if r.is_ok() && id == me.id {
-                            // Demoting yourself: the Admin page and its nav entry go away.
-                            let mut u = me.clone();
-                            u.is_admin = role == Role::Admin;
-                            ctx.dispatch(Action::UserUpdated(u));
-                        }
-                        r.map(|_| ())
-                    }
-                    UserAction::Delete => gql::call::<DeleteUser>(gql::delete_user::Variables { id: id.clone() }).await.map(|_| ()),
-                    UserAction::ResetLink => gql::call::<ResetPassword>(gql::reset_password::Variables { id: id.clone() }).await.map(|d| {
-                        link.set(Some(ResetLink {
-                            email: email.clone(),
-                            url: absolute_url(&d.reset_password.url, &origin()),
-                            expires_at: d.reset_password.expires_at,
-                        }))
-                    }),
-                };
-                busy.set(None);
-                match result {
-                    Ok(()) => refresh.emit(()),
-                    Err(e) => {
-                        report(&ctx, &e);
-                        error.set(Some(format!("{email}: {}", admin_error(&e))));
-                    }
+    // The user an action runs for: (id, email), for its row's busy state and its messages.
+    let acting = use_mut_ref(|| (String::new(), String::new()));
+    let failed = {
+        let (error, acting) = (error.clone(), acting.clone());
+        Callback::from(move |e: gql::ApiError| error.set(Some(format!("{}: {}", acting.borrow().1, admin_error(&e)))))
+    };
+    let activated = use_mutation_with::<SetUserActive>(p.refresh.reform(|_| ()), failed.reform(|(_, e)| e));
+    let deleted = use_mutation_with::<DeleteUser>(p.refresh.reform(|_| ()), failed.reform(|(_, e)| e));
+    let role_set = {
+        let (refresh, ctx, me) = (p.refresh.clone(), ctx.clone(), me.clone());
+        use_mutation_with::<SetUserRole>(
+            Callback::from(move |(vars, _): Answer<SetUserRole>| {
+                if vars.id == me.id {
+                    // Demoting yourself: the Admin page and its nav entry go away.
+                    let mut u = me.clone();
+                    u.is_admin = vars.role == Role::Admin;
+                    ctx.dispatch(Action::UserUpdated(u));
                 }
-            });
+                refresh.emit(())
+            }),
+            failed.reform(|(_, e)| e),
+        )
+    };
+    let linked = {
+        let (link, acting, refresh) = (link.clone(), acting.clone(), p.refresh.clone());
+        use_mutation_with::<ResetPassword>(
+            Callback::from(move |(_, d): Answer<ResetPassword>| {
+                let r = &d.reset_password;
+                link.set(Some(ResetLink { email: acting.borrow().1.clone(), url: absolute_url(&r.url, &origin()), expires_at: r.expires_at }));
+                refresh.emit(())
+            }),
+            failed.reform(|(_, e)| e),
+        )
+    };
+    let running = activated.running || deleted.running || role_set.running || linked.running;
+    let busy = running.then(|| acting.borrow().0.clone());
+    let on_action = {
+        let (error, acting) = (error.clone(), acting.clone());
+        let (activate, delete, set_role, reset) = (activated.run, deleted.run, role_set.run, linked.run);
+        Callback::from(move |(id, email, action): (String, String, UserAction)| {
+            *acting.borrow_mut() = (id.clone(), email);
+            error.set(None);
+            match action {
+                UserAction::Activate | UserAction::Deactivate => activate.emit(gql::set_user_active::Variables { id, active: action == UserAction::Activate }),
+                UserAction::Promote => set_role.emit(gql::set_user_role::Variables { id, role: Role::Admin }),
+                UserAction::Demote => set_role.emit(gql::set_user_role::Variables { id, role: Role::User }),
+                UserAction::Delete => delete.emit(gql::delete_user::Variables { id }),
+                UserAction::ResetLink => reset.emit(gql::reset_password::Variables { id }),
+            }
         })
     };
     let tzname = me.timezone.clone();
     let body = match &p.load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={p.retry.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(e, Some(p.retry.clone())),
         Load::Ready(d) => html! {
             <UsersTable users={d.users.clone()} me_id={me.id.clone()} timezone={tzname.clone()}
-                        busy={(*busy).clone()} on_action={on_action} />
+                        busy={busy} on_action={on_action} />
         },
     };
     let link_box = (*link).clone().map(|l| {
@@ -309,11 +300,33 @@ fn create_user_form(p: &RefreshProps) -> Html {
     let zone = use_state(|| ctx.timezone());
     let admin = use_state(|| false);
     let errors = use_state(CreateErrors::default);
-    let busy = use_state(|| false);
     let created = use_state(|| None::<String>);
+    let create = {
+        let (email, password, created, refresh, errors) = (email.clone(), password.clone(), created.clone(), p.refresh.clone(), errors.clone());
+        use_mutation_with::<CreateUser>(
+            Callback::from(move |(_, d): Answer<CreateUser>| {
+                created.set(Some(d.create_user.email.clone()));
+                email.set(String::new());
+                password.set(String::new());
+                refresh.emit(());
+            }),
+            Callback::from(move |(_, e): (_, gql::ApiError)| {
+                let m = e.message.to_ascii_lowercase();
+                if e.code == "BAD_USER_INPUT" && (m.contains("timezone") || m.contains("zone")) {
+                    errors.set(CreateErrors { timezone: Some(e.friendly()), ..CreateErrors::default() });
+                } else if e.code == "FORBIDDEN" {
+                    errors.set(CreateErrors { form: Some(admin_error(&e)), ..CreateErrors::default() });
+                } else {
+                    let f = place_error(&e);
+                    errors.set(CreateErrors { email: f.email, password: f.password, timezone: None, form: f.form.or(f.invite) });
+                }
+            }),
+        )
+    };
+    let busy = create.running;
     let onsubmit = {
-        let (email, password, zone, admin, errors, busy, created, refresh, ctx) =
-            (email.clone(), password.clone(), zone.clone(), admin.clone(), errors.clone(), busy.clone(), created.clone(), p.refresh.clone(), ctx.clone());
+        let (email, password, zone, admin, errors, created, run) =
+            (email.clone(), password.clone(), zone.clone(), admin.clone(), errors.clone(), created.clone(), create.run.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             created.set(None);
@@ -323,38 +336,11 @@ fn create_user_form(p: &RefreshProps) -> Html {
                 return errors.set(CreateErrors { email: check.email, password: check.password, timezone: tz_err, form: None });
             }
             errors.set(CreateErrors::default());
-            busy.set(true);
-            let vars = gql::create_user::Variables {
+            run.emit(gql::create_user::Variables {
                 email: email.trim().to_string(),
                 password: (*password).clone(),
                 timezone: Some(zone.trim().to_string()),
                 role: Some(if *admin { Role::Admin } else { Role::User }),
-            };
-            let (email, password, errors, busy, created, refresh, ctx) =
-                (email.clone(), password.clone(), errors.clone(), busy.clone(), created.clone(), refresh.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<CreateUser>(vars).await;
-                busy.set(false);
-                match r {
-                    Ok(d) => {
-                        created.set(Some(d.create_user.email.clone()));
-                        email.set(String::new());
-                        password.set(String::new());
-                        refresh.emit(());
-                    }
-                    Err(e) => {
-                        report(&ctx, &e);
-                        let m = e.message.to_lowercase();
-                        if e.code == "BAD_USER_INPUT" && (m.contains("timezone") || m.contains("zone")) {
-                            errors.set(CreateErrors { timezone: Some(e.friendly()), ..CreateErrors::default() });
-                        } else if e.code == "FORBIDDEN" {
-                            errors.set(CreateErrors { form: Some(admin_error(&e)), ..CreateErrors::default() });
-                        } else {
-                            let f = place_error(&e);
-                            errors.set(CreateErrors { email: f.email, password: f.password, timezone: None, form: f.form.or(f.invite) });
-                        }
-                    }
-                }
             });
         })
     };
@@ -384,7 +370,7 @@ fn create_user_form(p: &RefreshProps) -> Html {
                 </div>
             </div>
             if let Some(f) = &errors.form { <p class="form-error" role="alert">{ f.clone() }</p> }
-            <button type="submit" disabled={*busy}>{ if *busy { "Creating…" } else { "Create user" } }</button>
+            <button type="submit" disabled={busy}>{ if busy { "Creating…" } else { "Create user" } }</button>
             if let Some(e) = &*created { <p class="notice" role="status" id="user-created">{ format!("Created {e}.") }</p> }
         </form>
     }
@@ -401,7 +387,7 @@ struct InvitesPanelProps {
 struct NewCode {
     id: String,
     code: String,
-    expires_at: DateTime<Utc>,
+    expires_at: Instant,
 }
 
 #[component(InvitesPanel)]
@@ -410,45 +396,43 @@ fn invites_panel(p: &InvitesPanelProps) -> Html {
     let tzname = ctx.timezone();
     let hours = use_state(|| "168".to_string());
     let hours_error = use_state(|| None::<String>);
-    let error = use_state(|| None::<String>);
-    let busy = use_state(|| false);
     let code = use_state(|| None::<NewCode>);
+    let created = {
+        let (code, refresh) = (code.clone(), p.refresh.clone());
+        use_mutation::<CreateInvite>(Callback::from(move |(_, d): Answer<CreateInvite>| {
+            let c = &d.create_invite;
+            code.set(Some(NewCode { id: c.invite.id.clone(), code: c.code.clone(), expires_at: c.invite.expires_at }));
+            refresh.emit(());
+        }))
+    };
+    let revoked = {
+        let (code, refresh) = (code.clone(), p.refresh.clone());
+        use_mutation::<RevokeInvite>(Callback::from(move |(vars, _): Answer<RevokeInvite>| {
+            // A revoked invite's code is no use: stop showing it.
+            if (*code).as_ref().is_some_and(|c| c.id == vars.id) {
+                code.set(None);
+            }
+            refresh.emit(())
+        }))
+    };
+    let error = created.error.as_ref().or(revoked.error.as_ref()).map(admin_error);
+    let busy = created.running;
     let onsubmit = {
-        let (hours, hours_error, error, busy, code, refresh, ctx) =
-            (hours.clone(), hours_error.clone(), error.clone(), busy.clone(), code.clone(), p.refresh.clone(), ctx.clone());
+        let (hours, hours_error, run, clear) = (hours.clone(), hours_error.clone(), created.run.clone(), revoked.clear.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(h) = hours.trim().parse::<i64>().ok().filter(|h| (1..=720).contains(h)) else {
                 return hours_error.set(Some("Enter hours between 1 and 720 (30 days).".into()));
             };
             hours_error.set(None);
-            error.set(None);
-            busy.set(true);
-            let (error, busy, code, refresh, ctx) = (error.clone(), busy.clone(), code.clone(), refresh.clone(), ctx.clone());
-            yew::platform::spawn_local(async move {
-                let r = gql::call::<CreateInvite>(gql::create_invite::Variables { expires_in_hours: Some(h) }).await;
-                busy.set(false);
-                match r {
-                    Ok(d) => {
-                        code.set(Some(NewCode {
-                            id: d.create_invite.invite.id.clone(),
-                            code: d.create_invite.code.clone(),
-                            expires_at: d.create_invite.invite.expires_at,
-                        }));
-                        refresh.emit(());
-                    }
-                    Err(e) => {
-                        report(&ctx, &e);
-                        error.set(Some(admin_error(&e)));
-                    }
-                }
-            });
+            clear.emit(());
+            run.emit(gql::create_invite::Variables { expires_in_hours: Some(h) });
         })
     };
     let now = tz::now();
     let list = match &p.load {
-        Load::Loading => html! { <Spinner /> },
-        Load::Failed(e) => html! { <ErrorBox error={e.clone()} retry={p.retry.clone()} /> },
+        Load::Loading => spinner(),
+        Load::Failed(e) => error_box(e, Some(p.retry.clone())),
         Load::Ready(d) if d.invites.is_empty() => {
             html! { <p class="empty">{ "No invites yet." }</p> }
         }
@@ -456,25 +440,8 @@ fn invites_panel(p: &InvitesPanelProps) -> Html {
             let rows = d.invites.iter().map(|i| {
                 let state = invite_state(i.used_at.as_ref(), i.revoked_at.as_ref(), &i.expires_at, &now);
                 let revoke = {
-                    let (id, error, refresh, ctx, code) = (i.id.clone(), error.clone(), p.refresh.clone(), ctx.clone(), code.clone());
-                    Callback::from(move |_| {
-                        let (id, error, refresh, ctx, code) = (id.clone(), error.clone(), refresh.clone(), ctx.clone(), code.clone());
-                        yew::platform::spawn_local(async move {
-                            match gql::call::<RevokeInvite>(gql::revoke_invite::Variables { id: id.clone() }).await {
-                                Ok(_) => {
-                                    // A revoked invite's code is no use: stop showing it.
-                                    if (*code).as_ref().is_some_and(|c| c.id == id) {
-                                        code.set(None);
-                                    }
-                                    refresh.emit(())
-                                }
-                                Err(e) => {
-                                    report(&ctx, &e);
-                                    error.set(Some(admin_error(&e)))
-                                }
-                            }
-                        });
-                    })
+                    let (id, run) = (i.id.clone(), revoked.run.clone());
+                    Callback::from(move |_| run.emit(gql::revoke_invite::Variables { id: id.clone() }))
                 };
                 let since = match state {
                     InviteState::Used => i.used_at.as_ref().map(|t| format!(" {}", when(t, &tzname))),
@@ -535,9 +502,9 @@ fn invites_panel(p: &InvitesPanelProps) -> Html {
             <form id="invite-form" class="inline-form" onsubmit={onsubmit} novalidate=true>
                 <Field id="invite-hours" label="Valid for (hours)" value={(*hours).clone()} oninput={bind(&hours)}
                        error={(*hours_error).clone()} inputmode="numeric" />
-                <button type="submit" disabled={*busy}>{ if *busy { "Creating…" } else { "Create invite" } }</button>
+                <button type="submit" disabled={busy}>{ if busy { "Creating…" } else { "Create invite" } }</button>
             </form>
-            if let Some(e) = &*error { <p class="form-error" role="alert" id="invites-error">{ e.clone() }</p> }
+            if let Some(e) = error { <p class="form-error" role="alert" id="invites-error">{ e }</p> }
             { for code_box }
             { list }
         </section>
