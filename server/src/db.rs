@@ -81,7 +81,7 @@ impl Db {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         if !url.starts_with("sqlite:") {
-            options.max_connections(std::env::var("RHT_PG_POOL").ok().and_then(|v| v.parse().ok()).unwrap_or(20)).min_connections(1);
+            options.max_connections(20).min_connections(1);
             // sqlx pings a connection at every checkout by default: a round trip for each
             // transaction and each query outside one. Only one idle long enough to have been
             // dropped by the network is worth checking.
