@@ -1,7 +1,8 @@
 //! Day and hour roll-ups of finished questions in a user's timezone. Pure.
 //!
-//! The GraphQL `day`/`week` resolvers and the report documents (PDF, CSV) all use
-//! `summarise_days` and `total`, so a document's figures are the API's figures.
+//! The report documents (PDF, CSV, report mails) use `summarise_days` over single questions;
+//! the GraphQL `day`/`week` resolvers use `summarise_slots` over the database's per-slot sums,
+//! which a property test below holds to the same figures. Both sum weeks with `total`.
 
 pub mod csv_file;
 pub mod figures;
