@@ -42,7 +42,7 @@ use crate::security::login_backoff::LoginBackoff;
 use crate::security::login_guard::{Clock, IpBudget};
 use crate::security::setup_code::SetupCode;
 use crate::shared::Shared;
-use crate::store::users::UserCache;
+use crate::store::users::{TrustCache, UserCache};
 use anyhow::Context as _;
 
 /// Everything a request handler needs. Cloned for every extractor and middleware of every
@@ -110,6 +110,8 @@ impl AppState {
             login_guard: Arc::new(login_guard),
             mailer,
             user_cache: sqlite.then(|| Arc::new(UserCache::new(std::time::Duration::from_secs(5)))),
+            trust_cache: (!sqlite).then(|| Arc::new(TrustCache::new(std::time::Duration::from_secs(5)))),
+            documents: Default::default(),
             setup_code: Arc::new(setup_code),
         };
         let schema = build_schema(Some(services.clone()));

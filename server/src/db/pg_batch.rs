@@ -16,7 +16,8 @@ use tokio::sync::{Mutex, mpsc};
 
 use super::job::{self, Pending, WorkOn};
 use crate::error::{AppError, AppResult};
-use crate::store::pg::{Keys, PgTxn};
+use crate::store::pg::{Duplicates, Keys, PgTxn};
+use crate::store::txn::is_duplicate_raced;
 
 /// A unit of writing in a group's transaction (see `job::WorkOn`).
 pub type Work<T> = WorkOn<PgTxn, T>;
@@ -72,24 +73,23 @@ async fn serve(conn: DatabaseConnection, queue: Queue) {
         if queue.lock().await.recv_many(&mut batch, MAX_JOBS_PER_COMMIT).await == 0 {
             return;
         }
-        if batch.len() > 1 {
-            match run_together(&conn, &mut batch).await {
-                Together::Committed => {
-                    batch.drain(..).for_each(|keyed| keyed.job.finish(None));
-                    continue;
-                }
-                // The commit may have happened (the connection can fail after the server
-                // committed): running the jobs again could apply an event without a
-                // clientEventId twice, so they fail, and their callers' retries decide.
-                Together::CommitFailed => {
-                    batch.drain(..).for_each(|keyed| keyed.job.finish(Some(AppError::internal("committing a group of events failed"))));
-                    continue;
-                }
-                Together::RolledBack => {}
+        match run_together(&conn, &mut batch).await {
+            Together::Committed => {
+                batch.drain(..).for_each(|keyed| keyed.job.finish(None));
+                continue;
             }
+            // The commit may have happened (the connection can fail after the server
+            // committed): running the jobs again could apply an event without a
+            // clientEventId twice, so they fail, and their callers' retries decide.
+            Together::CommitFailed => {
+                batch.drain(..).for_each(|keyed| keyed.job.finish(Some(AppError::internal("committing a group of events failed"))));
+                continue;
+            }
+            Together::RolledBack => {}
         }
-        // One job, or a group that was rolled back: each job in its own transaction, so
-        // one job's failure never undoes another's write.
+        // A group that was rolled back (a job failed, or a stored clientEventId came again):
+        // each job in its own transaction, reading its stored ids first, so one job's
+        // failure never undoes another's write.
         for mut keyed in batch.drain(..) {
             let failure = run_alone(&conn, &keyed.keys, keyed.job.as_mut()).await;
             keyed.job.finish(failure);
@@ -105,7 +105,7 @@ enum Together {
 
 async fn run_together(conn: &DatabaseConnection, batch: &mut [Keyed]) -> Together {
     let keys: Vec<&Keys> = batch.iter().map(|k| &k.keys).collect();
-    let mut txn = match PgTxn::begin(conn, &keys).await {
+    let mut txn = match PgTxn::begin(conn, &keys, Duplicates::AssumeNone).await {
         Ok(txn) => txn,
         Err(e) => {
             tracing::warn!(error = %e, "beginning a group of events failed; applying them one by one");
@@ -119,7 +119,12 @@ async fn run_together(conn: &DatabaseConnection, batch: &mut [Keyed]) -> Togethe
         }
     }
     if let Err(e) = txn.flush().await {
-        tracing::warn!(error = %e, "writing a group of events failed; applying them one by one");
+        // A retried event is expected (the group assumed it new); anything else is not.
+        if is_duplicate_raced(&e) {
+            tracing::debug!("a stored clientEventId came again; applying the group one by one");
+        } else {
+            tracing::warn!(error = %e, "writing a group of events failed; applying them one by one");
+        }
         txn.rollback().await;
         return Together::RolledBack;
     }
@@ -134,7 +139,7 @@ async fn run_together(conn: &DatabaseConnection, batch: &mut [Keyed]) -> Togethe
 
 /// Runs one job in its own transaction; `Some` only when beginning or committing failed.
 async fn run_alone(conn: &DatabaseConnection, keys: &Keys, job: &mut dyn job::Job<PgTxn>) -> Option<AppError> {
-    let mut txn = match PgTxn::begin(conn, &[keys]).await {
+    let mut txn = match PgTxn::begin(conn, &[keys], Duplicates::Read).await {
         Ok(txn) => txn,
         Err(e) => return Some(e),
     };

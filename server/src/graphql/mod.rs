@@ -22,7 +22,9 @@ use async_graphql::{Context, MergedObject, SDLExportOptions, Schema};
 use chrono::{DateTime, Utc};
 
 pub use activity::{Activity, ActivityUpdate, Subscription};
+pub use parse_cache::ParseCache;
 pub use scalars::Date;
+pub use tracking::EVENT_FIELDS;
 
 use crate::auth::Keys;
 use crate::config::Config;
@@ -31,7 +33,8 @@ use crate::entity::user;
 use crate::error::{AppError, AppResult};
 use crate::security::limits::RateLimits;
 use crate::security::login_backoff::LoginBackoff;
-use crate::store::users::UserCache;
+use crate::store::events::Credential;
+use crate::store::users::{TrustCache, UserCache};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -71,6 +74,11 @@ pub struct Services {
     pub mailer: crate::mail::Mailer,
     /// The per-request user lookup cache; SQLite only, where this process owns the data.
     pub user_cache: Option<Arc<UserCache>>,
+    /// PostgreSQL only: tokens this instance has seen, for event writes that confirm them
+    /// under the user's row lock instead of a read per request.
+    pub trust_cache: Option<Arc<TrustCache>>,
+    /// The parsed GraphQL documents, also asked what an operation selects.
+    pub documents: ParseCache,
     /// What the first registration must show on a server reachable from outside.
     pub setup_code: Arc<crate::security::setup_code::SetupCode>,
 }
@@ -80,6 +88,9 @@ pub struct Services {
 pub struct Identity {
     pub user: user::Model,
     pub via: AuthSource,
+    /// Set when the credential was taken from the trust cache: only an event write, which
+    /// confirms it, may act on this identity.
+    pub unconfirmed: Option<Credential>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,7 +113,7 @@ pub fn build_schema(services: Option<Services>) -> AppSchema {
         .limit_complexity(2_000)
         // Outside the parse cache, so cached documents are checked too.
         .extension(depth::DepthLimit)
-        .extension(parse_cache::ParseCache::default());
+        .extension(services.as_ref().map(|s| s.documents.clone()).unwrap_or_default());
     if services.as_ref().is_some_and(|s| !s.config.graphql_playground) {
         builder = builder.disable_introspection();
     }

@@ -9,6 +9,10 @@ use crate::error::{AppError, AppResult, GqlResult};
 use crate::store::events::{self, EventKind, NewEvent, Recorded};
 use crate::validate;
 
+/// The only fields a request may select to have its credential confirmed by the event
+/// write instead of read up front (see `http::identity::resolve_identity_for_events`).
+pub const EVENT_FIELDS: &[&str] = &["recordEvent", "recordEvents"];
+
 /// The most events one `recordEvents` call may carry.
 pub const MAX_BATCH: usize = 500;
 
@@ -96,7 +100,7 @@ impl TrackingMutation {
                     Err(e) => results.push(Some(EventResult::rejected(&e, now))),
                 }
             }
-            let outcomes = events::record_all(&services.db, user.id, valid.clone(), now).await?;
+            let outcomes = events::record_all(&services.db, user.id, valid.clone(), now, ctx.identity()?.unconfirmed).await?;
             let mut applied = valid.iter().zip(outcomes);
             let mut out = Vec::with_capacity(results.len());
             for slot in results {
@@ -158,7 +162,7 @@ async fn record(ctx: &Context<'_>, input: EventInput) -> AppResult<EventResult> 
     let user = ctx.user()?;
     let new = validate(input)?;
     let now = ctx.now();
-    let recorded = events::record(&services.db, user.id, &new, now).await?;
+    let recorded = events::record(&services.db, user.id, &new, now, ctx.identity()?.unconfirmed).await?;
     EventResult::recorded(ctx, &new, recorded, now)
 }
 

@@ -13,10 +13,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::MAX_BODY_BYTES;
-use super::identity::{identify_token, resolve_identity};
+use super::identity::{identify_token, resolve_identity, resolve_identity_for_events};
 use crate::AppState;
 use crate::error::AppError;
-use crate::graphql::{AuthSource, RequestMeta};
+use crate::graphql::{AuthSource, EVENT_FIELDS, RequestMeta};
 
 /// Operations per batched HTTP request.
 pub const MAX_BATCH_OPERATIONS: usize = 10;
@@ -46,7 +46,13 @@ pub async fn execute(State(state): State<AppState>, request: Request) -> Respons
         response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
         return response;
     }
-    let identity = match resolve_identity(&state.services, &parts.headers).await {
+    let events_only = match &batch {
+        BatchRequest::Single(r) => state.services.documents.selects_only(&r.query, r.operation_name.as_deref(), EVENT_FIELDS),
+        BatchRequest::Batch(_) => false,
+    };
+    let identity =
+        if events_only { resolve_identity_for_events(&state.services, &parts.headers).await } else { resolve_identity(&state.services, &parts.headers).await };
+    let identity = match identity {
         Ok(identity) => identity,
         Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, e),
     };

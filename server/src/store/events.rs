@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::lite::LiteTxn;
 use super::pg::Keys;
+pub use super::txn::Credential;
 use super::txn::{EventRef, EventTxn, SeaTxn};
 use super::{Totals, closed_question, open_session};
 use crate::db::Db;
@@ -36,14 +37,25 @@ pub struct Recorded {
 
 /// Applies one event in a write transaction shared with other waiting events (group
 /// commit; SQLite with a database file, and PostgreSQL).
-pub async fn record(db: &Db, user_id: i32, new: &NewEvent, now: DateTime<Utc>) -> AppResult<Recorded> {
-    record_all(db, user_id, vec![new.clone()], now).await?.pop().unwrap_or_else(|| Err(AppError::internal("event without a result")))
+pub async fn record(db: &Db, user_id: i32, new: &NewEvent, now: DateTime<Utc>, unconfirmed: Option<Credential>) -> AppResult<Recorded> {
+    record_all(db, user_id, vec![new.clone()], now, unconfirmed).await?.pop().unwrap_or_else(|| Err(AppError::internal("event without a result")))
 }
 
 /// Applies events in order in one write; each event's rejection is its own result and the
 /// rest still apply. A database failure fails them all (nothing is written). On SQLite this
 /// is a job for the writer thread (`LiteTxn`), on PostgreSQL a transaction (`SeaTxn`).
-pub async fn record_all(db: &Db, user_id: i32, events: Vec<NewEvent>, now: DateTime<Utc>) -> AppResult<Vec<AppResult<Recorded>>> {
+/// `unconfirmed`: a credential the write must confirm first (PostgreSQL only); when it
+/// no longer holds, every event is refused with `Unauthenticated` and nothing is written.
+pub async fn record_all(
+    db: &Db,
+    user_id: i32,
+    events: Vec<NewEvent>,
+    now: DateTime<Utc>,
+    unconfirmed: Option<Credential>,
+) -> AppResult<Vec<AppResult<Recorded>>> {
+    if unconfirmed.is_some() && db.pg_batcher().is_none() {
+        return Err(AppError::internal("an unconfirmed credential reached a store that can't confirm it"));
+    }
     if let Some(writer) = db.writer() {
         return writer
             .submit(Box::new(move |conn| {
@@ -53,13 +65,18 @@ pub async fn record_all(db: &Db, user_id: i32, events: Vec<NewEvent>, now: DateT
             .await;
     }
     if let Some(batcher) = db.pg_batcher() {
-        let keys = Keys { user_id, client_event_ids: events.iter().filter_map(|e| e.client_event_id.clone()).collect(), events: events.len() };
+        let keys = Keys { user_id, client_event_ids: events.iter().filter_map(|e| e.client_event_id.clone()).collect(), events: events.len(), unconfirmed };
         return batcher
             .submit(
                 keys,
                 Box::new(move |txn| {
                     let events = events.clone();
-                    Box::pin(async move { apply_all(txn, user_id, &events, now).await })
+                    Box::pin(async move {
+                        if unconfirmed.is_some_and(|credential| !txn.confirms(user_id, credential)) {
+                            return Ok(events.iter().map(|_| Err(AppError::Unauthenticated)).collect());
+                        }
+                        apply_all(txn, user_id, &events, now).await
+                    })
                 }),
             )
             .await;
@@ -379,7 +396,7 @@ mod tests {
         let (mut lite_outcomes, mut sea_outcomes) = (Vec::new(), Vec::new());
         for new in script() {
             // The writer path (`LiteTxn`), as `record` takes it on SQLite.
-            lite_outcomes.push(outcome(record(&lite, lite_user, &new, now).await));
+            lite_outcomes.push(outcome(record(&lite, lite_user, &new, now, None).await));
             // The sea-orm path, as on PostgreSQL, in a transaction holding the writer's turn.
             let txn = sea.begin_write().await.unwrap();
             let result = apply(&mut SeaTxn(&txn), sea_user, &new, now).await.unwrap();

@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult, SqlErr, Statement, TransactionTrait};
 use serde_json::{Value as Json, json};
 
-use super::txn::{EventRef, EventTxn, SeaTxn, Settings, duplicate_raced};
+use super::txn::{Credential, EventRef, EventTxn, SeaTxn, Settings, duplicate_raced};
 use crate::entity::{event, question, session};
 use crate::error::{AppError, AppResult};
 
@@ -29,6 +29,8 @@ pub struct Keys {
     pub client_event_ids: Vec<String>,
     /// At most this many questions are closed (one per event at most).
     pub events: usize,
+    /// What the transaction must confirm before these events apply.
+    pub unconfirmed: Option<Credential>,
 }
 
 #[derive(FromQueryResult)]
@@ -36,11 +38,24 @@ struct LockedUser {
     id: i32,
     target_ms: i64,
     idle_timeout_minutes: i32,
+    is_active: bool,
+    token_version: i32,
+    /// The question ids reserved for the group (a JSON array), repeated on every row.
+    question_ids: Option<Json>,
+    /// Which of the group's device tokens are still live (a JSON array), on every row.
+    live_devices: Option<Json>,
 }
 
-#[derive(FromQueryResult)]
-struct ReservedId {
-    id: i64,
+/// How a group learns which of its client event ids were stored before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Duplicates {
+    /// Read them at the start (one statement). For a job that runs alone, so a retry is
+    /// answered with what the first attempt did.
+    Read,
+    /// Assume none: retries are rare, and the unique index on `(user_id, client_event_id)`
+    /// fails the group's write if one slipped in. The group is then rolled back and every
+    /// job runs alone with `Read`, so the guess never changes an answer.
+    AssumeNone,
 }
 
 /// One group's write transaction.
@@ -48,6 +63,9 @@ pub struct PgTxn {
     txn: DatabaseTransaction,
     /// The locked users that still exist, with their settings.
     settings: HashMap<i32, Settings>,
+    /// Each locked user's (is_active, token_version), and the group's live device tokens.
+    accounts: HashMap<i32, (bool, i32)>,
+    live_devices: HashSet<i32>,
     locked: HashSet<i32>,
     /// The active session of every locked user, as of now (None: no active session).
     active: HashMap<i32, Option<session::Model>>,
@@ -63,68 +81,91 @@ pub struct PgTxn {
     new_events: Vec<event::Model>,
 }
 
-const LOCK_USERS: &str = "SELECT id, target_ms, idle_timeout_minutes FROM users \
+// Reserving the question ids and checking the device tokens ride on the lock: an
+// uncorrelated subquery runs once per statement, so one round trip does all three. The
+// user rows come back as locked (their latest version), so a token version bumped or an
+// account deactivated before the lock is seen.
+const LOCK_USERS: &str = "SELECT id, target_ms, idle_timeout_minutes, is_active, token_version, \
+    (SELECT json_agg(nextval(pg_get_serial_sequence('questions', 'id'))) FROM generate_series(1, $2)) AS question_ids, \
+    (SELECT json_agg(id) FROM device_tokens WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($3)::int)) \
+    AND revoked_at IS NULL) AS live_devices FROM users \
     WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($1)::int)) ORDER BY id FOR UPDATE";
 const ACTIVE_SESSIONS: &str = "SELECT * FROM sessions WHERE user_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1)::int)) AND is_active";
-const EVENTS_BY_CLIENT_ID: &str = "SELECT e.* FROM events e JOIN jsonb_to_recordset($1) AS k(user_id int, client_event_id text) \
-    ON e.user_id = k.user_id AND e.client_event_id = k.client_event_id";
-const RESERVE_QUESTION_IDS: &str = "SELECT nextval(pg_get_serial_sequence('questions', 'id')) AS id FROM generate_series(1, $1)";
-const INSERT_QUESTIONS: &str = "INSERT INTO questions \
+// A lateral subquery with LIMIT, so each id is one probe of the unique index: as a plain
+// join the planner guesses 100 rows from the record set and hashes the whole events table.
+const EVENTS_BY_CLIENT_ID: &str = "SELECT e.* FROM jsonb_to_recordset($1) AS k(user_id int, client_event_id text) \
+    CROSS JOIN LATERAL (SELECT * FROM events WHERE events.user_id = k.user_id AND events.client_event_id = k.client_event_id LIMIT 1) AS e";
+// The kept writes go in one statement: questions, then session updates, then events, as
+// data-modifying CTEs. Foreign keys are checked at the end of the statement, so an event
+// may name a question inserted beside it. Event ids follow the order events were applied
+// in (the latest event is the one with the highest id), hence `n`. The sessions are also
+// picked by `id = ANY (ARRAY(…))`: joined on the record set alone, the planner guesses 100
+// rows and scans the whole table, every dead row version included, on every group.
+const WRITE_KEPT: &str = "WITH new_questions AS (INSERT INTO questions \
     (id, session_id, user_id, position, started_at, ended_at, raw_ms, paused_ms, active_ms, target_ms, task_id, task_type) \
     SELECT id, session_id, user_id, position, started_at, ended_at, raw_ms, paused_ms, active_ms, target_ms, task_id, task_type \
     FROM jsonb_to_recordset($1) AS q(id int, session_id int, user_id int, position int, started_at timestamptz, ended_at timestamptz, \
-    raw_ms bigint, paused_ms bigint, active_ms bigint, target_ms bigint, task_id text, task_type text)";
-const UPDATE_SESSIONS: &str = "UPDATE sessions AS s SET started_at = v.started_at, ended_at = v.ended_at, is_active = v.is_active, \
+    raw_ms bigint, paused_ms bigint, active_ms bigint, target_ms bigint, task_id text, task_type text)), \
+    changed_sessions AS (UPDATE sessions AS s SET started_at = v.started_at, ended_at = v.ended_at, is_active = v.is_active, \
     last_event_at = v.last_event_at, cur_index = v.cur_index, cur_started_at = v.cur_started_at, cur_paused_ms = v.cur_paused_ms, \
     cur_pause_started_at = v.cur_pause_started_at, cur_target_ms = v.cur_target_ms, cur_task_id = v.cur_task_id, \
     cur_task_type = v.cur_task_type, question_count = v.question_count, total_raw_ms = v.total_raw_ms, \
     total_paused_ms = v.total_paused_ms, total_active_ms = v.total_active_ms, total_target_ms = v.total_target_ms \
-    FROM jsonb_to_recordset($1) AS v(id int, started_at timestamptz, ended_at timestamptz, is_active boolean, \
+    FROM jsonb_to_recordset($2) AS v(id int, started_at timestamptz, ended_at timestamptz, is_active boolean, \
     last_event_at timestamptz, cur_index int, cur_started_at timestamptz, cur_paused_ms bigint, cur_pause_started_at timestamptz, \
     cur_target_ms bigint, cur_task_id text, cur_task_type text, question_count bigint, total_raw_ms bigint, total_paused_ms bigint, \
-    total_active_ms bigint, total_target_ms bigint) WHERE s.id = v.id";
-// Ids follow the order events were applied in (the latest event is the one with the
-// highest id), hence `n`.
-const INSERT_EVENTS: &str = "INSERT INTO events (user_id, session_id, question_id, client_event_id, kind, occurred_at, received_at) \
+    total_active_ms bigint, total_target_ms bigint) \
+    WHERE s.id = ANY (ARRAY(SELECT (r->>'id')::int FROM jsonb_array_elements($2) AS r)) AND s.id = v.id) \
+    INSERT INTO events (user_id, session_id, question_id, client_event_id, kind, occurred_at, received_at) \
     SELECT user_id, session_id, question_id, client_event_id, kind, occurred_at, received_at \
-    FROM jsonb_to_recordset($1) AS e(n int, user_id int, session_id int, question_id int, client_event_id text, kind text, \
+    FROM jsonb_to_recordset($3) AS e(n int, user_id int, session_id int, question_id int, client_event_id text, kind text, \
     occurred_at timestamptz, received_at timestamptz) ORDER BY n";
 
-fn statement(sql: &str, value: impl Into<sea_orm::Value>) -> Statement {
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, [value.into()])
+fn statement<const N: usize>(sql: &str, values: [sea_orm::Value; N]) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 impl PgTxn {
     /// Begins the transaction of a group whose callers declared `keys`, locks their users
     /// and reads what their events will ask for.
-    pub async fn begin(conn: &DatabaseConnection, keys: &[&Keys]) -> AppResult<Self> {
+    pub async fn begin(conn: &DatabaseConnection, keys: &[&Keys], duplicates: Duplicates) -> AppResult<Self> {
         let txn = conn.begin().await?;
         let users: BTreeSet<i32> = keys.iter().map(|k| k.user_id).collect();
         let user_list = json!(users.iter().collect::<Vec<_>>());
-        let locked = LockedUser::find_by_statement(statement(LOCK_USERS, user_list.clone())).all(&txn).await?;
+        let events: usize = keys.iter().map(|k| k.events).sum();
+        let devices = json!(
+            keys.iter()
+                .filter_map(|k| match k.unconfirmed {
+                    Some(Credential::Device { id }) => Some(id),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        );
+        let locked = LockedUser::find_by_statement(statement(LOCK_USERS, [user_list.clone().into(), (events as i64).into(), devices.into()])).all(&txn).await?;
+        let mut question_ids = ids_in(locked.first().and_then(|r| r.question_ids.as_ref()))?;
+        question_ids.reverse();
+        let live_devices = ids_in(locked.first().and_then(|r| r.live_devices.as_ref()))?.into_iter().collect();
+        let accounts = locked.iter().map(|u| (u.id, (u.is_active, u.token_version))).collect();
         let settings = locked.into_iter().map(|u| (u.id, Settings { target_ms: u.target_ms, idle_timeout_minutes: u.idle_timeout_minutes })).collect();
         let mut active: HashMap<i32, Option<session::Model>> = users.iter().map(|&id| (id, None)).collect();
-        for row in session::Entity::find().from_raw_sql(statement(ACTIVE_SESSIONS, user_list)).all(&txn).await? {
+        for row in session::Entity::find().from_raw_sql(statement(ACTIVE_SESSIONS, [user_list.into()])).all(&txn).await? {
             active.insert(row.user_id, Some(row));
         }
         let known_ids: HashSet<(i32, String)> = keys.iter().flat_map(|k| k.client_event_ids.iter().map(|id| (k.user_id, id.clone()))).collect();
         let mut seen = HashMap::new();
-        if !known_ids.is_empty() {
+        if duplicates == Duplicates::Read && !known_ids.is_empty() {
             let wanted = Json::Array(known_ids.iter().map(|(user_id, id)| json!({"user_id": user_id, "client_event_id": id})).collect());
-            for e in event::Entity::find().from_raw_sql(statement(EVENTS_BY_CLIENT_ID, wanted)).all(&txn).await? {
+            for e in event::Entity::find().from_raw_sql(statement(EVENTS_BY_CLIENT_ID, [wanted.into()])).all(&txn).await? {
                 if let Some(id) = e.client_event_id.clone() {
                     seen.insert((e.user_id, id), event_ref(&e));
                 }
             }
         }
-        let events: usize = keys.iter().map(|k| k.events).sum();
-        let reserved = ReservedId::find_by_statement(statement(RESERVE_QUESTION_IDS, events as i64)).all(&txn).await?;
-        let mut question_ids =
-            reserved.into_iter().map(|r| i32::try_from(r.id).map_err(|_| AppError::internal("question id out of range"))).collect::<AppResult<Vec<_>>>()?;
-        question_ids.reverse();
         Ok(PgTxn {
             txn,
             settings,
+            accounts,
+            live_devices,
             locked: users.into_iter().collect(),
             active,
             known_ids,
@@ -134,6 +175,17 @@ impl PgTxn {
             changed_sessions: HashMap::new(),
             new_events: Vec::new(),
         })
+    }
+
+    /// Whether `credential`, taken on trust for `user_id`, still holds: the account is
+    /// active and the token is not revoked, as of the lock this transaction holds.
+    pub fn confirms(&self, user_id: i32, credential: Credential) -> bool {
+        let Some(&(is_active, token_version)) = self.accounts.get(&user_id) else { return false };
+        is_active
+            && match credential {
+                Credential::Session { token_version: claimed } => claimed == token_version,
+                Credential::Device { id } => self.live_devices.contains(&id),
+            }
     }
 
     /// Commits; call `flush` first (an error there means nothing was committed, an
@@ -149,24 +201,18 @@ impl PgTxn {
         }
     }
 
-    /// Writes the kept questions, session updates and events, in that order (an event may
-    /// name a question; a session's totals count its questions).
+    /// Writes the kept questions, session updates and events (one statement).
     pub async fn flush(&mut self) -> AppResult<()> {
-        if !self.new_questions.is_empty() {
-            let rows = Json::Array(self.new_questions.drain(..).map(|q| question_json(&q)).collect());
-            self.txn.execute_raw(statement(INSERT_QUESTIONS, rows)).await?;
+        if self.new_questions.is_empty() && self.changed_sessions.is_empty() && self.new_events.is_empty() {
+            return Ok(());
         }
-        if !self.changed_sessions.is_empty() {
-            let rows = Json::Array(self.changed_sessions.drain().map(|(_, s)| session_json(&s)).collect());
-            self.txn.execute_raw(statement(UPDATE_SESSIONS, rows)).await?;
-        }
-        if !self.new_events.is_empty() {
-            let rows = Json::Array(self.new_events.drain(..).enumerate().map(|(n, e)| event_json(n, &e)).collect());
-            self.txn.execute_raw(statement(INSERT_EVENTS, rows)).await.map_err(|e| match e.sql_err() {
-                Some(SqlErr::UniqueConstraintViolation(_)) => duplicate_raced(),
-                _ => AppError::Db(e),
-            })?;
-        }
+        let questions = Json::Array(self.new_questions.drain(..).map(|q| question_json(&q)).collect());
+        let sessions = Json::Array(self.changed_sessions.drain().map(|(_, s)| session_json(&s)).collect());
+        let events = Json::Array(self.new_events.drain(..).enumerate().map(|(n, e)| event_json(n, &e)).collect());
+        self.txn.execute_raw(statement(WRITE_KEPT, [questions.into(), sessions.into(), events.into()])).await.map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => duplicate_raced(),
+            _ => AppError::Db(e),
+        })?;
         Ok(())
     }
 
@@ -276,6 +322,12 @@ impl EventTxn for PgTxn {
         self.new_events.push(row);
         Ok(())
     }
+}
+
+/// The ids in a JSON array the lock statement returned (absent: none).
+fn ids_in(array: Option<&Json>) -> AppResult<Vec<i32>> {
+    let Some(Json::Array(ids)) = array else { return Ok(Vec::new()) };
+    ids.iter().map(|id| id.as_i64().and_then(|id| i32::try_from(id).ok()).ok_or_else(|| AppError::internal("id out of range"))).collect()
 }
 
 fn event_ref(e: &event::Model) -> EventRef {

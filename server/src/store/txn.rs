@@ -52,9 +52,26 @@ pub trait EventTxn: Send {
     async fn insert_event(&mut self, row: event::Model) -> AppResult<()>;
 }
 
+/// A credential the request took from this instance's cache without reading the database
+/// (PostgreSQL, requests that only record events; see `http::identity`). The event write
+/// confirms it under the user's row lock, so a revocation on any instance is seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// A session token (JWT) of this token version.
+    Session { token_version: i32 },
+    /// This device token.
+    Device { id: i32 },
+}
+
+const DUPLICATE_RACED: &str = "duplicate clientEventId raced";
+
 /// A repeated client event id that got past the per-user lock: never double-count.
 pub fn duplicate_raced() -> AppError {
-    AppError::internal("duplicate clientEventId raced")
+    AppError::internal(DUPLICATE_RACED)
+}
+
+pub fn is_duplicate_raced(error: &AppError) -> bool {
+    matches!(error, AppError::Internal(message) if message == DUPLICATE_RACED)
 }
 
 /// An active model that writes every column but the id, which the database assigns.

@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, SqlErr};
 
 use crate::db::WriteTxn;
-use crate::entity::user;
+use crate::entity::{device_token, user};
 use crate::error::{AppError, AppResult};
 
 pub const DEFAULT_TARGET_MS: i64 = 330_000;
@@ -106,6 +106,57 @@ impl UserCache {
             }
         }
         Ok(found)
+    }
+}
+
+/// PostgreSQL's per-instance memory of who holds which token, for requests that only
+/// record events. Other instances can change a user at any time, so what it returns is
+/// never trusted alone: the event write confirms the credential under the user's row lock
+/// (`store::pg::PgTxn::confirms`). The user row it keeps (for the answer's display
+/// fields, such as the time zone) may lag another instance's change by `ttl`.
+pub struct TrustCache {
+    ttl: Duration,
+    users: Mutex<HashMap<i32, (user::Model, Instant)>>,
+    devices: Mutex<HashMap<String, device_token::Model>>,
+}
+
+impl TrustCache {
+    pub fn new(ttl: Duration) -> Self {
+        TrustCache { ttl, users: Mutex::new(HashMap::new()), devices: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn user(&self, id: i32) -> Option<user::Model> {
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        users.get(&id).filter(|(_, fetched)| fetched.elapsed() < self.ttl).map(|(user, _)| user.clone())
+    }
+
+    pub fn keep_user(&self, user: &user::Model) {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        if users.len() >= MAX_CACHED_USERS {
+            users.clear();
+        }
+        users.insert(user.id, (user.clone(), Instant::now()));
+    }
+
+    /// The device token with this hash, while its `last_used_at` needs no update (within
+    /// a minute of `now`; the full path writes it).
+    pub fn device(&self, token_hash: &str, now: DateTime<Utc>) -> Option<device_token::Model> {
+        let devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        devices.get(token_hash).filter(|d| d.last_used_at.is_some_and(|at| now - at <= chrono::Duration::minutes(1))).cloned()
+    }
+
+    /// Remembers a device token `devices::authenticate` returned at `now` (it stored `now`
+    /// as `last_used_at` when the one it read was over a minute old).
+    pub fn keep_device(&self, device: &device_token::Model, now: DateTime<Utc>) {
+        let mut devices = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        if devices.len() >= MAX_CACHED_USERS {
+            devices.clear();
+        }
+        let last_used_at = match device.last_used_at {
+            Some(at) if now - at <= chrono::Duration::minutes(1) => Some(at),
+            _ => Some(now),
+        };
+        devices.insert(device.token_hash.clone(), device_token::Model { last_used_at, ..device.clone() });
     }
 }
 

@@ -213,3 +213,64 @@ async fn two_instances_share_events_limits_and_live_updates() {
     drop((one, two));
     let _ = sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP DATABASE IF EXISTS {name}")).await;
 }
+
+/// On PostgreSQL a request that only records events takes its token from the instance's
+/// trust cache and the event write confirms it under the user's row lock. So a token
+/// revoked through one instance is refused at once by the other, whose cache still holds
+/// it, and nothing is recorded with it.
+#[tokio::test]
+async fn a_token_revoked_on_one_instance_records_nothing_on_the_other() {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to test two instances");
+        return;
+    };
+    let name = format!("rht_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE DATABASE {name}")).await.unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let open = [("RATE_LIMIT_AUTH_PER_MINUTE", "0"), ("RATE_LIMIT_REQUESTS_PER_MINUTE", "0"), ("RATE_LIMIT_EVENTS_PER_MINUTE", "0")];
+    let one = ready(spawn_server(&url, &open));
+    let two = ready(spawn_server(&url, &open));
+
+    let reg = post(one.port, None, "mutation{register(email:\"t@example.com\",password:\"correct horse battery staple\"){token}}", json!({})).await;
+    let jwt = reg["data"]["register"]["token"].as_str().unwrap().to_owned();
+    let created = post(one.port, Some(&jwt), "mutation{createDeviceToken(name:\"laptop\"){token device{id}}}", json!({})).await;
+    let device = created["data"]["createDeviceToken"]["token"].as_str().unwrap().to_owned();
+    let device_id = created["data"]["createDeviceToken"]["device"]["id"].as_str().unwrap().to_owned();
+
+    let record = "mutation R($i: EventInput!) { recordEvent(input: $i) { duplicate session { questionCount } } }";
+    let send = |token: String, id: String| async move { post(two.port, Some(&token), record, json!({"i": {"type": "NEXT", "clientEventId": id}})).await };
+    // Twice each on instance two: the first reads the database and fills its cache, the
+    // second is served from it (and confirmed by the write).
+    for n in 0..2 {
+        for (token, kind) in [(&jwt, "jwt"), (&device, "device")] {
+            let r = send(token.clone(), format!("{kind}-{n}")).await;
+            assert!(r["errors"].is_null(), "recording with a live token: {r}");
+        }
+    }
+    let recorded = 4;
+
+    // Revoked through instance one: every session token (logout), and the device token.
+    let out = post(one.port, Some(&jwt), "mutation{logout}", json!({})).await;
+    assert_eq!(out["data"]["logout"], true, "{out}");
+    let fresh = post(one.port, None, "mutation{login(email:\"t@example.com\",password:\"correct horse battery staple\"){token}}", json!({})).await;
+    let fresh = fresh["data"]["login"]["token"].as_str().unwrap().to_owned();
+    let revoked = post(one.port, Some(&fresh), "mutation($id: ID!){revokeDeviceToken(id: $id)}", json!({"id": device_id})).await;
+    assert_eq!(revoked["data"]["revokeDeviceToken"], true, "{revoked}");
+
+    for (token, kind) in [(&jwt, "jwt"), (&device, "device")] {
+        let r = send(token.clone(), format!("{kind}-revoked")).await;
+        assert_eq!(r["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "a revoked token still records on the other instance: {r}");
+    }
+    // The new session token works on instance two, and the table holds only what the live
+    // tokens recorded.
+    let r = send(fresh.clone(), "fresh".into()).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    let count = sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, "SELECT COUNT(*)::int AS n FROM events");
+    let row = sea_orm::ConnectionTrait::query_one_raw(&db, count).await.unwrap().unwrap();
+    assert_eq!(row.try_get::<i32>("", "n").unwrap(), recorded + 1);
+    drop(db);
+    drop((one, two));
+    let _ = sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+}
