@@ -197,7 +197,7 @@ pub mod json {
     }
 
     pub fn read<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T, String> {
-        serde_wasm_bindgen::from_value(v).map_err(|e| e.to_string())
+        crate::jsde::from_value(v).map_err(|e| e.to_string())
     }
 
     /// `None` becomes null (not left out), as in JSON.

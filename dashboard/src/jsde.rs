@@ -1,0 +1,267 @@
+//! A small serde deserializer over the browser's parsed JSON (`JSON.parse`'s `JsValue`).
+//!
+//! serde-wasm-bindgen did this before, with errors that describe what went wrong. Every
+//! generated response type is read by code monomorphised for the deserializer, so its error
+//! paths (messages formatted with `core::fmt`, field names, expected types) were repeated in
+//! each of them. Here an error is a unit value: a response that does not fit its type is just
+//! "a bad response", and the compiler drops everything that would only have described it
+//! (issue #16, size). Only what the generated types ask for is supported: structs (read field
+//! by field by name), sequences, options, strings, numbers, booleans and unit enums.
+
+use js_sys::{Array, Object, Reflect};
+use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess, VariantAccess, Visitor};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A response did not fit its type. Carries nothing: see the module note.
+#[derive(Debug)]
+pub struct Error;
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("unexpected shape")
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl de::Error for Error {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Error
+    }
+}
+
+/// Reads `T` from a parsed JSON value.
+pub fn from_value<T: de::DeserializeOwned>(v: JsValue) -> Result<T, Error> {
+    T::deserialize(De(v))
+}
+
+pub struct De(JsValue);
+
+impl De {
+    fn number(&self) -> Result<f64, Error> {
+        self.0.as_f64().ok_or(Error)
+    }
+
+    fn absent(&self) -> bool {
+        self.0.is_null() || self.0.is_undefined()
+    }
+}
+
+macro_rules! ints {
+    ($($method:ident => $visit:ident as $t:ty),*) => {
+        $(fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+            v.$visit(self.number()? as $t)
+        })*
+    };
+}
+
+impl<'de> Deserializer<'de> for De {
+    type Error = Error;
+
+    /// Only for types that take whatever comes (none of the generated ones do, but serde's
+    /// `IgnoredAny` and buffered content may).
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        if self.absent() {
+            v.visit_unit()
+        } else if let Some(b) = self.0.as_bool() {
+            v.visit_bool(b)
+        } else if let Some(n) = self.0.as_f64() {
+            v.visit_f64(n)
+        } else if let Some(s) = self.0.as_string() {
+            v.visit_string(s)
+        } else if Array::is_array(&self.0) {
+            self.deserialize_seq(v)
+        } else if self.0.is_object() {
+            let keys: Vec<&'static str> = Vec::new();
+            let obj: Object = self.0.unchecked_into();
+            let names: Vec<String> = Object::keys(&obj).iter().filter_map(|k| k.as_string()).collect();
+            v.visit_map(Fields { obj, keys, owned: names.into_iter(), value: None })
+        } else {
+            Err(Error)
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        v.visit_bool(self.0.as_bool().ok_or(Error)?)
+    }
+
+    ints!(deserialize_i8 => visit_i64 as i64, deserialize_i16 => visit_i64 as i64, deserialize_i32 => visit_i64 as i64,
+          deserialize_i64 => visit_i64 as i64, deserialize_u8 => visit_u64 as u64, deserialize_u16 => visit_u64 as u64,
+          deserialize_u32 => visit_u64 as u64, deserialize_u64 => visit_u64 as u64, deserialize_f32 => visit_f64 as f64,
+          deserialize_f64 => visit_f64 as f64);
+
+    fn deserialize_char<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        self.deserialize_string(v)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        self.deserialize_string(v)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        v.visit_string(self.0.as_string().ok_or(Error)?)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+        Err(Error)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+        Err(Error)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        if self.absent() { v.visit_none() } else { v.visit_some(self) }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        v.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value, Error> {
+        v.visit_unit()
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value, Error> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        if !Array::is_array(&self.0) {
+            return Err(Error);
+        }
+        let array: Array = self.0.unchecked_into();
+        v.visit_seq(Items { array, next: 0 })
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, v: V) -> Result<V::Value, Error> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, _: usize, v: V) -> Result<V::Value, Error> {
+        self.deserialize_seq(v)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        if !self.0.is_object() || Array::is_array(&self.0) {
+            return Err(Error);
+        }
+        self.deserialize_any(v)
+    }
+
+    /// A struct reads its own fields by name, present ones only (a missing `Option` is `None`).
+    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], v: V) -> Result<V::Value, Error> {
+        if !self.0.is_object() {
+            return Err(Error);
+        }
+        v.visit_map(Fields { obj: self.0.unchecked_into(), keys: fields.to_vec(), owned: Vec::new().into_iter(), value: None })
+    }
+
+    /// Unit variants only, written as their name (the schema's enums).
+    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], v: V) -> Result<V::Value, Error> {
+        v.visit_enum(Variant(self.0.as_string().ok_or(Error)?))
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        self.deserialize_string(v)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        v.visit_unit()
+    }
+}
+
+/// An object's fields: the struct's own names (`keys`, walked from the end), or every key of
+/// the object (`owned`, for maps).
+struct Fields {
+    obj: Object,
+    keys: Vec<&'static str>,
+    owned: std::vec::IntoIter<String>,
+    value: Option<JsValue>,
+}
+
+impl Fields {
+    /// The next field that is present, with its value kept for `next_value_seed`.
+    fn next_name(&mut self) -> Option<String> {
+        loop {
+            let name = match self.keys.pop() {
+                Some(k) => k.to_string(),
+                None => self.owned.next()?,
+            };
+            let value = Reflect::get(&self.obj, &JsValue::from_str(&name)).unwrap_or(JsValue::UNDEFINED);
+            if !value.is_undefined() {
+                self.value = Some(value);
+                return Some(name);
+            }
+        }
+    }
+}
+
+impl<'de> MapAccess<'de> for Fields {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+        match self.next_name() {
+            Some(name) => seed.deserialize(name.into_deserializer()).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Error> {
+        seed.deserialize(De(self.value.take().ok_or(Error)?))
+    }
+}
+
+struct Items {
+    array: Array,
+    next: u32,
+}
+
+impl<'de> SeqAccess<'de> for Items {
+    type Error = Error;
+
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, Error> {
+        if self.next >= self.array.length() {
+            return Ok(None);
+        }
+        self.next += 1;
+        seed.deserialize(De(self.array.get(self.next - 1))).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some((self.array.length() - self.next) as usize)
+    }
+}
+
+struct Variant(String);
+
+impl<'de> EnumAccess<'de> for Variant {
+    type Error = Error;
+    type Variant = UnitOnly;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, UnitOnly), Error> {
+        Ok((seed.deserialize(self.0.into_deserializer())?, UnitOnly))
+    }
+}
+
+struct UnitOnly;
+
+impl<'de> VariantAccess<'de> for UnitOnly {
+    type Error = Error;
+
+    fn unit_variant(self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, _: S) -> Result<S::Value, Error> {
+        Err(Error)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, Error> {
+        Err(Error)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(self, _: &'static [&'static str], _: V) -> Result<V::Value, Error> {
+        Err(Error)
+    }
+}
