@@ -277,16 +277,26 @@ fn post(json: String) -> Pending {
     Box::pin(post_inner(json))
 }
 
+/// `fetch` itself, without a wrapper crate: gloo-net's error type carried serde_json's (and
+/// with it std::io's) error messages into the wasm.
 #[cfg(target_arch = "wasm32")]
 async fn post_inner(json: String) -> Result<String, ApiError> {
-    let request = gloo_net::http::Request::post("/graphql")
-        .header("accept", "application/json")
-        .header("content-type", "application/json")
-        .body(json)
-        .map_err(|e| ApiError::network(e.to_string()))?;
-    let response = request.send().await.map_err(|e| ApiError::network(e.to_string()))?;
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    // "TypeError: Failed to fetch", as String(error) writes it.
+    let failed = |e: JsValue| ApiError::network(String::from(e.unchecked_ref::<js_sys::Object>().to_string()));
+    let headers = js_sys::Object::new();
+    for (name, value) in [("accept", "application/json"), ("content-type", "application/json")] {
+        js_sys::Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value)).map_err(failed)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&json));
+    let window = web_sys::window().ok_or_else(|| ApiError::network("no window"))?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init("/graphql", &init)).await.map_err(failed)?.unchecked_into();
     let status = response.status();
-    let text = response.text().await.map_err(|e| ApiError::network(e.to_string()))?;
+    let text = JsFuture::from(response.text().map_err(failed)?).await.map_err(failed)?.as_string().unwrap_or_default();
     // A JSON body (even with 429) carries the GraphQL error and its code; decode() reads it.
     if status == 429 && !text.trim_start().starts_with('{') {
         return Err(ApiError { code: "RATE_LIMITED".into(), message: String::new(), field: None, retry_after: None });
