@@ -52,7 +52,10 @@ macro_rules! operations {
     };
 }
 
-operations!("queries/auth.graphql" => Me, Login, Register, Logout, CompletePasswordReset);
+// The app's first request, which boot.js also sends while the wasm downloads: on its own so
+// that its body stays short (its UserFields is a copy of auth.graphql's; `user_from!` reads both).
+operations!("queries/me.graphql" => Me);
+operations!("queries/auth.graphql" => Login, Register, Logout, CompletePasswordReset);
 operations!("queries/today.graphql" => Today);
 operations!("queries/session.graphql" => SessionDetail, DeleteSession, DeleteQuestion);
 operations!("queries/history.graphql" => WeekView, MonthView, TypeStats);
@@ -294,7 +297,8 @@ async fn post_inner(json: String) -> Result<String, ApiError> {
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(&json));
     let window = web_sys::window().ok_or_else(|| ApiError::network("no window"))?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init("/graphql", &init)).await.map_err(failed)?.unchecked_into();
+    let pending = prefetched(&window, &json).unwrap_or_else(|| window.fetch_with_str_and_init("/graphql", &init));
+    let response: web_sys::Response = JsFuture::from(pending).await.map_err(failed)?.unchecked_into();
     let status = response.status();
     let text = JsFuture::from(response.text().map_err(failed)?).await.map_err(failed)?.as_string().unwrap_or_default();
     // A JSON body (even with 429) carries the GraphQL error and its code; decode() reads it.
@@ -305,6 +309,18 @@ async fn post_inner(json: String) -> Result<String, ApiError> {
         return Err(ApiError::network(format!("HTTP {status}")));
     }
     Ok(text)
+}
+
+/// The answer to the request boot.js sent before the wasm was loaded (`window.rhtPrefetch`),
+/// if `json` is that request's body. Taken once: the first request the app makes removes it.
+#[cfg(target_arch = "wasm32")]
+fn prefetched(window: &web_sys::Window, json: &str) -> Option<js_sys::Promise> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let key = JsValue::from_str("rhtPrefetch");
+    let early = js_sys::Reflect::get(window, &key).ok().filter(|v| v.is_object())?;
+    let _ = js_sys::Reflect::delete_property(window.unchecked_ref::<js_sys::Object>(), &key);
+    let body = js_sys::Reflect::get(&early, &JsValue::from_str("body")).ok()?.as_string()?;
+    (body == json).then(|| js_sys::Reflect::get(&early, &JsValue::from_str("response")).ok()?.dyn_into().ok())?
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -345,6 +361,16 @@ mod tests {
         assert_eq!(body["variables"]["weeklyCapHours"], serde_json::Value::Null);
         assert!(body["variables"].as_object().unwrap().contains_key("weeklyCapHours"));
         assert_eq!(body["variables"]["payBasis"], "AET");
+    }
+
+    /// boot.js asks who is signed in while the wasm downloads, with the very body the app's
+    /// session check sends (the app takes that answer instead of asking again; a body that
+    /// differs would only cost the head start).
+    #[test]
+    fn boot_js_sends_the_session_check() {
+        let body = request_body::<Me>(me::Variables).unwrap();
+        let boot = include_str!("../static/boot.js");
+        assert!(boot.contains(&serde_json::to_string(&body).unwrap()), "boot.js must carry the body {body}");
     }
 
     #[test]
