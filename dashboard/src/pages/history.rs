@@ -119,7 +119,7 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
         <>
             <div class="cards">
                 <Card id="w-active" label="Active this week" value={format::hours(w.active_seconds)}
-                      detail={format!("{} · {pct:.0}% of the {} goal", format::duration(w.active_seconds), format::hours(w.goal_seconds))} />
+                      detail={format!("{} · {}% of the {} goal", format::duration(w.active_seconds), format::fixed(pct, 0), format::hours(w.goal_seconds))} />
                 <Card id="w-questions" label="Questions" value={w.question_count.to_string()} />
                 <Card label="Pace" value={format!("{} {}", w.pace.emoji, format::score(w.pace.score))} detail={w.pace.label.clone()} />
             </div>

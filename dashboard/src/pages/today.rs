@@ -143,10 +143,10 @@ pub fn today_view(p: &TodayViewProps) -> Html {
                 </Card>
                 <Card id="card-pace" label="Pace" value={format!("{} {}", day.pace.emoji, format::score(day.pace.score))} detail={day.pace.label.clone()} />
                 <Card id="card-week" label={week_label} value={format!("{} / {}", format::hours(week.active_seconds), format::hours(week.goal_seconds))}
-                      detail={format!("{goal_pct:.0}% of weekly goal")}>
+                      detail={format!("{}% of weekly goal", format::fixed(goal_pct, 0))}>
                     <div class="progress" role="progressbar" aria-label="Weekly goal progress"
-                         aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{:.0}", goal_pct.min(100.0))}>
-                        <span style={format!("width:{:.1}%", goal_pct.min(100.0))}></span>
+                         aria-valuemin="0" aria-valuemax="100" aria-valuenow={format::fixed(goal_pct.min(100.0), 0)}>
+                        <span style={format!("width:{}%", format::fixed(goal_pct.min(100.0), 1))}></span>
                     </div>
                 </Card>
             </div>
