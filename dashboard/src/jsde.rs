@@ -49,7 +49,8 @@ impl De {
 
 macro_rules! ints {
     ($($method:ident => $visit:ident as $t:ty),*) => {
-        $(fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+        $(#[inline(never)]
+        fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
             v.$visit(self.number()? as $t)
         })*
     };
@@ -60,6 +61,7 @@ impl<'de> Deserializer<'de> for De {
 
     /// Only for types that take whatever comes (none of the generated ones do, but serde's
     /// `IgnoredAny` and buffered content may).
+    #[inline(never)]
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         if self.absent() {
             v.visit_unit()
@@ -81,6 +83,7 @@ impl<'de> Deserializer<'de> for De {
         }
     }
 
+    #[inline(never)]
     fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         v.visit_bool(self.0.as_bool().ok_or(Error)?)
     }
@@ -90,42 +93,52 @@ impl<'de> Deserializer<'de> for De {
           deserialize_u32 => visit_u64 as u64, deserialize_u64 => visit_u64 as u64, deserialize_f32 => visit_f64 as f64,
           deserialize_f64 => visit_f64 as f64);
 
+    #[inline(never)]
     fn deserialize_char<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         self.deserialize_string(v)
     }
 
+    #[inline(never)]
     fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         self.deserialize_string(v)
     }
 
+    #[inline(never)]
     fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         v.visit_string(self.0.as_string().ok_or(Error)?)
     }
 
+    #[inline(never)]
     fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
         Err(Error)
     }
 
+    #[inline(never)]
     fn deserialize_byte_buf<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
         Err(Error)
     }
 
+    #[inline(never)]
     fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         if self.absent() { v.visit_none() } else { v.visit_some(self) }
     }
 
+    #[inline(never)]
     fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         v.visit_unit()
     }
 
+    #[inline(never)]
     fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value, Error> {
         v.visit_unit()
     }
 
+    #[inline(never)]
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value, Error> {
         v.visit_newtype_struct(self)
     }
 
+    #[inline(never)]
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         if !Array::is_array(&self.0) {
             return Err(Error);
@@ -134,14 +147,17 @@ impl<'de> Deserializer<'de> for De {
         v.visit_seq(Items { array, next: 0 })
     }
 
+    #[inline(never)]
     fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, v: V) -> Result<V::Value, Error> {
         self.deserialize_seq(v)
     }
 
+    #[inline(never)]
     fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, _: usize, v: V) -> Result<V::Value, Error> {
         self.deserialize_seq(v)
     }
 
+    #[inline(never)]
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         if !self.0.is_object() || Array::is_array(&self.0) {
             return Err(Error);
@@ -150,6 +166,7 @@ impl<'de> Deserializer<'de> for De {
     }
 
     /// A struct reads its own fields by name, present ones only (a missing `Option` is `None`).
+    #[inline(never)]
     fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], v: V) -> Result<V::Value, Error> {
         if !self.0.is_object() {
             return Err(Error);
@@ -158,14 +175,17 @@ impl<'de> Deserializer<'de> for De {
     }
 
     /// Unit variants only, written as their name (the schema's enums).
+    #[inline(never)]
     fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], v: V) -> Result<V::Value, Error> {
         v.visit_enum(Variant(self.0.as_string().ok_or(Error)?))
     }
 
+    #[inline(never)]
     fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         self.deserialize_string(v)
     }
 
+    #[inline(never)]
     fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         v.visit_unit()
     }
@@ -200,6 +220,7 @@ impl Fields {
 impl<'de> MapAccess<'de> for Fields {
     type Error = Error;
 
+    #[inline(never)]
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
         match self.next_name() {
             Some(name) => seed.deserialize(name.into_deserializer()).map(Some),
@@ -207,6 +228,7 @@ impl<'de> MapAccess<'de> for Fields {
         }
     }
 
+    #[inline(never)]
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Error> {
         seed.deserialize(De(self.value.take().ok_or(Error)?))
     }
@@ -220,6 +242,7 @@ struct Items {
 impl<'de> SeqAccess<'de> for Items {
     type Error = Error;
 
+    #[inline(never)]
     fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, Error> {
         if self.next >= self.array.length() {
             return Ok(None);
@@ -239,6 +262,7 @@ impl<'de> EnumAccess<'de> for Variant {
     type Error = Error;
     type Variant = UnitOnly;
 
+    #[inline(never)]
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, UnitOnly), Error> {
         Ok((seed.deserialize(self.0.into_deserializer())?, UnitOnly))
     }
