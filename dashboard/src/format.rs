@@ -48,7 +48,7 @@ pub fn hours(secs: f64) -> String {
 pub fn num(x: f64) -> String {
     #[cfg(target_arch = "wasm32")]
     {
-        js_sys::Number::from(x).to_string(10).map(String::from).unwrap_or_default()
+        js_sys::Number::from(x).to_string_with_radix(10).map(String::from).unwrap_or_default()
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

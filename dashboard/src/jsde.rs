@@ -6,7 +6,8 @@
 //! each of them. Here an error is a unit value: a response that does not fit its type is just
 //! "a bad response", and the compiler drops everything that would only have described it
 //! (issue #16, size). Only what the generated types ask for is supported: structs (read field
-//! by field by name), sequences, options, strings, numbers, booleans and unit enums.
+//! by field by name), sequences, options, strings, numbers, booleans and unit enums (and maps,
+//! for serde's buffered content).
 
 use js_sys::{Array, Object, Reflect};
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess, SeqAccess, VariantAccess, Visitor};
@@ -74,10 +75,9 @@ impl<'de> Deserializer<'de> for De {
         } else if Array::is_array(&self.0) {
             self.deserialize_seq(v)
         } else if self.0.is_object() {
-            let keys: Vec<&'static str> = Vec::new();
             let obj: Object = self.0.unchecked_into();
             let names: Vec<String> = Object::keys(&obj).iter().filter_map(|k| k.as_string()).collect();
-            v.visit_map(Fields { obj, keys, owned: names.into_iter(), value: None })
+            v.visit_map(Fields { obj, names: names.into_iter(), value: None })
         } else {
             Err(Error)
         }
@@ -165,13 +165,17 @@ impl<'de> Deserializer<'de> for De {
         self.deserialize_any(v)
     }
 
-    /// A struct reads its own fields by name, present ones only (a missing `Option` is `None`).
+    /// A struct's fields are handed over as a sequence, in the order the struct declares them,
+    /// each read from the object by its name (missing ones as `undefined`, so a missing
+    /// `Option` is `None`). serde's derived readers take a sequence with a few lines per field;
+    /// their map readers (match each key, refuse duplicates, report missing fields) are then
+    /// never called and so not compiled in.
     #[inline(never)]
     fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], v: V) -> Result<V::Value, Error> {
         if !self.0.is_object() {
             return Err(Error);
         }
-        v.visit_map(Fields { obj: self.0.unchecked_into(), keys: fields.to_vec(), owned: Vec::new().into_iter(), value: None })
+        v.visit_seq(Named { obj: self.0.unchecked_into(), fields, next: 0 })
     }
 
     /// Unit variants only, written as their name (the schema's enums).
@@ -191,23 +195,18 @@ impl<'de> Deserializer<'de> for De {
     }
 }
 
-/// An object's fields: the struct's own names (`keys`, walked from the end), or every key of
-/// the object (`owned`, for maps).
+/// An object's keys and values, for maps (structs go by `Named`).
 struct Fields {
     obj: Object,
-    keys: Vec<&'static str>,
-    owned: std::vec::IntoIter<String>,
+    names: std::vec::IntoIter<String>,
     value: Option<JsValue>,
 }
 
 impl Fields {
-    /// The next field that is present, with its value kept for `next_value_seed`.
+    /// The next key whose value is not `undefined`, with its value kept for `next_value_seed`.
     fn next_name(&mut self) -> Option<String> {
         loop {
-            let name = match self.keys.pop() {
-                Some(k) => k.to_string(),
-                None => self.owned.next()?,
-            };
+            let name = self.names.next()?;
             let value = Reflect::get(&self.obj, &JsValue::from_str(&name)).unwrap_or(JsValue::UNDEFINED);
             if !value.is_undefined() {
                 self.value = Some(value);
@@ -231,6 +230,28 @@ impl<'de> MapAccess<'de> for Fields {
     #[inline(never)]
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Error> {
         seed.deserialize(De(self.value.take().ok_or(Error)?))
+    }
+}
+
+/// A struct's field values, by name, in declaration order (see `deserialize_struct`).
+struct Named {
+    obj: Object,
+    fields: &'static [&'static str],
+    next: usize,
+}
+
+impl<'de> SeqAccess<'de> for Named {
+    type Error = Error;
+
+    #[inline(never)]
+    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, Error> {
+        let Some(name) = self.fields.get(self.next) else { return Ok(None) };
+        self.next += 1;
+        seed.deserialize(De(Reflect::get(&self.obj, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED))).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.fields.len() - self.next)
     }
 }
 
