@@ -138,22 +138,6 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-#[derive(Deserialize)]
-struct RawError {
-    message: String,
-    #[serde(default)]
-    extensions: Option<Extensions>,
-}
-
-/// The parts of an error's `extensions` the app reads.
-#[derive(Deserialize, Default)]
-struct Extensions {
-    code: Option<String>,
-    field: Option<String>,
-    #[serde(rename = "retryAfter")]
-    retry_after: Option<u64>,
-}
-
 /// Turns a GraphQL response body into data or the first error.
 pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
     let data = envelope(body)?;
@@ -164,11 +148,17 @@ pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
 /// type is compiled per operation.
 fn envelope(body: &str) -> Result<json::Value, ApiError> {
     let value = json::parse(body).map_err(|e| ApiError::network(format!("bad response: {e}")))?;
-    let errors: Option<Vec<RawError>> =
-        json::field(&value, "errors").map(json::read).transpose().map_err(|e| ApiError::network(format!("bad response: {e}")))?;
-    if let Some(first) = errors.and_then(|e| e.into_iter().next()) {
-        let ext = first.extensions.unwrap_or_default();
-        return Err(ApiError { code: ext.code.unwrap_or_else(|| "INTERNAL".into()), message: first.message, field: ext.field, retry_after: ext.retry_after });
+    // The first error, read field by field (a serde reader for it cost more than this).
+    if let Some(first) = json::field(&value, "errors").and_then(|e| json::first(&e)) {
+        let text = |v: Option<json::Value>| v.and_then(|v| json::as_str(&v));
+        let ext = json::field(&first, "extensions");
+        let ext_field = |name: &str| ext.as_ref().and_then(|e| json::field(e, name));
+        return Err(ApiError {
+            code: text(ext_field("code")).unwrap_or_else(|| "INTERNAL".into()),
+            message: text(json::field(&first, "message")).unwrap_or_default(),
+            field: text(ext_field("field")),
+            retry_after: ext_field("retryAfter").and_then(|v| json::as_f64(&v)).filter(|s| *s >= 0.0).map(|s| s as u64),
+        });
     }
     json::field(&value, "data").ok_or_else(|| ApiError::network("empty response"))
 }
@@ -205,7 +195,7 @@ pub mod json {
 
     /// `None` becomes null (not left out), as in JSON.
     pub fn write<T: Serialize>(v: &T) -> Result<String, String> {
-        let value = v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| e.to_string())?;
+        let value = crate::jsde::to_value(v).map_err(|e| e.to_string())?;
         js_sys::JSON::stringify(&value).map(String::from).map_err(|_| "cannot encode".to_string())
     }
 
@@ -220,6 +210,15 @@ pub mod json {
     /// Whether `v` is an array with at least one element.
     pub fn is_filled_array(v: &Value) -> bool {
         js_sys::Array::is_array(v) && js_sys::Array::from(v).length() > 0
+    }
+
+    /// The first element of a non-empty array.
+    pub fn first(v: &Value) -> Option<Value> {
+        is_filled_array(v).then(|| js_sys::Array::from(v).get(0))
+    }
+
+    pub fn as_f64(v: &Value) -> Option<f64> {
+        v.as_f64()
     }
 }
 
@@ -256,6 +255,15 @@ pub mod json {
     /// Whether `v` is an array with at least one element.
     pub fn is_filled_array(v: &Value) -> bool {
         v.as_array().is_some_and(|a| !a.is_empty())
+    }
+
+    /// The first element of a non-empty array.
+    pub fn first(v: &Value) -> Option<Value> {
+        v.as_array().and_then(|a| a.first()).cloned()
+    }
+
+    pub fn as_f64(v: &Value) -> Option<f64> {
+        v.as_f64()
     }
 }
 

@@ -1,4 +1,5 @@
-//! A small serde deserializer over the browser's parsed JSON (`JSON.parse`'s `JsValue`).
+//! A small serde deserializer over the browser's parsed JSON (`JSON.parse`'s `JsValue`), and
+//! the serializer that writes variables for `JSON.stringify` (at the end).
 //!
 //! serde-wasm-bindgen did this before, with errors that describe what went wrong. Every
 //! generated response type is read by code monomorphised for the deserializer, so its error
@@ -308,5 +309,164 @@ impl<'de> VariantAccess<'de> for UnitOnly {
 
     fn struct_variant<V: Visitor<'de>>(self, _: &'static [&'static str], _: V) -> Result<V::Value, Error> {
         Err(Error)
+    }
+}
+
+/// Writes a value (an operation's variables) as a JS value for `JSON.stringify`: structs as
+/// objects, sequences as arrays, `None` and `()` as null, unit enum variants as their name.
+/// Replaces serde-wasm-bindgen's serializer, so that crate is out of the wasm.
+pub fn to_value<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, Error> {
+    v.serialize(Ser)
+}
+
+pub struct Ser;
+
+/// An object or an array being filled.
+pub struct Fill(JsValue);
+
+impl ser::Error for Error {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Error
+    }
+}
+
+use serde::ser::{self, Impossible, Serialize};
+
+impl ser::Serializer for Ser {
+    type Ok = JsValue;
+    type Error = Error;
+    type SerializeSeq = Fill;
+    type SerializeTuple = Fill;
+    type SerializeTupleStruct = Impossible<JsValue, Error>;
+    type SerializeTupleVariant = Impossible<JsValue, Error>;
+    type SerializeMap = Impossible<JsValue, Error>;
+    type SerializeStruct = Fill;
+    type SerializeStructVariant = Impossible<JsValue, Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<JsValue, Error> {
+        Ok(JsValue::from_bool(v))
+    }
+    fn serialize_i8(self, v: i8) -> Result<JsValue, Error> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Result<JsValue, Error> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Result<JsValue, Error> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> Result<JsValue, Error> {
+        self.serialize_f64(v as f64)
+    }
+    fn serialize_u8(self, v: u8) -> Result<JsValue, Error> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Result<JsValue, Error> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Result<JsValue, Error> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> Result<JsValue, Error> {
+        self.serialize_f64(v as f64)
+    }
+    fn serialize_f32(self, v: f32) -> Result<JsValue, Error> {
+        self.serialize_f64(v.into())
+    }
+    fn serialize_f64(self, v: f64) -> Result<JsValue, Error> {
+        Ok(JsValue::from_f64(v))
+    }
+    fn serialize_char(self, v: char) -> Result<JsValue, Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<JsValue, Error> {
+        Ok(JsValue::from_str(v))
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<JsValue, Error> {
+        Err(Error)
+    }
+    fn serialize_none(self) -> Result<JsValue, Error> {
+        Ok(JsValue::NULL)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<JsValue, Error> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<JsValue, Error> {
+        Ok(JsValue::NULL)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<JsValue, Error> {
+        Ok(JsValue::NULL)
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<JsValue, Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> Result<JsValue, Error> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(self, _: &'static str, _: u32, _: &'static str, _: &T) -> Result<JsValue, Error> {
+        Err(Error)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Fill, Error> {
+        Ok(Fill(Array::new().into()))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Fill, Error> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(Error)
+    }
+    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(Error)
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(Error)
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Fill, Error> {
+        Ok(Fill(Object::new().into()))
+    }
+    fn serialize_struct_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeStructVariant, Error> {
+        Err(Error)
+    }
+}
+
+impl Fill {
+    fn push(&self, v: JsValue) {
+        self.0.unchecked_ref::<Array>().push(&v);
+    }
+}
+
+impl ser::SerializeSeq for Fill {
+    type Ok = JsValue;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.push(v.serialize(Ser)?);
+        Ok(())
+    }
+    fn end(self) -> Result<JsValue, Error> {
+        Ok(self.0)
+    }
+}
+
+impl ser::SerializeTuple for Fill {
+    type Ok = JsValue;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.push(v.serialize(Ser)?);
+        Ok(())
+    }
+    fn end(self) -> Result<JsValue, Error> {
+        Ok(self.0)
+    }
+}
+
+impl ser::SerializeStruct for Fill {
+    type Ok = JsValue;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> Result<(), Error> {
+        Reflect::set(&self.0, &JsValue::from_str(key), &v.serialize(Ser)?).map_err(|_| Error)?;
+        Ok(())
+    }
+    fn end(self) -> Result<JsValue, Error> {
+        Ok(self.0)
     }
 }
