@@ -319,16 +319,19 @@ async fn post_inner(json: String) -> Result<String, ApiError> {
     Ok(text)
 }
 
-/// The answer to the request boot.js sent before the wasm was loaded (`window.rhtPrefetch`),
-/// if `json` is that request's body. Taken once: the first request the app makes removes it.
+/// The answer to a request boot.js sent before the wasm was loaded (`window.rhtPrefetch`, a
+/// list of `{ body, response }`), if one had exactly this body. Each is taken once.
 #[cfg(target_arch = "wasm32")]
 fn prefetched(window: &web_sys::Window, json: &str) -> Option<js_sys::Promise> {
     use wasm_bindgen::{JsCast, JsValue};
-    let key = JsValue::from_str("rhtPrefetch");
-    let early = js_sys::Reflect::get(window, &key).ok().filter(|v| v.is_object())?;
-    let _ = js_sys::Reflect::delete_property(window.unchecked_ref::<js_sys::Object>(), &key);
-    let body = js_sys::Reflect::get(&early, &JsValue::from_str("body")).ok()?.as_string()?;
-    (body == json).then(|| js_sys::Reflect::get(&early, &JsValue::from_str("response")).ok()?.dyn_into().ok())?
+    let list: js_sys::Array = js_sys::Reflect::get(window, &JsValue::from_str("rhtPrefetch")).ok()?.dyn_into().ok()?;
+    let at = list.find_index(&mut |entry, _, _| js_sys::Reflect::get(&entry, &JsValue::from_str("body")).ok().and_then(|b| b.as_string()).as_deref() == Some(json));
+    if at < 0 {
+        return None;
+    }
+    let entry = list.get(at as u32);
+    let _ = js_sys::Reflect::set(&entry, &JsValue::from_str("body"), &JsValue::NULL); // taken
+    js_sys::Reflect::get(&entry, &JsValue::from_str("response")).ok()?.dyn_into().ok()
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -379,6 +382,19 @@ mod tests {
         let body = request_body::<Me>(me::Variables).unwrap();
         let boot = include_str!("../static/boot.js");
         assert!(boot.contains(&serde_json::to_string(&body).unwrap()), "boot.js must carry the body {body}");
+    }
+
+    /// And, on `/`, boot.js asks for Today once it knows the user's zone and week start, with
+    /// the body TodayPage sends (the query text is checked here; the variables' shape below).
+    #[test]
+    fn boot_js_sends_today() {
+        let boot = include_str!("../static/boot.js");
+        let query = Today::build_query(today::Variables { date: Date::from_ymd_opt(2026, 11, 30).unwrap(), week_start: Date::from_ymd_opt(2026, 11, 30).unwrap() });
+        let text = serde_json::to_string(query.query).unwrap();
+        assert!(boot.contains(&format!("const TODAY = {text};")), "boot.js must carry Today's query text: const TODAY = {text};");
+        let body = request_body::<Today>(query.variables).unwrap();
+        assert!(body.ends_with(r#","operationName":"Today","variables":{"date":"2026-11-30","weekStart":"2026-11-30"}}"#), "{body}");
+        assert!(body.starts_with(&format!("{{\"query\":{text},")), "{body}");
     }
 
     #[test]
