@@ -325,7 +325,8 @@ async fn post_inner(json: String) -> Result<String, ApiError> {
 fn prefetched(window: &web_sys::Window, json: &str) -> Option<js_sys::Promise> {
     use wasm_bindgen::{JsCast, JsValue};
     let list: js_sys::Array = js_sys::Reflect::get(window, &JsValue::from_str("rhtPrefetch")).ok()?.dyn_into().ok()?;
-    let at = list.find_index(&mut |entry, _, _| js_sys::Reflect::get(&entry, &JsValue::from_str("body")).ok().and_then(|b| b.as_string()).as_deref() == Some(json));
+    let at =
+        list.find_index(&mut |entry, _, _| js_sys::Reflect::get(&entry, &JsValue::from_str("body")).ok().and_then(|b| b.as_string()).as_deref() == Some(json));
     if at < 0 {
         return None;
     }
@@ -389,7 +390,8 @@ mod tests {
     #[test]
     fn boot_js_sends_today() {
         let boot = include_str!("../static/boot.js");
-        let query = Today::build_query(today::Variables { date: Date::from_ymd_opt(2026, 11, 30).unwrap(), week_start: Date::from_ymd_opt(2026, 11, 30).unwrap() });
+        let query =
+            Today::build_query(today::Variables { date: Date::from_ymd_opt(2026, 11, 30).unwrap(), week_start: Date::from_ymd_opt(2026, 11, 30).unwrap() });
         let text = serde_json::to_string(query.query).unwrap();
         assert!(boot.contains(&format!("const TODAY = {text};")), "boot.js must carry Today's query text: const TODAY = {text};");
         let body = request_body::<Today>(query.variables).unwrap();
