@@ -66,8 +66,8 @@ pub struct HourlyProps {
     pub wide: bool,
 }
 
-/// Active minutes per local hour of the day.
-#[component(HourlyChart)]
+/// Active minutes per local hour of the day. A plain function (like the other charts'
+/// helpers): a component costs its own lifecycle code in the wasm.
 pub fn hourly_chart(p: &HourlyProps) -> Html {
     let f = Frame::new(p.wide);
     let max = p.hours.iter().map(|h| h.2).fold(0.0, f64::max);
@@ -109,7 +109,6 @@ pub struct QuestionChartProps {
 }
 
 /// Each question's active time as a bar, with its target as a line across the bar.
-#[component(QuestionChart)]
 pub fn question_chart(p: &QuestionChartProps) -> Html {
     if p.questions.is_empty() {
         return html! { <p class="empty">{ "No finished questions yet." }</p> };
