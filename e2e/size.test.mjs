@@ -13,8 +13,10 @@ const WASM_GZIP_TARGET = 250 * 1024;
 /** What the wasm measures today plus a little slack: it may shrink, never grow. Lower it
  *  as the wasm shrinks; once under WASM_GZIP_TARGET, drop it and the todo below.
  *  Lowered from 428 KiB when issue 16's cuts took the wasm from 434,864 to 314,128 B gzip
- *  (type-erased query hooks, no serde_json, chrono or yew-router in the wasm, ASCII case). */
-const WASM_GZIP_CEILING = 310 * 1024;
+ *  (type-erased query hooks, no serde_json, chrono or yew-router in the wasm, ASCII case),
+ *  then from 310 KiB when they took it to 266,502 B (jsde instead of serde-wasm-bindgen,
+ *  fetch instead of gloo-net, no Rust float printing). */
+const WASM_GZIP_CEILING = 264 * 1024;
 
 function releaseWasm(t) {
   const build = JSON.parse(readFileSync(resolve(DIST, 'build.json'), 'utf8'));

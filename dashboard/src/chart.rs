@@ -61,7 +61,7 @@ pub fn short_number(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
         return format!("{}", v.round() as i64);
     }
-    let s = format!("{v:.2}");
+    let s = crate::format::fixed(v, 2);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 

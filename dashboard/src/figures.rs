@@ -55,7 +55,7 @@ pub fn minor_digits(currency: &str) -> usize {
 
 /// `12.50 USD`, `1234 JPY`, `1.250 KWD`.
 pub fn money(m: &Money) -> String {
-    format!("{:.*} {}", minor_digits(&m.currency), m.amount, m.currency)
+    format!("{} {}", format::fixed(m.amount, minor_digits(&m.currency) as u32), m.currency)
 }
 
 /// Banked time with its sign in text (`+4:10`, `−2:30`), a CSS class for the colour, and words.
@@ -108,9 +108,9 @@ pub fn cap_use(credited: f64, cap: f64) -> (f64, CapLevel) {
 pub fn cap_words(credited: f64, cap: f64, remaining: f64, which: &str) -> String {
     let (pct, level) = cap_use(credited, cap);
     match level {
-        CapLevel::Reached => format!("{pct:.0}% of the {which} cap · cap reached"),
-        CapLevel::Near => format!("{pct:.0}% of the {which} cap · nearly there, {} left", format::duration(remaining)),
-        CapLevel::Under => format!("{pct:.0}% of the {which} cap · {} left", format::duration(remaining)),
+        CapLevel::Reached => format!("{}% of the {which} cap · cap reached", format::fixed(pct, 0)),
+        CapLevel::Near => format!("{}% of the {which} cap · nearly there, {} left", format::fixed(pct, 0), format::duration(remaining)),
+        CapLevel::Under => format!("{}% of the {which} cap · {} left", format::fixed(pct, 0), format::duration(remaining)),
     }
 }
 
@@ -120,8 +120,8 @@ pub fn cap_meter(credited: f64, cap: f64, remaining: f64, which: &str) -> Html {
     html! {
         <div class={level.class()}>
             <div class="progress" role="progressbar" aria-label={format!("Credited time against the {which} cap")}
-                 aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{:.0}", pct.min(100.0))}>
-                <span style={format!("width:{:.0}%", pct.min(100.0))}></span>
+                 aria-valuemin="0" aria-valuemax="100" aria-valuenow={format::fixed(pct.min(100.0), 0)}>
+                <span style={format!("width:{}%", format::fixed(pct.min(100.0), 0))}></span>
             </div>
             <p class="cap-words">{ cap_words(credited, cap, remaining, which) }</p>
         </div>
@@ -213,7 +213,7 @@ fn cap_cell(f: &Figures) -> Html {
                 CapLevel::Near => " near",
                 CapLevel::Under => "",
             };
-            html! { <span class={level.class()}>{ format!("{pct:.0}%{words}") }</span> }
+            html! { <span class={level.class()}>{ format!("{}%{words}", format::fixed(pct, 0)) }</span> }
         }
         None => html! { <span class="muted">{ "—" }</span> },
     }

@@ -39,7 +39,34 @@ pub fn delta_class(secs: f64) -> &'static str {
 /// Hours with one decimal, e.g. `7.5 h`.
 pub fn hours(secs: f64) -> String {
     let h = if secs.is_finite() { secs.max(0.0) / 3600.0 } else { 0.0 };
-    format!("{:.1} h", (h * 10.0).round() / 10.0)
+    format!("{} h", fixed(h, 1))
+}
+
+/// A number as `{}` writes it (`12`, `20.5`, `0.1`): the shortest text that reads back as `x`.
+/// In the browser JavaScript's `String(x)` writes it (the same text, except exponents
+/// beyond 1e21 and below 1e-6): Rust's float printing and its tables cost the wasm ~25 KB.
+pub fn num(x: f64) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Number::from(x).to_string_with_radix(10).map(String::from).unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        x.to_string()
+    }
+}
+
+/// `x` with `digits` decimals (0 to 9), like `{:.N}` but rounding half away from zero, and
+/// with integer arithmetic only (see `num`).
+pub fn fixed(x: f64, digits: u32) -> String {
+    if !x.is_finite() {
+        return num(x);
+    }
+    let scale = 10u64.pow(digits.min(9));
+    let scaled = (x.abs() * scale as f64).round() as u64;
+    let sign = if x < 0.0 && scaled != 0 { "-" } else { "" };
+    let (whole, frac) = (scaled / scale, scaled % scale);
+    if digits == 0 { format!("{sign}{whole}") } else { format!("{sign}{whole}.{frac:0width$}", width = digits.min(9) as usize) }
 }
 
 /// A decimal number as typed (`20.5`, `-1`, `1e3`, surrounding spaces allowed); `None` for
@@ -105,6 +132,16 @@ pub fn score(score: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_decimals_like_format() {
+        for (x, d) in [(7.5, 1), (0.0, 1), (12.345, 2), (1234.0, 0), (99.6, 0), (1.25, 3), (-2.04, 1), (0.004, 2), (1e6, 2)] {
+            assert_eq!(fixed(x, d), format!("{x:.*}", d as usize), "{x} to {d}");
+        }
+        assert_eq!(fixed(-0.04, 1), "0.0");
+        assert_eq!(num(20.5), "20.5");
+        assert_eq!(num(12.0), "12");
+    }
 
     #[test]
     fn numbers_as_typed() {

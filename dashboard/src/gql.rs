@@ -52,7 +52,10 @@ macro_rules! operations {
     };
 }
 
-operations!("queries/auth.graphql" => Me, Login, Register, Logout, CompletePasswordReset);
+// The app's first request, which boot.js also sends while the wasm downloads: on its own so
+// that its body stays short (its UserFields is a copy of auth.graphql's; `user_from!` reads both).
+operations!("queries/me.graphql" => Me);
+operations!("queries/auth.graphql" => Login, Register, Logout, CompletePasswordReset);
 operations!("queries/today.graphql" => Today);
 operations!("queries/session.graphql" => SessionDetail, DeleteSession, DeleteQuestion);
 operations!("queries/history.graphql" => WeekView, MonthView, TypeStats);
@@ -135,22 +138,6 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-#[derive(Deserialize)]
-struct RawError {
-    message: String,
-    #[serde(default)]
-    extensions: Option<Extensions>,
-}
-
-/// The parts of an error's `extensions` the app reads.
-#[derive(Deserialize, Default)]
-struct Extensions {
-    code: Option<String>,
-    field: Option<String>,
-    #[serde(rename = "retryAfter")]
-    retry_after: Option<u64>,
-}
-
 /// Turns a GraphQL response body into data or the first error.
 pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
     let data = envelope(body)?;
@@ -161,11 +148,17 @@ pub fn decode<T: for<'de> Deserialize<'de>>(body: &str) -> Result<T, ApiError> {
 /// type is compiled per operation.
 fn envelope(body: &str) -> Result<json::Value, ApiError> {
     let value = json::parse(body).map_err(|e| ApiError::network(format!("bad response: {e}")))?;
-    let errors: Option<Vec<RawError>> =
-        json::field(&value, "errors").map(json::read).transpose().map_err(|e| ApiError::network(format!("bad response: {e}")))?;
-    if let Some(first) = errors.and_then(|e| e.into_iter().next()) {
-        let ext = first.extensions.unwrap_or_default();
-        return Err(ApiError { code: ext.code.unwrap_or_else(|| "INTERNAL".into()), message: first.message, field: ext.field, retry_after: ext.retry_after });
+    // The first error, read field by field (a serde reader for it cost more than this).
+    if let Some(first) = json::field(&value, "errors").and_then(|e| json::first(&e)) {
+        let text = |v: Option<json::Value>| v.and_then(|v| json::as_str(&v));
+        let ext = json::field(&first, "extensions");
+        let ext_field = |name: &str| ext.as_ref().and_then(|e| json::field(e, name));
+        return Err(ApiError {
+            code: text(ext_field("code")).unwrap_or_else(|| "INTERNAL".into()),
+            message: text(json::field(&first, "message")).unwrap_or_default(),
+            field: text(ext_field("field")),
+            retry_after: ext_field("retryAfter").and_then(|v| json::as_f64(&v)).filter(|s| *s >= 0.0).map(|s| s as u64),
+        });
     }
     json::field(&value, "data").ok_or_else(|| ApiError::network("empty response"))
 }
@@ -197,12 +190,12 @@ pub mod json {
     }
 
     pub fn read<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T, String> {
-        serde_wasm_bindgen::from_value(v).map_err(|e| e.to_string())
+        crate::jsde::from_value(v).map_err(|e| e.to_string())
     }
 
     /// `None` becomes null (not left out), as in JSON.
     pub fn write<T: Serialize>(v: &T) -> Result<String, String> {
-        let value = v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| e.to_string())?;
+        let value = crate::jsde::to_value(v).map_err(|e| e.to_string())?;
         js_sys::JSON::stringify(&value).map(String::from).map_err(|_| "cannot encode".to_string())
     }
 
@@ -217,6 +210,15 @@ pub mod json {
     /// Whether `v` is an array with at least one element.
     pub fn is_filled_array(v: &Value) -> bool {
         js_sys::Array::is_array(v) && js_sys::Array::from(v).length() > 0
+    }
+
+    /// The first element of a non-empty array.
+    pub fn first(v: &Value) -> Option<Value> {
+        is_filled_array(v).then(|| js_sys::Array::from(v).get(0))
+    }
+
+    pub fn as_f64(v: &Value) -> Option<f64> {
+        v.as_f64()
     }
 }
 
@@ -254,6 +256,15 @@ pub mod json {
     pub fn is_filled_array(v: &Value) -> bool {
         v.as_array().is_some_and(|a| !a.is_empty())
     }
+
+    /// The first element of a non-empty array.
+    pub fn first(v: &Value) -> Option<Value> {
+        v.as_array().and_then(|a| a.first()).cloned()
+    }
+
+    pub fn as_f64(v: &Value) -> Option<f64> {
+        v.as_f64()
+    }
 }
 
 /// Sends a request body and hands the answer's text to `then`. The task is compiled once for
@@ -277,16 +288,27 @@ fn post(json: String) -> Pending {
     Box::pin(post_inner(json))
 }
 
+/// `fetch` itself, without a wrapper crate: gloo-net's error type carried serde_json's (and
+/// with it std::io's) error messages into the wasm.
 #[cfg(target_arch = "wasm32")]
 async fn post_inner(json: String) -> Result<String, ApiError> {
-    let request = gloo_net::http::Request::post("/graphql")
-        .header("accept", "application/json")
-        .header("content-type", "application/json")
-        .body(json)
-        .map_err(|e| ApiError::network(e.to_string()))?;
-    let response = request.send().await.map_err(|e| ApiError::network(e.to_string()))?;
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    // "TypeError: Failed to fetch", as String(error) writes it.
+    let failed = |e: JsValue| ApiError::network(String::from(e.unchecked_ref::<js_sys::Object>().to_string()));
+    let headers = js_sys::Object::new();
+    for (name, value) in [("accept", "application/json"), ("content-type", "application/json")] {
+        js_sys::Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value)).map_err(failed)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&json));
+    let window = web_sys::window().ok_or_else(|| ApiError::network("no window"))?;
+    let pending = prefetched(&window, &json).unwrap_or_else(|| window.fetch_with_str_and_init("/graphql", &init));
+    let response: web_sys::Response = JsFuture::from(pending).await.map_err(failed)?.unchecked_into();
     let status = response.status();
-    let text = response.text().await.map_err(|e| ApiError::network(e.to_string()))?;
+    let text = JsFuture::from(response.text().map_err(failed)?).await.map_err(failed)?.as_string().unwrap_or_default();
     // A JSON body (even with 429) carries the GraphQL error and its code; decode() reads it.
     if status == 429 && !text.trim_start().starts_with('{') {
         return Err(ApiError { code: "RATE_LIMITED".into(), message: String::new(), field: None, retry_after: None });
@@ -295,6 +317,22 @@ async fn post_inner(json: String) -> Result<String, ApiError> {
         return Err(ApiError::network(format!("HTTP {status}")));
     }
     Ok(text)
+}
+
+/// The answer to a request boot.js sent before the wasm was loaded (`window.rhtPrefetch`, a
+/// list of `{ body, response }`), if one had exactly this body. Each is taken once.
+#[cfg(target_arch = "wasm32")]
+fn prefetched(window: &web_sys::Window, json: &str) -> Option<js_sys::Promise> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let list: js_sys::Array = js_sys::Reflect::get(window, &JsValue::from_str("rhtPrefetch")).ok()?.dyn_into().ok()?;
+    let at =
+        list.find_index(&mut |entry, _, _| js_sys::Reflect::get(&entry, &JsValue::from_str("body")).ok().and_then(|b| b.as_string()).as_deref() == Some(json));
+    if at < 0 {
+        return None;
+    }
+    let entry = list.get(at as u32);
+    let _ = js_sys::Reflect::set(&entry, &JsValue::from_str("body"), &JsValue::NULL); // taken
+    js_sys::Reflect::get(&entry, &JsValue::from_str("response")).ok()?.dyn_into().ok()
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -335,6 +373,30 @@ mod tests {
         assert_eq!(body["variables"]["weeklyCapHours"], serde_json::Value::Null);
         assert!(body["variables"].as_object().unwrap().contains_key("weeklyCapHours"));
         assert_eq!(body["variables"]["payBasis"], "AET");
+    }
+
+    /// boot.js asks who is signed in while the wasm downloads, with the very body the app's
+    /// session check sends (the app takes that answer instead of asking again; a body that
+    /// differs would only cost the head start).
+    #[test]
+    fn boot_js_sends_the_session_check() {
+        let body = request_body::<Me>(me::Variables).unwrap();
+        let boot = include_str!("../static/boot.js");
+        assert!(boot.contains(&serde_json::to_string(&body).unwrap()), "boot.js must carry the body {body}");
+    }
+
+    /// And, on `/`, boot.js asks for Today once it knows the user's zone and week start, with
+    /// the body TodayPage sends (the query text is checked here; the variables' shape below).
+    #[test]
+    fn boot_js_sends_today() {
+        let boot = include_str!("../static/boot.js");
+        let query =
+            Today::build_query(today::Variables { date: Date::from_ymd_opt(2026, 11, 30).unwrap(), week_start: Date::from_ymd_opt(2026, 11, 30).unwrap() });
+        let text = serde_json::to_string(query.query).unwrap();
+        assert!(boot.contains(&format!("const TODAY = {text};")), "boot.js must carry Today's query text: const TODAY = {text};");
+        let body = request_body::<Today>(query.variables).unwrap();
+        assert!(body.ends_with(r#","operationName":"Today","variables":{"date":"2026-11-30","weekStart":"2026-11-30"}}"#), "{body}");
+        assert!(body.starts_with(&format!("{{\"query\":{text},")), "{body}");
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub mod figures;
 pub mod format;
 pub mod gql;
 pub mod hooks;
+#[cfg(target_arch = "wasm32")]
+mod jsde;
 pub mod live;
 pub mod pages;
 pub mod reports;

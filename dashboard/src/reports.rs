@@ -51,8 +51,7 @@ pub struct ReportLinksProps {
     pub what: AttrValue,
 }
 
-/// "Download PDF" and "Download CSV" for one period.
-#[component(ReportLinks)]
+/// "Download PDF" and "Download CSV" for one period (a function, not a component: see charts).
 pub fn report_links(p: &ReportLinksProps) -> Html {
     html! {
         <div class="report-links" role="group" aria-label={format!("Download {}", p.what)}>

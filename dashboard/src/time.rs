@@ -184,7 +184,7 @@ macro_rules! as_text {
         impl<'de> Deserialize<'de> for $t {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = String::deserialize(d)?;
-                <$t>::parse(&s).ok_or_else(|| serde::de::Error::custom(format!(concat!("not ", $what, ": {}"), s)))
+                <$t>::parse(&s).ok_or_else(|| serde::de::Error::custom(format_args!(concat!("not ", $what, ": {}"), s)))
             }
         }
 

@@ -1,5 +1,6 @@
 // Size profile of a wasm file that still has its name section (the wasm-bindgen output
-// before wasm-opt): the biggest functions, and code bytes grouped by crate.
+// before wasm-opt, or `wasm-opt -Oz -g` on cargo's output): the biggest functions, code bytes
+// grouped by crate, and by the categories of README's performance section (name patterns).
 //   node e2e/tools/wasm-sizes.mjs target/.../dashboard_bg.wasm [top N]
 import { readFileSync } from 'node:fs';
 
@@ -37,3 +38,26 @@ const byCrate = new Map();
 for (const f of fns) byCrate.set(crate(f.name), (byCrate.get(crate(f.name)) ?? 0) + f.len);
 console.log('\ncode by crate (first path segment):');
 for (const [c, n] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(String(n).padStart(8), c);
+
+// Categories by name pattern, first match wins. In a pattern `..` matches both the `..` that
+// stands for `::` inside generic names and the length digits of mangled paths (`3yew10dom_bundle`).
+const CATEGORIES = [
+  ['serde: decode_any and Deserialize impls', /serde|decode_any|Deserialize|Visitor|deserialize/],
+  ['component views (html! bodies)', /Stateful\$GT\$4view|4view17/],
+  ['Yew components and hooks', /yew..html..component|yew..functional|HookProvider|yew..html/],
+  ['Yew DOM and scheduler', /yew..dom_bundle|yew..virtual_dom|yew..scheduler/],
+  ['gloo', /gloo/],
+  ['core::fmt', /core..fmt|3fmt|fmt\.\.|Display|Debug/],
+  ['wasm-bindgen, js-sys, web-sys', /wasm_bindgen|js_sys|web_sys/],
+  ['alloc, drop glue', /alloc|dlmalloc|drop_in_place|core..ptr/],
+  ['closures', /closure/],
+  ['dashboard (plain functions)', /dashboard/],
+];
+const byCategory = new Map();
+for (const f of fns) {
+  const c = (CATEGORIES.find(([, re]) => re.test(f.name)) ?? ['everything else'])[0];
+  byCategory.set(c, (byCategory.get(c) ?? 0) + f.len);
+}
+console.log('\ncode by category:');
+for (const [c, n] of [...byCategory].sort((a, b) => b[1] - a[1])) console.log(String(n).padStart(8), c);
+console.log(String(sections[11] ?? 0).padStart(8), 'data segments');

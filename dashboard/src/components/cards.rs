@@ -37,7 +37,7 @@ pub struct PaceProps {
 }
 
 pub fn pace_badge(p: &PaceProps) -> Html {
-    let title = format!("pace ratio {:.2}", p.ratio);
+    let title = format!("pace ratio {}", crate::format::fixed(p.ratio, 2));
     html! {
         <span class="pace" title={title}>
             <span class="emoji" aria-hidden="true">{ p.emoji.clone() }</span>

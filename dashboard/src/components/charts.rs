@@ -33,7 +33,7 @@ impl Frame {
         PAD_T + self.plot_h() - scale(v, top, self.plot_h())
     }
     fn view_box(self) -> String {
-        format!("0 0 {} {}", self.w, self.h)
+        format!("0 0 {} {}", format::num(self.w), format::num(self.h))
     }
     fn class(self, name: &'static str) -> Classes {
         classes!("chart", name, if self.w > 500.0 { "wide" } else { "narrow" })
@@ -45,8 +45,8 @@ fn y_axis(f: Frame, top: f64, step: f64, label: fn(f64) -> String, unit: &str) -
         let y = f.y_of(t, top);
         html! {
             <g class="tick">
-                <line x1={PAD_L.to_string()} x2={(f.w - PAD_R).to_string()} y1={y.to_string()} y2={y.to_string()} />
-                <text x={(PAD_L - 5.0).to_string()} y={(y + 4.0).to_string()} text-anchor="end">{ label(t) }</text>
+                <line x1={format::num(PAD_L)} x2={format::num(f.w - PAD_R)} y1={format::num(y)} y2={format::num(y)} />
+                <text x={format::num(PAD_L - 5.0)} y={format::num(y + 4.0)} text-anchor="end">{ label(t) }</text>
             </g>
         }
     });
@@ -66,8 +66,8 @@ pub struct HourlyProps {
     pub wide: bool,
 }
 
-/// Active minutes per local hour of the day.
-#[component(HourlyChart)]
+/// Active minutes per local hour of the day. A plain function (like the other charts'
+/// helpers): a component costs its own lifecycle code in the wasm.
 pub fn hourly_chart(p: &HourlyProps) -> Html {
     let f = Frame::new(p.wide);
     let max = p.hours.iter().map(|h| h.2).fold(0.0, f64::max);
@@ -78,12 +78,12 @@ pub fn hourly_chart(p: &HourlyProps) -> Html {
         let x = PAD_L + i as f64 * slot;
         let h = scale(*secs, top, f.plot_h());
         let label = (p.wide || hour % 3 == 0).then(|| {
-            html! { <text x={(x + slot / 2.0).to_string()} y={(f.h - PAD_B + 14.0).to_string()} text-anchor="middle">{ format!("{hour:02}") }</text> }
+            html! { <text x={format::num(x + slot / 2.0)} y={format::num(f.h - PAD_B + 14.0)} text-anchor="middle">{ format!("{hour:02}") }</text> }
         });
         html! {
             <g class="bar">
-                <rect x={(x + 1.0).to_string()} y={(PAD_T + f.plot_h() - h).to_string()}
-                      width={(slot - 2.0).max(1.0).to_string()} height={h.to_string()}>
+                <rect x={format::num(x + 1.0)} y={format::num(PAD_T + f.plot_h() - h)}
+                      width={format::num((slot - 2.0).max(1.0))} height={format::num(h)}>
                     <title>{ format!("{hour:02}:00 – {} active, {count} questions", format::duration(*secs)) }</title>
                 </rect>
                 { for label }
@@ -95,7 +95,7 @@ pub fn hourly_chart(p: &HourlyProps) -> Html {
             <title id="hourly-title">{ "Active minutes per hour (local time)" }</title>
             { y_axis(f, top, step, minutes_label, "min") }
             { for bars }
-            <text class="unit" x={(f.w - PAD_R).to_string()} y={(f.h - 2.0).to_string()} text-anchor="end">{ "hour" }</text>
+            <text class="unit" x={format::num(f.w - PAD_R)} y={format::num(f.h - 2.0)} text-anchor="end">{ "hour" }</text>
         </svg>
     }
 }
@@ -109,7 +109,6 @@ pub struct QuestionChartProps {
 }
 
 /// Each question's active time as a bar, with its target as a line across the bar.
-#[component(QuestionChart)]
 pub fn question_chart(p: &QuestionChartProps) -> Html {
     if p.questions.is_empty() {
         return html! { <p class="empty">{ "No finished questions yet." }</p> };
@@ -126,15 +125,15 @@ pub fn question_chart(p: &QuestionChartProps) -> Html {
         let ty = f.y_of(*target, top);
         let class = if active.round() > target.round() { "bar over" } else { "bar under" };
         let label = (i % every == 0).then(|| {
-            html! { <text x={(x + slot / 2.0).to_string()} y={(f.h - PAD_B + 14.0).to_string()} text-anchor="middle">{ num.to_string() }</text> }
+            html! { <text x={format::num(x + slot / 2.0)} y={format::num(f.h - PAD_B + 14.0)} text-anchor="middle">{ num.to_string() }</text> }
         });
         html! {
             <g class={class}>
-                <rect x={(x + slot * 0.15).to_string()} y={(PAD_T + f.plot_h() - h).to_string()}
-                      width={(slot * 0.7).max(1.0).to_string()} height={h.to_string()}>
+                <rect x={format::num(x + slot * 0.15)} y={format::num(PAD_T + f.plot_h() - h)}
+                      width={format::num((slot * 0.7).max(1.0))} height={format::num(h)}>
                     <title>{ format!("Question {num}: {} (target {})", format::duration(*active), format::duration(*target)) }</title>
                 </rect>
-                <line class="target" x1={x.to_string()} x2={(x + slot).to_string()} y1={ty.to_string()} y2={ty.to_string()} />
+                <line class="target" x1={format::num(x)} x2={format::num(x + slot)} y1={format::num(ty)} y2={format::num(ty)} />
                 { for label }
             </g>
         }
@@ -144,7 +143,7 @@ pub fn question_chart(p: &QuestionChartProps) -> Html {
             <title id="qchart-title">{ "Active time per question against its target (dashed line)" }</title>
             { y_axis(f, top, step, minutes_label, "min") }
             { for marks }
-            <text class="unit" x={(f.w - PAD_R).to_string()} y={(f.h - 2.0).to_string()} text-anchor="end">{ "question" }</text>
+            <text class="unit" x={format::num(f.w - PAD_R)} y={format::num(f.h - 2.0)} text-anchor="end">{ "question" }</text>
         </svg>
     }
 }
@@ -214,13 +213,13 @@ pub fn week_chart(p: &WeekChartProps) -> Html {
         html! {
             <a href={route.to_path()} aria-label={label} onclick={go(route)}>
             <g class="bar">
-                <rect x={(x + slot * 0.15).to_string()} y={y.to_string()} width={(slot * 0.7).to_string()} height={h.to_string()}>
+                <rect x={format::num(x + slot * 0.15)} y={format::num(y)} width={format::num(slot * 0.7)} height={format::num(h)}>
                     <title>{ format!("{} {}: {} active, {} questions", d.label, d.date, format::duration(d.active_seconds), d.questions) }</title>
                 </rect>
-                <text class="count" x={(x + slot / 2.0).to_string()} y={(y - 3.0).max(PAD_T + 8.0).to_string()} text-anchor="middle">{ d.questions.to_string() }</text>
-                <text x={(x + slot / 2.0).to_string()} y={(f.h - PAD_B + 14.0).to_string()} text-anchor="middle">{ d.label.clone() }</text>
+                <text class="count" x={format::num(x + slot / 2.0)} y={format::num((y - 3.0).max(PAD_T + 8.0))} text-anchor="middle">{ d.questions.to_string() }</text>
+                <text x={format::num(x + slot / 2.0)} y={format::num(f.h - PAD_B + 14.0)} text-anchor="middle">{ d.label.clone() }</text>
                 // A transparent hit area over the whole column, so empty days are clickable too.
-                <rect class="hit" x={x.to_string()} y={PAD_T.to_string()} width={slot.to_string()} height={f.plot_h().to_string()} />
+                <rect class="hit" x={format::num(x)} y={format::num(PAD_T)} width={format::num(slot)} height={format::num(f.plot_h())} />
             </g>
             </a>
         }
@@ -229,8 +228,8 @@ pub fn week_chart(p: &WeekChartProps) -> Html {
     let goal = (p.daily_goal_seconds > 0.0).then(|| {
         html! {
             <g class="goal">
-                <line x1={PAD_L.to_string()} x2={(f.w - PAD_R).to_string()} y1={gy.to_string()} y2={gy.to_string()} />
-                <text x={(f.w - PAD_R).to_string()} y={(gy - 3.0).to_string()} text-anchor="end">{ "daily goal" }</text>
+                <line x1={format::num(PAD_L)} x2={format::num(f.w - PAD_R)} y1={format::num(gy)} y2={format::num(gy)} />
+                <text x={format::num(f.w - PAD_R)} y={format::num(gy - 3.0)} text-anchor="end">{ "daily goal" }</text>
             </g>
         }
     });
@@ -272,7 +271,7 @@ pub fn heatmap(p: &HeatmapProps) -> Html {
     let h = top + weeks as f64 * ch;
     let heads = p.labels.iter().enumerate().map(|(i, l)| {
         html! {
-            <text class="head" x={(i as f64 * cw + cw / 2.0).to_string()} y="12" text-anchor="middle">{ *l }</text>
+            <text class="head" x={format::num(i as f64 * cw + cw / 2.0)} y="12" text-anchor="middle">{ *l }</text>
         }
     });
     let cells = p.cells.iter().enumerate().filter(|(_, c)| c.in_month).map(|(i, c)| {
@@ -283,19 +282,19 @@ pub fn heatmap(p: &HeatmapProps) -> Html {
         html! {
             <a href={format!("/day/{}", c.date)} aria-label={label} onclick={go(Route::Day { date: c.date.clone() })}>
             <g class={format!("cell l{level}")}>
-                <rect x={(x + 2.0).to_string()} y={(y + 2.0).to_string()} width={(cw - 4.0).to_string()} height={(ch - 4.0).to_string()} rx="4">
+                <rect x={format::num(x + 2.0)} y={format::num(y + 2.0)} width={format::num(cw - 4.0)} height={format::num(ch - 4.0)} rx="4">
                     <title>{ format!("{}: {} active, {} questions", c.date, format::duration(c.active_seconds), c.questions) }</title>
                 </rect>
-                <text x={(x + 7.0).to_string()} y={(y + 15.0).to_string()}>{ c.day.to_string() }</text>
+                <text x={format::num(x + 7.0)} y={format::num(y + 15.0)}>{ c.day.to_string() }</text>
                 if c.active_seconds > 0.0 {
-                    <text class="amount" x={(x + cw - 6.0).to_string()} y={(y + ch - 8.0).to_string()} text-anchor="end">{ format::duration(c.active_seconds) }</text>
+                    <text class="amount" x={format::num(x + cw - 6.0)} y={format::num(y + ch - 8.0)} text-anchor="end">{ format::duration(c.active_seconds) }</text>
                 }
             </g>
             </a>
         }
     });
     html! {
-        <svg class="chart heatmap" viewBox={format!("0 0 {} {h}", 7.0 * cw)} role="group" aria-labelledby="heat-title">
+        <svg class="chart heatmap" viewBox={format!("0 0 {} {}", format::num(7.0 * cw), format::num(h))} role="group" aria-labelledby="heat-title">
             <title id="heat-title">{ "Active time per day this month (darker is more)" }</title>
             { for heads }
             { for cells }

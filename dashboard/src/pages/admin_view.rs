@@ -12,7 +12,7 @@ use crate::format;
 use crate::gql::{AdminView, Users, WeekView, admin_view, users, week_view};
 use crate::hooks::{Load, use_app, use_query};
 use crate::pages::history::WeekBody;
-use crate::reports::{ReportLinks, ReportPeriod, print_head};
+use crate::reports::{ReportLinksProps, ReportPeriod, print_head, report_links};
 use crate::route::{NavLink, Route};
 use crate::tz;
 use crate::{figures, pace_props};
@@ -49,7 +49,7 @@ pub fn admin_user_page(p: &AdminUserProps) -> Html {
         Load::Ready(data) => html! {
             <>
                 <h2 id="admin-week-h">{ week_title(data.week.start) }</h2>
-                <ReportLinks period={ReportPeriod::Week(data.week.start)} user={user} id="admin-week-report" what="this user's week report" />
+                { report_links(&yew::props!(ReportLinksProps { period: ReportPeriod::Week(data.week.start), user, id: "admin-week-report", what: "this user's week report" })) }
                 <WeekBody data={data} user={Some(p.id.clone())} />
             </>
         },
@@ -85,7 +85,7 @@ pub fn admin_day(data: &admin_view::ResponseData, user_id: &str, email: &str) ->
             { print_head(email, &long_day(day.date), &tz) }
             <section class="panel" aria-labelledby="admin-day-h">
                 <h2 id="admin-day-h">{ format!("{} ({tz})", long_day(day.date)) }</h2>
-                <ReportLinks period={ReportPeriod::Day(day.date)} user={Some(AttrValue::from(user_id.to_string()))} id="admin-day-report" what="this user's day report" />
+                { report_links(&yew::props!(ReportLinksProps { period: ReportPeriod::Day(day.date), user: Some(AttrValue::from(user_id.to_string())), id: "admin-day-report", what: "this user's day report" })) }
                 <div class="cards" id="admin-day-cards">
                     <Card id="admin-sessions" label="Sessions" value={day.session_count.to_string()} />
                     <Card id="admin-questions" label="Questions" value={day.question_count.to_string()} />

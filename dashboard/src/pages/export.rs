@@ -8,7 +8,7 @@ use crate::components::input_value;
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_start, week_start};
 use crate::gql::{ApiError, ExportCsv, export_csv};
 use crate::hooks::{Answer, use_app, use_mutation};
-use crate::reports::{ReportLinks, ReportPeriod};
+use crate::reports::{ReportLinksProps, ReportPeriod, report_links};
 use crate::tz;
 
 /// The file name for an export.
@@ -129,7 +129,7 @@ pub fn export_page() -> Html {
                 <h2 id="report-h">{ "Report for these dates" }</h2>
                 <p>{ "A summary with totals per day, as a PDF to share or a CSV for spreadsheets." }</p>
                 if let Some((f, t)) = range {
-                    <ReportLinks period={ReportPeriod::Range(f, t)} />
+                    { report_links(&yew::props!(ReportLinksProps { period: ReportPeriod::Range(f, t) })) }
                 } else {
                     <p class="hint">{ "Choose a start date on or before the end date." }</p>
                 }

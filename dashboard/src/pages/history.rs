@@ -11,7 +11,7 @@ use crate::figures::{DayRow, day_table, figure_cards};
 use crate::format;
 use crate::gql::{MonthView, TypeStats, WeekView, month_view, type_stats, week_view};
 use crate::hooks::{Load, use_app, use_query, use_wide};
-use crate::reports::{ReportLinks, ReportPeriod, print_head};
+use crate::reports::{ReportLinksProps, ReportPeriod, print_head, report_links};
 use crate::route::{NavLink, Route};
 use crate::tz;
 use crate::{day_row, figures, pace_props};
@@ -90,7 +90,7 @@ fn week_panel(p: &WeekPanelProps) -> Html {
         <>
             { print_head(&who, &week_title(p.start), &tz) }
             { nav }
-            <ReportLinks period={ReportPeriod::Week(p.start)} />
+            { report_links(&yew::props!(ReportLinksProps { period: ReportPeriod::Week(p.start) })) }
             { body }
             { type_panel(types) }
         </>
@@ -119,7 +119,7 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
         <>
             <div class="cards">
                 <Card id="w-active" label="Active this week" value={format::hours(w.active_seconds)}
-                      detail={format!("{} · {pct:.0}% of the {} goal", format::duration(w.active_seconds), format::hours(w.goal_seconds))} />
+                      detail={format!("{} · {}% of the {} goal", format::duration(w.active_seconds), format::fixed(pct, 0), format::hours(w.goal_seconds))} />
                 <Card id="w-questions" label="Questions" value={w.question_count.to_string()} />
                 <Card label="Pace" value={format!("{} {}", w.pace.emoji, format::score(w.pace.score))} detail={w.pace.label.clone()} />
             </div>

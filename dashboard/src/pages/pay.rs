@@ -112,7 +112,7 @@ pub fn basis_words(b: PayBasis) -> &'static str {
 }
 
 fn hours_or_none(h: Option<f64>) -> String {
-    h.map(|h| format!("{h} h")).unwrap_or_else(|| "none".into())
+    h.map(|h| format!("{} h", crate::format::num(h))).unwrap_or_else(|| "none".into())
 }
 
 /// One line of a preset's preview: what, now, after.
@@ -191,7 +191,7 @@ pub struct PayFormProps {
 }
 
 fn text(v: Option<f64>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
+    v.map(crate::format::num).unwrap_or_default()
 }
 
 #[component(PayForm)]

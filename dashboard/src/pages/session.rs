@@ -6,13 +6,13 @@ use std::rc::Rc;
 use crate::route::{Link, use_navigator};
 use yew::prelude::*;
 
-use crate::components::{Card, ConfirmButton, QuestionChart, error_box, pace_badge, spinner};
+use crate::components::{Card, ConfirmButton, QuestionChartProps, error_box, pace_badge, question_chart, spinner};
 use crate::dates::{iso, long_day};
 use crate::format;
 use crate::gql::{self, DeleteQuestion, DeleteSession, SessionDetail, session_detail};
 use crate::hooks::{Load, use_app, use_mutation, use_now, use_query, use_wide};
 use crate::pace_props;
-use crate::reports::{ReportLinks, ReportPeriod};
+use crate::reports::{ReportLinksProps, ReportPeriod, report_links};
 use crate::route::Route;
 use crate::timer::running_active;
 use crate::tz;
@@ -161,7 +161,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
                     { " · " }
                     <Link to={Route::Day { date: iso(day) }}>{ "Back to the day" }</Link>
                 </p>
-                <ReportLinks period={ReportPeriod::Day(day)} what="the report of this session's day" />
+                { report_links(&yew::props!(ReportLinksProps { period: ReportPeriod::Day(day), what: "the report of this session's day" })) }
             </div>
             <div class="cards">
                 <Card id="s-questions" label="Questions" value={s.question_count.to_string()} />
@@ -173,7 +173,7 @@ pub fn session_view(p: &SessionViewProps) -> Html {
             </div>
             <section class="panel" aria-labelledby="qchart-h">
                 <h2 id="qchart-h">{ "Time per question" }</h2>
-                <QuestionChart questions={chart} wide={wide} />
+                { question_chart(&QuestionChartProps { questions: chart, wide }) }
                 <p class="legend">{ pace_badge(&pace_props!(s.pace)) }</p>
             </section>
             <section class="panel" aria-labelledby="qtable-h">

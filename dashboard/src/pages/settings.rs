@@ -77,7 +77,7 @@ fn preferences() -> Html {
     let zone = use_state(|| user.timezone.clone());
     let search = use_state(String::new);
     let target = use_state(|| format::mss(user.target_seconds));
-    let goal = use_state(|| format!("{}", user.weekly_goal_hours));
+    let goal = use_state(|| crate::format::num(user.weekly_goal_hours));
     let idle = use_state(|| user.idle_timeout_minutes.to_string());
     let week = use_state(|| user.week_starts_on);
     let errors = use_state(PrefErrors::default);

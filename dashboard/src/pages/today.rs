@@ -6,13 +6,13 @@ use std::rc::Rc;
 use crate::route::{Link, use_navigator};
 use yew::prelude::*;
 
-use crate::components::{Card, ConfirmButton, HourlyChart, HourlyProps, error_box, pace_badge, spinner};
+use crate::components::{Card, ConfirmButton, HourlyProps, error_box, hourly_chart, pace_badge, spinner};
 use crate::dates::{self, add_days, iso, long_day};
 use crate::figures::{cap_card, figure_cards};
 use crate::format;
 use crate::gql::{self, DeleteSession, Today, today};
 use crate::hooks::{Load, use_app, use_mutation, use_now, use_query, use_wide};
-use crate::reports::{ReportLinks, ReportPeriod, print_head};
+use crate::reports::{ReportLinksProps, ReportPeriod, print_head, report_links};
 use crate::route::{NavLink, Route};
 use crate::timer::running_active;
 use crate::tz;
@@ -86,7 +86,7 @@ fn day_nav(p: &DayNavProps) -> Html {
                     <Link to={Route::Today} classes="button secondary">{ "Today" }</Link>
                 }
             </div>
-            <ReportLinks period={ReportPeriod::Day(p.date)} />
+            { report_links(&yew::props!(ReportLinksProps { period: ReportPeriod::Day(p.date) })) }
         </div>
     }
 }
@@ -143,10 +143,10 @@ pub fn today_view(p: &TodayViewProps) -> Html {
                 </Card>
                 <Card id="card-pace" label="Pace" value={format!("{} {}", day.pace.emoji, format::score(day.pace.score))} detail={day.pace.label.clone()} />
                 <Card id="card-week" label={week_label} value={format!("{} / {}", format::hours(week.active_seconds), format::hours(week.goal_seconds))}
-                      detail={format!("{goal_pct:.0}% of weekly goal")}>
+                      detail={format!("{}% of weekly goal", format::fixed(goal_pct, 0))}>
                     <div class="progress" role="progressbar" aria-label="Weekly goal progress"
-                         aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{:.0}", goal_pct.min(100.0))}>
-                        <span style={format!("width:{:.1}%", goal_pct.min(100.0))}></span>
+                         aria-valuemin="0" aria-valuemax="100" aria-valuenow={format::fixed(goal_pct.min(100.0), 0)}>
+                        <span style={format!("width:{}%", format::fixed(goal_pct.min(100.0), 1))}></span>
                     </div>
                 </Card>
             </div>
@@ -154,7 +154,7 @@ pub fn today_view(p: &TodayViewProps) -> Html {
                 cap_card(week.credited_seconds, week.cap_seconds, week.remaining_seconds, "weekly", "week-cap").unwrap_or_default()) }
             <section class="panel" aria-labelledby="hourly-h">
                 <h2 id="hourly-h">{ format!("Activity by hour ({})", p.tz) }</h2>
-                <HourlyChart ..hours />
+                { hourly_chart(&hours) }
             </section>
             <section class="panel" aria-labelledby="sessions-h">
                 <h2 id="sessions-h">{ "Sessions" }</h2>
