@@ -90,8 +90,20 @@ impl Db {
             // start-up needs only one (migrations), not the pool's minimum up front.
             options.connect_lazy(true);
             // sea-orm quotes the whole URL when it can't parse it: mask the password.
-            let conn = Database::connect(options).await.map_err(|e| anyhow::anyhow!(e.to_string().replace(url, &redacted(url))))?;
-            let pg_batcher = Some(PgBatcher::start(conn.clone()));
+            // The event workers get connections of their own, one each, so their prepared
+            // statements stay warm on a few backends instead of being parsed and planned
+            // again on every connection of the pool. Their statements read rows by key
+            // whatever the parameters, so the plan is made once (generic), not at every
+            // bind: measured, planning was a sixth of PostgreSQL's time per group.
+            let mut batch_options = options.clone();
+            batch_options
+                .max_connections(pg_batch::WORKERS as u32)
+                .min_connections(0)
+                .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]));
+            let connect_error = |e: sea_orm::DbErr| anyhow::anyhow!(e.to_string().replace(url, &redacted(url)));
+            let conn = Database::connect(options).await.map_err(connect_error)?;
+            let batch_conn = Database::connect(batch_options).await.map_err(connect_error)?;
+            let pg_batcher = Some(PgBatcher::start(batch_conn));
             return Ok(Db { conn, writer: None, _scratch: None, pg_batcher });
         }
         // An in-memory database is private to its connection, and the writer needs one of
