@@ -16,8 +16,7 @@ use tokio::sync::{Mutex, mpsc};
 
 use super::job::{self, Pending, WorkOn};
 use crate::error::{AppError, AppResult};
-use crate::store::pg::{Duplicates, Keys, PgTxn};
-use crate::store::txn::is_duplicate_raced;
+use crate::store::pg::{Keys, PgTxn};
 
 /// A unit of writing in a group's transaction (see `job::WorkOn`).
 pub type Work<T> = WorkOn<PgTxn, T>;
@@ -87,8 +86,7 @@ async fn serve(conn: DatabaseConnection, queue: Queue) {
             }
             Together::RolledBack => {}
         }
-        // A group that was rolled back (a job failed, or a stored clientEventId came again):
-        // each job in its own transaction, reading its stored ids first, so one job's
+        // A group that was rolled back: each job in its own transaction, so one job's
         // failure never undoes another's write.
         for mut keyed in batch.drain(..) {
             let failure = run_alone(&conn, &keyed.keys, keyed.job.as_mut()).await;
@@ -105,7 +103,7 @@ enum Together {
 
 async fn run_together(conn: &DatabaseConnection, batch: &mut [Keyed]) -> Together {
     let keys: Vec<&Keys> = batch.iter().map(|k| &k.keys).collect();
-    let mut txn = match PgTxn::begin(conn, &keys, Duplicates::AssumeNone).await {
+    let mut txn = match PgTxn::begin(conn, &keys).await {
         Ok(txn) => txn,
         Err(e) => {
             tracing::warn!(error = %e, "beginning a group of events failed; applying them one by one");
@@ -119,12 +117,7 @@ async fn run_together(conn: &DatabaseConnection, batch: &mut [Keyed]) -> Togethe
         }
     }
     if let Err(e) = txn.flush().await {
-        // A retried event is expected (the group assumed it new); anything else is not.
-        if is_duplicate_raced(&e) {
-            tracing::debug!("a stored clientEventId came again; applying the group one by one");
-        } else {
-            tracing::warn!(error = %e, "writing a group of events failed; applying them one by one");
-        }
+        tracing::warn!(error = %e, "writing a group of events failed; applying them one by one");
         txn.rollback().await;
         return Together::RolledBack;
     }
@@ -139,7 +132,7 @@ async fn run_together(conn: &DatabaseConnection, batch: &mut [Keyed]) -> Togethe
 
 /// Runs one job in its own transaction; `Some` only when beginning or committing failed.
 async fn run_alone(conn: &DatabaseConnection, keys: &Keys, job: &mut dyn job::Job<PgTxn>) -> Option<AppError> {
-    let mut txn = match PgTxn::begin(conn, &[keys], Duplicates::Read).await {
+    let mut txn = match PgTxn::begin(conn, &[keys]).await {
         Ok(txn) => txn,
         Err(e) => return Some(e),
     };

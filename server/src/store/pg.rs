@@ -1,12 +1,15 @@
 //! Recording events on PostgreSQL, several callers' events in one transaction (group
 //! commit, see `db::pg_batch`). Every statement is a network round trip and most of
 //! PostgreSQL's cost per event, so this implementation of `EventTxn` does what it can
-//! per transaction instead of per event:
-//! - at the start, one statement locks every user of the group in user-id order (so two
-//!   groups never deadlock), one reads the active sessions of those users, one the events
-//!   with the group's client event ids, and one reserves the question ids;
-//! - session updates, new questions and events are kept and written at the end, one
-//!   statement per table (`jsonb_to_recordset`, one fixed statement whatever the count).
+//! per transaction instead of per event, five round trips whatever the group's size:
+//! - `BEGIN`;
+//! - one statement locks every user of the group in user-id order (so two groups never
+//!   deadlock), reserves the question ids and checks the group's device tokens;
+//! - one reads the active sessions of those users and the events already stored with the
+//!   group's client event ids;
+//! - session updates, new questions and events are kept and written at the end, in one
+//!   statement (`jsonb_to_recordset` in data-modifying CTEs, fixed whatever the count);
+//! - `COMMIT`.
 //!
 //! The rows of a locked user only change through this transaction, so what it read at the
 //! start plus what it wrote since answers the hot reads. Every other read or write first
@@ -15,7 +18,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, FromQueryResult, SqlErr, Statement, TransactionTrait};
+use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, FromQueryResult, SqlErr, Statement, TransactionTrait};
 use serde_json::{Value as Json, json};
 
 use super::txn::{Credential, EventRef, EventTxn, SeaTxn, Settings, duplicate_raced};
@@ -44,18 +47,6 @@ struct LockedUser {
     question_ids: Option<Json>,
     /// Which of the group's device tokens are still live (a JSON array), on every row.
     live_devices: Option<Json>,
-}
-
-/// How a group learns which of its client event ids were stored before.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Duplicates {
-    /// Read them at the start (one statement). For a job that runs alone, so a retry is
-    /// answered with what the first attempt did.
-    Read,
-    /// Assume none: retries are rare, and the unique index on `(user_id, client_event_id)`
-    /// fails the group's write if one slipped in. The group is then rolled back and every
-    /// job runs alone with `Read`, so the guess never changes an answer.
-    AssumeNone,
 }
 
 /// One group's write transaction.
@@ -90,11 +81,27 @@ const LOCK_USERS: &str = "SELECT id, target_ms, idle_timeout_minutes, is_active,
     (SELECT json_agg(id) FROM device_tokens WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($3)::int)) \
     AND revoked_at IS NULL) AS live_devices FROM users \
     WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($1)::int)) ORDER BY id FOR UPDATE";
-const ACTIVE_SESSIONS: &str = "SELECT * FROM sessions WHERE user_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1)::int)) AND is_active";
-// A lateral subquery with LIMIT, so each id is one probe of the unique index: as a plain
-// join the planner guesses 100 rows from the record set and hashes the whole events table.
-const EVENTS_BY_CLIENT_ID: &str = "SELECT e.* FROM jsonb_to_recordset($1) AS k(user_id int, client_event_id text) \
-    CROSS JOIN LATERAL (SELECT * FROM events WHERE events.user_id = k.user_id AND events.client_event_id = k.client_event_id LIMIT 1) AS e";
+// After the lock, one statement reads the users' active sessions (one row each) and,
+// folded into every row as JSON, the events already stored with the group's client ids:
+// a retried event is answered with what it did the first time. Each client id is one
+// probe of the unique index (a lateral subquery with LIMIT; as a plain join the planner
+// guesses 100 rows from the record set and hashes the whole events table). With no
+// active session the left join still gives one row, with a null session.
+const SESSIONS_AND_SEEN: &str = "SELECT s.*, seen.events AS seen_events FROM (SELECT json_agg(json_build_object(\
+    'user_id', e.user_id, 'client_event_id', e.client_event_id, 'kind', e.kind, 'session_id', e.session_id, \
+    'question_id', e.question_id)) AS events FROM jsonb_to_recordset($2) AS k(user_id int, client_event_id text) \
+    CROSS JOIN LATERAL (SELECT * FROM events WHERE events.user_id = k.user_id AND events.client_event_id = k.client_event_id LIMIT 1) AS e) AS seen \
+    LEFT JOIN sessions s ON s.user_id = ANY (ARRAY(SELECT jsonb_array_elements_text($1)::int)) AND s.is_active";
+
+#[derive(serde::Deserialize)]
+struct SeenEvent {
+    user_id: i32,
+    client_event_id: String,
+    kind: String,
+    session_id: Option<i32>,
+    question_id: Option<i32>,
+}
+
 // The kept writes go in one statement: questions, then session updates, then events, as
 // data-modifying CTEs. Foreign keys are checked at the end of the statement, so an event
 // may name a question inserted beside it. Event ids follow the order events were applied
@@ -128,7 +135,7 @@ fn statement<const N: usize>(sql: &str, values: [sea_orm::Value; N]) -> Statemen
 impl PgTxn {
     /// Begins the transaction of a group whose callers declared `keys`, locks their users
     /// and reads what their events will ask for.
-    pub async fn begin(conn: &DatabaseConnection, keys: &[&Keys], duplicates: Duplicates) -> AppResult<Self> {
+    pub async fn begin(conn: &DatabaseConnection, keys: &[&Keys]) -> AppResult<Self> {
         let txn = conn.begin().await?;
         let users: BTreeSet<i32> = keys.iter().map(|k| k.user_id).collect();
         let user_list = json!(users.iter().collect::<Vec<_>>());
@@ -147,18 +154,17 @@ impl PgTxn {
         let live_devices = ids_in(locked.first().and_then(|r| r.live_devices.as_ref()))?.into_iter().collect();
         let accounts = locked.iter().map(|u| (u.id, (u.is_active, u.token_version))).collect();
         let settings = locked.into_iter().map(|u| (u.id, Settings { target_ms: u.target_ms, idle_timeout_minutes: u.idle_timeout_minutes })).collect();
-        let mut active: HashMap<i32, Option<session::Model>> = users.iter().map(|&id| (id, None)).collect();
-        for row in session::Entity::find().from_raw_sql(statement(ACTIVE_SESSIONS, [user_list.into()])).all(&txn).await? {
-            active.insert(row.user_id, Some(row));
-        }
         let known_ids: HashSet<(i32, String)> = keys.iter().flat_map(|k| k.client_event_ids.iter().map(|id| (k.user_id, id.clone()))).collect();
+        let wanted = Json::Array(known_ids.iter().map(|(user_id, id)| json!({"user_id": user_id, "client_event_id": id})).collect());
+        let mut active: HashMap<i32, Option<session::Model>> = users.iter().map(|&id| (id, None)).collect();
         let mut seen = HashMap::new();
-        if duplicates == Duplicates::Read && !known_ids.is_empty() {
-            let wanted = Json::Array(known_ids.iter().map(|(user_id, id)| json!({"user_id": user_id, "client_event_id": id})).collect());
-            for e in event::Entity::find().from_raw_sql(statement(EVENTS_BY_CLIENT_ID, [wanted.into()])).all(&txn).await? {
-                if let Some(id) = e.client_event_id.clone() {
-                    seen.insert((e.user_id, id), event_ref(&e));
-                }
+        for row in txn.query_all_raw(statement(SESSIONS_AND_SEEN, [user_list.into(), wanted.into()])).await? {
+            if row.try_get::<Option<i32>>("", "id")?.is_some() {
+                let session = session::Model::from_query_result(&row, "")?;
+                active.insert(session.user_id, Some(session));
+            }
+            if seen.is_empty() {
+                seen = seen_events(row.try_get::<Option<Json>>("", "seen_events")?)?;
             }
         }
         Ok(PgTxn {
@@ -328,6 +334,21 @@ impl EventTxn for PgTxn {
 fn ids_in(array: Option<&Json>) -> AppResult<Vec<i32>> {
     let Some(Json::Array(ids)) = array else { return Ok(Vec::new()) };
     ids.iter().map(|id| id.as_i64().and_then(|id| i32::try_from(id).ok()).ok_or_else(|| AppError::internal("id out of range"))).collect()
+}
+
+/// The stored events the read found, by (user, client id).
+fn seen_events(found: Option<Json>) -> AppResult<HashMap<(i32, String), EventRef>> {
+    let found: Vec<SeenEvent> = match found {
+        Some(json) => serde_json::from_value(json).map_err(|e| AppError::internal(format!("reading stored events: {e}")))?,
+        None => Vec::new(),
+    };
+    found
+        .into_iter()
+        .map(|e| {
+            let kind = event::EventKind::try_from_value(&e.kind).map_err(|_| AppError::internal("unknown stored event kind"))?;
+            Ok(((e.user_id, e.client_event_id), EventRef { kind, session_id: e.session_id, question_id: e.question_id }))
+        })
+        .collect()
 }
 
 fn event_ref(e: &event::Model) -> EventRef {

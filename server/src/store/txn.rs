@@ -63,15 +63,9 @@ pub enum Credential {
     Device { id: i32 },
 }
 
-const DUPLICATE_RACED: &str = "duplicate clientEventId raced";
-
 /// A repeated client event id that got past the per-user lock: never double-count.
 pub fn duplicate_raced() -> AppError {
-    AppError::internal(DUPLICATE_RACED)
-}
-
-pub fn is_duplicate_raced(error: &AppError) -> bool {
-    matches!(error, AppError::Internal(message) if message == DUPLICATE_RACED)
+    AppError::internal("duplicate clientEventId raced")
 }
 
 /// An active model that writes every column but the id, which the database assigns.
