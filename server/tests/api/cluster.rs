@@ -23,6 +23,20 @@ impl Drop for Instance {
     }
 }
 
+/// A fresh PostgreSQL database on `TEST_DATABASE_URL`: the admin connection, the new
+/// database's name and its URL. None (the test is skipped) without a PostgreSQL URL.
+pub(crate) async fn scratch_database(what: &str) -> Option<(sea_orm::DatabaseConnection, String, String)> {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
+        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to test {what}");
+        return None;
+    };
+    let name = format!("rht_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE DATABASE {name}")).await.unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    Some((admin, name, url))
+}
+
 /// Starts an instance; `ready` then waits for it to listen.
 fn spawn(database_url: &str, redis_url: &str, prefix: &str) -> Child {
     spawn_server(
@@ -220,14 +234,7 @@ async fn two_instances_share_events_limits_and_live_updates() {
 /// it, and nothing is recorded with it.
 #[tokio::test]
 async fn a_token_revoked_on_one_instance_records_nothing_on_the_other() {
-    let Some(admin_url) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
-        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to test two instances");
-        return;
-    };
-    let name = format!("rht_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
-    sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE DATABASE {name}")).await.unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let Some((admin, name, url)) = scratch_database("two instances").await else { return };
     let open = [("RATE_LIMIT_AUTH_PER_MINUTE", "0"), ("RATE_LIMIT_REQUESTS_PER_MINUTE", "0"), ("RATE_LIMIT_EVENTS_PER_MINUTE", "0")];
     let one = ready(spawn_server(&url, &open));
     let two = ready(spawn_server(&url, &open));

@@ -32,14 +32,7 @@ async fn send(port: u16, token: &str, input: &Value) -> Option<Value> {
 
 #[tokio::test]
 async fn grouped_events_survive_retries_and_kill_9_exactly_once() {
-    let Some(admin_url) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) else {
-        eprintln!("skipped: set TEST_DATABASE_URL to a PostgreSQL server to test group commit");
-        return;
-    };
-    let name = format!("rht_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&admin_url).await.unwrap();
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let Some((admin, name, url)) = crate::cluster::scratch_database("group commit").await else { return };
 
     let first = start(&url);
     let mut tokens = Vec::new();
