@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::{Card, DayBar, HeatCell, Heatmap, WeekChart, day_route, error_box, pace_badge, spinner};
+use crate::components::{DayBar, HeatCell, Heatmap, WeekChart, card, day_route, error_box, pace_badge, spinner};
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels};
 use crate::figures::{DayRow, day_table, figure_cards};
 use crate::format;
@@ -118,10 +118,9 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
     html! {
         <>
             <div class="cards">
-                <Card id="w-active" label="Active this week" value={format::hours(w.active_seconds)}
-                      detail={format!("{} · {}% of the {} goal", format::duration(w.active_seconds), format::fixed(pct, 0), format::hours(w.goal_seconds))} />
-                <Card id="w-questions" label="Questions" value={w.question_count.to_string()} />
-                <Card label="Pace" value={format!("{} {}", w.pace.emoji, format::score(w.pace.score))} detail={w.pace.label.clone()} />
+                { card("w-active", "Active this week", format::hours(w.active_seconds), Some((format!("{} · {}% of the {} goal", format::duration(w.active_seconds), format::fixed(pct, 0), format::hours(w.goal_seconds))).into()), Html::default()) }
+                { card("w-questions", "Questions", w.question_count.to_string(), None, Html::default()) }
+                { card("", "Pace", format!("{} {}", w.pace.emoji, format::score(w.pace.score)), Some((w.pace.label.clone()).into()), Html::default()) }
             </div>
             <section class="panel" aria-labelledby="week-chart-h">
                 <h2 id="week-chart-h">{ "Active hours per day" }</h2>
@@ -258,9 +257,9 @@ pub fn month_body(p: &MonthBodyProps) -> Html {
     html! {
         <>
             <div class="cards">
-                <Card id="m-active" label="Active this month" value={format::hours(total)} detail={format::duration(total)} />
-                <Card id="m-questions" label="Questions" value={questions.to_string()} />
-                <Card label="Days worked" value={active_days.to_string()} />
+                { card("m-active", "Active this month", format::hours(total), Some((format::duration(total)).into()), Html::default()) }
+                { card("m-questions", "Questions", questions.to_string(), None, Html::default()) }
+                { card("", "Days worked", active_days.to_string(), None, Html::default()) }
             </div>
             <section class="panel" aria-label="Month heat map">
                 <Heatmap labels={weekday_labels(p.week_starts_on)} cells={cells} />
