@@ -6,7 +6,7 @@ use crate::route::{Link, use_location};
 use yew::prelude::*;
 
 use crate::accounts::token_from_query;
-use crate::components::{Field, bind};
+use crate::components::{FieldProps, bind, field};
 use crate::gql::{self, ApiError, ConfirmEmailChange, Me, RequestPasswordReset, VerifyEmail};
 use crate::hooks::{Answer, use_app, use_mutation_with};
 use crate::route::Route;
@@ -55,8 +55,7 @@ pub fn forgot_password() -> Html {
         <details class="forgot" id="forgot-password">
             <summary>{ "Forgot password?" }</summary>
             <form onsubmit={onsubmit} novalidate=true id="forgot-form">
-                <Field id="forgot-email" label="Your account's email" kind="email" value={(*email).clone()}
-                       oninput={bind(&email)} autocomplete="username" required=true />
+                { field(&yew::props!(FieldProps { id: "forgot-email", label: "Your account's email", kind: "email", value: (*email).clone(), oninput: bind(&email), autocomplete: "username", required: true })) }
                 <button type="submit" disabled={busy}>{ if busy { "Sending…" } else { "Send me a reset link" } }</button>
             </form>
             if let Some(r) = &*outcome {

@@ -5,7 +5,7 @@ use yew::prelude::*;
 use super::account::{DeleteAccountPanel, MailSections};
 use super::pay::pay_panel;
 use crate::components::{AuditTable, ConfirmButton, error_box, spinner};
-use crate::components::{Field, bind, input_event_value, select_value};
+use crate::components::{FieldProps, bind, field, input_event_value, select_value};
 use crate::dates::Weekday;
 use crate::format;
 use crate::gql::{self, ApiError, ChangePassword, DeviceTokens, Logout, RevokeDeviceToken, Timezones, UpdateSettings, update_settings};
@@ -189,10 +189,8 @@ fn preferences() -> Html {
                 { zone_list }
             </fieldset>
             <div class="row">
-                <Field id="target" label="Default target per question (m:ss)" value={(*target).clone()} oninput={bind(&target)}
-                       error={errors.target.clone()} inputmode="numeric" hint="Used when the overlay sends no target." />
-                <Field id="goal" label="Weekly goal (hours)" value={(*goal).clone()} oninput={bind(&goal)}
-                       error={errors.goal.clone()} inputmode="decimal" />
+                { field(&yew::props!(FieldProps { id: "target", label: "Default target per question (m:ss)", value: (*target).clone(), oninput: bind(&target), error: errors.target.clone(), inputmode: "numeric", hint: "Used when the overlay sends no target." })) }
+                { field(&yew::props!(FieldProps { id: "goal", label: "Weekly goal (hours)", value: (*goal).clone(), oninput: bind(&goal), error: errors.goal.clone(), inputmode: "decimal" })) }
             </div>
             <div class="row">
                 <div class="field">
@@ -201,9 +199,7 @@ fn preferences() -> Html {
                         { for Weekday::ALL.iter().map(|w| html! { <option value={w.key()} selected={*w == *week}>{ w.name() }</option> }) }
                     </select>
                 </div>
-                <Field id="idle" label="Idle timeout (minutes)" value={(*idle).clone()} oninput={bind(&idle)}
-                       error={errors.idle.clone()} inputmode="numeric"
-                       hint="A session with no event for this long is ended at its last event." />
+                { field(&yew::props!(FieldProps { id: "idle", label: "Idle timeout (minutes)", value: (*idle).clone(), oninput: bind(&idle), error: errors.idle.clone(), inputmode: "numeric", hint: "A session with no event for this long is ended at its last event." })) }
             </div>
             if let Some(e) = &update.error { { error_box(e, None) } }
             <button type="submit" id="save-prefs" disabled={update.running}>{ if update.running { "Saving…" } else { "Save preferences" } }</button>
@@ -266,13 +262,10 @@ fn password_form() -> Html {
     html! {
         <form class="panel" onsubmit={onsubmit} id="password-form" novalidate=true>
             <h2>{ "Change password" }</h2>
-            <Field id="current-password" label="Current password" kind="password" value={(*current).clone()} oninput={bind(&current)}
-                   error={errs.0.clone()} autocomplete="current-password" />
+            { field(&yew::props!(FieldProps { id: "current-password", label: "Current password", kind: "password", value: (*current).clone(), oninput: bind(&current), error: errs.0.clone(), autocomplete: "current-password" })) }
             <div class="row">
-                <Field id="new-password" label="New password" kind="password" value={(*new).clone()} oninput={bind(&new)}
-                       error={errs.1.clone()} autocomplete="new-password" hint="At least 12 characters." />
-                <Field id="confirm-password" label="Repeat new password" kind="password" value={(*confirm).clone()} oninput={bind(&confirm)}
-                       error={errs.2.clone()} autocomplete="new-password" />
+                { field(&yew::props!(FieldProps { id: "new-password", label: "New password", kind: "password", value: (*new).clone(), oninput: bind(&new), error: errs.1.clone(), autocomplete: "new-password", hint: "At least 12 characters." })) }
+                { field(&yew::props!(FieldProps { id: "confirm-password", label: "Repeat new password", kind: "password", value: (*confirm).clone(), oninput: bind(&confirm), error: errs.2.clone(), autocomplete: "new-password" })) }
             </div>
             if let Some(f) = &errs.3 { <p class="form-error" role="alert">{ f.clone() }</p> }
             <button type="submit" disabled={busy}>{ if busy { "Changing…" } else { "Change password" } }</button>

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::auth::{place_error, validate};
 use crate::accounts::{InviteState, absolute_url, admin_error, invite_state};
 use crate::components::{AuditTable, ConfirmButton, CopyField, audit_rows, email_wbr, error_box, spinner};
-use crate::components::{Field, bind, select_value};
+use crate::components::{FieldProps, bind, field, select_value};
 use crate::gql::{
     self, AuditLog, CreateInvite, CreateUser, DeleteUser, Invites, ResetPassword, RevokeInvite, Role, SetUserActive, SetUserRole, Users, audit_log, invites,
     users,
@@ -352,15 +352,11 @@ fn create_user_form(p: &RefreshProps) -> Html {
         <form class="panel" id="create-user-form" onsubmit={onsubmit} novalidate=true>
             <h2>{ "Create a user" }</h2>
             <div class="row">
-                <Field id="new-user-email" label="Email" kind="email" value={(*email).clone()} oninput={bind(&email)}
-                       error={errors.email.clone()} autocomplete="off" required=true />
-                <Field id="new-user-password" label="Initial password" kind="password" value={(*password).clone()} oninput={bind(&password)}
-                       error={errors.password.clone()} autocomplete="new-password" required=true
-                       hint="At least 12 characters. Send them a reset link to choose their own." />
+                { field(&yew::props!(FieldProps { id: "new-user-email", label: "Email", kind: "email", value: (*email).clone(), oninput: bind(&email), error: errors.email.clone(), autocomplete: "off", required: true })) }
+                { field(&yew::props!(FieldProps { id: "new-user-password", label: "Initial password", kind: "password", value: (*password).clone(), oninput: bind(&password), error: errors.password.clone(), autocomplete: "new-password", required: true, hint: "At least 12 characters. Send them a reset link to choose their own." })) }
             </div>
             <div class="row">
-                <Field id="new-user-timezone" label="Timezone" value={(*zone).clone()} oninput={bind(&zone)}
-                       error={errors.timezone.clone()} autocomplete="off" hint="IANA name, e.g. Europe/Paris." />
+                { field(&yew::props!(FieldProps { id: "new-user-timezone", label: "Timezone", value: (*zone).clone(), oninput: bind(&zone), error: errors.timezone.clone(), autocomplete: "off", hint: "IANA name, e.g. Europe/Paris." })) }
                 <div class="field">
                     <label for="new-user-role">{ "Role" }</label>
                     <select id="new-user-role" onchange={on_role}>
@@ -500,8 +496,7 @@ fn invites_panel(p: &InvitesPanelProps) -> Html {
             <h2 id="invites-h">{ "Invites" }</h2>
             <p class="hint">{ "Needed to register when the server runs with REGISTRATION_MODE=invite." }</p>
             <form id="invite-form" class="inline-form" onsubmit={onsubmit} novalidate=true>
-                <Field id="invite-hours" label="Valid for (hours)" value={(*hours).clone()} oninput={bind(&hours)}
-                       error={(*hours_error).clone()} inputmode="numeric" />
+                { field(&yew::props!(FieldProps { id: "invite-hours", label: "Valid for (hours)", value: (*hours).clone(), oninput: bind(&hours), error: (*hours_error).clone(), inputmode: "numeric" })) }
                 <button type="submit" disabled={busy}>{ if busy { "Creating…" } else { "Create invite" } }</button>
             </form>
             if let Some(e) = error { <p class="form-error" role="alert" id="invites-error">{ e }</p> }
