@@ -60,8 +60,9 @@ where
 }
 
 /// The mail-dependent sections, once the server said what its mail can do.
-#[component(MailSections)]
-pub fn mail_sections() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+pub fn use_mail_sections() -> Html {
     let (load, reload) = use_query::<MailSettings>(gql::mail_settings::Variables, false);
     match load {
         Load::Loading => spinner(),
@@ -274,8 +275,9 @@ pub fn change_email_form(p: &MailEnabledProps) -> Html {
 }
 
 /// Deletes the account and all its data, after the password and a confirmation.
-#[component(DeleteAccountPanel)]
-pub fn delete_account_panel() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+pub fn use_delete_account_panel() -> Html {
     let ctx = use_app();
     let password = use_state(String::new);
     let error = use_state(|| None::<String>);

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::account::{DeleteAccountPanel, MailSections};
+use super::account::{use_delete_account_panel, use_mail_sections};
 use super::pay::pay_panel;
 use crate::components::{AuditTable, ConfirmButton, error_box, spinner};
 use crate::components::{FieldProps, bind, field, input_event_value, select_value};
@@ -54,23 +54,32 @@ pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i6
 #[component(SettingsPage)]
 pub fn settings_page() -> Html {
     let pay = use_query::<gql::PaySettings>(gql::pay_settings::Variables, false);
+    // Each section keeps its own state, through hooks of this page.
+    let preferences = use_preferences();
+    let mail = use_mail_sections();
+    let password = use_password_form();
+    let devices = use_devices();
+    let activity = use_activity_log();
+    let sign_out = use_sign_out_everywhere();
+    let delete = use_delete_account_panel();
     html! {
         <section class="page settings">
             <h1>{ "Settings" }</h1>
-            <Preferences />
+            { preferences }
             { pay_panel(pay) }
-            <MailSections />
-            <PasswordForm />
-            <Devices />
-            <ActivityLog />
-            <SignOutEverywhere />
-            <DeleteAccountPanel />
+            { mail }
+            { password }
+            { devices }
+            { activity }
+            { sign_out }
+            { delete }
         </section>
     }
 }
 
-#[component(Preferences)]
-fn preferences() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+fn use_preferences() -> Html {
     let ctx = use_app();
     let user = ctx.user().cloned().expect("signed in");
     let (zones, reload_zones) = use_query::<Timezones>(gql::timezones::Variables, false);
@@ -208,8 +217,9 @@ fn preferences() -> Html {
     }
 }
 
-#[component(PasswordForm)]
-fn password_form() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+fn use_password_form() -> Html {
     let current = use_state(String::new);
     let new = use_state(String::new);
     let confirm = use_state(String::new);
@@ -274,8 +284,9 @@ fn password_form() -> Html {
     }
 }
 
-#[component(Devices)]
-fn devices() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+fn use_devices() -> Html {
     let ctx = use_app();
     let tzname = ctx.timezone();
     let (load, reload) = use_query::<DeviceTokens>(gql::device_tokens::Variables, false);
@@ -315,8 +326,9 @@ fn devices() -> Html {
 }
 
 /// The caller's own audit log (the latest 50 entries).
-#[component(ActivityLog)]
-fn activity_log() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+fn use_activity_log() -> Html {
     let ctx = use_app();
     let tzname = ctx.timezone();
     let (load, reload) = use_query::<gql::AuditLog>(gql::audit_log::Variables { limit: Some(50), all_users: None }, false);
@@ -337,8 +349,9 @@ fn activity_log() -> Html {
     }
 }
 
-#[component(SignOutEverywhere)]
-fn sign_out_everywhere() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+fn use_sign_out_everywhere() -> Html {
     let ctx = use_app();
     let signed_out = {
         let (done, gone) = (ctx.clone(), ctx.clone());
