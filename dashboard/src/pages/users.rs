@@ -61,12 +61,15 @@ pub fn admin_page() -> Html {
                         id="audit-all" caption="Everyone's activity, newest first" />
         },
     };
+    let users_panel = use_users_panel(&UsersPanelProps { load: users_load, retry: reload_users, refresh: refresh_users.clone() });
+    let create_form = use_create_user_form(&RefreshProps { refresh: refresh_users });
+    let invites_panel = use_invites_panel(&InvitesPanelProps { load: invites_load, retry: reload_invites, refresh: refresh_invites });
     html! {
         <section class="page admin">
             <h1>{ "Admin" }</h1>
-            <UsersPanel load={users_load} retry={reload_users} refresh={refresh_users.clone()} />
-            <CreateUserForm refresh={refresh_users} />
-            <InvitesPanel load={invites_load} retry={reload_invites} refresh={refresh_invites} />
+            { users_panel }
+            { create_form }
+            { invites_panel }
             <section class="panel" aria-labelledby="audit-all-h">
                 <h2 id="audit-all-h">{ "Everyone's activity" }</h2>
                 <p class="hint">{ "The latest 100 entries: sign-ins (and failed ones), password and setting changes, devices, deletions and admin actions." }</p>
@@ -189,8 +192,9 @@ struct ResetLink {
     expires_at: Instant,
 }
 
-#[component(UsersPanel)]
-fn users_panel(p: &UsersPanelProps) -> Html {
+/// One of the admin page's hooks rather than a component of its own (issue #16, size).
+#[hook]
+fn use_users_panel(p: &UsersPanelProps) -> Html {
     let ctx = use_app();
     let me = ctx.user().cloned().expect("signed in");
     let error = use_state(|| None::<String>);
@@ -292,8 +296,9 @@ struct CreateErrors {
     form: Option<String>,
 }
 
-#[component(CreateUserForm)]
-fn create_user_form(p: &RefreshProps) -> Html {
+/// One of the admin page's hooks rather than a component of its own (issue #16, size).
+#[hook]
+fn use_create_user_form(p: &RefreshProps) -> Html {
     let ctx = use_app();
     let email = use_state(String::new);
     let password = use_state(String::new);
@@ -386,8 +391,9 @@ struct NewCode {
     expires_at: Instant,
 }
 
-#[component(InvitesPanel)]
-fn invites_panel(p: &InvitesPanelProps) -> Html {
+/// One of the admin page's hooks rather than a component of its own (issue #16, size).
+#[hook]
+fn use_invites_panel(p: &InvitesPanelProps) -> Html {
     let ctx = use_app();
     let tzname = ctx.timezone();
     let hours = use_state(|| "168".to_string());
