@@ -39,22 +39,24 @@ pub fn today_page(p: &TodayProps) -> Html {
             <TodayView data={data} tz={user.timezone.clone()} on_changed={reload.clone()} />
         },
     };
+    let nav = use_day_nav(date, today);
     html! {
         <section class="page today">
-            <DayNav date={date} today={today} />
+            { nav }
             { body }
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct DayNavProps {
+struct DayNav {
     date: Date,
     today: Date,
 }
 
-#[component(DayNav)]
-fn day_nav(p: &DayNavProps) -> Html {
+/// The day's title and pager: a hook of the day page rather than a component (issue #16, size).
+#[hook]
+fn use_day_nav(date: Date, today: Date) -> Html {
+    let p = DayNav { date, today };
     let navigator = use_navigator();
     let go = |d: Date, today: Date| -> Route { if d == today { Route::Today } else { Route::Day { date: iso(d) } } };
     let on_pick = {
