@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::{DayBar, HeatCell, Heatmap, WeekChart, card, day_route, error_box, pace_badge, spinner};
+use crate::components::{DayBar, HeatCell, HeatmapProps, WeekChartProps, card, day_route, error_box, pace_badge, spinner, use_heatmap, use_week_chart};
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels};
 use crate::figures::{DayRow, day_table, figure_cards};
 use crate::format;
@@ -115,6 +115,7 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
         .map(|d| DayBar { label: dates::short_weekday(d.date).to_string(), date: iso(d.date), questions: d.question_count, active_seconds: d.active_seconds })
         .collect();
     let pct = if w.goal_seconds > 0.0 { w.active_seconds / w.goal_seconds * 100.0 } else { 0.0 };
+    let chart = use_week_chart(&WeekChartProps { days, daily_goal_seconds: w.goal_seconds / 7.0, wide, user: p.user.clone() });
     html! {
         <>
             <div class="cards">
@@ -124,7 +125,7 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
             </div>
             <section class="panel" aria-labelledby="week-chart-h">
                 <h2 id="week-chart-h">{ "Active hours per day" }</h2>
-                <WeekChart days={days} daily_goal_seconds={w.goal_seconds / 7.0} wide={wide} user={p.user.clone()} />
+                { chart }
                 <p class="legend">{ "Numbers above the bars are questions. The line is the weekly goal spread over 7 days." }</p>
                 <p class="legend">{ pace_badge(&pace_props!(w.pace)) }</p>
             </section>
@@ -254,6 +255,7 @@ pub fn month_body(p: &MonthBodyProps) -> Html {
     let total: f64 = cells.iter().filter(|c| c.in_month).map(|c| c.active_seconds).sum();
     let questions: i64 = cells.iter().filter(|c| c.in_month).map(|c| c.questions).sum();
     let active_days = cells.iter().filter(|c| c.in_month && c.active_seconds > 0.0).count();
+    let heatmap = use_heatmap(&HeatmapProps { labels: weekday_labels(p.week_starts_on), cells });
     html! {
         <>
             <div class="cards">
@@ -262,7 +264,7 @@ pub fn month_body(p: &MonthBodyProps) -> Html {
                 { card("", "Days worked", active_days.to_string(), None, Html::default()) }
             </div>
             <section class="panel" aria-label="Month heat map">
-                <Heatmap labels={weekday_labels(p.week_starts_on)} cells={cells} />
+                { heatmap }
                 <p class="legend heat-legend" aria-hidden="true">
                     { "less " }<span class="swatch l1"></span><span class="swatch l2"></span><span class="swatch l3"></span><span class="swatch l4"></span>{ " more" }
                 </p>
