@@ -6,7 +6,7 @@ use crate::hooks::{use_app, use_session_check};
 use crate::route::{Link, Location, Redirect, Router, use_route};
 
 use crate::components::spinner;
-use crate::live::LiveUpdates;
+use crate::live::use_live_updates;
 use crate::pages::{
     admin_view::AdminUserPage,
     auth::{LoginPage, RegisterPage},
@@ -68,6 +68,7 @@ fn shell() -> Html {
     let route = at.clone().unwrap_or(Route::NotFound);
     let signed_in = ctx.user().is_some();
     let page = use_routed(&route);
+    use_live_updates();
     html! {
         <>
             <a class="skip" href="#main">{ "Skip to content" }</a>
@@ -80,7 +81,6 @@ fn shell() -> Html {
             <main id="main" tabindex="-1">
                 { page }
             </main>
-            if signed_in { <LiveUpdates /> }
         </>
     }
 }
