@@ -5,7 +5,7 @@ use yew::prelude::*;
 use crate::hooks::{Answer, use_app, use_mutation_with};
 use crate::route::Link;
 
-use super::email::ForgotPassword;
+use super::email::use_forgot_password;
 use crate::components::{FieldProps, bind, field};
 use crate::gql::{self, ApiError, Login, Register};
 use crate::route::Route;
@@ -97,6 +97,7 @@ pub fn login_page(p: &LoginProps) -> Html {
             run.emit(gql::login::Variables { email: email.trim().to_string(), password: (*password).clone() });
         })
     };
+    let forgot = use_forgot_password();
     html! {
         <section class="page auth">
             <h1>{ "Sign in" }</h1>
@@ -109,7 +110,7 @@ pub fn login_page(p: &LoginProps) -> Html {
                 if let Some(f) = &errors.form { <p class="form-error" role="alert">{ f.clone() }</p> }
                 <button type="submit" disabled={busy}>{ if busy { "Signing in…" } else { "Sign in" } }</button>
             </form>
-            <ForgotPassword />
+            { forgot }
             <p>{ "No account yet? " }<Link to={Route::Register}>{ "Create one" }</Link></p>
         </section>
     }

@@ -32,8 +32,9 @@ pub fn token_error(e: &ApiError, what: &str) -> String {
 }
 
 /// "Forgot password?": a disclosure under the sign-in form that asks for a reset mail.
-#[component(ForgotPassword)]
-pub fn forgot_password() -> Html {
+/// A hook of the sign-in page rather than a component (issue #16, size).
+#[hook]
+pub fn use_forgot_password() -> Html {
     let email = use_state(String::new);
     let outcome = use_state(|| None::<Result<(), ApiError>>);
     let asked = {
