@@ -3,7 +3,7 @@
 use yew::prelude::*;
 
 use crate::hooks::{use_app, use_session_check};
-use crate::route::{Link, Location, Redirect, Router, use_route};
+use crate::route::{Link, Location, Router, use_navigator, use_route};
 
 use crate::components::spinner;
 use crate::live::use_live_updates;
@@ -155,6 +155,14 @@ pub fn public(route: &Route) -> bool {
 #[hook]
 fn use_routed(route: &Route) -> Html {
     let ctx = use_app();
+    // Signed in on the sign-in or register page: on to today, replacing the entry.
+    let to_today = matches!(ctx.auth, Auth::SignedIn(_)) && matches!(route, Route::Login | Route::Register);
+    let navigator = use_navigator();
+    use_effect_with(to_today, move |&go| {
+        if let (true, Some(n)) = (go, navigator) {
+            n.replace(&Route::Today);
+        }
+    });
     {
         let signed_out = matches!(ctx.auth, Auth::SignedOut { .. }) && !public(route);
         let name = if signed_out { "Sign in" } else { title(route) };
@@ -174,7 +182,7 @@ fn use_routed(route: &Route) -> Html {
             _ => html! { <LoginPage expired={*expired} /> },
         },
         Auth::SignedIn(user) => match route {
-            Route::Login | Route::Register => html! { <Redirect to={Route::Today} /> },
+            Route::Login | Route::Register => Html::default(),
             Route::Today => html! { <TodayPage /> },
             Route::Day { date } => {
                 html! { <TodayPage date={Some(AttrValue::from(date.clone()))} /> }
