@@ -3,10 +3,10 @@
 use yew::prelude::*;
 
 use crate::hooks::{use_app, use_session_check};
-use crate::route::{Link, Location, Redirect, Router, use_route};
+use crate::route::{Link, Location, Router, use_navigator, use_route};
 
 use crate::components::spinner;
-use crate::live::LiveUpdates;
+use crate::live::use_live_updates;
 use crate::pages::{
     admin_view::AdminUserPage,
     auth::{LoginPage, RegisterPage},
@@ -64,8 +64,11 @@ pub fn static_app(p: &StaticAppProps) -> Html {
 fn shell() -> Html {
     let ctx = use_app();
     use_session_check();
-    let route = use_route().unwrap_or(Route::NotFound);
+    let at = use_route();
+    let route = at.clone().unwrap_or(Route::NotFound);
     let signed_in = ctx.user().is_some();
+    let page = use_routed(&route);
+    use_live_updates();
     html! {
         <>
             <a class="skip" href="#main">{ "Skip to content" }</a>
@@ -73,20 +76,17 @@ fn shell() -> Html {
                 <Link to={Route::Today} classes="brand">
                     <span aria-hidden="true">{ "⏱ " }</span>{ "RaterHub Tracker" }
                 </Link>
-                if signed_in { <Nav /> }
+                if signed_in { { nav(&ctx, at.unwrap_or(Route::Today)) } }
             </header>
             <main id="main" tabindex="-1">
-                <Routed route={route} />
+                { page }
             </main>
-            if signed_in { <LiveUpdates /> }
         </>
     }
 }
 
-#[component(Nav)]
-fn nav() -> Html {
-    let ctx = use_app();
-    let route = use_route().unwrap_or(Route::Today);
+/// The main menu, for the route shown. A plain function of the shell (issue #16, size).
+fn nav(ctx: &AppContext, route: Route) -> Html {
     let section = |r: &Route| match r {
         Route::Today | Route::Day { .. } | Route::Session { .. } => 0,
         Route::History | Route::HistoryWeek { .. } | Route::HistoryMonth { .. } => 1,
@@ -126,11 +126,6 @@ fn nav() -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct RoutedProps {
-    route: Route,
-}
-
 /// The document title for a route (screen readers announce it on navigation).
 pub fn title(route: &Route) -> &'static str {
     match route {
@@ -155,12 +150,22 @@ pub fn public(route: &Route) -> bool {
     matches!(route, Route::Register | Route::Overlay | Route::ResetPassword | Route::VerifyEmail | Route::ConfirmEmail)
 }
 
-#[component(Routed)]
-fn routed(p: &RoutedProps) -> Html {
+/// The page for `route`, and the document title: a hook of the shell rather than a component
+/// of its own (issue #16, size).
+#[hook]
+fn use_routed(route: &Route) -> Html {
     let ctx = use_app();
+    // Signed in on the sign-in or register page: on to today, replacing the entry.
+    let to_today = matches!(ctx.auth, Auth::SignedIn(_)) && matches!(route, Route::Login | Route::Register);
+    let navigator = use_navigator();
+    use_effect_with(to_today, move |&go| {
+        if let (true, Some(n)) = (go, navigator) {
+            n.replace(&Route::Today);
+        }
+    });
     {
-        let signed_out = matches!(ctx.auth, Auth::SignedOut { .. }) && !public(&p.route);
-        let name = if signed_out { "Sign in" } else { title(&p.route) };
+        let signed_out = matches!(ctx.auth, Auth::SignedOut { .. }) && !public(route);
+        let name = if signed_out { "Sign in" } else { title(route) };
         use_effect_with(name, |name| {
             if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
                 doc.set_title(&format!("{name} · RaterHub Tracker"));
@@ -169,15 +174,15 @@ fn routed(p: &RoutedProps) -> Html {
     }
     match &ctx.auth {
         Auth::Checking => spinner(),
-        Auth::SignedOut { expired } => match p.route {
+        Auth::SignedOut { expired } => match route {
             Route::Register => html! { <RegisterPage /> },
             Route::Overlay => html! { <OverlayPage /> },
             Route::ResetPassword => html! { <ResetPasswordPage /> },
-            Route::VerifyEmail | Route::ConfirmEmail => token_page(&p.route),
+            Route::VerifyEmail | Route::ConfirmEmail => token_page(route),
             _ => html! { <LoginPage expired={*expired} /> },
         },
-        Auth::SignedIn(user) => match &p.route {
-            Route::Login | Route::Register => html! { <Redirect to={Route::Today} /> },
+        Auth::SignedIn(user) => match route {
+            Route::Login | Route::Register => Html::default(),
             Route::Today => html! { <TodayPage /> },
             Route::Day { date } => {
                 html! { <TodayPage date={Some(AttrValue::from(date.clone()))} /> }
@@ -194,7 +199,7 @@ fn routed(p: &RoutedProps) -> Html {
             Route::Settings => html! { <SettingsPage /> },
             Route::Overlay => html! { <OverlayPage /> },
             Route::ResetPassword => html! { <ResetPasswordPage /> },
-            Route::VerifyEmail | Route::ConfirmEmail => token_page(&p.route),
+            Route::VerifyEmail | Route::ConfirmEmail => token_page(route),
             Route::Admin if user.is_admin => html! { <AdminPage /> },
             Route::AdminUser { id, date } if user.is_admin => html! {
                 <AdminUserPage id={AttrValue::from(id.clone())} date={AttrValue::from(date.clone())} />

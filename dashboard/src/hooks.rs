@@ -1,7 +1,6 @@
 //! Data hooks: run a GraphQL query when its variables (or the live tick) change.
 
 use crate::time::Instant;
-use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -44,16 +43,26 @@ pub fn report(ctx: &AppContext, err: &ApiError) {
 
 /// An operation's variables or answer, once its type is out of sight: the hooks below run on
 /// these, so that their code is compiled once rather than once per operation (issue #16, size).
-type AnyRc = Rc<dyn Any>;
+/// Not `dyn Any`: each type behind a `dyn Any` brings its 16-byte `TypeId` (random bytes that
+/// don't compress) and a `type_id` function into the wasm, and the hooks never need to ask.
+type AnyRc = Rc<dyn Erased>;
+
+/// Any type at all, as a trait object with nothing but its size and drop (see [`AnyRc`]).
+trait Erased {}
+impl<T: ?Sized> Erased for T {}
 
 /// Reads an answer into `T`, boxed: the one piece of a query's reading compiled per type.
 fn decode_any<T: for<'de> serde::Deserialize<'de> + 'static>(text: &str) -> Result<AnyRc, ApiError> {
     gql::decode::<T>(text).map(|d| Rc::new(d) as AnyRc)
 }
 
-/// `Rc<dyn Any>` back to the type it was made from (the hooks made it, so it always is).
+/// An [`AnyRc`] back to the type it was made from. Each value is made and read for one
+/// operation `Q` by the hooks below (`decode_any::<Q::ResponseData>` and `typed::<Q::ResponseData>`,
+/// `Rc::new(vars)` and `typed::<Q::Variables>`), never handed anywhere else, so it always is.
 fn typed<T: 'static>(any: AnyRc) -> Rc<T> {
-    any.downcast::<T>().unwrap_or_else(|_| unreachable!("hook answers keep their type"))
+    // SAFETY: `any` was made by `Rc::new` of a `T` (see above); dropping the trait object's
+    // metadata gives back that `Rc<T>`'s pointer, which `from_raw` takes back.
+    unsafe { Rc::from_raw(Rc::into_raw(any).cast::<T>()) }
 }
 
 /// Fetches `Q` with `vars`; refetches when `vars` change, when `reload` is emitted, and (if
@@ -75,9 +84,9 @@ where
 }
 
 #[hook]
-fn use_query_any(body: Result<String, ApiError>, decode: fn(&str) -> Result<AnyRc, ApiError>, live: bool) -> (Load<dyn Any>, Callback<()>) {
+fn use_query_any(body: Result<String, ApiError>, decode: fn(&str) -> Result<AnyRc, ApiError>, live: bool) -> (Load<dyn Erased>, Callback<()>) {
     let ctx = use_app();
-    let state = use_state(|| Load::<dyn Any>::Loading);
+    let state = use_state(|| Load::<dyn Erased>::Loading);
     let reload = use_state(|| 0u32);
     let generation = use_mut_ref(|| 0u64);
     let last_body: Rc<RefCell<Option<Result<String, ApiError>>>> = use_mut_ref(|| None);

@@ -12,10 +12,11 @@ use crate::state::{Action, AppContext, LiveMode};
 /// Poll period when the socket fails (the issue asks for updates within 2 s).
 pub const POLL_MS: u32 = 2_000;
 
-/// Renders nothing; keeps the live connection while mounted (i.e. while signed in).
+/// Keeps the live connection while someone is signed in (a hook of the app's shell; a
+/// component of its own before, issue #16, size).
 #[allow(clippy::drop_non_drop)] // the native stand-in has no Drop; the browser one closes the socket
-#[component(LiveUpdates)]
-pub fn live_updates() -> Html {
+#[hook]
+pub fn use_live_updates() {
     let ctx = use_app();
     let user_id = ctx.user().map(|u| u.id.clone());
     {
@@ -25,7 +26,6 @@ pub fn live_updates() -> Html {
             move || drop(conn)
         });
     }
-    Html::default()
 }
 
 /// The `graphql-transport-ws` messages the client sends.

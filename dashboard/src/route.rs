@@ -196,24 +196,6 @@ pub fn use_route() -> Option<Route> {
 }
 
 #[derive(Properties, PartialEq)]
-pub struct RedirectProps {
-    pub to: Route,
-}
-
-/// Replaces the current location with `to` once rendered.
-#[component(Redirect)]
-pub fn redirect(p: &RedirectProps) -> Html {
-    let navigator = use_navigator();
-    let to = p.to.clone();
-    use_effect_with((), move |_| {
-        if let Some(n) = navigator {
-            n.replace(&to);
-        }
-    });
-    Html::default()
-}
-
-#[derive(Properties, PartialEq)]
 pub struct NavLinkProps {
     pub to: Route,
     #[prop_or_default]

@@ -4,26 +4,21 @@ use yew::prelude::*;
 
 use crate::format;
 
-#[derive(Properties, PartialEq)]
-pub struct CardProps {
-    pub label: AttrValue,
-    pub value: AttrValue,
-    #[prop_or_default]
-    pub detail: Option<AttrValue>,
-    #[prop_or_default]
-    pub id: Option<AttrValue>,
-    #[prop_or_default]
-    pub children: Html,
+/// A card: its label, its value, an optional detail line and anything under them. `id` is the
+/// card's element id (none when empty). A plain function rather than a component: it keeps no
+/// state, and each component type costs the wasm its own lifecycle code (issue #16, size).
+#[inline]
+pub fn card(id: &'static str, label: impl Into<AttrValue>, value: impl Into<AttrValue>, detail: Option<AttrValue>, children: Html) -> Html {
+    card_html((!id.is_empty()).then_some(id), label.into(), value.into(), detail, children)
 }
 
-#[component(Card)]
-pub fn card(p: &CardProps) -> Html {
+fn card_html(id: Option<&'static str>, label: AttrValue, value: AttrValue, detail: Option<AttrValue>, children: Html) -> Html {
     html! {
-        <section class="card" id={p.id.clone()} aria-label={p.label.clone()}>
-            <h3>{ p.label.clone() }</h3>
-            <p class="value">{ p.value.clone() }</p>
-            if let Some(d) = &p.detail { <p class="detail">{ d.clone() }</p> }
-            { p.children.clone() }
+        <section class="card" id={id} aria-label={label.clone()}>
+            <h3>{ label }</h3>
+            <p class="value">{ value }</p>
+            if let Some(d) = detail { <p class="detail">{ d }</p> }
+            { children }
         </section>
     }
 }

@@ -196,8 +196,10 @@ pub struct WeekChartProps {
 }
 
 /// Seven daily bars of active hours, question counts above them, and the goal line.
-#[component(WeekChart)]
-pub fn week_chart(p: &WeekChartProps) -> Html {
+/// A hook of the page that shows it rather than a component (issue #16, size): call it
+/// unconditionally, before the page's `html!`.
+#[hook]
+pub fn use_week_chart(p: &WeekChartProps) -> Html {
     let f = Frame::new(p.wide);
     let max = p.days.iter().map(|d| d.active_seconds).fold(p.daily_goal_seconds, f64::max);
     let (top, step) = nice_axis_in(max.max(3600.0), 3600.0);
@@ -260,8 +262,10 @@ pub struct HeatmapProps {
 }
 
 /// A month calendar whose cells are shaded by active time.
-#[component(Heatmap)]
-pub fn heatmap(p: &HeatmapProps) -> Html {
+/// A hook of the page that shows it rather than a component (issue #16, size): call it
+/// unconditionally, before the page's `html!`.
+#[hook]
+pub fn use_heatmap(p: &HeatmapProps) -> Html {
     let go = use_day_link();
     let max = p.cells.iter().filter(|c| c.in_month).map(|c| c.active_seconds).fold(0.0, f64::max);
     let cw = 54.0;

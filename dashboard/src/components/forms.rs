@@ -44,7 +44,8 @@ pub struct FieldProps {
     pub inputmode: Option<AttrValue>,
 }
 
-#[component(Field)]
+/// A plain function rather than a component: it keeps no state, and each component type costs
+/// the wasm its own lifecycle code (issue #16, size). Build its props with `yew::props!`.
 pub fn field(p: &FieldProps) -> Html {
     let err_id = format!("{}-error", p.id);
     let hint_id = format!("{}-hint", p.id);

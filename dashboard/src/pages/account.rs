@@ -6,7 +6,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::{ConfirmButton, error_box, spinner};
-use crate::components::{Field, bind};
+use crate::components::{FieldProps, bind, field};
 use crate::gql::{
     self, ApiError, ChangeEmail, DeleteAccount, MailSettings, ResendVerification, UpdateDisplayName, UpdateReportEmails, update_display_name,
     update_report_emails,
@@ -60,8 +60,9 @@ where
 }
 
 /// The mail-dependent sections, once the server said what its mail can do.
-#[component(MailSections)]
-pub fn mail_sections() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+pub fn use_mail_sections() -> Html {
     let (load, reload) = use_query::<MailSettings>(gql::mail_settings::Variables, false);
     match load {
         Load::Loading => spinner(),
@@ -164,8 +165,7 @@ pub fn report_emails_form(p: &ReportEmailsProps) -> Html {
             <fieldset disabled={off}>
                 <label class="checkbox"><input type="checkbox" id="report-daily" checked={*daily} onchange={toggle(&daily)} />{ " Daily: yesterday's report, every day" }</label>
                 <label class="checkbox"><input type="checkbox" id="report-weekly" checked={*weekly} onchange={toggle(&weekly)} />{ " Weekly: the week that just ended" }</label>
-                <Field id="report-hour" label="Send at (local hour, 0–23)" value={(*hour).clone()} oninput={bind(&hour)}
-                       error={(*hour_error).clone()} inputmode="numeric" />
+                { field(&yew::props!(FieldProps { id: "report-hour", label: "Send at (local hour, 0–23)", value: (*hour).clone(), oninput: bind(&hour), error: (*hour_error).clone(), inputmode: "numeric" })) }
                 <label class="checkbox"><input type="checkbox" id="report-empty" checked={*include_empty} onchange={toggle(&include_empty)} />{ " Also when there were no questions" }</label>
                 <button type="submit" disabled={busy}>{ if busy { "Saving…" } else { "Save report e-mails" } }</button>
             </fieldset>
@@ -208,7 +208,7 @@ pub fn display_name_form(p: &DisplayNameProps) -> Html {
     html! {
         <form class="panel" onsubmit={onsubmit} id="display-name-form" novalidate=true>
             <h2>{ "Your name" }</h2>
-            <Field id="display-name" label="Display name: how mails and reports address you (up to 80 characters)" value={(*name).clone()} oninput={bind(&name)} />
+            { field(&yew::props!(FieldProps { id: "display-name", label: "Display name: how mails and reports address you (up to 80 characters)", value: (*name).clone(), oninput: bind(&name) })) }
             <button type="submit">{ "Save name" }</button>
             { outcome_line(&outcome, "Saved.", "display-name-saved") }
         </form>
@@ -260,10 +260,8 @@ pub fn change_email_form(p: &MailEnabledProps) -> Html {
                 <p class="hint">{ "This server can't send mail, so it can't confirm a new address. Ask its admin." }</p>
             }
             <fieldset disabled={!p.mail_enabled}>
-                <Field id="new-email" label="New e-mail address" kind="email" value={(*email).clone()} oninput={bind(&email)}
-                       error={errs.0.clone()} autocomplete="email" />
-                <Field id="change-email-password" label="Your password" kind="password" value={(*password).clone()} oninput={bind(&password)}
-                       error={errs.1.clone()} autocomplete="current-password" />
+                { field(&yew::props!(FieldProps { id: "new-email", label: "New e-mail address", kind: "email", value: (*email).clone(), oninput: bind(&email), error: errs.0.clone(), autocomplete: "email" })) }
+                { field(&yew::props!(FieldProps { id: "change-email-password", label: "Your password", kind: "password", value: (*password).clone(), oninput: bind(&password), error: errs.1.clone(), autocomplete: "current-password" })) }
                 if let Some(f) = &errs.2 { <p class="form-error" role="alert">{ f.clone() }</p> }
                 <button type="submit" disabled={busy}>{ if busy { "Sending…" } else { "Send confirmation link" } }</button>
             </fieldset>
@@ -277,8 +275,9 @@ pub fn change_email_form(p: &MailEnabledProps) -> Html {
 }
 
 /// Deletes the account and all its data, after the password and a confirmation.
-#[component(DeleteAccountPanel)]
-pub fn delete_account_panel() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+pub fn use_delete_account_panel() -> Html {
     let ctx = use_app();
     let password = use_state(String::new);
     let error = use_state(|| None::<String>);
@@ -307,8 +306,7 @@ pub fn delete_account_panel() -> Html {
         <section class="panel danger-zone" aria-labelledby="delete-account-h" id="delete-account">
             <h2 id="delete-account-h">{ "Delete my account" }</h2>
             <p>{ "Deletes your account with every session, question and setting. This cannot be undone; export what you want to keep first." }</p>
-            <Field id="delete-password" label="Type your password" kind="password" value={(*password).clone()} oninput={bind(&password)}
-                   error={(*error).clone()} autocomplete="current-password" />
+            { field(&yew::props!(FieldProps { id: "delete-password", label: "Type your password", kind: "password", value: (*password).clone(), oninput: bind(&password), error: (*error).clone(), autocomplete: "current-password" })) }
             <ConfirmButton label="Delete my account" question="Delete your account and all its data?" busy={deleted.running}
                            yes="Yes, delete everything" on_confirm={on_confirm} />
         </section>

@@ -5,7 +5,7 @@
 use crate::time::Date;
 use yew::prelude::*;
 
-use crate::components::{Card, error_box, pace_badge, spinner};
+use crate::components::{card, error_box, pace_badge, spinner};
 use crate::dates::{self, add_days, iso, long_day, week_title};
 use crate::figures::figure_cards;
 use crate::format;
@@ -87,11 +87,11 @@ pub fn admin_day(data: &admin_view::ResponseData, user_id: &str, email: &str) ->
                 <h2 id="admin-day-h">{ format!("{} ({tz})", long_day(day.date)) }</h2>
                 { report_links(&yew::props!(ReportLinksProps { period: ReportPeriod::Day(day.date), user: Some(AttrValue::from(user_id.to_string())), id: "admin-day-report", what: "this user's day report" })) }
                 <div class="cards" id="admin-day-cards">
-                    <Card id="admin-sessions" label="Sessions" value={day.session_count.to_string()} />
-                    <Card id="admin-questions" label="Questions" value={day.question_count.to_string()} />
-                    <Card id="admin-active" label="Active time" value={format::duration(day.active_seconds)} />
-                    <Card id="admin-average" label="Average / question" value={format::duration(day.average_seconds)} />
-                    <Card label="Pace" value={format!("{} {}", day.pace.emoji, format::score(day.pace.score))} detail={day.pace.label.clone()} />
+                    { card("admin-sessions", "Sessions", day.session_count.to_string(), None, Html::default()) }
+                    { card("admin-questions", "Questions", day.question_count.to_string(), None, Html::default()) }
+                    { card("admin-active", "Active time", format::duration(day.active_seconds), None, Html::default()) }
+                    { card("admin-average", "Average / question", format::duration(day.average_seconds), None, Html::default()) }
+                    { card("", "Pace", format!("{} {}", day.pace.emoji, format::score(day.pace.score)), Some((day.pace.label.clone()).into()), Html::default()) }
                 </div>
                 { figure_cards(&figures!(day), "daily", "admin-day", Html::default()) }
                 if day.sessions.is_empty() { <p class="empty" id="admin-no-sessions">{ "No sessions on this day." }</p> }

@@ -5,8 +5,8 @@ use yew::prelude::*;
 use crate::hooks::{Answer, use_app, use_mutation_with};
 use crate::route::Link;
 
-use super::email::ForgotPassword;
-use crate::components::{Field, bind};
+use super::email::use_forgot_password;
+use crate::components::{FieldProps, bind, field};
 use crate::gql::{self, ApiError, Login, Register};
 use crate::route::Route;
 use crate::state::Action;
@@ -97,6 +97,7 @@ pub fn login_page(p: &LoginProps) -> Html {
             run.emit(gql::login::Variables { email: email.trim().to_string(), password: (*password).clone() });
         })
     };
+    let forgot = use_forgot_password();
     html! {
         <section class="page auth">
             <h1>{ "Sign in" }</h1>
@@ -104,14 +105,12 @@ pub fn login_page(p: &LoginProps) -> Html {
                 <p class="notice" role="status">{ "Your session has expired. Sign in again to continue where you were." }</p>
             }
             <form onsubmit={onsubmit} novalidate=true id="login-form">
-                <Field id="email" label="Email" kind="email" value={(*email).clone()} oninput={bind(&email)}
-                       error={errors.email.clone()} autocomplete="username" required=true />
-                <Field id="password" label="Password" kind="password" value={(*password).clone()} oninput={bind(&password)}
-                       error={errors.password.clone()} autocomplete="current-password" required=true />
+                { field(&yew::props!(FieldProps { id: "email", label: "Email", kind: "email", value: (*email).clone(), oninput: bind(&email), error: errors.email.clone(), autocomplete: "username", required: true })) }
+                { field(&yew::props!(FieldProps { id: "password", label: "Password", kind: "password", value: (*password).clone(), oninput: bind(&password), error: errors.password.clone(), autocomplete: "current-password", required: true })) }
                 if let Some(f) = &errors.form { <p class="form-error" role="alert">{ f.clone() }</p> }
                 <button type="submit" disabled={busy}>{ if busy { "Signing in…" } else { "Sign in" } }</button>
             </form>
-            <ForgotPassword />
+            { forgot }
             <p>{ "No account yet? " }<Link to={Route::Register}>{ "Create one" }</Link></p>
         </section>
     }
@@ -155,13 +154,9 @@ pub fn register_page() -> Html {
         <section class="page auth">
             <h1>{ "Create your account" }</h1>
             <form onsubmit={onsubmit} novalidate=true id="register-form">
-                <Field id="email" label="Email" kind="email" value={(*email).clone()} oninput={bind(&email)}
-                       error={errors.email.clone()} autocomplete="username" required=true />
-                <Field id="password" label="Password" kind="password" value={(*password).clone()} oninput={bind(&password)}
-                       error={errors.password.clone()} autocomplete="new-password" required=true
-                       hint="At least 12 characters; avoid common phrases." />
-                <Field id="invite" label="Invite code (if this server asked you for one)" value={(*invite).clone()} oninput={bind(&invite)}
-                       error={errors.invite.clone()} autocomplete="off" />
+                { field(&yew::props!(FieldProps { id: "email", label: "Email", kind: "email", value: (*email).clone(), oninput: bind(&email), error: errors.email.clone(), autocomplete: "username", required: true })) }
+                { field(&yew::props!(FieldProps { id: "password", label: "Password", kind: "password", value: (*password).clone(), oninput: bind(&password), error: errors.password.clone(), autocomplete: "new-password", required: true, hint: "At least 12 characters; avoid common phrases." })) }
+                { field(&yew::props!(FieldProps { id: "invite", label: "Invite code (if this server asked you for one)", value: (*invite).clone(), oninput: bind(&invite), error: errors.invite.clone(), autocomplete: "off" })) }
                 <p class="hint">{ format!("Times will show in {} (change it any time in Settings).", zone.as_deref().unwrap_or("UTC")) }</p>
                 if let Some(f) = &errors.form { <p class="form-error" role="alert">{ f.clone() }</p> }
                 <button type="submit" disabled={busy}>{ if busy { "Creating…" } else { "Create account" } }</button>

@@ -6,7 +6,7 @@ use crate::route::{Link, use_location};
 use yew::prelude::*;
 
 use crate::accounts::token_from_query;
-use crate::components::{Field, bind};
+use crate::components::{FieldProps, bind, field};
 use crate::gql::{self, ApiError, ConfirmEmailChange, Me, RequestPasswordReset, VerifyEmail};
 use crate::hooks::{Answer, use_app, use_mutation_with};
 use crate::route::Route;
@@ -32,8 +32,9 @@ pub fn token_error(e: &ApiError, what: &str) -> String {
 }
 
 /// "Forgot password?": a disclosure under the sign-in form that asks for a reset mail.
-#[component(ForgotPassword)]
-pub fn forgot_password() -> Html {
+/// A hook of the sign-in page rather than a component (issue #16, size).
+#[hook]
+pub fn use_forgot_password() -> Html {
     let email = use_state(String::new);
     let outcome = use_state(|| None::<Result<(), ApiError>>);
     let asked = {
@@ -55,8 +56,7 @@ pub fn forgot_password() -> Html {
         <details class="forgot" id="forgot-password">
             <summary>{ "Forgot password?" }</summary>
             <form onsubmit={onsubmit} novalidate=true id="forgot-form">
-                <Field id="forgot-email" label="Your account's email" kind="email" value={(*email).clone()}
-                       oninput={bind(&email)} autocomplete="username" required=true />
+                { field(&yew::props!(FieldProps { id: "forgot-email", label: "Your account's email", kind: "email", value: (*email).clone(), oninput: bind(&email), autocomplete: "username", required: true })) }
                 <button type="submit" disabled={busy}>{ if busy { "Sending…" } else { "Send me a reset link" } }</button>
             </form>
             if let Some(r) = &*outcome {

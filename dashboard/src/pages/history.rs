@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::{Card, DayBar, HeatCell, Heatmap, WeekChart, day_route, error_box, pace_badge, spinner};
+use crate::components::{DayBar, HeatCell, HeatmapProps, WeekChartProps, card, day_route, error_box, pace_badge, spinner, use_heatmap, use_week_chart};
 use crate::dates::{self, Weekday, add_days, add_months, iso, month_key, month_title, week_title, weekday_labels};
 use crate::figures::{DayRow, day_table, figure_cards};
 use crate::format;
@@ -115,17 +115,17 @@ pub fn week_body(p: &WeekBodyProps) -> Html {
         .map(|d| DayBar { label: dates::short_weekday(d.date).to_string(), date: iso(d.date), questions: d.question_count, active_seconds: d.active_seconds })
         .collect();
     let pct = if w.goal_seconds > 0.0 { w.active_seconds / w.goal_seconds * 100.0 } else { 0.0 };
+    let chart = use_week_chart(&WeekChartProps { days, daily_goal_seconds: w.goal_seconds / 7.0, wide, user: p.user.clone() });
     html! {
         <>
             <div class="cards">
-                <Card id="w-active" label="Active this week" value={format::hours(w.active_seconds)}
-                      detail={format!("{} · {}% of the {} goal", format::duration(w.active_seconds), format::fixed(pct, 0), format::hours(w.goal_seconds))} />
-                <Card id="w-questions" label="Questions" value={w.question_count.to_string()} />
-                <Card label="Pace" value={format!("{} {}", w.pace.emoji, format::score(w.pace.score))} detail={w.pace.label.clone()} />
+                { card("w-active", "Active this week", format::hours(w.active_seconds), Some((format!("{} · {}% of the {} goal", format::duration(w.active_seconds), format::fixed(pct, 0), format::hours(w.goal_seconds))).into()), Html::default()) }
+                { card("w-questions", "Questions", w.question_count.to_string(), None, Html::default()) }
+                { card("", "Pace", format!("{} {}", w.pace.emoji, format::score(w.pace.score)), Some((w.pace.label.clone()).into()), Html::default()) }
             </div>
             <section class="panel" aria-labelledby="week-chart-h">
                 <h2 id="week-chart-h">{ "Active hours per day" }</h2>
-                <WeekChart days={days} daily_goal_seconds={w.goal_seconds / 7.0} wide={wide} user={p.user.clone()} />
+                { chart }
                 <p class="legend">{ "Numbers above the bars are questions. The line is the weekly goal spread over 7 days." }</p>
                 <p class="legend">{ pace_badge(&pace_props!(w.pace)) }</p>
             </section>
@@ -255,15 +255,16 @@ pub fn month_body(p: &MonthBodyProps) -> Html {
     let total: f64 = cells.iter().filter(|c| c.in_month).map(|c| c.active_seconds).sum();
     let questions: i64 = cells.iter().filter(|c| c.in_month).map(|c| c.questions).sum();
     let active_days = cells.iter().filter(|c| c.in_month && c.active_seconds > 0.0).count();
+    let heatmap = use_heatmap(&HeatmapProps { labels: weekday_labels(p.week_starts_on), cells });
     html! {
         <>
             <div class="cards">
-                <Card id="m-active" label="Active this month" value={format::hours(total)} detail={format::duration(total)} />
-                <Card id="m-questions" label="Questions" value={questions.to_string()} />
-                <Card label="Days worked" value={active_days.to_string()} />
+                { card("m-active", "Active this month", format::hours(total), Some((format::duration(total)).into()), Html::default()) }
+                { card("m-questions", "Questions", questions.to_string(), None, Html::default()) }
+                { card("", "Days worked", active_days.to_string(), None, Html::default()) }
             </div>
             <section class="panel" aria-label="Month heat map">
-                <Heatmap labels={weekday_labels(p.week_starts_on)} cells={cells} />
+                { heatmap }
                 <p class="legend heat-legend" aria-hidden="true">
                     { "less " }<span class="swatch l1"></span><span class="swatch l2"></span><span class="swatch l3"></span><span class="swatch l4"></span>{ " more" }
                 </p>

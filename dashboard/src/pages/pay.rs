@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::{Field, bind, select_value};
+use crate::components::{FieldProps, bind, field, select_value};
 use crate::components::{error_box, spinner};
 use crate::dates::Weekday;
 use crate::gql::{ApiError, ApplyPreset, PayBasis, UpdatePay, apply_preset, pay_settings, update_pay};
@@ -249,8 +249,7 @@ pub fn pay_form(p: &PayFormProps) -> Html {
     let shown = |mine: &Option<String>, server: &Option<String>| mine.clone().or_else(|| server.clone());
     let field = |(id, label, state, error, hint): (&'static str, &'static str, &UseStateHandle<String>, Option<String>, &'static str)| {
         html! {
-            <Field id={id} label={label} value={(**state).clone()} oninput={bind(state)} inputmode={(id != "currency").then_some("decimal")}
-                   error={error} hint={hint} autocomplete="off" />
+            { field(&yew::props!(FieldProps { id: id, label: label, value: (**state).clone(), oninput: bind(state), inputmode: (id != "currency").then_some("decimal"), error: error, hint: hint, autocomplete: "off" })) }
         }
     };
     let money_fields = [

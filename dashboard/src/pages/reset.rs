@@ -7,7 +7,7 @@ use crate::hooks::{Answer, use_app, use_mutation_with};
 use crate::route::{Link, use_location};
 
 use crate::accounts::{check_new_password, reset_error, token_from_query};
-use crate::components::{Field, bind};
+use crate::components::{FieldProps, bind, field};
 use crate::gql::{self, CompletePasswordReset};
 use crate::route::{NavLink, Route};
 use crate::state::{Action, Auth};
@@ -97,11 +97,8 @@ pub fn reset_password_page() -> Html {
         <section class="page auth" id="reset-page">
             <h1>{ "Choose a new password" }</h1>
             <form onsubmit={onsubmit} novalidate=true id="reset-form">
-                <Field id="new-password" label="New password" kind="password" value={(*new).clone()} oninput={bind(&new)}
-                       error={errors.password.clone()} autocomplete="new-password" required=true
-                       hint="At least 12 characters; avoid common phrases and your email." />
-                <Field id="confirm-password" label="Repeat the new password" kind="password" value={(*confirm).clone()} oninput={bind(&confirm)}
-                       error={errors.confirm.clone()} autocomplete="new-password" required=true />
+                { field(&yew::props!(FieldProps { id: "new-password", label: "New password", kind: "password", value: (*new).clone(), oninput: bind(&new), error: errors.password.clone(), autocomplete: "new-password", required: true, hint: "At least 12 characters; avoid common phrases and your email." })) }
+                { field(&yew::props!(FieldProps { id: "confirm-password", label: "Repeat the new password", kind: "password", value: (*confirm).clone(), oninput: bind(&confirm), error: errors.confirm.clone(), autocomplete: "new-password", required: true })) }
                 if let Some(f) = &errors.form { <p class="form-error" role="alert" id="reset-error">{ f.clone() }</p> }
                 <button type="submit" disabled={busy}>{ if busy { "Saving…" } else { "Set new password" } }</button>
             </form>

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use crate::route::{Link, use_navigator};
 use yew::prelude::*;
 
-use crate::components::{Card, ConfirmButton, QuestionChartProps, error_box, pace_badge, question_chart, spinner};
+use crate::components::{ConfirmButton, QuestionChartProps, card, error_box, pace_badge, question_chart, spinner};
 use crate::dates::{iso, long_day};
 use crate::format;
 use crate::gql::{self, DeleteQuestion, DeleteSession, SessionDetail, session_detail};
@@ -164,12 +164,10 @@ pub fn session_view(p: &SessionViewProps) -> Html {
                 { report_links(&yew::props!(ReportLinksProps { period: ReportPeriod::Day(day), what: "the report of this session's day" })) }
             </div>
             <div class="cards">
-                <Card id="s-questions" label="Questions" value={s.question_count.to_string()} />
-                <Card id="s-active" label="Active" value={format::duration(s.active_seconds + current.map(|c| c.1).unwrap_or(0.0))}
-                      detail={format!("paused {} · total {}", format::duration(s.paused_seconds), format::duration(s.raw_seconds))} />
-                <Card id="s-average" label="Average / question" value={format::duration(s.average_seconds)}
-                      detail={format!("target {}", format::duration(s.target_seconds))} />
-                <Card label="Pace" value={format!("{} {}", s.pace.emoji, format::score(s.pace.score))} detail={s.pace.label.clone()} />
+                { card("s-questions", "Questions", s.question_count.to_string(), None, Html::default()) }
+                { card("s-active", "Active", format::duration(s.active_seconds + current.map(|c| c.1).unwrap_or(0.0)), Some((format!("paused {} · total {}", format::duration(s.paused_seconds), format::duration(s.raw_seconds))).into()), Html::default()) }
+                { card("s-average", "Average / question", format::duration(s.average_seconds), Some((format!("target {}", format::duration(s.target_seconds))).into()), Html::default()) }
+                { card("", "Pace", format!("{} {}", s.pace.emoji, format::score(s.pace.score)), Some((s.pace.label.clone()).into()), Html::default()) }
             </div>
             <section class="panel" aria-labelledby="qchart-h">
                 <h2 id="qchart-h">{ "Time per question" }</h2>

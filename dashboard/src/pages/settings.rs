@@ -2,10 +2,10 @@
 
 use yew::prelude::*;
 
-use super::account::{DeleteAccountPanel, MailSections};
+use super::account::{use_delete_account_panel, use_mail_sections};
 use super::pay::pay_panel;
 use crate::components::{AuditTable, ConfirmButton, error_box, spinner};
-use crate::components::{Field, bind, input_event_value, select_value};
+use crate::components::{FieldProps, bind, field, input_event_value, select_value};
 use crate::dates::Weekday;
 use crate::format;
 use crate::gql::{self, ApiError, ChangePassword, DeviceTokens, Logout, RevokeDeviceToken, Timezones, UpdateSettings, update_settings};
@@ -54,23 +54,32 @@ pub fn parse_prefs(target: &str, goal: &str, idle: &str) -> Result<(f64, f64, i6
 #[component(SettingsPage)]
 pub fn settings_page() -> Html {
     let pay = use_query::<gql::PaySettings>(gql::pay_settings::Variables, false);
+    // Each section keeps its own state, through hooks of this page.
+    let preferences = use_preferences();
+    let mail = use_mail_sections();
+    let password = use_password_form();
+    let devices = use_devices();
+    let activity = use_activity_log();
+    let sign_out = use_sign_out_everywhere();
+    let delete = use_delete_account_panel();
     html! {
         <section class="page settings">
             <h1>{ "Settings" }</h1>
-            <Preferences />
+            { preferences }
             { pay_panel(pay) }
-            <MailSections />
-            <PasswordForm />
-            <Devices />
-            <ActivityLog />
-            <SignOutEverywhere />
-            <DeleteAccountPanel />
+            { mail }
+            { password }
+            { devices }
+            { activity }
+            { sign_out }
+            { delete }
         </section>
     }
 }
 
-#[component(Preferences)]
-fn preferences() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+fn use_preferences() -> Html {
     let ctx = use_app();
     let user = ctx.user().cloned().expect("signed in");
     let (zones, reload_zones) = use_query::<Timezones>(gql::timezones::Variables, false);
@@ -189,10 +198,8 @@ fn preferences() -> Html {
                 { zone_list }
             </fieldset>
             <div class="row">
-                <Field id="target" label="Default target per question (m:ss)" value={(*target).clone()} oninput={bind(&target)}
-                       error={errors.target.clone()} inputmode="numeric" hint="Used when the overlay sends no target." />
-                <Field id="goal" label="Weekly goal (hours)" value={(*goal).clone()} oninput={bind(&goal)}
-                       error={errors.goal.clone()} inputmode="decimal" />
+                { field(&yew::props!(FieldProps { id: "target", label: "Default target per question (m:ss)", value: (*target).clone(), oninput: bind(&target), error: errors.target.clone(), inputmode: "numeric", hint: "Used when the overlay sends no target." })) }
+                { field(&yew::props!(FieldProps { id: "goal", label: "Weekly goal (hours)", value: (*goal).clone(), oninput: bind(&goal), error: errors.goal.clone(), inputmode: "decimal" })) }
             </div>
             <div class="row">
                 <div class="field">
@@ -201,9 +208,7 @@ fn preferences() -> Html {
                         { for Weekday::ALL.iter().map(|w| html! { <option value={w.key()} selected={*w == *week}>{ w.name() }</option> }) }
                     </select>
                 </div>
-                <Field id="idle" label="Idle timeout (minutes)" value={(*idle).clone()} oninput={bind(&idle)}
-                       error={errors.idle.clone()} inputmode="numeric"
-                       hint="A session with no event for this long is ended at its last event." />
+                { field(&yew::props!(FieldProps { id: "idle", label: "Idle timeout (minutes)", value: (*idle).clone(), oninput: bind(&idle), error: errors.idle.clone(), inputmode: "numeric", hint: "A session with no event for this long is ended at its last event." })) }
             </div>
             if let Some(e) = &update.error { { error_box(e, None) } }
             <button type="submit" id="save-prefs" disabled={update.running}>{ if update.running { "Saving…" } else { "Save preferences" } }</button>
@@ -212,8 +217,9 @@ fn preferences() -> Html {
     }
 }
 
-#[component(PasswordForm)]
-fn password_form() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+fn use_password_form() -> Html {
     let current = use_state(String::new);
     let new = use_state(String::new);
     let confirm = use_state(String::new);
@@ -266,13 +272,10 @@ fn password_form() -> Html {
     html! {
         <form class="panel" onsubmit={onsubmit} id="password-form" novalidate=true>
             <h2>{ "Change password" }</h2>
-            <Field id="current-password" label="Current password" kind="password" value={(*current).clone()} oninput={bind(&current)}
-                   error={errs.0.clone()} autocomplete="current-password" />
+            { field(&yew::props!(FieldProps { id: "current-password", label: "Current password", kind: "password", value: (*current).clone(), oninput: bind(&current), error: errs.0.clone(), autocomplete: "current-password" })) }
             <div class="row">
-                <Field id="new-password" label="New password" kind="password" value={(*new).clone()} oninput={bind(&new)}
-                       error={errs.1.clone()} autocomplete="new-password" hint="At least 12 characters." />
-                <Field id="confirm-password" label="Repeat new password" kind="password" value={(*confirm).clone()} oninput={bind(&confirm)}
-                       error={errs.2.clone()} autocomplete="new-password" />
+                { field(&yew::props!(FieldProps { id: "new-password", label: "New password", kind: "password", value: (*new).clone(), oninput: bind(&new), error: errs.1.clone(), autocomplete: "new-password", hint: "At least 12 characters." })) }
+                { field(&yew::props!(FieldProps { id: "confirm-password", label: "Repeat new password", kind: "password", value: (*confirm).clone(), oninput: bind(&confirm), error: errs.2.clone(), autocomplete: "new-password" })) }
             </div>
             if let Some(f) = &errs.3 { <p class="form-error" role="alert">{ f.clone() }</p> }
             <button type="submit" disabled={busy}>{ if busy { "Changing…" } else { "Change password" } }</button>
@@ -281,8 +284,9 @@ fn password_form() -> Html {
     }
 }
 
-#[component(Devices)]
-fn devices() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+fn use_devices() -> Html {
     let ctx = use_app();
     let tzname = ctx.timezone();
     let (load, reload) = use_query::<DeviceTokens>(gql::device_tokens::Variables, false);
@@ -322,8 +326,9 @@ fn devices() -> Html {
 }
 
 /// The caller's own audit log (the latest 50 entries).
-#[component(ActivityLog)]
-fn activity_log() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+fn use_activity_log() -> Html {
     let ctx = use_app();
     let tzname = ctx.timezone();
     let (load, reload) = use_query::<gql::AuditLog>(gql::audit_log::Variables { limit: Some(50), all_users: None }, false);
@@ -344,8 +349,9 @@ fn activity_log() -> Html {
     }
 }
 
-#[component(SignOutEverywhere)]
-fn sign_out_everywhere() -> Html {
+/// Called by the settings page as one of its hooks (no component of its own: issue #16, size).
+#[hook]
+fn use_sign_out_everywhere() -> Html {
     let ctx = use_app();
     let signed_out = {
         let (done, gone) = (ctx.clone(), ctx.clone());

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use crate::route::{Link, use_navigator};
 use yew::prelude::*;
 
-use crate::components::{Card, ConfirmButton, HourlyProps, error_box, hourly_chart, pace_badge, spinner};
+use crate::components::{ConfirmButton, HourlyProps, card, error_box, hourly_chart, pace_badge, spinner};
 use crate::dates::{self, add_days, iso, long_day};
 use crate::figures::{cap_card, figure_cards};
 use crate::format;
@@ -39,22 +39,24 @@ pub fn today_page(p: &TodayProps) -> Html {
             <TodayView data={data} tz={user.timezone.clone()} on_changed={reload.clone()} />
         },
     };
+    let nav = use_day_nav(date, today);
     html! {
         <section class="page today">
-            <DayNav date={date} today={today} />
+            { nav }
             { body }
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct DayNavProps {
+struct DayNav {
     date: Date,
     today: Date,
 }
 
-#[component(DayNav)]
-fn day_nav(p: &DayNavProps) -> Html {
+/// The day's title and pager: a hook of the day page rather than a component (issue #16, size).
+#[hook]
+fn use_day_nav(date: Date, today: Date) -> Html {
+    let p = DayNav { date, today };
     let navigator = use_navigator();
     let go = |d: Date, today: Date| -> Route { if d == today { Route::Today } else { Route::Day { date: iso(d) } } };
     let on_pick = {
@@ -132,23 +134,21 @@ pub fn today_view(p: &TodayViewProps) -> Html {
     html! {
         <>
             <div class="cards" id="day-cards">
-                <Card id="card-sessions" label="Sessions" value={day.session_count.to_string()} />
-                <Card id="card-questions" label="Questions" value={day.question_count.to_string()} />
-                <Card id="card-active" label="Active time" value={format::duration(day.active_seconds + running_active_total)}
-                      detail={(running_active_total > 0.0).then(|| AttrValue::from(format!("incl. {} running", format::duration(running_active_total))))} />
-                <Card id="card-average" label="Average / question" value={format::duration(day.average_seconds)} detail={avg_detail}>
+                { card("card-sessions", "Sessions", day.session_count.to_string(), None, Html::default()) }
+                { card("card-questions", "Questions", day.question_count.to_string(), None, Html::default()) }
+                { card("card-active", "Active time", format::duration(day.active_seconds + running_active_total), (running_active_total > 0.0).then(|| AttrValue::from(format!("incl. {} running", format::duration(running_active_total)))), Html::default()) }
+                { card("card-average", "Average / question", format::duration(day.average_seconds), Some((avg_detail).into()), html! {
                     if !avg_class.is_empty() {
                         <p class={classes!("delta", avg_class)}>{ format::delta(day.average_seconds - avg_target) }{ " vs target" }</p>
                     }
-                </Card>
-                <Card id="card-pace" label="Pace" value={format!("{} {}", day.pace.emoji, format::score(day.pace.score))} detail={day.pace.label.clone()} />
-                <Card id="card-week" label={week_label} value={format!("{} / {}", format::hours(week.active_seconds), format::hours(week.goal_seconds))}
-                      detail={format!("{}% of weekly goal", format::fixed(goal_pct, 0))}>
+                }) }
+                { card("card-pace", "Pace", format!("{} {}", day.pace.emoji, format::score(day.pace.score)), Some((day.pace.label.clone()).into()), Html::default()) }
+                { card("card-week", week_label, format!("{} / {}", format::hours(week.active_seconds), format::hours(week.goal_seconds)), Some((format!("{}% of weekly goal", format::fixed(goal_pct, 0))).into()), html! {
                     <div class="progress" role="progressbar" aria-label="Weekly goal progress"
                          aria-valuemin="0" aria-valuemax="100" aria-valuenow={format::fixed(goal_pct.min(100.0), 0)}>
                         <span style={format!("width:{}%", format::fixed(goal_pct.min(100.0), 1))}></span>
                     </div>
-                </Card>
+                }) }
             </div>
             { figure_cards(&figures!(day), "daily", "day",
                 cap_card(week.credited_seconds, week.cap_seconds, week.remaining_seconds, "weekly", "week-cap").unwrap_or_default()) }

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::auth::{place_error, validate};
 use crate::accounts::{InviteState, absolute_url, admin_error, invite_state};
 use crate::components::{AuditTable, ConfirmButton, CopyField, audit_rows, email_wbr, error_box, spinner};
-use crate::components::{Field, bind, select_value};
+use crate::components::{FieldProps, bind, field, select_value};
 use crate::gql::{
     self, AuditLog, CreateInvite, CreateUser, DeleteUser, Invites, ResetPassword, RevokeInvite, Role, SetUserActive, SetUserRole, Users, audit_log, invites,
     users,
@@ -61,12 +61,15 @@ pub fn admin_page() -> Html {
                         id="audit-all" caption="Everyone's activity, newest first" />
         },
     };
+    let users_panel = use_users_panel(&UsersPanelProps { load: users_load, retry: reload_users, refresh: refresh_users.clone() });
+    let create_form = use_create_user_form(&RefreshProps { refresh: refresh_users });
+    let invites_panel = use_invites_panel(&InvitesPanelProps { load: invites_load, retry: reload_invites, refresh: refresh_invites });
     html! {
         <section class="page admin">
             <h1>{ "Admin" }</h1>
-            <UsersPanel load={users_load} retry={reload_users} refresh={refresh_users.clone()} />
-            <CreateUserForm refresh={refresh_users} />
-            <InvitesPanel load={invites_load} retry={reload_invites} refresh={refresh_invites} />
+            { users_panel }
+            { create_form }
+            { invites_panel }
             <section class="panel" aria-labelledby="audit-all-h">
                 <h2 id="audit-all-h">{ "Everyone's activity" }</h2>
                 <p class="hint">{ "The latest 100 entries: sign-ins (and failed ones), password and setting changes, devices, deletions and admin actions." }</p>
@@ -189,8 +192,9 @@ struct ResetLink {
     expires_at: Instant,
 }
 
-#[component(UsersPanel)]
-fn users_panel(p: &UsersPanelProps) -> Html {
+/// One of the admin page's hooks rather than a component of its own (issue #16, size).
+#[hook]
+fn use_users_panel(p: &UsersPanelProps) -> Html {
     let ctx = use_app();
     let me = ctx.user().cloned().expect("signed in");
     let error = use_state(|| None::<String>);
@@ -292,8 +296,9 @@ struct CreateErrors {
     form: Option<String>,
 }
 
-#[component(CreateUserForm)]
-fn create_user_form(p: &RefreshProps) -> Html {
+/// One of the admin page's hooks rather than a component of its own (issue #16, size).
+#[hook]
+fn use_create_user_form(p: &RefreshProps) -> Html {
     let ctx = use_app();
     let email = use_state(String::new);
     let password = use_state(String::new);
@@ -352,15 +357,11 @@ fn create_user_form(p: &RefreshProps) -> Html {
         <form class="panel" id="create-user-form" onsubmit={onsubmit} novalidate=true>
             <h2>{ "Create a user" }</h2>
             <div class="row">
-                <Field id="new-user-email" label="Email" kind="email" value={(*email).clone()} oninput={bind(&email)}
-                       error={errors.email.clone()} autocomplete="off" required=true />
-                <Field id="new-user-password" label="Initial password" kind="password" value={(*password).clone()} oninput={bind(&password)}
-                       error={errors.password.clone()} autocomplete="new-password" required=true
-                       hint="At least 12 characters. Send them a reset link to choose their own." />
+                { field(&yew::props!(FieldProps { id: "new-user-email", label: "Email", kind: "email", value: (*email).clone(), oninput: bind(&email), error: errors.email.clone(), autocomplete: "off", required: true })) }
+                { field(&yew::props!(FieldProps { id: "new-user-password", label: "Initial password", kind: "password", value: (*password).clone(), oninput: bind(&password), error: errors.password.clone(), autocomplete: "new-password", required: true, hint: "At least 12 characters. Send them a reset link to choose their own." })) }
             </div>
             <div class="row">
-                <Field id="new-user-timezone" label="Timezone" value={(*zone).clone()} oninput={bind(&zone)}
-                       error={errors.timezone.clone()} autocomplete="off" hint="IANA name, e.g. Europe/Paris." />
+                { field(&yew::props!(FieldProps { id: "new-user-timezone", label: "Timezone", value: (*zone).clone(), oninput: bind(&zone), error: errors.timezone.clone(), autocomplete: "off", hint: "IANA name, e.g. Europe/Paris." })) }
                 <div class="field">
                     <label for="new-user-role">{ "Role" }</label>
                     <select id="new-user-role" onchange={on_role}>
@@ -390,8 +391,9 @@ struct NewCode {
     expires_at: Instant,
 }
 
-#[component(InvitesPanel)]
-fn invites_panel(p: &InvitesPanelProps) -> Html {
+/// One of the admin page's hooks rather than a component of its own (issue #16, size).
+#[hook]
+fn use_invites_panel(p: &InvitesPanelProps) -> Html {
     let ctx = use_app();
     let tzname = ctx.timezone();
     let hours = use_state(|| "168".to_string());
@@ -500,8 +502,7 @@ fn invites_panel(p: &InvitesPanelProps) -> Html {
             <h2 id="invites-h">{ "Invites" }</h2>
             <p class="hint">{ "Needed to register when the server runs with REGISTRATION_MODE=invite." }</p>
             <form id="invite-form" class="inline-form" onsubmit={onsubmit} novalidate=true>
-                <Field id="invite-hours" label="Valid for (hours)" value={(*hours).clone()} oninput={bind(&hours)}
-                       error={(*hours_error).clone()} inputmode="numeric" />
+                { field(&yew::props!(FieldProps { id: "invite-hours", label: "Valid for (hours)", value: (*hours).clone(), oninput: bind(&hours), error: (*hours_error).clone(), inputmode: "numeric" })) }
                 <button type="submit" disabled={busy}>{ if busy { "Creating…" } else { "Create invite" } }</button>
             </form>
             if let Some(e) = error { <p class="form-error" role="alert" id="invites-error">{ e }</p> }
