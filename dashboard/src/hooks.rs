@@ -58,10 +58,13 @@ fn decode_any<T: for<'de> serde::Deserialize<'de> + 'static>(text: &str) -> Resu
 
 /// An [`AnyRc`] back to the type it was made from. Each value is made and read for one
 /// operation `Q` by the hooks below (`decode_any::<Q::ResponseData>` and `typed::<Q::ResponseData>`,
-/// `Rc::new(vars)` and `typed::<Q::Variables>`), never handed anywhere else, so it always is.
-fn typed<T: 'static>(any: AnyRc) -> Rc<T> {
-    // SAFETY: `any` was made by `Rc::new` of a `T` (see above); dropping the trait object's
-    // metadata gives back that `Rc<T>`'s pointer, which `from_raw` takes back.
+/// `Rc::new(vars)` and `typed::<Q::Variables>`), never handed anywhere else.
+///
+/// # Safety
+/// `any` must have been made by `Rc::new` of a `T`.
+unsafe fn typed<T: 'static>(any: AnyRc) -> Rc<T> {
+    // SAFETY: the caller promises `any` holds a `T`; dropping the trait object's metadata
+    // gives back that `Rc<T>`'s pointer, which `from_raw` takes back.
     unsafe { Rc::from_raw(Rc::into_raw(any).cast::<T>()) }
 }
 
@@ -77,7 +80,8 @@ where
     let (load, reload) = use_query_any(gql::request_body::<Q>(vars), decode_any::<Q::ResponseData>, live);
     let load = match load {
         Load::Loading => Load::Loading,
-        Load::Ready(d) => Load::Ready(typed(d)),
+        // SAFETY: this hook's fetch stored a `Q::ResponseData` (`decode_any`).
+        Load::Ready(d) => Load::Ready(unsafe { typed(d) }),
         Load::Failed(e) => Load::Failed(e),
     };
     (load, reload)
@@ -166,14 +170,17 @@ where
     Q::Variables: Clone + 'static,
     Q::ResponseData: for<'de> serde::Deserialize<'de> + 'static,
 {
-    let on_done = Callback::from(move |(vars, data): (AnyRc, AnyRc)| on_done.emit((typed(vars), typed(data))));
-    let on_error = Callback::from(move |(vars, e): (AnyRc, ApiError)| on_error.emit((typed(vars), e)));
+    // SAFETY: this hook's run made `vars` from a `Q::Variables` and `data` with
+    // `decode_any::<Q::ResponseData>`.
+    let on_done = Callback::from(move |(vars, data): (AnyRc, AnyRc)| on_done.emit(unsafe { (typed(vars), typed(data)) }));
+    let on_error = Callback::from(move |(vars, e): (AnyRc, ApiError)| on_error.emit((unsafe { typed(vars) }, e)));
     let m = use_mutation_any(decode_any::<Q::ResponseData>, on_done, on_error);
     let send = m.send.clone();
     Mutation {
         running: m.running,
         error: m.error,
-        last: m.last.map(typed),
+        // SAFETY: `last` holds the variables of this hook's last run, a `Q::Variables`.
+        last: m.last.map(|vars| unsafe { typed(vars) }),
         run: Callback::from(move |vars: Q::Variables| {
             let body = gql::request_body::<Q>(vars.clone());
             send.emit((Rc::new(vars) as AnyRc, body))
