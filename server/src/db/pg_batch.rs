@@ -72,22 +72,24 @@ async fn serve(conn: DatabaseConnection, queue: Queue) {
         if queue.lock().await.recv_many(&mut batch, MAX_JOBS_PER_COMMIT).await == 0 {
             return;
         }
-        match run_together(&conn, &mut batch).await {
-            Together::Committed => {
-                batch.drain(..).for_each(|keyed| keyed.job.finish(None));
-                continue;
+        if batch.len() > 1 {
+            match run_together(&conn, &mut batch).await {
+                Together::Committed => {
+                    batch.drain(..).for_each(|keyed| keyed.job.finish(None));
+                    continue;
+                }
+                // The commit may have happened (the connection can fail after the server
+                // committed): running the jobs again could apply an event without a
+                // clientEventId twice, so they fail, and their callers' retries decide.
+                Together::CommitFailed => {
+                    batch.drain(..).for_each(|keyed| keyed.job.finish(Some(AppError::internal("committing a group of events failed"))));
+                    continue;
+                }
+                Together::RolledBack => {}
             }
-            // The commit may have happened (the connection can fail after the server
-            // committed): running the jobs again could apply an event without a
-            // clientEventId twice, so they fail, and their callers' retries decide.
-            Together::CommitFailed => {
-                batch.drain(..).for_each(|keyed| keyed.job.finish(Some(AppError::internal("committing a group of events failed"))));
-                continue;
-            }
-            Together::RolledBack => {}
         }
-        // A group that was rolled back: each job in its own transaction, so one job's
-        // failure never undoes another's write.
+        // One job, or a group that was rolled back: each job in its own transaction, so
+        // one job's failure never undoes another's write.
         for mut keyed in batch.drain(..) {
             let failure = run_alone(&conn, &keyed.keys, keyed.job.as_mut()).await;
             keyed.job.finish(failure);
