@@ -87,8 +87,9 @@ struct UserOutcome {
 /// `baseline`: send `{ serverTime }` instead of NEXT (no write, no recount).
 /// `session_len`: after that many NEXTs a user sends EXIT (a rater's working session), so
 /// sessions stay realistic; 0 keeps one endless session per user.
+/// Users are spread over `servers` in turn (several instances on one database).
 pub async fn run_level(
-    server: &Server,
+    servers: &[Server],
     db: &FreshDb,
     users: usize,
     events_per_user: usize,
@@ -96,23 +97,22 @@ pub async fn run_level(
     tag: &str,
     baseline: bool,
 ) -> anyhow::Result<LevelResult> {
-    let addr = server.addr;
     let kind = if baseline { "base" } else { "ingest" };
     let emails: Vec<String> = (0..users).map(|i| format!("{kind}-{tag}-{users}-{i}@bench.example.com")).collect();
-    let tokens = client::register_many(addr, emails.clone(), "UTC", 4).await.context("registering ingestion users")?;
+    let tokens = client::register_many(servers[0].addr, emails.clone(), "UTC", 4).await.context("registering ingestion users")?;
 
     // Open every connection and warm it up before the clock starts.
     let mut conns = Vec::with_capacity(users);
-    for token in &tokens {
-        let mut conn = Conn::connect(addr).await?;
+    for (i, token) in tokens.iter().enumerate() {
+        let mut conn = Conn::connect(servers[i % servers.len()].addr).await?;
         conn.gql(Some(token), "{ me { id } }", json!({})).await.context("warm-up request")?;
         conns.push(conn);
     }
     let connections_before = client::CONNECTIONS_OPENED.load(std::sync::atomic::Ordering::Relaxed);
-    let rss_before = server.rss().current;
-    let cpu_before = server.cpu_time();
+    let rss_before = servers.iter().map(|s| s.rss().current).sum();
+    let cpu_before: Duration = servers.iter().map(Server::cpu_time).sum();
     let client_cpu_before = client::own_cpu_time();
-    let peak_is_phase = server.reset_peak_rss();
+    let peak_is_phase = servers.iter().map(Server::reset_peak_rss).fold(true, |all, reset| all && reset);
 
     let barrier = Arc::new(Barrier::new(users + 1));
     let mut tasks = Vec::with_capacity(users);
@@ -195,9 +195,9 @@ pub async fn run_level(
         conns.push(conn);
     }
     result.wall = last - started;
-    result.server_cpu = server.cpu_time().saturating_sub(cpu_before);
+    result.server_cpu = servers.iter().map(Server::cpu_time).sum::<Duration>().saturating_sub(cpu_before);
     result.client_cpu = client::own_cpu_time().saturating_sub(client_cpu_before);
-    result.peak_rss = server.rss().peak;
+    result.peak_rss = servers.iter().map(|s| s.rss().peak).sum();
     result.connections = client::CONNECTIONS_OPENED.load(std::sync::atomic::Ordering::Relaxed) - connections_before + users as u64;
 
     if baseline {

@@ -103,6 +103,13 @@ struct Args {
     /// on a scratch database, and print events/s and p99 side by side with that reference.
     #[arg(long)]
     side_by_side: bool,
+    /// With --database-url: run the ingestion stage with each of these numbers of server
+    /// instances on one database and one Redis, users spread over them in turn (e.g. 1,2).
+    #[arg(long, value_delimiter = ',', default_value = "1", value_parser = clap::value_parser!(u16).range(1..=8))]
+    instances: Vec<u16>,
+    /// The Redis the instances share when there are several.
+    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    redis_url: String,
     /// Exit non-zero when a performance target is missed (lost events always fail).
     #[arg(long)]
     strict: bool,
@@ -227,15 +234,27 @@ async fn run(args: Args) -> anyhow::Result<i32> {
 
     // ---------------------------------------------------------------- 1. ingestion
     if stages.contains(&Stage::Ingest) {
-        let ingested = ingest_stage(&args, &backend, &bin, &work_dir, tag.clone(), events).await?;
-        targets.extend(ingested.targets);
-        failed |= ingested.failed;
+        if args.instances.iter().any(|&n| n > 1) && matches!(backend, Backend::Sqlite { .. }) {
+            bail!("--instances above 1 needs --database-url: SQLite is one process's file");
+        }
+        let mut by_instances = Vec::new();
+        for &instances in &args.instances {
+            let stage_tag = if args.instances.len() > 1 { format!("{tag}i{instances}") } else { tag.clone() };
+            let ingested = ingest_stage(&args, &backend, &bin, &work_dir, stage_tag, events, usize::from(instances)).await?;
+            targets.extend(ingested.targets);
+            failed |= ingested.failed;
+            by_instances.push((instances, ingested.runs));
+        }
+        if by_instances.len() > 1 {
+            targets.extend(instances_target(&by_instances));
+        }
         if let (true, Backend::Postgres { admin_url }) = (args.side_by_side, &backend) {
-            let lite = ingest_stage(&args, &Backend::Sqlite { dir: work_dir.clone() }, &bin, &work_dir, format!("{tag}s"), events).await?;
+            let lite = ingest_stage(&args, &Backend::Sqlite { dir: work_dir.clone() }, &bin, &work_dir, format!("{tag}s"), events, 1).await?;
             failed |= lite.failed;
             eprintln!("[ingest] pgbench reference");
             let reference = compare::pgbench(admin_url).await;
-            compare::print(&lite.runs, &ingested.runs, &reference);
+            let single = by_instances.iter().find(|(n, _)| *n == 1).or(by_instances.first()).map(|(_, runs)| runs.as_slice()).unwrap_or_default();
+            compare::print(&lite.runs, single, &reference);
         }
     }
 
@@ -497,24 +516,47 @@ struct Ingested {
     runs: Vec<Level>,
 }
 
+fn on_instances(instances: usize) -> String {
+    if instances > 1 { format!(", {instances} instances") } else { String::new() }
+}
+
+/// Several instances on one database should together ingest at least what one does
+/// (median of the 100-user runs of each stage).
+fn instances_target(by_instances: &[(u16, Vec<Level>)]) -> Option<Target> {
+    let median_at_100 = |runs: &[Level]| median_and_worst(runs.iter().filter(|l| l.users == 100).map(|l| l.rate).collect(), false).map(|(m, _)| m);
+    let one = by_instances.iter().find(|(n, _)| *n == 1).and_then(|(_, runs)| median_at_100(runs))?;
+    let (most, runs) = by_instances.iter().max_by_key(|(n, _)| *n)?;
+    let together = median_at_100(runs)?;
+    Some(Target {
+        what: format!("{most} instances together, 100 users"),
+        goal: format!("≥ one instance ({} events/s)", thousands(one.round() as u64)),
+        measured: format!("{} events/s ({:.0}%)", thousands(together.round() as u64), 100.0 * together / one.max(1e-9)),
+        met: together >= one,
+    })
+}
+
 /// Stage 1 on `backend`: prints its table; returns its targets and runs.
-async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Path, tag: String, events: usize) -> anyhow::Result<Ingested> {
+async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Path, tag: String, events: usize, instances: usize) -> anyhow::Result<Ingested> {
     let (bin, work_dir) = (bin.to_path_buf(), work_dir.to_path_buf());
     let mut targets = Vec::new();
     let mut failed = false;
     let mut runs = Vec::new();
-    eprintln!("[ingest] starting the server on a fresh database");
+    eprintln!("[ingest] starting {instances} server instance(s) on a fresh database");
     let db = backend.fresh("ingest").await?;
-    let server = Server::start(&ServerOpts {
-        bin: &bin,
-        database_url: &db.url,
-        work_dir: &work_dir,
-        log_name: "ingest",
-        rust_log: &args.rust_log,
-        env: &args.server_env,
-    })
-    .await?;
-    server.wait_healthy().await?;
+    let mut env = args.server_env.clone();
+    if instances > 1 {
+        env.push(format!("REDIS_URL={}", args.redis_url));
+        env.push(format!("REDIS_KEY_PREFIX=bench-{tag}"));
+    }
+    let mut servers = Vec::with_capacity(instances);
+    for n in 1..=instances {
+        let log_name = if instances > 1 { format!("ingest-{n}") } else { "ingest".to_owned() };
+        let server =
+            Server::start(&ServerOpts { bin: &bin, database_url: &db.url, work_dir: &work_dir, log_name: &log_name, rust_log: &args.rust_log, env: &env })
+                .await?;
+        server.wait_healthy().await?;
+        servers.push(server);
+    }
     let mut table = Table::new(&[
         "users",
         "events",
@@ -545,7 +587,7 @@ async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Pat
         let run_label = if repeat > 1 { format!(" (run {run}/{repeat})") } else { String::new() };
         eprintln!("[ingest] {users} users × {per_user} {}{run_label}", if baseline { "{ serverTime } (baseline)" } else { "events" });
         let run_tag = if repeat > 1 { format!("{tag}r{run}") } else { tag.clone() };
-        let mut r = ingest::run_level(&server, &db, users, per_user, args.session_questions, &run_tag, baseline).await?;
+        let mut r = ingest::run_level(&servers, &db, users, per_user, args.session_questions, &run_tag, baseline).await?;
         peak_note |= !r.peak_is_phase;
         let recount = if baseline {
             "n/a".to_owned()
@@ -593,22 +635,30 @@ async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Pat
         } else {
             format!("{} events/s", thousands(rate.round() as u64))
         };
-        targets.push(Target { what: "ingestion, 100 users".into(), goal: "≥ 5,000 events/s (aim 10,000)".into(), measured, met: rate >= 5000.0 });
+        targets.push(Target {
+            what: format!("ingestion, 100 users{}", on_instances(instances)),
+            goal: "≥ 5,000 events/s (aim 10,000)".into(),
+            measured,
+            met: rate >= 5000.0,
+        });
     }
     if let Some((p99, worst_p99)) = median_and_worst(top_runs.iter().map(|r| r.1).collect(), true) {
         let measured =
             if top_runs.len() > 1 { format!("{} ms (median of {}; worst {} ms)", ms(p99), top_runs.len(), ms(worst_p99)) } else { format!("{} ms", ms(p99)) };
-        targets.push(Target { what: "ingestion p99, 100 users".into(), goal: "< 25 ms".into(), measured, met: p99 < 25.0 });
+        targets.push(Target { what: format!("ingestion p99, 100 users{}", on_instances(instances)), goal: "< 25 ms".into(), measured, met: p99 < 25.0 });
     }
     let size = backend.size(&db).await.map(|(b, _)| mb(b)).unwrap_or_else(|e| format!("? ({e})"));
-    server.stop().await?;
+    for server in servers {
+        server.stop().await?;
+    }
     backend.destroy(&db, args.keep).await;
     let shape = if args.session_questions == 0 {
         "NEXT only, one session per user".to_owned()
     } else {
         format!("NEXT, with an EXIT after every {} NEXTs (one working session)", args.session_questions)
     };
-    println!("\n## 1. Event ingestion ({}): recordEvent ({shape}), keep-alive, {} events per level\n", backend.name(), thousands(events as u64));
+    let on = if instances > 1 { format!("{}, {instances} server instances sharing it and one Redis", backend.name()) } else { backend.name().to_owned() };
+    println!("\n## 1. Event ingestion ({on}): recordEvent ({shape}), keep-alive, {} events per level\n", thousands(events as u64));
     table.print();
     println!(
         "Each level registers fresh users (argon2id) first; RSS before = after those registrations. Every user then sent a final EXIT and was recounted: through GraphQL, every session holds questions 1..n with no gap or duplicate, and the total equals the NEXTs sent; and in the events table itself (read straight from the database), each user's NEXT and EXIT rows equal both what was sent and what GraphQL shows. The baseline row sends `{{ serverTime }}` (auth + GraphQL, no write) instead. Database afterwards: {size}."
