@@ -25,10 +25,11 @@ pub type Work<T> = WorkOn<PgTxn, T>;
 /// and how many user rows one transaction holds locked.
 const MAX_JOBS_PER_COMMIT: usize = 64;
 /// Transactions in flight at once: while one waits for its commit's fsync, the others
-/// apply. Each holds a pool connection. Measured at 100 users on 2 cores: 16 workers gave
-/// fewer events per second than 4 (894–1,344 against 1,586–1,765), smaller groups for the
-/// same number of commits.
-pub const WORKERS: usize = 4;
+/// apply. Each holds a connection of the workers' own pool. Measured with the bench at 100
+/// users on 2 cores, medians of 3 runs in two interleaved rounds (events/s): 2 workers
+/// 1,458 and 1,512; 4: 2,406–2,531; 8: 2,792–3,087; 12: 2,638–2,878; 16: 2,325–2,748;
+/// 24: 2,168–2,177. Past 8 the groups get smaller for the same CPU.
+pub const WORKERS: usize = 8;
 
 /// A job and the rows it needs locked.
 struct Keyed {
