@@ -112,7 +112,9 @@ pub async fn run_level(
     let rss_before = servers.iter().map(|s| s.rss().current).sum();
     let cpu_before: Duration = servers.iter().map(Server::cpu_time).sum();
     let client_cpu_before = client::own_cpu_time();
-    let peak_is_phase = servers.iter().map(Server::reset_peak_rss).fold(true, |all, reset| all && reset);
+    // Every server's counter is reset, even after one that could not be.
+    let resets: Vec<bool> = servers.iter().map(Server::reset_peak_rss).collect();
+    let peak_is_phase = resets.iter().all(|&reset| reset);
 
     let barrier = Arc::new(Barrier::new(users + 1));
     let mut tasks = Vec::with_capacity(users);

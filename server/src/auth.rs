@@ -1,5 +1,7 @@
 //! Passwords, JWTs, device tokens and the session cookie.
 
+use std::sync::Arc;
+
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -95,6 +97,28 @@ pub async fn hash_password(password: String) -> AppResult<String> {
         .map_err(AppError::internal)?
 }
 
+/// The hash of a throwaway password. Sign-in verifies against it when the email is unknown,
+/// so both failures take the same time. It is made in the background at start-up: argon2
+/// takes tens of milliseconds, and the server should not wait for it before listening.
+#[derive(Clone, Default)]
+pub struct DummyHash(Arc<tokio::sync::OnceCell<String>>);
+
+impl DummyHash {
+    pub fn start() -> Self {
+        let hash = DummyHash::default();
+        let early = hash.clone();
+        tokio::spawn(async move {
+            // A failure here is retried by the first sign-in that needs the hash.
+            let _ = early.get().await;
+        });
+        hash
+    }
+
+    pub async fn get(&self) -> AppResult<String> {
+        self.0.get_or_try_init(|| hash_password("not a real password, only for timing".into())).await.cloned()
+    }
+}
+
 pub async fn verify_password(password: String, hash: String) -> AppResult<bool> {
     let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok()).await.map_err(AppError::internal)
@@ -138,6 +162,17 @@ pub fn clear_cookie(secure: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_dummy_hash_is_made_once_and_is_a_real_argon2_hash() {
+        let dummy = DummyHash::start();
+        let shared = dummy.clone();
+        let (first, second) = tokio::join!(dummy.get(), shared.get());
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!(first, second, "every caller gets the one hash");
+        assert!(first.starts_with("$argon2id$"), "{first}");
+        assert!(!verify_password("a password someone typed".into(), first).await.unwrap());
+    }
 
     #[test]
     fn jwt_round_trip_and_tamper() {

@@ -82,9 +82,10 @@ impl Shared {
         }
     }
 
-    pub async fn publish(&self, update: &WireUpdate) -> redis::RedisResult<()> {
+    /// One message carries `updates` as a JSON array, in order.
+    pub async fn publish(&self, updates: &[WireUpdate]) -> redis::RedisResult<()> {
         let mut conn = self.manager.clone();
-        let payload = serde_json::to_string(update).unwrap_or_default();
+        let payload = serde_json::to_string(updates).unwrap_or_default();
         conn.publish::<_, _, ()>(self.channel(), payload).await
     }
 
@@ -103,7 +104,7 @@ impl Shared {
                             let mut messages = pubsub.on_message();
                             while let Some(message) = messages.next().await {
                                 let Ok(payload) = message.get_payload::<String>() else { continue };
-                                if let Ok(update) = serde_json::from_str::<WireUpdate>(&payload) {
+                                for update in decode_updates(&payload) {
                                     let _ = local.send(update);
                                 }
                             }
@@ -114,5 +115,32 @@ impl Shared {
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
         });
+    }
+}
+
+/// A message's updates: an array, or the single update an older instance sends during a
+/// rolling upgrade. Anything else carries none.
+fn decode_updates(payload: &str) -> Vec<WireUpdate> {
+    serde_json::from_str::<Vec<WireUpdate>>(payload).or_else(|_| serde_json::from_str::<WireUpdate>(payload).map(|u| vec![u])).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(user_id: i32, event_type: &str) -> WireUpdate {
+        WireUpdate { user_id, event_type: event_type.into(), session_id: Some(7), at: DateTime::from_timestamp(1_700_000_000, 0).unwrap() }
+    }
+
+    #[test]
+    fn a_message_carries_its_updates_in_order_and_an_old_single_update_still_reads() {
+        let sent = vec![update(1, "NEXT"), update(2, "PAUSE"), update(1, "EXIT")];
+        let got = decode_updates(&serde_json::to_string(&sent).unwrap());
+        let kinds: Vec<(i32, &str)> = got.iter().map(|u| (u.user_id, u.event_type.as_str())).collect();
+        assert_eq!(kinds, [(1, "NEXT"), (2, "PAUSE"), (1, "EXIT")]);
+        let old = decode_updates(&serde_json::to_string(&update(3, "UNDO")).unwrap());
+        assert_eq!(old.len(), 1);
+        assert_eq!((old[0].user_id, old[0].event_type.as_str(), old[0].session_id), (3, "UNDO", Some(7)));
+        assert!(decode_updates("not json").is_empty());
     }
 }

@@ -216,7 +216,10 @@ async fn login(ctx: &Context<'_>, email: String, password: String, device_name: 
     services.login_guard.check(&email, ip).await.map_err(AppError::rate_limited("login_backoff"))?;
     let user = users::find_by_email(&services.db.conn, &email).await?;
     // Unknown emails verify against a dummy hash, so both failures take the same time.
-    let hash = user.as_ref().map_or_else(|| services.dummy_hash.as_str().to_owned(), |u| u.password_hash.clone());
+    let hash = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => services.dummy_hash.get().await?,
+    };
     let verified = auth::verify_password(password, hash).await?;
     let now = ctx.now();
     let Some(user) = user.filter(|u| verified && u.is_active) else {

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, SimpleObject, Subscription as GqlSubscription};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::BroadcastStream;
 
 use std::sync::Arc;
@@ -24,39 +24,56 @@ pub struct ActivityUpdate {
 #[derive(Clone)]
 pub struct Activity {
     sender: broadcast::Sender<WireUpdate>,
-    shared: Option<Arc<Shared>>,
+    /// With Redis: the queue of the one task that publishes (see `publish_in_groups`).
+    outgoing: Option<mpsc::UnboundedSender<WireUpdate>>,
 }
+
+/// The most updates one Redis message carries.
+const MAX_UPDATES_PER_MESSAGE: usize = 256;
 
 impl Activity {
     pub fn new(shared: Option<Arc<Shared>>) -> Self {
         let sender = broadcast::channel(1024).0;
-        if let Some(shared) = &shared {
+        let outgoing = shared.map(|shared| {
             shared.spawn_subscriber(sender.clone());
-        }
-        Activity { sender, shared }
+            let (outgoing, queue) = mpsc::unbounded_channel();
+            tokio::spawn(publish_in_groups(shared, queue, sender.clone()));
+            outgoing
+        });
+        Activity { sender, outgoing }
     }
 
     pub fn publish(&self, user_id: i32, event_type: &str, session_id: Option<i32>, at: DateTime<Utc>) {
         let update = WireUpdate { user_id, event_type: event_type.to_owned(), session_id, at };
-        match &self.shared {
-            Some(shared) => {
-                let (shared, local) = (shared.clone(), self.sender.clone());
-                tokio::spawn(async move {
-                    if let Err(e) = shared.publish(&update).await {
-                        tracing::warn!(error = %e, "Redis publish failed; updating local subscribers only");
-                        let _ = local.send(update);
-                    }
-                });
-            }
-            // No subscribers is normal.
-            None => {
-                let _ = self.sender.send(update);
-            }
-        }
+        let update = match &self.outgoing {
+            Some(outgoing) => match outgoing.send(update) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(update)) => update,
+            },
+            None => update,
+        };
+        // No subscribers is normal.
+        let _ = self.sender.send(update);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<WireUpdate> {
         self.sender.subscribe()
+    }
+}
+
+/// Publishes every update waiting at that moment as one Redis message, one message at a
+/// time in order: under load one round trip carries many events' updates instead of one
+/// round trip each, and when idle an update goes out at once.
+async fn publish_in_groups(shared: Arc<Shared>, mut queue: mpsc::UnboundedReceiver<WireUpdate>, local: broadcast::Sender<WireUpdate>) {
+    let mut group = Vec::with_capacity(MAX_UPDATES_PER_MESSAGE);
+    while queue.recv_many(&mut group, MAX_UPDATES_PER_MESSAGE).await > 0 {
+        if let Err(e) = shared.publish(&group).await {
+            tracing::warn!(error = %e, "Redis publish failed; updating local subscribers only");
+            for update in group.drain(..) {
+                let _ = local.send(update);
+            }
+        }
+        group.clear();
     }
 }
 

@@ -68,7 +68,7 @@ pub struct Services {
     pub config: Arc<Config>,
     pub activity: Activity,
     /// Verified against when the email is unknown, so both paths take the same time.
-    pub dummy_hash: Arc<String>,
+    pub dummy_hash: crate::auth::DummyHash,
     pub limits: Arc<RateLimits>,
     pub login_guard: Arc<LoginBackoff>,
     pub mailer: crate::mail::Mailer,
