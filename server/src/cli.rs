@@ -102,7 +102,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let db = Db::connect(&config.normalized_database_url()).await.context("connecting to the database")?;
     db.migrate().await.context("applying migrations")?;
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await.with_context(|| format!("binding {}", config.listen_addr))?;
-    let state = AppState::new(config, db, secret.as_bytes()).await?;
+    let state = AppState::new(config, db.clone(), secret.as_bytes()).await?;
+    db.settle().await;
     state.spawn_housekeeping();
     let shutdown = shutdown_signal()?;
     let addr = listener.local_addr()?;

@@ -143,3 +143,17 @@ async fn admin_query(url: &str, sql: &str) -> Vec<(String, Vec<i64>)> {
     db.close().await.ok();
     result
 }
+
+/// Start-up runs its queries one after another: each must find the connection the one
+/// before it used back in the pool, or it opens a second one (on a cold start, a TLS
+/// handshake and a new backend, about 90 ms). A current-thread runtime makes this exact:
+/// sqlx returns a connection from a task that only runs when the caller waits.
+#[tokio::test]
+async fn start_up_reuses_its_one_connection() {
+    let Some((admin, name, url)) = crate::cluster::scratch_database("start-up connections").await else { return };
+    let db = server::db::Db::connect(&url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    assert_eq!(db.pool_usage(), (1, 1), "(open, idle) right after the migrations");
+    db.conn.close().await.ok();
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+}
