@@ -6,25 +6,44 @@ use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc, oneshot};
 
-/// GCRA: KEYS[1] holds the theoretical arrival time (ms). ARGV: emission interval (ms),
-/// burst. Returns {allowed (0/1), wait ms}.
+/// GCRA for every key of a group of checks, in order, on Redis's clock. KEYS[i] holds a
+/// key's theoretical arrival time (ms); ARGV[2i-1], ARGV[2i]: its emission interval (ms)
+/// and burst. Returns each check's wait in ms, 0 when it was allowed (and its unit taken).
+/// A key named twice is checked twice, the second time against the first's result.
 const GCRA: &str = r"
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - interval * burst
-if allow_at > now then
-  return {0, allow_at - now}
+local waits = {}
+for i, key in ipairs(KEYS) do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + interval
+  local allow_at = new_tat - interval * burst
+  if allow_at > now then
+    waits[i] = allow_at - now
+  else
+    redis.call('SET', key, new_tat, 'PX', math.max(1, new_tat - now))
+    waits[i] = 0
+  end
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now))
-return {1, 0}
+return waits
 ";
+
+/// The most checks one script call takes.
+const MAX_CHECKS_PER_CALL: usize = 128;
+
+/// One rate-limit check waiting for its group's script call.
+struct Check {
+    key: String,
+    interval_ms: u64,
+    burst: u32,
+    /// The wait in ms (0: allowed); `None` when Redis failed.
+    reply: oneshot::Sender<Option<i64>>,
+}
 
 /// What travels on the channel.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -38,7 +57,7 @@ pub struct WireUpdate {
 pub struct Shared {
     client: redis::Client,
     manager: ConnectionManager,
-    gcra: Script,
+    checks: mpsc::UnboundedSender<Check>,
     prefix: String,
 }
 
@@ -46,7 +65,9 @@ impl Shared {
     pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let manager = client.get_connection_manager().await?;
-        Ok(Shared { client, manager, gcra: Script::new(GCRA), prefix: prefix.to_owned() })
+        let (checks, queue) = mpsc::unbounded_channel();
+        tokio::spawn(serve_checks(manager.clone(), queue));
+        Ok(Shared { client, manager, checks, prefix: prefix.to_owned() })
     }
 
     fn channel(&self) -> String {
@@ -69,16 +90,12 @@ impl Shared {
             return Some(Ok(()));
         }
         let interval_ms = 60_000 / u64::from(per_minute).max(1);
-        let mut conn = self.manager.clone();
-        let result: redis::RedisResult<(i64, i64)> =
-            self.gcra.key(self.key(&format!("rl:{limit}:{key}"))).arg(interval_ms).arg(burst.max(1)).invoke_async(&mut conn).await;
-        match result {
-            Ok((1, _)) => Some(Ok(())),
-            Ok((_, wait_ms)) => Some(Err(u64::try_from(wait_ms).unwrap_or(1000).div_ceil(1000).max(1))),
-            Err(e) => {
-                tracing::warn!(error = %e, "Redis rate limit unavailable; using the local limit");
-                None
-            }
+        let (reply, answer) = oneshot::channel();
+        let check = Check { key: self.key(&format!("rl:{limit}:{key}")), interval_ms, burst: burst.max(1), reply };
+        self.checks.send(check).ok()?;
+        match answer.await.ok()?? {
+            0 => Some(Ok(())),
+            wait_ms => Some(Err(u64::try_from(wait_ms).unwrap_or(1000).div_ceil(1000).max(1))),
         }
     }
 
@@ -115,6 +132,34 @@ impl Shared {
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
         });
+    }
+}
+
+/// Sends the rate-limit checks waiting at each moment to Redis in one script call: a round
+/// trip each was most of what a shared limit cost (two per event request, measured with
+/// two instances), and one call keeps their order, so per-key results are the same.
+async fn serve_checks(mut conn: ConnectionManager, mut queue: mpsc::UnboundedReceiver<Check>) {
+    let script = Script::new(GCRA);
+    let mut group: Vec<Check> = Vec::with_capacity(MAX_CHECKS_PER_CALL);
+    while queue.recv_many(&mut group, MAX_CHECKS_PER_CALL).await > 0 {
+        let mut call = script.prepare_invoke();
+        for check in &group {
+            call.key(&check.key).arg(check.interval_ms).arg(check.burst);
+        }
+        let waits: Vec<Option<i64>> = match call.invoke_async::<Vec<i64>>(&mut conn).await {
+            Ok(waits) if waits.len() == group.len() => waits.into_iter().map(Some).collect(),
+            Ok(_) => {
+                tracing::warn!("Redis rate limit answered for the wrong number of checks; using the local limit");
+                vec![None; group.len()]
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis rate limit unavailable; using the local limit");
+                vec![None; group.len()]
+            }
+        };
+        for (check, wait) in group.drain(..).zip(waits) {
+            let _ = check.reply.send(wait);
+        }
     }
 }
 

@@ -147,3 +147,28 @@ async fn a_redis_outage_falls_back_to_counting_in_the_instance() {
     let r = login(&app, "owner@example.com", PASSWORD).await;
     assert_eq!(code(&r), "RATE_LIMITED", "{r}");
 }
+
+/// Rate-limit checks made at once go to Redis together, in one script call per group:
+/// each key still gets exactly its own burst, whatever shares its call. One unit a minute,
+/// so nothing refills while the test runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_rate_limit_checks_keep_each_keys_own_burst() {
+    let Some(redis_url) = redis_url() else { return };
+    let prefix = format!("rht-test-{}", uuid::Uuid::new_v4().simple());
+    let shared = Arc::new(server::shared::Shared::connect(&redis_url, &prefix).await.expect("Redis"));
+    let limits = [("a", 3u32), ("b", 7), ("c", 1)];
+    let checks = (0..60).map(|i| {
+        let shared = shared.clone();
+        let (key, burst) = limits[i % limits.len()];
+        async move { (key, shared.check("grouped", key, 1, burst).await) }
+    });
+    let results = futures_util::future::join_all(checks).await;
+    for (key, burst) in limits {
+        let mine: Vec<_> = results.iter().filter(|(k, _)| *k == key).map(|(_, r)| r.expect("Redis answered")).collect();
+        assert_eq!(mine.iter().filter(|r| r.is_ok()).count(), burst as usize, "{key}: {mine:?}");
+        assert!(mine.iter().all(|r| r.is_ok() || r.is_err_and(|secs| (1..=60 * u64::from(burst)).contains(&secs))), "{key}: {mine:?}");
+    }
+    let mut redis = redis::Client::open(redis_url.as_str()).unwrap().get_connection().unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}:*")).query(&mut redis).unwrap();
+    let _: () = redis::cmd("DEL").arg(&keys).query(&mut redis).unwrap();
+}
