@@ -2,6 +2,7 @@
 
 mod job;
 mod pg_batch;
+pub mod pg_conn;
 pub mod rusqlite_exec;
 mod writer;
 

@@ -12,11 +12,13 @@
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
+use sea_orm::sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc};
 
 use super::job::{self, Pending, WorkOn};
+use super::pg_conn::WorkerConn;
 use crate::error::{AppError, AppResult};
-use crate::store::pg::{Keys, PgTxn};
+use crate::store::pg::{Ending, Keys, PgTxn};
 
 /// A unit of writing in a group's transaction (see `job::WorkOn`).
 pub type Work<T> = WorkOn<PgTxn, T>;
@@ -46,13 +48,14 @@ pub struct PgBatcher {
 }
 
 impl PgBatcher {
-    /// Starts the workers on the current runtime. They take pool connections only while
-    /// they have work, so this opens nothing.
+    /// Starts the workers on the current runtime. Each takes a connection of `conn`'s pool
+    /// when its first work arrives and keeps it, so this opens nothing.
     pub fn start(conn: DatabaseConnection) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
         let queue: Queue = Arc::new(Mutex::new(queue));
+        let pool = conn.get_postgres_connection_pool().clone();
         for _ in 0..WORKERS {
-            tokio::spawn(serve(conn.clone(), queue.clone()));
+            tokio::spawn(serve(pool.clone(), queue.clone()));
         }
         PgBatcher { jobs }
     }
@@ -65,8 +68,9 @@ impl PgBatcher {
     }
 }
 
-async fn serve(conn: DatabaseConnection, queue: Queue) {
+async fn serve(pool: PgPool, queue: Queue) {
     let mut batch: Vec<Keyed> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
+    let mut held: Option<WorkerConn> = None;
     loop {
         // One worker at a time waits on the queue; it takes everything waiting, so the
         // others find the next group once it has gone.
@@ -74,7 +78,7 @@ async fn serve(conn: DatabaseConnection, queue: Queue) {
             return;
         }
         if batch.len() > 1 {
-            match run_together(&conn, &mut batch).await {
+            match run_together(&pool, &mut held, &mut batch).await {
                 Together::Committed => {
                     batch.drain(..).for_each(|keyed| keyed.job.finish(None));
                     continue;
@@ -92,10 +96,23 @@ async fn serve(conn: DatabaseConnection, queue: Queue) {
         // One job, or a group that was rolled back: each job in its own transaction, so
         // one job's failure never undoes another's write.
         for mut keyed in batch.drain(..) {
-            let failure = run_alone(&conn, &keyed.keys, keyed.job.as_mut()).await;
+            let failure = run_alone(&pool, &mut held, &keyed.keys, keyed.job.as_mut()).await;
             keyed.job.finish(failure);
         }
     }
+}
+
+/// The worker's connection: the one it holds if that still answers, else a new one with
+/// the hot statements prepared on it.
+async fn connection(pool: &PgPool, held: &mut Option<WorkerConn>) -> AppResult<WorkerConn> {
+    if let Some(conn) = held.take()
+        && conn.is_alive().await
+    {
+        return Ok(conn);
+    }
+    let conn = WorkerConn::acquire(pool).await?;
+    PgTxn::prepare(&conn).await?;
+    Ok(conn)
 }
 
 enum Together {
@@ -104,9 +121,13 @@ enum Together {
     CommitFailed,
 }
 
-async fn run_together(conn: &DatabaseConnection, batch: &mut [Keyed]) -> Together {
+async fn run_together(pool: &PgPool, held: &mut Option<WorkerConn>, batch: &mut [Keyed]) -> Together {
     let keys: Vec<&Keys> = batch.iter().map(|k| &k.keys).collect();
-    let mut txn = match PgTxn::begin(conn, &keys).await {
+    let begun = match connection(pool, held).await {
+        Ok(conn) => PgTxn::begin(conn, &keys).await,
+        Err(e) => Err(e),
+    };
+    let mut txn = match begun {
         Ok(txn) => txn,
         Err(e) => {
             tracing::warn!(error = %e, "beginning a group of events failed; applying them one by one");
@@ -115,18 +136,21 @@ async fn run_together(conn: &DatabaseConnection, batch: &mut [Keyed]) -> Togethe
     };
     for keyed in batch.iter_mut() {
         if !keyed.job.run(&mut txn).await {
-            txn.rollback().await;
+            *held = txn.rollback().await;
             return Together::RolledBack;
         }
     }
-    if let Err(e) = txn.flush().await {
-        tracing::warn!(error = %e, "writing a group of events failed; applying them one by one");
-        txn.rollback().await;
-        return Together::RolledBack;
-    }
     match txn.commit().await {
-        Ok(()) => Together::Committed,
-        Err(e) => {
+        Ending::Committed(conn) => {
+            *held = Some(conn);
+            Together::Committed
+        }
+        Ending::NotCommitted(conn, e) => {
+            tracing::warn!(error = %e, "writing a group of events failed; applying them one by one");
+            *held = conn;
+            Together::RolledBack
+        }
+        Ending::Unknown(e) => {
             tracing::error!(error = %e, "committing a group of events failed");
             Together::CommitFailed
         }
@@ -134,18 +158,28 @@ async fn run_together(conn: &DatabaseConnection, batch: &mut [Keyed]) -> Togethe
 }
 
 /// Runs one job in its own transaction; `Some` only when beginning or committing failed.
-async fn run_alone(conn: &DatabaseConnection, keys: &Keys, job: &mut dyn job::Job<PgTxn>) -> Option<AppError> {
+async fn run_alone(pool: &PgPool, held: &mut Option<WorkerConn>, keys: &Keys, job: &mut dyn job::Job<PgTxn>) -> Option<AppError> {
+    let conn = match connection(pool, held).await {
+        Ok(conn) => conn,
+        Err(e) => return Some(e),
+    };
     let mut txn = match PgTxn::begin(conn, &[keys]).await {
         Ok(txn) => txn,
         Err(e) => return Some(e),
     };
     if !job.run(&mut txn).await {
-        txn.rollback().await;
+        *held = txn.rollback().await;
         return None;
     }
-    if let Err(e) = txn.flush().await {
-        txn.rollback().await;
-        return Some(e);
+    match txn.commit().await {
+        Ending::Committed(conn) => {
+            *held = Some(conn);
+            None
+        }
+        Ending::NotCommitted(conn, e) => {
+            *held = conn;
+            Some(e)
+        }
+        Ending::Unknown(e) => Some(e),
     }
-    txn.commit().await.err()
 }

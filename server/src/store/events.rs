@@ -82,7 +82,7 @@ pub async fn record_all(
             .await;
     }
     let txn = db.begin_write().await?;
-    let results = apply_all(&mut SeaTxn(&txn), user_id, &events, now).await?;
+    let results = apply_all(&mut SeaTxn(&txn.txn), user_id, &events, now).await?;
     txn.commit().await?;
     Ok(results)
 }
@@ -399,7 +399,7 @@ mod tests {
             lite_outcomes.push(outcome(record(&lite, lite_user, &new, now, None).await));
             // The sea-orm path, as on PostgreSQL, in a transaction holding the writer's turn.
             let txn = sea.begin_write().await.unwrap();
-            let result = apply(&mut SeaTxn(&txn), sea_user, &new, now).await.unwrap();
+            let result = apply(&mut SeaTxn(&txn.txn), sea_user, &new, now).await.unwrap();
             txn.commit().await.unwrap();
             sea_outcomes.push(outcome(result));
         }

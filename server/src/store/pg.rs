@@ -1,15 +1,19 @@
 //! Recording events on PostgreSQL, several callers' events in one transaction (group
-//! commit, see `db::pg_batch`). Every statement is a network round trip and most of
-//! PostgreSQL's cost per event, so this implementation of `EventTxn` does what it can
-//! per transaction instead of per event, five round trips whatever the group's size:
-//! - `BEGIN`;
-//! - one statement locks every user of the group in user-id order (so two groups never
-//!   deadlock), reserves the question ids and checks the group's device tokens;
-//! - one reads the active sessions of those users and the events already stored with the
-//!   group's client event ids;
-//! - session updates, new questions and events are kept and written at the end, in one
-//!   statement (`jsonb_to_recordset` in data-modifying CTEs, fixed whatever the count);
-//! - `COMMIT`.
+//! commit, see `db::pg_batch`). Every round trip costs both processes CPU and the group
+//! its wait, so this implementation of `EventTxn` does what it can per transaction instead
+//! of per event, and sends its statements together (`WorkerConn::script`): two round
+//! trips whatever the group's size.
+//! - `BEGIN`, then one statement that locks every user of the group in user-id order (so
+//!   two groups never deadlock), reserves the question ids and checks the group's device
+//!   tokens, then one that reads the active sessions of those users and the events already
+//!   stored with the group's client event ids. Each statement takes its own snapshot, so
+//!   the read sees whatever was committed before the lock was granted.
+//! - Session updates, new questions and events are kept and written at the end, in one
+//!   statement (`jsonb_to_recordset` in data-modifying CTEs, fixed whatever the count),
+//!   sent with the `COMMIT`.
+//!
+//! The three statements are prepared once per connection and run with `EXECUTE`, the
+//! group's values written in as literals (JSON and integers only).
 //!
 //! The rows of a locked user only change through this transaction, so what it read at the
 //! start plus what it wrote since answers the hot reads. Every other read or write first
@@ -18,10 +22,11 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use sea_orm::{ActiveEnum, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, FromQueryResult, SqlErr, Statement, TransactionTrait};
+use sea_orm::{ActiveEnum, DbErr, FromQueryResult, QueryResult, SqlErr};
 use serde_json::{Value as Json, json};
 
 use super::txn::{Credential, EventRef, EventTxn, SeaTxn, Settings, duplicate_raced};
+use crate::db::pg_conn::{WorkerConn, is_database_error, literal};
 use crate::entity::{event, question, session};
 use crate::error::{AppError, AppResult};
 
@@ -51,7 +56,8 @@ struct LockedUser {
 
 /// One group's write transaction.
 pub struct PgTxn {
-    txn: DatabaseTransaction,
+    /// The worker's connection, inside the transaction.
+    conn: WorkerConn,
     /// The locked users that still exist, with their settings.
     settings: HashMap<i32, Settings>,
     /// Each locked user's (is_active, token_version), and the group's live device tokens.
@@ -75,12 +81,15 @@ pub struct PgTxn {
 // Reserving the question ids and checking the device tokens ride on the lock: an
 // uncorrelated subquery runs once per statement, so one round trip does all three. The
 // user rows come back as locked (their latest version), so a token version bumped or an
-// account deactivated before the lock is seen.
-const LOCK_USERS: &str = "SELECT id, target_ms, idle_timeout_minutes, is_active, token_version, \
-    (SELECT json_agg(nextval(pg_get_serial_sequence('questions', 'id'))) FROM generate_series(1, $2)) AS question_ids, \
+// account deactivated before the lock is seen. Each user is one probe of the primary key,
+// in the order given (ascending ids): as `id = ANY (…)`, the generic plan scanned the whole
+// table. `QUESTION_SEQ` is replaced by the sequence's name when the statement is prepared:
+// `pg_get_serial_sequence` in the statement searched the catalog again for every id.
+const LOCK_USERS: &str = "SELECT u.id, u.target_ms, u.idle_timeout_minutes, u.is_active, u.token_version, \
+    (SELECT json_agg(nextval(QUESTION_SEQ::regclass)) FROM generate_series(1, $2)) AS question_ids, \
     (SELECT json_agg(id) FROM device_tokens WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($3)::int)) \
-    AND revoked_at IS NULL) AS live_devices FROM users \
-    WHERE id = ANY (ARRAY(SELECT jsonb_array_elements_text($1)::int)) ORDER BY id FOR UPDATE";
+    AND revoked_at IS NULL) AS live_devices FROM jsonb_array_elements_text($1) WITH ORDINALITY AS k(id, n) \
+    CROSS JOIN LATERAL (SELECT * FROM users WHERE users.id = k.id::int FOR UPDATE) AS u ORDER BY k.n";
 // After the lock, one statement reads the users' active sessions (one row each) and,
 // folded into every row as JSON, the events already stored with the group's client ids:
 // a retried event is answered with what it did the first time. Each client id is one
@@ -128,17 +137,44 @@ const WRITE_KEPT: &str = "WITH new_questions AS (INSERT INTO questions \
     FROM jsonb_to_recordset($3) AS e(n int, user_id int, session_id int, question_id int, client_event_id text, kind text, \
     occurred_at timestamptz, received_at timestamptz) ORDER BY n";
 
-fn statement<const N: usize>(sql: &str, values: [sea_orm::Value; N]) -> Statement {
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+/// The hot statements, prepared on each worker connection (see `PgTxn::prepare`).
+const PREPARE: [(&str, &str, &str); 3] = [
+    ("rht_lock_users", "jsonb, bigint, jsonb", LOCK_USERS),
+    ("rht_sessions_and_seen", "jsonb, jsonb", SESSIONS_AND_SEEN),
+    ("rht_write_kept", "jsonb, jsonb, jsonb", WRITE_KEPT),
+];
+
+/// How a group's transaction ended.
+pub enum Ending {
+    /// Committed; the connection is ready for the next group.
+    Committed(WorkerConn),
+    /// PostgreSQL refused the writes or the commit, so nothing was written. The connection
+    /// comes back when the rollback after it worked.
+    NotCommitted(Option<WorkerConn>, AppError),
+    /// The connection failed: the commit may or may not have happened.
+    Unknown(AppError),
 }
 
 impl PgTxn {
+    /// Prepares the hot statements on a new worker connection.
+    pub async fn prepare(conn: &WorkerConn) -> AppResult<()> {
+        let found = conn.script("SELECT pg_get_serial_sequence('questions', 'id') AS seq".to_owned()).await?;
+        let sequence: String = match found.first().and_then(|rows| rows.first()) {
+            Some(row) => row.try_get("", "seq")?,
+            None => return Err(AppError::internal("the questions table has no id sequence")),
+        };
+        let script: Vec<String> =
+            PREPARE.iter().map(|(name, types, sql)| format!("PREPARE {name} ({types}) AS {}", sql.replace("QUESTION_SEQ", &literal(&sequence)))).collect();
+        conn.script(script.join(";\n")).await?;
+        Ok(())
+    }
+
     /// Begins the transaction of a group whose callers declared `keys`, locks their users
-    /// and reads what their events will ask for.
-    pub async fn begin(conn: &DatabaseConnection, keys: &[&Keys]) -> AppResult<Self> {
-        let txn = conn.begin().await?;
+    /// and reads what their events will ask for: one round trip. On an error the
+    /// connection is dropped, which closes it and ends the transaction.
+    pub async fn begin(conn: WorkerConn, keys: &[&Keys]) -> AppResult<Self> {
         let users: BTreeSet<i32> = keys.iter().map(|k| k.user_id).collect();
-        let user_list = json!(users.iter().collect::<Vec<_>>());
+        let user_list = literal(&json!(users.iter().collect::<Vec<_>>()).to_string());
         let events: usize = keys.iter().map(|k| k.events).sum();
         let devices = json!(
             keys.iter()
@@ -148,27 +184,26 @@ impl PgTxn {
                 })
                 .collect::<Vec<_>>()
         );
-        let locked = LockedUser::find_by_statement(statement(LOCK_USERS, [user_list.clone().into(), (events as i64).into(), devices.into()])).all(&txn).await?;
+        let known_ids: HashSet<(i32, String)> = keys.iter().flat_map(|k| k.client_event_ids.iter().map(|id| (k.user_id, id.clone()))).collect();
+        let wanted = Json::Array(known_ids.iter().map(|(user_id, id)| json!({"user_id": user_id, "client_event_id": id})).collect());
+        let script = format!(
+            "BEGIN; EXECUTE rht_lock_users({user_list}, {events}, {}); EXECUTE rht_sessions_and_seen({user_list}, {})",
+            literal(&devices.to_string()),
+            literal(&wanted.to_string())
+        );
+        let mut results = conn.script(script).await?.into_iter().skip(1);
+        let (Some(locked), Some(read)) = (results.next(), results.next()) else {
+            return Err(AppError::internal("a statement of the group's start sent no result"));
+        };
+        let locked = locked.iter().map(|row| LockedUser::from_query_result(row, "")).collect::<Result<Vec<_>, DbErr>>()?;
         let mut question_ids = ids_in(locked.first().and_then(|r| r.question_ids.as_ref()))?;
         question_ids.reverse();
         let live_devices = ids_in(locked.first().and_then(|r| r.live_devices.as_ref()))?.into_iter().collect();
         let accounts = locked.iter().map(|u| (u.id, (u.is_active, u.token_version))).collect();
         let settings = locked.into_iter().map(|u| (u.id, Settings { target_ms: u.target_ms, idle_timeout_minutes: u.idle_timeout_minutes })).collect();
-        let known_ids: HashSet<(i32, String)> = keys.iter().flat_map(|k| k.client_event_ids.iter().map(|id| (k.user_id, id.clone()))).collect();
-        let wanted = Json::Array(known_ids.iter().map(|(user_id, id)| json!({"user_id": user_id, "client_event_id": id})).collect());
-        let mut active: HashMap<i32, Option<session::Model>> = users.iter().map(|&id| (id, None)).collect();
-        let mut seen = HashMap::new();
-        for row in txn.query_all_raw(statement(SESSIONS_AND_SEEN, [user_list.into(), wanted.into()])).await? {
-            if row.try_get::<Option<i32>>("", "id")?.is_some() {
-                let session = session::Model::from_query_result(&row, "")?;
-                active.insert(session.user_id, Some(session));
-            }
-            if seen.is_empty() {
-                seen = seen_events(row.try_get::<Option<Json>>("", "seen_events")?)?;
-            }
-        }
+        let (active, seen) = sessions_and_seen(&users, &read)?;
         Ok(PgTxn {
-            txn,
+            conn,
             settings,
             accounts,
             live_devices,
@@ -194,38 +229,53 @@ impl PgTxn {
             }
     }
 
-    /// Commits; call `flush` first (an error there means nothing was committed, an
-    /// error here may not).
-    pub async fn commit(self) -> AppResult<()> {
-        debug_assert!(self.new_events.is_empty() && self.new_questions.is_empty() && self.changed_sessions.is_empty(), "commit before flush");
-        Ok(self.txn.commit().await?)
-    }
-
-    pub async fn rollback(self) {
-        if let Err(e) = self.txn.rollback().await {
-            tracing::warn!(error = %e, "rolling back a group of events failed");
+    /// Writes what is kept and commits, in one round trip.
+    pub async fn commit(mut self) -> Ending {
+        let script = match self.kept_writes() {
+            Some(write) => format!("{write}; COMMIT"),
+            None => "COMMIT".to_owned(),
+        };
+        match self.conn.script(script).await {
+            Ok(_) => Ending::Committed(self.conn),
+            // PostgreSQL answers a commit with an error only when it did not commit, and
+            // after a failed write the commit never ran.
+            Err(e) if is_database_error(&e) => {
+                let error = write_error(e);
+                Ending::NotCommitted(self.rollback().await, error)
+            }
+            Err(e) => Ending::Unknown(AppError::Db(e)),
         }
     }
 
-    /// Writes the kept questions, session updates and events (one statement).
-    pub async fn flush(&mut self) -> AppResult<()> {
+    /// Rolls back; the connection comes back when that worked.
+    pub async fn rollback(self) -> Option<WorkerConn> {
+        match self.conn.script("ROLLBACK".to_owned()).await {
+            Ok(_) => Some(self.conn),
+            Err(e) => {
+                tracing::warn!(error = %e, "rolling back a group of events failed");
+                None
+            }
+        }
+    }
+
+    /// The statement writing the kept questions, session updates and events, if any are
+    /// kept; takes them.
+    fn kept_writes(&mut self) -> Option<String> {
         if self.new_questions.is_empty() && self.changed_sessions.is_empty() && self.new_events.is_empty() {
-            return Ok(());
+            return None;
         }
         let questions = Json::Array(self.new_questions.drain(..).map(|q| question_json(&q)).collect());
         let sessions = Json::Array(self.changed_sessions.drain().map(|(_, s)| session_json(&s)).collect());
         let events = Json::Array(self.new_events.drain(..).enumerate().map(|(n, e)| event_json(n, &e)).collect());
-        self.txn.execute_raw(statement(WRITE_KEPT, [questions.into(), sessions.into(), events.into()])).await.map_err(|e| match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => duplicate_raced(),
-            _ => AppError::Db(e),
-        })?;
-        Ok(())
+        Some(format!("EXECUTE rht_write_kept({}, {}, {})", literal(&questions.to_string()), literal(&sessions.to_string()), literal(&events.to_string())))
     }
 
     /// The plain implementation, after writing out what is kept.
-    async fn direct(&mut self) -> AppResult<SeaTxn<'_>> {
-        self.flush().await?;
-        Ok(SeaTxn(&self.txn))
+    async fn direct(&mut self) -> AppResult<SeaTxn<'_, WorkerConn>> {
+        if let Some(write) = self.kept_writes() {
+            self.conn.script(write).await.map_err(write_error)?;
+        }
+        Ok(SeaTxn(&self.conn))
     }
 
     /// Keeps the active-session map in step with a session row as written.
@@ -327,6 +377,32 @@ impl EventTxn for PgTxn {
         }
         self.new_events.push(row);
         Ok(())
+    }
+}
+
+/// The active session of each of `users` (None: none) and the stored events the read
+/// found, from the rows of `SESSIONS_AND_SEEN`.
+#[allow(clippy::type_complexity)]
+fn sessions_and_seen(users: &BTreeSet<i32>, rows: &[QueryResult]) -> AppResult<(HashMap<i32, Option<session::Model>>, HashMap<(i32, String), EventRef>)> {
+    let mut active: HashMap<i32, Option<session::Model>> = users.iter().map(|&id| (id, None)).collect();
+    let mut seen = HashMap::new();
+    for row in rows {
+        if row.try_get::<Option<i32>>("", "id")?.is_some() {
+            let session = session::Model::from_query_result(row, "")?;
+            active.insert(session.user_id, Some(session));
+        }
+        if seen.is_empty() {
+            seen = seen_events(row.try_get::<Option<Json>>("", "seen_events")?)?;
+        }
+    }
+    Ok((active, seen))
+}
+
+/// A failed write: a unique violation is a client event id that raced past the lock.
+fn write_error(e: DbErr) -> AppError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => duplicate_raced(),
+        _ => AppError::Db(e),
     }
 }
 

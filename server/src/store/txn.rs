@@ -5,8 +5,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, DatabaseTransaction, DeleteMany, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select,
-    SqlErr,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DatabaseTransaction, DeleteMany, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Select, SqlErr,
 };
 
 use crate::entity::{event, question, session, user};
@@ -75,10 +75,12 @@ pub(super) fn insertable<A: ActiveModelTrait>(model: A, id: <A::Entity as Entity
     model
 }
 
-pub struct SeaTxn<'a>(pub &'a DatabaseTransaction);
+/// The plain implementation: each read and write a statement of its own, on `C` (a
+/// transaction, or a worker connection inside one).
+pub struct SeaTxn<'a, C = DatabaseTransaction>(pub &'a C);
 
 #[async_trait::async_trait]
-impl EventTxn for SeaTxn<'_> {
+impl<C: ConnectionTrait + Send + Sync> EventTxn for SeaTxn<'_, C> {
     async fn lock_user(&mut self, user_id: i32) -> AppResult<Option<Settings>> {
         let locked = user::Entity::update_many()
             .col_expr(user::Column::EventSeq, Expr::col(user::Column::EventSeq).add(1))

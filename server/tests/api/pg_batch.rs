@@ -157,3 +157,40 @@ async fn start_up_reuses_its_one_connection() {
     db.conn.close().await.ok();
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
 }
+
+/// The event workers write a group's values into their SQL as string literals
+/// (`pg_conn::literal`): any text must read back unchanged, quotes, backslashes and dollar
+/// signs included, whatever `standard_conforming_strings` says, and a NUL is refused.
+#[tokio::test]
+async fn literals_read_back_as_written() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use server::db::pg_conn::{WorkerConn, literal};
+
+    let Some((admin, name, url)) = crate::cluster::scratch_database("literals").await else { return };
+    let db = Database::connect(&url).await.expect("connect");
+    let conn = WorkerConn::acquire(db.get_postgres_connection_pool()).await.expect("a connection");
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let tricky = proptest::string::string_regex(r"([\\'$E\x22;\n]|\\\\'|''|\$\$|[a-zé€😀 ]){0,24}").unwrap();
+    let mut texts: Vec<String> = vec![String::new(), "'".into(), "\\".into(), "\\'".into(), "'; SELECT 1; --".into(), "$$".into(), "E'x'".into()];
+    for _ in 0..150 {
+        texts.push(tricky.new_tree(&mut runner).unwrap().current());
+        texts.push(proptest::arbitrary::any::<String>().prop_filter("no NUL", |t| !t.contains('\0')).new_tree(&mut runner).unwrap().current());
+    }
+    for setting in ["on", "off"] {
+        conn.script(format!("SET standard_conforming_strings = {setting}")).await.expect("set");
+        let script: Vec<String> = texts.iter().map(|t| format!("SELECT {} AS t", literal(t))).collect();
+        let results = conn.script(script.join("; ")).await.expect("every literal parses");
+        assert_eq!(results.len(), texts.len());
+        for (text, rows) in texts.iter().zip(&results) {
+            let back: String = rows[0].try_get("", "t").expect("a text");
+            assert_eq!(&back, text, "with standard_conforming_strings = {setting}");
+        }
+    }
+    let refused = conn.script(format!("SELECT {} AS t", literal("a\0b"))).await;
+    assert!(refused.is_err(), "a NUL must be refused, not cut short: {refused:?}");
+    let after = conn.script("SELECT 1 AS one".into()).await.expect("the connection still works");
+    assert_eq!(after[0][0].try_get::<i32>("", "one").unwrap(), 1);
+    drop(conn);
+    db.close().await.ok();
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+}
