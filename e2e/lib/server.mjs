@@ -10,8 +10,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function serverBinary() {
   if (process.env.RHT_BIN) return process.env.RHT_BIN;
+  // Cargo builds into CARGO_TARGET_DIR when it is set (a shared target directory).
+  const target = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
   for (const profile of ['debug', 'release']) {
-    const p = join(ROOT, 'target', profile, 'raterhub-tracker');
+    const p = join(target, profile, 'raterhub-tracker');
     if (existsSync(p)) return p;
   }
   throw new Error('server binary not built: run `cargo build -p server` first');

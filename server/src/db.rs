@@ -58,6 +58,10 @@ impl WriteTxn {
     }
 }
 
+/// The `application_name` of the event workers' PostgreSQL connections, so operators can
+/// tell them apart in `pg_stat_activity`.
+pub const EVENT_WORKERS_APPLICATION_NAME: &str = "raterhub-tracker event worker";
+
 /// The PostgreSQL advisory lock key that serialises migrations ("rhtmigr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0072_6874_6d69_6772;
 
@@ -100,7 +104,7 @@ impl Db {
             batch_options
                 .max_connections(pg_batch::WORKERS as u32)
                 .min_connections(0)
-                .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]));
+                .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]).application_name(EVENT_WORKERS_APPLICATION_NAME));
             let connect_error = |e: sea_orm::DbErr| anyhow::anyhow!(e.to_string().replace(url, &redacted(url)));
             let conn = Database::connect(options).await.map_err(connect_error)?;
             let batch_conn = Database::connect(batch_options).await.map_err(connect_error)?;

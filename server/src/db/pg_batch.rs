@@ -16,7 +16,7 @@ use sea_orm::sqlx::PgPool;
 use tokio::sync::{Mutex, mpsc};
 
 use super::job::{self, Pending, WorkOn};
-use super::pg_conn::WorkerConn;
+use super::pg_conn::{WorkerConn, connection_lost};
 use crate::error::{AppError, AppResult};
 use crate::store::pg::{Ending, Keys, PgTxn};
 
@@ -102,17 +102,22 @@ async fn serve(pool: PgPool, queue: Queue) {
     }
 }
 
-/// The worker's connection: the one it holds if that still answers, else a new one with
-/// the hot statements prepared on it.
-async fn connection(pool: &PgPool, held: &mut Option<WorkerConn>) -> AppResult<WorkerConn> {
+/// Begins a group's transaction on the worker's connection, or on a new one (with the hot
+/// statements prepared) when it has none or the one it kept was lost since its last group:
+/// PostgreSQL restarted, or an administrator ended the backend. Beginning writes nothing,
+/// so starting again on a new connection is safe.
+async fn begin(pool: &PgPool, held: &mut Option<WorkerConn>, keys: &[&Keys]) -> AppResult<PgTxn> {
     if let Some(conn) = held.take()
         && conn.is_alive().await
     {
-        return Ok(conn);
+        match PgTxn::begin(conn, keys).await {
+            Err(AppError::Db(e)) if connection_lost(&e) => tracing::info!(error = %e, "an event worker's connection was lost; opening a new one"),
+            begun => return begun,
+        }
     }
     let conn = WorkerConn::acquire(pool).await?;
     PgTxn::prepare(&conn).await?;
-    Ok(conn)
+    PgTxn::begin(conn, keys).await
 }
 
 enum Together {
@@ -123,11 +128,7 @@ enum Together {
 
 async fn run_together(pool: &PgPool, held: &mut Option<WorkerConn>, batch: &mut [Keyed]) -> Together {
     let keys: Vec<&Keys> = batch.iter().map(|k| &k.keys).collect();
-    let begun = match connection(pool, held).await {
-        Ok(conn) => PgTxn::begin(conn, &keys).await,
-        Err(e) => Err(e),
-    };
-    let mut txn = match begun {
+    let mut txn = match begin(pool, held, &keys).await {
         Ok(txn) => txn,
         Err(e) => {
             tracing::warn!(error = %e, "beginning a group of events failed; applying them one by one");
@@ -159,11 +160,7 @@ async fn run_together(pool: &PgPool, held: &mut Option<WorkerConn>, batch: &mut 
 
 /// Runs one job in its own transaction; `Some` only when beginning or committing failed.
 async fn run_alone(pool: &PgPool, held: &mut Option<WorkerConn>, keys: &Keys, job: &mut dyn job::Job<PgTxn>) -> Option<AppError> {
-    let conn = match connection(pool, held).await {
-        Ok(conn) => conn,
-        Err(e) => return Some(e),
-    };
-    let mut txn = match PgTxn::begin(conn, &[keys]).await {
+    let mut txn = match begin(pool, held, &[keys]).await {
         Ok(txn) => txn,
         Err(e) => return Some(e),
     };

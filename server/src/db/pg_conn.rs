@@ -69,10 +69,17 @@ impl WorkerConn {
     }
 }
 
-/// Whether `error` came from PostgreSQL itself (the statement failed and the connection
-/// is fine) rather than from the connection (the outcome may be unknown).
-pub fn is_database_error(error: &DbErr) -> bool {
-    matches!(error, DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) if matches!(**e, sqlx::Error::Database(_)))
+/// Whether `error` means the connection is gone (closed by the network, or its backend
+/// was shut down or terminated) rather than that PostgreSQL refused a statement on a
+/// connection that still works. After a lost connection, what the server did with the last
+/// message is unknown.
+pub fn connection_lost(error: &DbErr) -> bool {
+    let (DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Conn(RuntimeErr::SqlxError(e))) = error else { return true };
+    match &**e {
+        // Class 08: connection exception; 57P: the backend is shutting down or was terminated.
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => true,
+    }
 }
 
 /// `text` as a PostgreSQL string literal. The escape-string form (`E'…'`) reads the same

@@ -26,7 +26,7 @@ use sea_orm::{ActiveEnum, DbErr, FromQueryResult, QueryResult, SqlErr};
 use serde_json::{Value as Json, json};
 
 use super::txn::{Credential, EventRef, EventTxn, SeaTxn, Settings, duplicate_raced};
-use crate::db::pg_conn::{WorkerConn, is_database_error, literal};
+use crate::db::pg_conn::{WorkerConn, connection_lost, literal};
 use crate::entity::{event, question, session};
 use crate::error::{AppError, AppResult};
 
@@ -238,8 +238,8 @@ impl PgTxn {
         match self.conn.script(script).await {
             Ok(_) => Ending::Committed(self.conn),
             // PostgreSQL answers a commit with an error only when it did not commit, and
-            // after a failed write the commit never ran.
-            Err(e) if is_database_error(&e) => {
+            // after a failed write the commit never ran; a lost connection tells nothing.
+            Err(e) if !connection_lost(&e) => {
                 let error = write_error(e);
                 Ending::NotCommitted(self.rollback().await, error)
             }

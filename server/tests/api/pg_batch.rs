@@ -194,3 +194,61 @@ async fn literals_read_back_as_written() {
     db.close().await.ok();
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
 }
+
+/// Each event worker keeps its PostgreSQL connection between groups. When PostgreSQL drops
+/// those connections (a restart, an administrator ending the backends), the next event on
+/// each worker must still be applied on the first try, once, on a new connection.
+#[tokio::test]
+async fn event_workers_start_again_when_postgres_ends_their_connections() {
+    let Some((admin, name, url)) = crate::cluster::scratch_database("lost worker connections").await else { return };
+    let server = start(&url);
+    let mut tokens = Vec::new();
+    for u in 0..3 {
+        let r = post(
+            server.port,
+            None,
+            "mutation($e:String!){register(email:$e,password:\"correct horse battery staple\"){token}}",
+            json!({"e": format!("lost{u}@example.com")}),
+        )
+        .await;
+        tokens.push(r["data"]["register"]["token"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned());
+    }
+    let record = async |u: usize, n: usize| {
+        let (_, input) = next(u, n);
+        let r = post(server.port, Some(&tokens[u]), RECORD, json!({"i": input})).await;
+        assert_eq!(r["data"]["recordEvent"]["duplicate"], json!(false), "user {u}, event {n}: {r}");
+    };
+    // The users' events at once, so that several workers hold a connection.
+    for n in 0..4 {
+        futures_util::future::join_all((0..3).map(|u| record(u, n))).await;
+    }
+    let workers =
+        format!("SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}' AND application_name = '{}'", server::db::EVENT_WORKERS_APPLICATION_NAME);
+    let count = async |sql: &str| {
+        admin.query_one_raw(Statement::from_string(admin.get_database_backend(), sql)).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap()
+    };
+    assert!(count(&workers).await >= 1, "the workers keep their connections");
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND application_name = '{}'",
+            server::db::EVENT_WORKERS_APPLICATION_NAME
+        ))
+        .await
+        .unwrap();
+    while count(&workers).await > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // One at a time, then all at once: every worker meets its dead connection once.
+    for n in 4..12 {
+        record(n % 3, n).await;
+    }
+    for n in 12..16 {
+        futures_util::future::join_all((0..3).map(|u| record(u, n))).await;
+    }
+    let db = Database::connect(&url).await.unwrap();
+    let stored = db.query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT count(*) FROM events")).await.unwrap().unwrap();
+    assert_eq!(stored.try_get_by_index::<i64>(0).unwrap(), 3 * 4 + 8 + 3 * 4, "every event stored once");
+    db.close().await.ok();
+    drop(server);
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+}
