@@ -25,6 +25,22 @@ fn next(user: usize, n: usize) -> (String, Value) {
     (id.clone(), json!({"type": "NEXT", "clientEventId": id, "occurredAt": at.to_rfc3339()}))
 }
 
+/// Registers `count` users (`{prefix}{n}@example.com`); their session tokens.
+async fn register(port: u16, prefix: &str, count: usize) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for u in 0..count {
+        let r = post(
+            port,
+            None,
+            "mutation($e:String!){register(email:$e,password:\"correct horse battery staple\"){token}}",
+            json!({"e": format!("{prefix}{u}@example.com")}),
+        )
+        .await;
+        tokens.push(r["data"]["register"]["token"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned());
+    }
+    tokens
+}
+
 /// Sends one event; None when the server did not answer (it was killed).
 async fn send(port: u16, token: &str, input: &Value) -> Option<Value> {
     crate::cluster::try_post(port, Some(token), RECORD, json!({"i": input})).await
@@ -35,18 +51,7 @@ async fn grouped_events_survive_retries_and_kill_9_exactly_once() {
     let Some((admin, name, url)) = crate::cluster::scratch_database("group commit").await else { return };
 
     let first = start(&url);
-    let mut tokens = Vec::new();
-    for u in 0..USERS {
-        let r = post(
-            first.port,
-            None,
-            "mutation($e:String!){register(email:$e,password:\"correct horse battery staple\"){token}}",
-            json!({"e": format!("b{u}@example.com")}),
-        )
-        .await;
-        tokens.push(r["data"]["register"]["token"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned());
-    }
-    let tokens = Arc::new(tokens);
+    let tokens = Arc::new(register(first.port, "b", USERS).await);
 
     // Phase 1: every user at once, each event sent twice at the same time (a retry racing
     // its original, often into the same group): exactly one of the two applies.
@@ -202,17 +207,7 @@ async fn literals_read_back_as_written() {
 async fn event_workers_start_again_when_postgres_ends_their_connections() {
     let Some((admin, name, url)) = crate::cluster::scratch_database("lost worker connections").await else { return };
     let server = start(&url);
-    let mut tokens = Vec::new();
-    for u in 0..3 {
-        let r = post(
-            server.port,
-            None,
-            "mutation($e:String!){register(email:$e,password:\"correct horse battery staple\"){token}}",
-            json!({"e": format!("lost{u}@example.com")}),
-        )
-        .await;
-        tokens.push(r["data"]["register"]["token"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned());
-    }
+    let tokens = register(server.port, "lost", 3).await;
     let record = async |u: usize, n: usize| {
         let (_, input) = next(u, n);
         let r = post(server.port, Some(&tokens[u]), RECORD, json!({"i": input})).await;
