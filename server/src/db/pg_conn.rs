@@ -17,14 +17,18 @@ use sea_orm::sqlx::postgres::{PgPool, Postgres};
 use sea_orm::sqlx::{self, AssertSqlSafe, Connection, Either};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
 use sea_query_sqlx::SqlxValues;
-use tokio::sync::Mutex;
+use tokio::sync::{MappedMutexGuard, Mutex, MutexGuard};
 
 /// A connection idle this long is pinged before use: the network may have dropped it.
 const CHECK_AFTER_IDLE: Duration = Duration::from_secs(30);
 
 pub struct WorkerConn {
-    conn: Mutex<PoolConnection<Postgres>>,
-    last_used: std::sync::Mutex<Instant>,
+    held: Mutex<Held>,
+}
+
+struct Held {
+    conn: PoolConnection<Postgres>,
+    last_used: Instant,
 }
 
 impl WorkerConn {
@@ -34,21 +38,20 @@ impl WorkerConn {
     pub async fn acquire(pool: &PgPool) -> Result<Self, DbErr> {
         let mut conn = pool.acquire().await.map_err(|e| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))))?;
         conn.close_on_drop();
-        Ok(WorkerConn { conn: Mutex::new(conn), last_used: std::sync::Mutex::new(Instant::now()) })
+        Ok(WorkerConn { held: Mutex::new(Held { conn, last_used: Instant::now() }) })
     }
 
     /// Whether the connection still answers, when it sat idle long enough to doubt it.
     pub async fn is_alive(&self) -> bool {
-        let idle = self.last_used.lock().map(|t| t.elapsed()).unwrap_or_default();
-        idle < CHECK_AFTER_IDLE || self.conn.lock().await.ping().await.is_ok()
+        let mut held = self.held.lock().await;
+        held.last_used.elapsed() < CHECK_AFTER_IDLE || held.conn.ping().await.is_ok()
     }
 
     /// Sends `script` (statements separated by `;`, values written in as literals) in one
     /// message and returns the rows of each statement, in order. After an error the
     /// statements behind it did not run.
     pub async fn script(&self, script: String) -> Result<Vec<Vec<QueryResult>>, DbErr> {
-        self.touch();
-        let mut conn = self.conn.lock().await;
+        let mut conn = self.conn().await;
         let mut stream = sqlx::raw_sql(AssertSqlSafe(script)).fetch_many(&mut **conn);
         let mut statements = vec![Vec::new()];
         while let Some(item) = stream.try_next().await.map_err(query_err)? {
@@ -62,10 +65,11 @@ impl WorkerConn {
         Ok(statements)
     }
 
-    fn touch(&self) {
-        if let Ok(mut last) = self.last_used.lock() {
-            *last = Instant::now();
-        }
+    /// The connection, for one use now.
+    async fn conn(&self) -> MappedMutexGuard<'_, PoolConnection<Postgres>> {
+        let mut held = self.held.lock().await;
+        held.last_used = Instant::now();
+        MutexGuard::map(held, |held| &mut held.conn)
     }
 }
 
@@ -120,26 +124,22 @@ impl ConnectionTrait for WorkerConn {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.touch();
-        let mut conn = self.conn.lock().await;
+        let mut conn = self.conn().await;
         prepared(&stmt).execute(&mut **conn).await.map(Into::into).map_err(exec_err)
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.touch();
-        let mut conn = self.conn.lock().await;
+        let mut conn = self.conn().await;
         sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).execute(&mut **conn).await.map(Into::into).map_err(exec_err)
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.touch();
-        let mut conn = self.conn.lock().await;
+        let mut conn = self.conn().await;
         prepared(&stmt).fetch_optional(&mut **conn).await.map(|row| row.map(Into::into)).map_err(query_err)
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.touch();
-        let mut conn = self.conn.lock().await;
+        let mut conn = self.conn().await;
         let rows = prepared(&stmt).fetch_all(&mut **conn).await.map_err(query_err)?;
         Ok(rows.into_iter().map(Into::into).collect())
     }

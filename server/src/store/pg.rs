@@ -54,6 +54,11 @@ struct LockedUser {
     live_devices: Option<Json>,
 }
 
+/// The active session of each locked user (None: none).
+type ActiveSessions = HashMap<i32, Option<session::Model>>;
+/// What each stored or recorded event touched, by (user, client event id).
+type SeenEvents = HashMap<(i32, String), EventRef>;
+
 /// One group's write transaction.
 pub struct PgTxn {
     /// The worker's connection, inside the transaction.
@@ -65,11 +70,11 @@ pub struct PgTxn {
     live_devices: HashSet<i32>,
     locked: HashSet<i32>,
     /// The active session of every locked user, as of now (None: no active session).
-    active: HashMap<i32, Option<session::Model>>,
+    active: ActiveSessions,
     /// The client event ids read at the start, and what each of those events touched
     /// (stored before, or recorded by this transaction).
     known_ids: HashSet<(i32, String)>,
-    seen: HashMap<(i32, String), EventRef>,
+    seen: SeenEvents,
     /// Question ids taken from the sequence at the start, next one last.
     question_ids: Vec<i32>,
     new_questions: Vec<question::Model>,
@@ -382,9 +387,8 @@ impl EventTxn for PgTxn {
 
 /// The active session of each of `users` (None: none) and the stored events the read
 /// found, from the rows of `SESSIONS_AND_SEEN`.
-#[allow(clippy::type_complexity)]
-fn sessions_and_seen(users: &BTreeSet<i32>, rows: &[QueryResult]) -> AppResult<(HashMap<i32, Option<session::Model>>, HashMap<(i32, String), EventRef>)> {
-    let mut active: HashMap<i32, Option<session::Model>> = users.iter().map(|&id| (id, None)).collect();
+fn sessions_and_seen(users: &BTreeSet<i32>, rows: &[QueryResult]) -> AppResult<(ActiveSessions, SeenEvents)> {
+    let mut active: ActiveSessions = users.iter().map(|&id| (id, None)).collect();
     let mut seen = HashMap::new();
     for row in rows {
         if row.try_get::<Option<i32>>("", "id")?.is_some() {
@@ -413,7 +417,7 @@ fn ids_in(array: Option<&Json>) -> AppResult<Vec<i32>> {
 }
 
 /// The stored events the read found, by (user, client id).
-fn seen_events(found: Option<Json>) -> AppResult<HashMap<(i32, String), EventRef>> {
+fn seen_events(found: Option<Json>) -> AppResult<SeenEvents> {
     let found: Vec<SeenEvent> = match found {
         Some(json) => serde_json::from_value(json).map_err(|e| AppError::internal(format!("reading stored events: {e}")))?,
         None => Vec::new(),
