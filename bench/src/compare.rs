@@ -5,14 +5,22 @@
 use anyhow::{Context, bail};
 
 use crate::Level;
+use crate::cpu;
 use crate::server::Backend;
-use crate::stats::{Table, median, ms, thousands};
+use crate::stats::{Table, median, ms, per_event, thousands};
 
 /// The pgbench command line, as printed.
 pub const PGBENCH: &str = "pgbench -N -c 100 -j 2 -T 10";
 
-/// Transactions per second of `PGBENCH` on a scratch database, or why there is no figure.
-pub async fn pgbench(admin_url: &str) -> Result<f64, String> {
+/// What `PGBENCH` did and what it cost the machine.
+pub struct Reference {
+    pub tps: f64,
+    pub transactions: u64,
+    pub machine: cpu::Usage,
+}
+
+/// `PGBENCH` on a scratch database, or why there is no figure.
+pub async fn pgbench(admin_url: &str) -> Result<Reference, String> {
     let backend = Backend::Postgres { admin_url: admin_url.to_owned() };
     let db = backend.fresh("pgbench").await.map_err(|e| e.to_string())?;
     let url = db.url.clone();
@@ -21,19 +29,28 @@ pub async fn pgbench(admin_url: &str) -> Result<f64, String> {
     result
 }
 
-fn run_pgbench(url: &str) -> anyhow::Result<f64> {
+fn run_pgbench(url: &str) -> anyhow::Result<Reference> {
     let init = std::process::Command::new("pgbench").args(["-i", "-q", url]).output().context("running pgbench (is it installed?)")?;
     if !init.status.success() {
         bail!("pgbench -i failed: {}", String::from_utf8_lossy(&init.stderr));
     }
     let mut args: Vec<&str> = PGBENCH.split_whitespace().skip(1).collect();
     args.push(url);
+    let before = cpu::Snapshot::take();
     let run = std::process::Command::new("pgbench").args(&args).output()?;
+    let machine = cpu::Snapshot::take().since(&before);
     let out = String::from_utf8_lossy(&run.stdout);
     if !run.status.success() {
         bail!("{PGBENCH} failed: {}{}", out, String::from_utf8_lossy(&run.stderr));
     }
-    parse_tps(&out).with_context(|| format!("no tps in pgbench's output: {out}"))
+    let tps = parse_tps(&out).with_context(|| format!("no tps in pgbench's output: {out}"))?;
+    let transactions = parse_transactions(&out).with_context(|| format!("no transaction count in pgbench's output: {out}"))?;
+    Ok(Reference { tps, transactions, machine })
+}
+
+/// The `number of transactions actually processed: N` figure.
+fn parse_transactions(out: &str) -> Option<u64> {
+    out.lines().find_map(|l| l.strip_prefix("number of transactions actually processed: ")?.split_whitespace().next()?.parse().ok())
 }
 
 /// The `tps = N (without initial connection time)` figure.
@@ -51,7 +68,7 @@ fn at(levels: &[Level], users: usize) -> Option<(f64, f64)> {
     Some((median(&mut rates), median(&mut p99s)))
 }
 
-pub fn print(sqlite: &[Level], postgres: &[Level], reference: &Result<f64, String>) {
+pub fn print(sqlite: &[Level], postgres: &[Level], reference: &Result<Reference, String>) {
     let mut users: Vec<usize> = sqlite.iter().chain(postgres).map(|l| l.users).collect();
     users.sort_unstable();
     users.dedup();
@@ -60,7 +77,7 @@ pub fn print(sqlite: &[Level], postgres: &[Level], reference: &Result<f64, Strin
     for u in users {
         let (lite, pg) = (at(sqlite, u), at(postgres, u));
         let ratio = match (pg, reference) {
-            (Some((rate, _)), Ok(tps)) if *tps > 0.0 => format!("{:.0}%", 100.0 * rate / tps),
+            (Some((rate, _)), Ok(r)) if r.tps > 0.0 => format!("{:.0}%", 100.0 * rate / r.tps),
             _ => "-".into(),
         };
         table.row(vec![u.to_string(), cell(lite, true), cell(lite, false), cell(pg, true), cell(pg, false), ratio]);
@@ -68,7 +85,14 @@ pub fn print(sqlite: &[Level], postgres: &[Level], reference: &Result<f64, Strin
     println!("\n## 1b. SQLite and PostgreSQL side by side (median of the runs per level)\n");
     table.print();
     match reference {
-        Ok(tps) => println!("Reference from this run: `{PGBENCH}` on a scratch database: {} transactions/s.", thousands(tps.round() as u64)),
+        Ok(r) => println!(
+            "Reference from this run: `{PGBENCH}` on a scratch database: {} transactions/s; per transaction, PostgreSQL CPU {} ms, \
+             whole machine {} ms (pgbench included), machine busy {:.0}%.",
+            thousands(r.tps.round() as u64),
+            per_event(r.machine.postgres, r.transactions),
+            per_event(r.machine.busy, r.transactions),
+            r.machine.busy_percent()
+        ),
         Err(e) => println!("Reference: `{PGBENCH}` failed: {e}"),
     }
 }
@@ -80,5 +104,12 @@ mod tests {
         let out = "latency average = 19.9 ms\ninitial connection time = 95.1 ms\ntps = 5023.377871 (without initial connection time)\n";
         assert_eq!(super::parse_tps(out), Some(5023.377871));
         assert_eq!(super::parse_tps("no figure"), None);
+    }
+
+    #[test]
+    fn transaction_count_is_read_from_pgbench_output() {
+        let out = "number of failed transactions: 0 (0.000%)\nnumber of transactions actually processed: 52083\nlatency average = 19.9 ms\n";
+        assert_eq!(super::parse_transactions(out), Some(52083));
+        assert_eq!(super::parse_transactions("tps = 1"), None);
     }
 }

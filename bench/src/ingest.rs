@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::Barrier;
 
 use crate::client::{self, Conn};
+use crate::cpu;
 use crate::recount::{self, Stored};
 use crate::server::{FreshDb, Server};
 use crate::stats::Samples;
@@ -53,6 +54,8 @@ pub struct LevelResult {
     pub server_cpu: Duration,
     /// CPU time this benchmark process spent during the timed run (it shares the cores).
     pub client_cpu: Duration,
+    /// The whole machine and PostgreSQL during the timed run.
+    pub machine: cpu::Usage,
     /// Server RSS once the level's users were registered, before the timed run.
     pub rss_before: u64,
     pub events: u64,
@@ -112,6 +115,7 @@ pub async fn run_level(
     let rss_before = servers.iter().map(|s| s.rss().current).sum();
     let cpu_before: Duration = servers.iter().map(Server::cpu_time).sum();
     let client_cpu_before = client::own_cpu_time();
+    let machine_before = cpu::Snapshot::take();
     // Every server's counter is reset, even after one that could not be.
     let resets: Vec<bool> = servers.iter().map(Server::reset_peak_rss).collect();
     let peak_is_phase = resets.iter().all(|&reset| reset);
@@ -170,6 +174,7 @@ pub async fn run_level(
     let mut result = LevelResult {
         server_cpu: Duration::ZERO,
         client_cpu: Duration::ZERO,
+        machine: cpu::Usage::default(),
         rss_before,
         events: (users * events_per_user) as u64,
         ok: 0,
@@ -199,6 +204,7 @@ pub async fn run_level(
     result.wall = last - started;
     result.server_cpu = servers.iter().map(Server::cpu_time).sum::<Duration>().saturating_sub(cpu_before);
     result.client_cpu = client::own_cpu_time().saturating_sub(client_cpu_before);
+    result.machine = cpu::Snapshot::take().since(&machine_before);
     result.peak_rss = servers.iter().map(|s| s.rss().peak).sum();
     result.connections = client::CONNECTIONS_OPENED.load(std::sync::atomic::Ordering::Relaxed) - connections_before + users as u64;
 

@@ -4,6 +4,7 @@
 
 mod client;
 mod compare;
+mod cpu;
 mod ingest;
 mod reads;
 mod recount;
@@ -18,7 +19,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, ValueEnum};
 
 use server::{Backend, Server, ServerOpts};
-use stats::{Table, mb, median, ms, thousands};
+use stats::{Table, mb, median, ms, per_event, thousands};
 
 #[derive(Parser, Debug)]
 #[command(name = "bench", about = "Benchmark the release raterhub-tracker server (build it first: cargo build --release -p server)")]
@@ -569,6 +570,9 @@ async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Pat
         "server CPU ms/event",
         "server CPU use",
         "bench CPU ms/event",
+        "PostgreSQL CPU ms/event",
+        "machine CPU ms/event",
+        "machine busy",
         "connections",
         "RSS before",
         "peak RSS",
@@ -605,9 +609,12 @@ async fn ingest_stage(args: &Args, backend: &Backend, bin: &Path, work_dir: &Pat
             ms(r.latency.pct_ms(99.0)),
             ms(r.latency.max_ms()),
             r.errors.to_string(),
-            format!("{:.2}", r.server_cpu.as_secs_f64() * 1000.0 / r.events.max(1) as f64),
+            per_event(r.server_cpu, r.events),
             format!("{:.0}%", 100.0 * r.server_cpu.as_secs_f64() / r.wall.as_secs_f64().max(1e-9)),
-            format!("{:.3}", r.client_cpu.as_secs_f64() * 1000.0 / r.events.max(1) as f64),
+            per_event(r.client_cpu, r.events),
+            per_event(r.machine.postgres, r.events),
+            per_event(r.machine.busy, r.events),
+            format!("{:.0}%", r.machine.busy_percent()),
             r.connections.to_string(),
             mb(r.rss_before),
             mb(r.peak_rss),

@@ -10,7 +10,7 @@ use sqlx::Connection;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::client;
+use crate::{client, cpu};
 
 /// Where fresh databases come from.
 pub enum Backend {
@@ -231,13 +231,7 @@ impl Server {
 
     /// CPU time (user + system) the server has used so far.
     pub fn cpu_time(&self) -> Duration {
-        let text = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
-        // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
-        let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-        Duration::from_millis((ticks(11) + ticks(12)) * 1000 / hz)
+        cpu::ticks(cpu::pid_ticks(self.pid))
     }
 
     pub fn rss(&self) -> Rss {

@@ -123,6 +123,11 @@ pub fn ms(v: f64) -> String {
     }
 }
 
+/// CPU time per event in milliseconds.
+pub fn per_event(cpu: Duration, events: u64) -> String {
+    format!("{:.3}", cpu.as_secs_f64() * 1000.0 / events.max(1) as f64)
+}
+
 pub fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_048_576.0)
 }

@@ -3,6 +3,7 @@
 mod job;
 mod pg_batch;
 pub mod pg_conn;
+pub mod pg_tls;
 pub mod rusqlite_exec;
 mod writer;
 
@@ -11,12 +12,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
 
 use crate::error::AppResult;
 pub use job::TxnFuture;
 pub use pg_batch::PgBatcher;
+use pg_tls::Tls;
 pub use writer::{QueueLimits, Turn, Work, Writer};
 
 /// The connection pool (reads, and PostgreSQL's writes) plus, on SQLite, the writer every
@@ -86,30 +89,16 @@ impl Db {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         if !url.starts_with("sqlite:") {
-            options.max_connections(20).min_connections(1);
-            // sqlx pings a connection at every checkout by default: a round trip for each
-            // transaction and each query outside one. Only one idle long enough to have been
-            // dropped by the network is worth checking.
-            options.test_before_acquire_if_idle_for(Duration::from_secs(30));
-            // Connections open when first needed: with TLS each costs a handshake, and the
-            // start-up needs only one (migrations), not the pool's minimum up front.
-            options.connect_lazy(true);
+            let tls = pg_tls::choose(url, std::env::var("PGSSLMODE").ok().as_deref(), std::env::var("PGHOST").ok().as_deref());
             // sea-orm quotes the whole URL when it can't parse it: mask the password.
-            // The event workers get connections of their own, one each, so their prepared
-            // statements stay warm on a few backends instead of being parsed and planned
-            // again on every connection of the pool. Their statements read rows by key
-            // whatever the parameters, so the plan is made once (generic), not at every
-            // bind: measured, planning was a sixth of PostgreSQL's time per group.
-            let mut batch_options = options.clone();
-            batch_options
-                .max_connections(pg_batch::WORKERS as u32)
-                .min_connections(0)
-                .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_generic_plan")]).application_name(EVENT_WORKERS_APPLICATION_NAME));
-            let connect_error = |e: sea_orm::DbErr| anyhow::anyhow!(e.to_string().replace(url, &redacted(url)));
-            let conn = Database::connect(options).await.map_err(connect_error)?;
-            let batch_conn = Database::connect(batch_options).await.map_err(connect_error)?;
-            let pg_batcher = Some(PgBatcher::start(batch_conn));
-            return Ok(Db { conn, writer: None, _scratch: None, pg_batcher });
+            return match Self::connect_postgres(options.clone(), tls).await {
+                Err(e) if tls == Tls::PlainOnThisHost && pg_tls::refused_as_configured(&e) => {
+                    tracing::info!("PostgreSQL refused a connection without TLS on this host; connecting as configured (sslmode=prefer unless set)");
+                    Self::connect_postgres(options, Tls::AsConfigured).await
+                }
+                result => result,
+            }
+            .map_err(|e| anyhow::anyhow!(e.to_string().replace(url, &redacted(url))));
         }
         // An in-memory database is private to its connection, and the writer needs one of
         // its own: "in memory" is a file in a temporary directory instead, with the same
@@ -140,6 +129,38 @@ impl Db {
         let conn = Database::connect(options).await?;
         let writer = Some(Writer::start(path, limits).await?);
         Ok(Db { conn, writer, _scratch: scratch, pg_batcher: None })
+    }
+
+    /// The pool and the event workers' pool. Without TLS the pool's first connection is
+    /// opened here, so a server that wants TLS says so before start-up goes on.
+    async fn connect_postgres(mut options: ConnectOptions, tls: Tls) -> Result<Self, sea_orm::DbErr> {
+        let ssl = move |opts: PgConnectOptions| if tls == Tls::PlainOnThisHost { opts.ssl_mode(PgSslMode::Disable) } else { opts };
+        options.max_connections(20).min_connections(1);
+        // sqlx pings a connection at every checkout by default: a round trip for each
+        // transaction and each query outside one. Only one idle long enough to have been
+        // dropped by the network is worth checking.
+        options.test_before_acquire_if_idle_for(Duration::from_secs(30));
+        // Connections open when first needed: with TLS each costs a handshake, and the
+        // start-up needs only one (migrations), not the pool's minimum up front.
+        options.connect_lazy(true);
+        options.map_sqlx_postgres_opts(ssl);
+        // The event workers get connections of their own, one each, so their prepared
+        // statements stay warm on a few backends instead of being parsed and planned
+        // again on every connection of the pool. Their statements read rows by key
+        // whatever the parameters, so the plan is made once (generic), not at every
+        // bind: measured, planning was a sixth of PostgreSQL's time per group.
+        let mut batch_options = options.clone();
+        batch_options.max_connections(pg_batch::WORKERS as u32).min_connections(0).map_sqlx_postgres_opts(move |opts| {
+            ssl(opts).options([("plan_cache_mode", "force_generic_plan")]).application_name(EVENT_WORKERS_APPLICATION_NAME)
+        });
+        let conn = Database::connect(options).await?;
+        if tls == Tls::PlainOnThisHost {
+            conn.ping().await?;
+        }
+        let batch_conn = Database::connect(batch_options).await?;
+        let db = Db { conn, writer: None, _scratch: None, pg_batcher: Some(PgBatcher::start(batch_conn)) };
+        db.settle().await;
+        Ok(db)
     }
 
     pub fn backend(&self) -> DbBackend {

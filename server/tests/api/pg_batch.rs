@@ -252,3 +252,48 @@ async fn event_workers_start_again_when_postgres_ends_their_connections() {
     drop(server);
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
 }
+
+/// (application_name, encrypted) of every connection to database `name`.
+async fn connections_tls(admin: &sea_orm::DatabaseConnection, name: &str) -> Vec<(String, bool)> {
+    let sql = format!("SELECT a.application_name, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.datname = '{name}' ORDER BY 1");
+    let rows = admin.query_all_raw(Statement::from_string(admin.get_database_backend(), sql)).await.unwrap();
+    rows.iter().map(|r| (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap())).collect()
+}
+
+/// A URL that points at this host and names no `sslmode` connects without TLS (pool and
+/// event workers alike): TLS on loopback protects nothing and cost 40 % of the event rate.
+/// A URL that asks for TLS gets it.
+#[tokio::test]
+async fn connections_on_this_host_skip_tls_unless_the_url_asks() {
+    let Some((admin, name, url)) = crate::cluster::scratch_database("TLS on this host").await else { return };
+    assert!(url.contains("127.0.0.1") || url.contains("localhost"), "TEST_DATABASE_URL must point at this host: {url}");
+    let server_offers_tls =
+        admin.query_one_raw(Statement::from_string(admin.get_database_backend(), "SHOW ssl")).await.unwrap().unwrap().try_get_by_index::<String>(0).unwrap()
+            == "on";
+    let mut cases = vec![(url.clone(), false)];
+    if server_offers_tls {
+        cases.push((format!("{url}?sslmode=require"), true));
+    } else {
+        eprintln!("this PostgreSQL has ssl = off: only the plain half is tested");
+    }
+    for (url, encrypted) in cases {
+        let server = start(&url);
+        let tokens = register(server.port, &format!("tls{encrypted}"), 1).await;
+        let (_, input) = next(0, 0);
+        let r = post(server.port, Some(&tokens[0]), RECORD, json!({"i": input})).await;
+        assert_eq!(r["data"]["recordEvent"]["duplicate"], json!(false), "{r}");
+        let connections = connections_tls(&admin, &name).await;
+        assert!(connections.iter().any(|(app, _)| app == server::db::EVENT_WORKERS_APPLICATION_NAME), "a worker's connection: {connections:?}");
+        assert!(connections.iter().any(|(app, _)| app != server::db::EVENT_WORKERS_APPLICATION_NAME), "a pool connection: {connections:?}");
+        assert!(connections.iter().all(|(_, tls)| *tls == encrypted), "{url}: every connection encrypted = {encrypted}: {connections:?}");
+        drop(server);
+        for look in 0.. {
+            if connections_tls(&admin, &name).await.is_empty() {
+                break;
+            }
+            assert!(look < 1000, "the server's connections did not end");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+}
