@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{AdminCommand, Cli, Command, Config, LogFormat};
-use crate::db::Db;
+use crate::db::{Db, DbOptions};
 use crate::error::AppError;
 use crate::{AppState, app, auth};
 
@@ -99,7 +99,8 @@ fn init_logging(config: &Config) -> anyhow::Result<Option<tracing_appender::non_
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let secret = load_secret(&config)?;
-    let db = Db::connect(&config.normalized_database_url()).await.context("connecting to the database")?;
+    let options = DbOptions { pg_event_workers: config.pg_event_workers, ..DbOptions::default() };
+    let db = Db::connect_with(&config.normalized_database_url(), options).await.context("connecting to the database")?;
     db.migrate().await.context("applying migrations")?;
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await.with_context(|| format!("binding {}", config.listen_addr))?;
     let state = AppState::new(config, db.clone(), secret.as_bytes()).await?;

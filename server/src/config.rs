@@ -125,6 +125,10 @@ pub struct Config {
     pub graphql_playground: bool,
     #[command(flatten)]
     pub limits: LimitConfig,
+    /// PostgreSQL: event transactions this instance keeps in flight (group commit). Several
+    /// instances on one database add theirs up (see the README's Configuration).
+    #[arg(long, env = "PG_EVENT_WORKERS", default_value_t = crate::db::DEFAULT_PG_EVENT_WORKERS, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub pg_event_workers: u16,
     /// When set, `/metrics` needs `Authorization: Bearer <token>`.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -283,6 +287,28 @@ impl Config {
         match self.sqlite_path() {
             Some(path) => PathBuf::from(format!("{}.secret", path.display())),
             None => PathBuf::from("raterhub.secret"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    fn workers(args: &[&str]) -> Result<u16, clap::Error> {
+        let mut argv = vec!["raterhub-tracker"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).map(|cli| cli.config.pg_event_workers)
+    }
+
+    #[test]
+    fn pg_event_workers_default_to_the_measured_count_and_stay_in_range() {
+        assert_eq!(workers(&[]).unwrap(), crate::db::DEFAULT_PG_EVENT_WORKERS);
+        assert_eq!(workers(&["--pg-event-workers", "2"]).unwrap(), 2);
+        for refused in ["0", "65", "-1", "many"] {
+            assert!(workers(&["--pg-event-workers", refused]).is_err(), "{refused} must be refused");
         }
     }
 }

@@ -18,6 +18,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Dat
 
 use crate::error::AppResult;
 pub use job::TxnFuture;
+pub use pg_batch::DEFAULT_WORKERS as DEFAULT_PG_EVENT_WORKERS;
 pub use pg_batch::PgBatcher;
 use pg_tls::Tls;
 pub use writer::{QueueLimits, Turn, Work, Writer};
@@ -79,22 +80,36 @@ pub fn redacted(url: &str) -> String {
     }
 }
 
+/// How the database is driven, beyond its URL.
+#[derive(Clone, Copy, Debug)]
+pub struct DbOptions {
+    /// SQLite: the writer's queue (ignored on PostgreSQL).
+    pub sqlite_queue: QueueLimits,
+    /// PostgreSQL: event transactions in flight (ignored on SQLite).
+    pub pg_event_workers: u16,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions { sqlite_queue: QueueLimits::default(), pg_event_workers: DEFAULT_PG_EVENT_WORKERS }
+    }
+}
+
 impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        Self::connect_with(url, QueueLimits::default()).await
+        Self::connect_with(url, DbOptions::default()).await
     }
 
-    /// `limits`: the SQLite write queue's (ignored on PostgreSQL).
-    pub async fn connect_with(url: &str, limits: QueueLimits) -> anyhow::Result<Self> {
+    pub async fn connect_with(url: &str, tuning: DbOptions) -> anyhow::Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         if !url.starts_with("sqlite:") {
             let tls = pg_tls::choose(url, std::env::var("PGSSLMODE").ok().as_deref(), std::env::var("PGHOST").ok().as_deref());
             // sea-orm quotes the whole URL when it can't parse it: mask the password.
-            return match Self::connect_postgres(options.clone(), tls).await {
+            return match Self::connect_postgres(options.clone(), tls, tuning.pg_event_workers).await {
                 Err(e) if tls == Tls::PlainOnThisHost && pg_tls::refused_as_configured(&e) => {
                     tracing::info!("PostgreSQL refused a connection without TLS on this host; connecting as configured (sslmode=prefer unless set)");
-                    Self::connect_postgres(options, Tls::AsConfigured).await
+                    Self::connect_postgres(options, Tls::AsConfigured, tuning.pg_event_workers).await
                 }
                 result => result,
             }
@@ -127,13 +142,13 @@ impl Db {
         // connection's thread before each read, for a file that can't drop off a network.
         options.max_connections(8).min_connections(1).test_before_acquire(false);
         let conn = Database::connect(options).await?;
-        let writer = Some(Writer::start(path, limits).await?);
+        let writer = Some(Writer::start(path, tuning.sqlite_queue).await?);
         Ok(Db { conn, writer, _scratch: scratch, pg_batcher: None })
     }
 
     /// The pool and the event workers' pool. Without TLS the pool's first connection is
     /// opened here, so a server that wants TLS says so before start-up goes on.
-    async fn connect_postgres(mut options: ConnectOptions, tls: Tls) -> Result<Self, sea_orm::DbErr> {
+    async fn connect_postgres(mut options: ConnectOptions, tls: Tls, workers: u16) -> Result<Self, sea_orm::DbErr> {
         let ssl = move |opts: PgConnectOptions| if tls == Tls::PlainOnThisHost { opts.ssl_mode(PgSslMode::Disable) } else { opts };
         options.max_connections(20).min_connections(1);
         // sqlx pings a connection at every checkout by default: a round trip for each
@@ -150,7 +165,7 @@ impl Db {
         // whatever the parameters, so the plan is made once (generic), not at every
         // bind: measured, planning was a sixth of PostgreSQL's time per group.
         let mut batch_options = options.clone();
-        batch_options.max_connections(pg_batch::WORKERS as u32).min_connections(0).map_sqlx_postgres_opts(move |opts| {
+        batch_options.max_connections(u32::from(workers)).min_connections(0).map_sqlx_postgres_opts(move |opts| {
             ssl(opts).options([("plan_cache_mode", "force_generic_plan")]).application_name(EVENT_WORKERS_APPLICATION_NAME)
         });
         let conn = Database::connect(options).await?;
@@ -158,7 +173,7 @@ impl Db {
             conn.ping().await?;
         }
         let batch_conn = Database::connect(batch_options).await?;
-        let db = Db { conn, writer: None, _scratch: None, pg_batcher: Some(PgBatcher::start(batch_conn)) };
+        let db = Db { conn, writer: None, _scratch: None, pg_batcher: Some(PgBatcher::start(batch_conn, workers)) };
         db.settle().await;
         Ok(db)
     }

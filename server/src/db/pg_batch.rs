@@ -26,12 +26,13 @@ pub type Work<T> = WorkOn<PgTxn, T>;
 /// The most jobs one transaction takes. Bounds how long the first one waits for its reply
 /// and how many user rows one transaction holds locked.
 const MAX_JOBS_PER_COMMIT: usize = 64;
-/// Transactions in flight at once: while one waits for its commit's fsync, the others
-/// apply. Each holds a connection of the workers' own pool. Measured with the bench at 100
-/// users on 2 cores, medians of 3 runs in two interleaved rounds (events/s): 2 workers
-/// 1,458 and 1,512; 4: 2,406–2,531; 8: 2,792–3,087; 12: 2,638–2,878; 16: 2,325–2,748;
-/// 24: 2,168–2,177. Past 8 the groups get smaller for the same CPU.
-pub const WORKERS: usize = 8;
+/// Transactions in flight at once, by default: while one waits for its commit's fsync, the
+/// others apply. Each holds a connection of the workers' own pool. Measured with the bench
+/// at 100 users on 2 cores, PostgreSQL on the same host without TLS (events/s, p99): 2
+/// workers 6,156 (29.6 ms); 3: 6,670 (30.1 ms); 4: 6,360 and 6,136 (30.1 and 38.5 ms); 8:
+/// 5,264 (48.4 ms). With TLS on every statement, 8 had paid (each group took longer);
+/// without it, more transactions in flight only make smaller groups for the same CPU.
+pub const DEFAULT_WORKERS: u16 = 4;
 
 /// A job and the rows it needs locked.
 struct Keyed {
@@ -50,11 +51,11 @@ pub struct PgBatcher {
 impl PgBatcher {
     /// Starts the workers on the current runtime. Each takes a connection of `conn`'s pool
     /// when its first work arrives and keeps it, so this opens nothing.
-    pub fn start(conn: DatabaseConnection) -> Self {
+    pub fn start(conn: DatabaseConnection, workers: u16) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
         let queue: Queue = Arc::new(Mutex::new(queue));
         let pool = conn.get_postgres_connection_pool().clone();
-        for _ in 0..WORKERS {
+        for _ in 0..workers {
             tokio::spawn(serve(pool.clone(), queue.clone()));
         }
         PgBatcher { jobs }

@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use server::config::{Config, LimitConfig, LogFormat, MailConfig, RegistrationMode};
-use server::db::{Db, QueueLimits};
+use server::db::{Db, DbOptions, QueueLimits};
 use server::{AppState, app};
 use tower::ServiceExt;
 
@@ -36,6 +36,7 @@ fn config(url: &str) -> Config {
         registration_mode: RegistrationMode::Open,
         graphql_playground: true,
         limits: LimitConfig::unlimited(),
+        pg_event_workers: server::db::DEFAULT_PG_EVENT_WORKERS,
         metrics_token: None,
         log_format: LogFormat::Text,
         redis_url: None,
@@ -105,7 +106,7 @@ impl TestApp {
             return None;
         }
         let (url, dir) = fresh_database().await;
-        let db = Db::connect_with(&url, limits).await.expect("connect");
+        let db = Db::connect_with(&url, DbOptions { sqlite_queue: limits, ..DbOptions::default() }).await.expect("connect");
         db.migrate().await.expect("migrate");
         let state = AppState::new(config(&url), db, &[42u8; 48]).await.unwrap();
         Some(TestApp { router: app(state.clone()), state, url, _dir: dir })
