@@ -100,16 +100,16 @@ impl Db {
         Self::connect_with(url, DbOptions::default()).await
     }
 
-    pub async fn connect_with(url: &str, tuning: DbOptions) -> anyhow::Result<Self> {
+    pub async fn connect_with(url: &str, db_options: DbOptions) -> anyhow::Result<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
         if !url.starts_with("sqlite:") {
             let tls = pg_tls::choose(url, std::env::var("PGSSLMODE").ok().as_deref(), std::env::var("PGHOST").ok().as_deref());
             // sea-orm quotes the whole URL when it can't parse it: mask the password.
-            return match Self::connect_postgres(options.clone(), tls, tuning.pg_event_workers).await {
+            return match Self::connect_postgres(options.clone(), tls, db_options.pg_event_workers).await {
                 Err(e) if tls == Tls::PlainOnThisHost && pg_tls::refused_as_configured(&e) => {
-                    tracing::info!("PostgreSQL refused a connection without TLS on this host; connecting as configured (sslmode=prefer unless set)");
-                    Self::connect_postgres(options, Tls::AsConfigured, tuning.pg_event_workers).await
+                    tracing::info!("PostgreSQL refused a connection without TLS on this host; connecting with sqlx's default (sslmode=prefer) instead");
+                    Self::connect_postgres(options, Tls::AsConfigured, db_options.pg_event_workers).await
                 }
                 result => result,
             }
@@ -142,7 +142,7 @@ impl Db {
         // connection's thread before each read, for a file that can't drop off a network.
         options.max_connections(8).min_connections(1).test_before_acquire(false);
         let conn = Database::connect(options).await?;
-        let writer = Some(Writer::start(path, tuning.sqlite_queue).await?);
+        let writer = Some(Writer::start(path, db_options.sqlite_queue).await?);
         Ok(Db { conn, writer, _scratch: scratch, pg_batcher: None })
     }
 
