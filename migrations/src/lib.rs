@@ -9,6 +9,7 @@ mod m20261126_000003_session_totals;
 mod m20261129_000004_mail;
 mod m20261129_000010_report_emails;
 mod m20261129_000014_toolkit;
+mod m20261201_000018_events_by_user_partial;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_mail::Migration),
             Box::new(m20261129_000010_report_emails::Migration),
             Box::new(m20261129_000014_toolkit::Migration),
+            Box::new(m20261201_000018_events_by_user_partial::Migration),
         ]
     }
 }

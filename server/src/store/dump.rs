@@ -115,7 +115,7 @@ pub async fn everything_of(
         .order_by_asc(question::Column::Position)
         .all(db)
         .await?;
-    let events = event::Entity::find().filter(event::Column::UserId.eq(u.id)).order_by_asc(event::Column::Id).all(db).await?;
+    let events = super::txn::events_in_id_order(u.id).order_by_asc(event::Column::Id).all(db).await?;
     Ok(Some((u, sessions, questions, events)))
 }
 

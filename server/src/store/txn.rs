@@ -165,8 +165,16 @@ pub(super) fn event_by_client_id(user_id: impl Into<Expr>, client_event_id: impl
     event::Entity::find().filter(is(event::Column::UserId, user_id)).filter(is(event::Column::ClientEventId, client_event_id)).limit(1)
 }
 
-pub(super) fn latest_event(user_id: impl Into<Expr>) -> Select<event::Entity> {
-    event::Entity::find().filter(is(event::Column::UserId, user_id)).order_by_desc(event::Column::Id).limit(1)
+pub fn latest_event(user_id: impl Into<Expr>) -> Select<event::Entity> {
+    events_in_id_order(user_id).order_by_desc(event::Column::Id).limit(1)
+}
+
+/// A user's events, for reading in id order through `ix_events_user_id`. That index is
+/// partial on `id > 0` (true of every row) so that looking an event up by client id never
+/// picks it; a query reaches it only by stating the condition, as a literal (a bound
+/// parameter proves nothing to either database's planner).
+pub(super) fn events_in_id_order(user_id: impl Into<Expr>) -> Select<event::Entity> {
+    event::Entity::find().filter(is(event::Column::UserId, user_id)).filter(Expr::col((event::Entity, event::Column::Id)).gt(Expr::cust("0")))
 }
 
 pub(super) fn session(user_id: impl Into<Expr>, id: impl Into<Expr>) -> Select<session::Entity> {

@@ -297,3 +297,30 @@ async fn connections_on_this_host_skip_tls_unless_the_url_asks() {
     }
     admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
 }
+
+/// On a database without statistics (a new install, until autovacuum's first ANALYZE) the
+/// unique index and `ix_events_user_id` cost the same for looking an event up by client id,
+/// and an event worker keeps the plan it made then: with the wrong one, every event
+/// scanned all of its user's events. The worker's generic plan must probe the unique index,
+/// and UNDO's read of the latest event must still reach `ix_events_user_id`.
+#[tokio::test]
+async fn a_worker_looks_up_retried_events_through_the_unique_index_on_a_new_database() {
+    let Some((admin, name, url)) = crate::cluster::scratch_database("the event lookup's plan").await else { return };
+    let db = server::db::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let conn = server::db::pg_conn::WorkerConn::acquire(db.conn.get_postgres_connection_pool()).await.unwrap();
+    server::store::pg::PgTxn::prepare(&conn).await.unwrap();
+    let explain = r#"SET plan_cache_mode = force_generic_plan; EXPLAIN EXECUTE rht_sessions_and_seen('[1]', '[{"user_id": 1, "client_event_id": "c1"}]')"#;
+    let statements = conn.script(explain.to_owned()).await.unwrap();
+    let plan: Vec<String> = statements.last().unwrap().iter().map(|row| row.try_get_by_index::<String>(0).unwrap()).collect();
+    let plan = plan.join("\n");
+    assert!(plan.contains("ux_events_user_client_id") && !plan.contains("ix_events_user_id"), "{plan}");
+    let latest = sea_orm::QueryTrait::build(&server::store::txn::latest_event(1), sea_orm::DbBackend::Postgres);
+    let explain =
+        Statement::from_sql_and_values(sea_orm::DbBackend::Postgres, format!("EXPLAIN {}", latest.sql), latest.values.expect("the user id is bound").0);
+    let plan: Vec<String> = db.conn.query_all_raw(explain).await.unwrap().iter().map(|row| row.try_get_by_index::<String>(0).unwrap()).collect();
+    assert!(plan.join("\n").contains("ix_events_user_id"), "{plan:?}");
+    drop(conn);
+    drop(db);
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+}
