@@ -78,11 +78,19 @@ impl WorkerConn {
 /// connection that still works. After a lost connection, what the server did with the last
 /// message is unknown.
 pub fn connection_lost(error: &DbErr) -> bool {
-    let (DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Conn(RuntimeErr::SqlxError(e))) = error else { return true };
-    match &**e {
+    let Some(e) = sqlx_error(error) else { return true };
+    match e {
         // Class 08: connection exception; 57P: the backend is shutting down or was terminated.
         sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
         _ => true,
+    }
+}
+
+/// The sqlx error inside a sea-orm error from a connection, a statement or a query, if any.
+pub fn sqlx_error(error: &DbErr) -> Option<&sqlx::Error> {
+    match error {
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Conn(RuntimeErr::SqlxError(e)) => Some(e),
+        _ => None,
     }
 }
 

@@ -11,7 +11,7 @@
 
 use std::net::IpAddr;
 
-use sea_orm::{DbErr, RuntimeErr};
+use sea_orm::DbErr;
 
 /// How to connect when the URL names no TLS mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,10 +49,7 @@ fn on_this_host(host: &str) -> bool {
 /// Whether PostgreSQL turned the connection away for how it came in (pg_hba.conf: SQLSTATE
 /// 28000, as when only `hostssl` lines match), so TLS may be what it wants.
 pub fn refused_as_configured(error: &DbErr) -> bool {
-    let (DbErr::Conn(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e))) = error else {
-        return false;
-    };
-    e.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "28000")
+    super::pg_conn::sqlx_error(error).and_then(|e| e.as_database_error()).and_then(|db| db.code()).is_some_and(|code| code == "28000")
 }
 
 #[cfg(test)]
