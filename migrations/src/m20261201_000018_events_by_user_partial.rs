@@ -25,6 +25,8 @@ impl MigrationTrait for Migration {
     }
 }
 
+/// One call for both statements: on SQLite, as two calls, the CREATE failed with "index
+/// already exists" (the pool ran them on different connections).
 async fn replace_index(manager: &SchemaManager<'_>, create: &str) -> Result<(), DbErr> {
     manager.get_connection().execute_unprepared(&format!("DROP INDEX ix_events_user_id; {create}")).await?;
     Ok(())

@@ -246,25 +246,4 @@ mod tests {
         assert_eq!(placeholders, event::Column::iter().count() - 1, "every column but the id is bound: {}", s.insert_event.sql);
         assert!(s.delete_question_at.contains("RETURNING"), "{}", s.delete_question_at);
     }
-
-    /// SQLite's plan for `sql` with its placeholders bound to `args`, one line per step.
-    async fn plan(db: &crate::db::Db, sql: &str, args: Vec<sea_orm::Value>) -> String {
-        use sea_orm::ConnectionTrait;
-        let explain = sea_orm::Statement::from_sql_and_values(sea_orm::DbBackend::Sqlite, format!("EXPLAIN QUERY PLAN {sql}"), args);
-        let rows = db.conn.query_all_raw(explain).await.unwrap();
-        rows.iter().map(|row| row.try_get::<String>("", "detail").unwrap()).collect::<Vec<_>>().join("\n")
-    }
-
-    /// The latest event (UNDO) reads `ix_events_user_id`, which is partial: only a query
-    /// that states its condition can use it. A lookup by client id probes the unique index.
-    #[tokio::test]
-    async fn each_event_read_uses_the_index_made_for_it() {
-        let db = crate::db::Db::connect("sqlite::memory:").await.unwrap();
-        db.migrate().await.unwrap();
-        let s = &*STATEMENTS;
-        let latest = plan(&db, &s.latest_event, vec![1.into()]).await;
-        assert!(latest.contains("ix_events_user_id") && !latest.contains("TEMP B-TREE"), "{latest}");
-        let by_client_id = plan(&db, &s.event_by_client_id, vec![1.into(), "c1".into()]).await;
-        assert!(by_client_id.contains("ux_events_user_client_id"), "{by_client_id}");
-    }
 }

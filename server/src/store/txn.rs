@@ -165,6 +165,7 @@ pub(super) fn event_by_client_id(user_id: impl Into<Expr>, client_event_id: impl
     event::Entity::find().filter(is(event::Column::UserId, user_id)).filter(is(event::Column::ClientEventId, client_event_id)).limit(1)
 }
 
+/// The user's latest event (UNDO reads it); public so a test can check its plan.
 pub fn latest_event(user_id: impl Into<Expr>) -> Select<event::Entity> {
     events_in_id_order(user_id).order_by_desc(event::Column::Id).limit(1)
 }
