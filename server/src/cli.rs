@@ -99,7 +99,7 @@ fn init_logging(config: &Config) -> anyhow::Result<Option<tracing_appender::non_
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let secret = load_secret(&config)?;
-    let options = DbOptions { pg_event_workers: config.pg_event_workers, ..DbOptions::default() };
+    let options = DbOptions { pg_event_workers: config.event_workers(), ..DbOptions::default() };
     let db = Db::connect_with(&config.normalized_database_url(), options).await.context("connecting to the database")?;
     db.migrate().await.context("applying migrations")?;
     let listener = tokio::net::TcpListener::bind(config.listen_addr).await.with_context(|| format!("binding {}", config.listen_addr))?;

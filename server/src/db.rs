@@ -18,8 +18,8 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Dat
 
 use crate::error::AppResult;
 pub use job::TxnFuture;
-pub use pg_batch::DEFAULT_WORKERS as DEFAULT_PG_EVENT_WORKERS;
 pub use pg_batch::PgBatcher;
+pub use pg_batch::{DEFAULT_WORKERS as DEFAULT_PG_EVENT_WORKERS, SHARED_WORKERS as SHARED_PG_EVENT_WORKERS};
 use pg_tls::Tls;
 pub use writer::{QueueLimits, Turn, Work, Writer};
 

@@ -8,29 +8,37 @@ use redis::{AsyncCommands, Script};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use crate::security::lease::{self, LEASE_LIFETIME, Leases, Take};
+use std::time::Instant;
+
 /// GCRA for every key of a group of checks, in order, on Redis's clock. KEYS[i] holds a
-/// key's theoretical arrival time (ms); ARGV[2i-1], ARGV[2i]: its emission interval (ms)
-/// and burst. Returns each check's wait in ms, 0 when it was allowed (and its unit taken).
-/// A key named twice is checked twice, the second time against the first's result.
+/// key's theoretical arrival time (ms); ARGV[4i-3..4i]: its emission interval (ms), burst,
+/// the units wanted and the units given back (a lease that ended unspent, see
+/// `security::lease`). Returns for each check the units granted (at least 1, at most the
+/// units wanted), or minus the wait in ms when not even one was left. A key named twice is
+/// checked twice, the second time against the first's result.
 const GCRA: &str = r"
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
-local waits = {}
+local out = {}
 for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[2 * i - 1])
-  local burst = tonumber(ARGV[2 * i])
-  local tat = tonumber(redis.call('GET', key) or now)
+  local interval = tonumber(ARGV[4 * i - 3])
+  local burst = tonumber(ARGV[4 * i - 2])
+  local want = tonumber(ARGV[4 * i - 1])
+  local refund = tonumber(ARGV[4 * i])
+  local tat = tonumber(redis.call('GET', key) or now) - interval * refund
   if tat < now then tat = now end
-  local new_tat = tat + interval
-  local allow_at = new_tat - interval * burst
-  if allow_at > now then
-    waits[i] = allow_at - now
-  else
+  local room = want
+  if interval > 0 then room = math.min(want, math.floor((now + interval * burst - tat) / interval)) end
+  if room >= 1 then
+    local new_tat = tat + interval * room
     redis.call('SET', key, new_tat, 'PX', math.max(1, new_tat - now))
-    waits[i] = 0
+    out[i] = room
+  else
+    out[i] = now - (tat + interval - interval * burst)
   end
 end
-return waits
+return out
 ";
 
 /// The most checks one script call takes.
@@ -41,7 +49,9 @@ struct Check {
     key: String,
     interval_ms: u64,
     burst: u32,
-    /// The wait in ms (0: allowed); `None` when Redis failed.
+    want: u32,
+    refund: u32,
+    /// Units granted, or minus the wait in ms; `None` when Redis failed.
     reply: oneshot::Sender<Option<i64>>,
 }
 
@@ -58,16 +68,22 @@ pub struct Shared {
     client: redis::Client,
     manager: ConnectionManager,
     checks: mpsc::UnboundedSender<Check>,
+    leases: Leases,
     prefix: String,
 }
 
 impl Shared {
     pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        Self::connect_leasing(url, prefix, LEASE_LIFETIME).await
+    }
+
+    /// Like `connect`, with leased rate-limit units spendable for `lease_lifetime`.
+    pub async fn connect_leasing(url: &str, prefix: &str, lease_lifetime: std::time::Duration) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)?;
         let manager = client.get_connection_manager().await?;
         let (checks, queue) = mpsc::unbounded_channel();
         tokio::spawn(serve_checks(manager.clone(), queue));
-        Ok(Shared { client, manager, checks, prefix: prefix.to_owned() })
+        Ok(Shared { client, manager, checks, leases: Leases::new(lease_lifetime), prefix: prefix.to_owned() })
     }
 
     fn channel(&self) -> String {
@@ -89,14 +105,24 @@ impl Shared {
         if per_minute == 0 {
             return Some(Ok(()));
         }
+        let key = self.key(&format!("rl:{limit}:{key}"));
+        let Take::Ask { refund } = self.leases.take(&key, Instant::now()) else { return Some(Ok(())) };
         let interval_ms = 60_000 / u64::from(per_minute).max(1);
+        let burst = burst.max(1);
         let (reply, answer) = oneshot::channel();
-        let check = Check { key: self.key(&format!("rl:{limit}:{key}")), interval_ms, burst: burst.max(1), reply };
-        self.checks.send(check).ok()?;
+        self.checks.send(Check { key: key.clone(), interval_ms, burst, want: lease::block_for(burst), refund, reply }).ok()?;
         match answer.await.ok()?? {
-            0 => Some(Ok(())),
-            wait_ms => Some(Err(u64::try_from(wait_ms).unwrap_or(1000).div_ceil(1000).max(1))),
+            granted @ 1.. => {
+                self.leases.keep(&key, u32::try_from(granted).unwrap_or(1), Instant::now());
+                Some(Ok(()))
+            }
+            minus_wait_ms => Some(Err(u64::try_from(-minus_wait_ms).unwrap_or(1000).div_ceil(1000).max(1))),
         }
+    }
+
+    /// Forgets rate-limit leases that ended.
+    pub fn prune(&self) {
+        self.leases.prune(Instant::now());
     }
 
     /// One message carries `updates` as a JSON array, in order.
@@ -120,6 +146,11 @@ impl Shared {
                         } else {
                             let mut messages = pubsub.on_message();
                             while let Some(message) = messages.next().await {
+                                // Every instance gets every instance's updates; with no local
+                                // subscriber, decoding them would only cost CPU.
+                                if local.receiver_count() == 0 {
+                                    continue;
+                                }
                                 let Ok(payload) = message.get_payload::<String>() else { continue };
                                 for update in decode_updates(&payload) {
                                     let _ = local.send(update);
@@ -144,7 +175,7 @@ async fn serve_checks(mut conn: ConnectionManager, mut queue: mpsc::UnboundedRec
     while queue.recv_many(&mut group, MAX_CHECKS_PER_CALL).await > 0 {
         let mut call = script.prepare_invoke();
         for check in &group {
-            call.key(&check.key).arg(check.interval_ms).arg(check.burst);
+            call.key(&check.key).arg(check.interval_ms).arg(check.burst).arg(check.want).arg(check.refund);
         }
         let waits: Vec<Option<i64>> = match call.invoke_async::<Vec<i64>>(&mut conn).await {
             Ok(waits) if waits.len() == group.len() => waits.into_iter().map(Some).collect(),

@@ -33,6 +33,9 @@ const MAX_JOBS_PER_COMMIT: usize = 64;
 /// 5,264 (48.4 ms). With TLS on every statement, 8 had paid (each group took longer);
 /// without it, more transactions in flight only make smaller groups for the same CPU.
 pub const DEFAULT_WORKERS: u16 = 4;
+/// The default with Redis, where instances share the database: two instances then keep the
+/// same 4 in flight as one (see `Config::event_workers`).
+pub const SHARED_WORKERS: u16 = 2;
 
 /// A job and the rows it needs locked.
 struct Keyed {

@@ -93,6 +93,9 @@ impl RateLimits {
         self.events.memory.prune();
         self.requests.memory.prune();
         self.mail.memory.prune();
+        if let Some(shared) = &self.shared {
+            shared.prune();
+        }
     }
 }
 

@@ -36,7 +36,7 @@ fn config(url: &str) -> Config {
         registration_mode: RegistrationMode::Open,
         graphql_playground: true,
         limits: LimitConfig::unlimited(),
-        pg_event_workers: server::db::DEFAULT_PG_EVENT_WORKERS,
+        pg_event_workers: None,
         metrics_token: None,
         log_format: LogFormat::Text,
         redis_url: None,

@@ -26,6 +26,7 @@ mod reports;
 mod schema;
 mod security;
 mod shared_backoff;
+mod shared_limits;
 mod timeline;
 mod toolkit;
 mod upgrade;

@@ -13,7 +13,7 @@ use server::security::login_guard::{Clock, FREE_FAILURES};
 use crate::common::{PASSWORD, TestApp, code};
 
 /// Redis's URL when it answers; a panic when CI (TEST_DATABASE_URL set) lacks it.
-fn redis_url() -> Option<String> {
+pub(crate) fn redis_url() -> Option<String> {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let answers = redis::Client::open(url.as_str()).ok().is_some_and(|c| c.get_connection().is_ok());
     match (answers, std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty())) {
