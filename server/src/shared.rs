@@ -6,10 +6,10 @@ use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 use serde::{Deserialize, Serialize};
+use std::time::Instant;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::security::lease::{self, LEASE_LIFETIME, Leases, Take};
-use std::time::Instant;
 
 /// GCRA for every key of a group of checks, in order, on Redis's clock. KEYS[i] holds a
 /// key's theoretical arrival time (ms); ARGV[4i-3..4i]: its emission interval (ms), burst,
@@ -177,8 +177,8 @@ async fn serve_checks(mut conn: ConnectionManager, mut queue: mpsc::UnboundedRec
         for check in &group {
             call.key(&check.key).arg(check.interval_ms).arg(check.burst).arg(check.want).arg(check.refund);
         }
-        let waits: Vec<Option<i64>> = match call.invoke_async::<Vec<i64>>(&mut conn).await {
-            Ok(waits) if waits.len() == group.len() => waits.into_iter().map(Some).collect(),
+        let answers: Vec<Option<i64>> = match call.invoke_async::<Vec<i64>>(&mut conn).await {
+            Ok(answers) if answers.len() == group.len() => answers.into_iter().map(Some).collect(),
             Ok(_) => {
                 tracing::warn!("Redis rate limit answered for the wrong number of checks; using the local limit");
                 vec![None; group.len()]
@@ -188,8 +188,8 @@ async fn serve_checks(mut conn: ConnectionManager, mut queue: mpsc::UnboundedRec
                 vec![None; group.len()]
             }
         };
-        for (check, wait) in group.drain(..).zip(waits) {
-            let _ = check.reply.send(wait);
+        for (check, answer) in group.drain(..).zip(answers) {
+            let _ = check.reply.send(answer);
         }
     }
 }
